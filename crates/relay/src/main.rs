@@ -1,0 +1,88 @@
+//! The relay binary: flags and environment in, a served relay out, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use landsbyplan_relay::{Config, Store, app};
+use tracing_subscriber::EnvFilter;
+
+/// Landsbyplan's relay: stores and forwards encrypted entries, serves the app.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on. Keep 127.0.0.1 unless a reverse proxy with TLS stands in front.
+    #[arg(long, env = "LANDSBYPLAN_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Folder for the relay's SQLite store.
+    #[arg(long, env = "LANDSBYPLAN_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Folder of the built app to serve (trunk's output).
+    #[arg(long, env = "LANDSBYPLAN_APP_DIR", default_value = "dist")]
+    app_dir: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("landsbyplan-relay: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(&args.data_dir)?;
+    let router = app(
+        store,
+        &Config {
+            app_dir: args.app_dir.clone(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Landsbyplan is running at http://{addr}/  (Ctrl-C stops it)");
+    tracing::info!(%addr, data_dir = %args.data_dir.display(), app_dir = %args.app_dir.display(), "relay started");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("relay stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,248 @@
+//! Versioned binary frames: one protocol-version byte, then the frame in postcard.
+//!
+//! The relay only ever sees a document id and opaque payload bytes; what a payload means
+//! (an encrypted change bundle) is the devices' business alone.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks; the first byte of every frame.
+pub const PROTOCOL_VERSION: u8 = 1;
+
+/// The id under which the relay keeps a document's log. Opaque to the relay.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DocId(pub [u8; 32]);
+
+impl fmt::Debug for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DocId(")?;
+        for b in &self.0[..6] {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, "…)")
+    }
+}
+
+/// What a device sends the relay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientFrame {
+    /// Send me every entry of `doc` after sequence number `since`, then new ones live.
+    Subscribe {
+        /// The document.
+        doc: DocId,
+        /// The last sequence number the device already has (0 for none).
+        since: u64,
+    },
+    /// Append `payload` to the log of `doc`; answered by [`RelayFrame::Acked`] once durable.
+    Append {
+        /// The document.
+        doc: DocId,
+        /// Opaque bytes: an encrypted change bundle.
+        payload: Vec<u8>,
+    },
+}
+
+/// What the relay sends a device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelayFrame {
+    /// An append of this connection is durable under sequence number `seq`.
+    Acked {
+        /// The document.
+        doc: DocId,
+        /// The entry's sequence number in the document's log.
+        seq: u64,
+    },
+    /// One entry of a document's log, from the backlog or live.
+    Entry {
+        /// The document.
+        doc: DocId,
+        /// The entry's sequence number in the document's log.
+        seq: u64,
+        /// Opaque bytes as appended.
+        payload: Vec<u8>,
+    },
+    /// A frame was refused; the connection stays open.
+    Error {
+        /// What went wrong, for programs.
+        code: ErrorCode,
+        /// What went wrong, for people.
+        message: String,
+    },
+}
+
+/// Why the relay refused a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// The frame could not be decoded.
+    Malformed,
+    /// The frame speaks a protocol version the relay does not.
+    UnsupportedVersion,
+    /// The relay could not store the entry; try again later.
+    StorageFailed,
+}
+
+/// A frame that could not be decoded.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// There were no bytes at all.
+    #[error("empty frame")]
+    Empty,
+    /// The first byte names a protocol version this build does not speak.
+    #[error("unsupported protocol version {found} (this build speaks {PROTOCOL_VERSION})")]
+    UnsupportedVersion {
+        /// The version byte received.
+        found: u8,
+    },
+    /// The bytes after the version are not a valid frame.
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+}
+
+impl FrameError {
+    /// The code the relay answers this error with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Empty | Self::Malformed(_) => ErrorCode::Malformed,
+            Self::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
+        }
+    }
+}
+
+fn encode<T: Serialize>(frame: &T) -> Vec<u8> {
+    let mut bytes = vec![PROTOCOL_VERSION];
+    // Serialising these plain enums into a Vec cannot fail.
+    bytes.extend(postcard::to_stdvec(frame).expect("frames serialise into a Vec"));
+    bytes
+}
+
+fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FrameError> {
+    let (&version, body) = bytes.split_first().ok_or(FrameError::Empty)?;
+    if version != PROTOCOL_VERSION {
+        return Err(FrameError::UnsupportedVersion { found: version });
+    }
+    let (frame, rest) =
+        postcard::take_from_bytes(body).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(FrameError::Malformed(format!(
+            "{} unexpected bytes after the frame",
+            rest.len()
+        )));
+    }
+    Ok(frame)
+}
+
+impl ClientFrame {
+    /// The frame as bytes on the wire.
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// Reads a frame from the wire; never panics on any input.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FrameError> {
+        decode(bytes)
+    }
+}
+
+impl RelayFrame {
+    /// The frame as bytes on the wire.
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// Reads a frame from the wire; never panics on any input.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FrameError> {
+        decode(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn doc_id() -> impl Strategy<Value = DocId> {
+        any::<[u8; 32]>().prop_map(DocId)
+    }
+
+    fn client_frame() -> impl Strategy<Value = ClientFrame> {
+        prop_oneof![
+            (doc_id(), any::<u64>()).prop_map(|(doc, since)| ClientFrame::Subscribe { doc, since }),
+            (doc_id(), proptest::collection::vec(any::<u8>(), 0..300))
+                .prop_map(|(doc, payload)| ClientFrame::Append { doc, payload }),
+        ]
+    }
+
+    fn relay_frame() -> impl Strategy<Value = RelayFrame> {
+        prop_oneof![
+            (doc_id(), any::<u64>()).prop_map(|(doc, seq)| RelayFrame::Acked { doc, seq }),
+            (
+                doc_id(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(doc, seq, payload)| RelayFrame::Entry {
+                    doc,
+                    seq,
+                    payload
+                }),
+            (".{0,40}").prop_map(|message| RelayFrame::Error {
+                code: ErrorCode::Malformed,
+                message
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_client_frame_survives_encode_and_decode(frame in client_frame()) {
+            prop_assert_eq!(ClientFrame::decode(&frame.encode()), Ok(frame));
+        }
+
+        #[test]
+        fn every_relay_frame_survives_encode_and_decode(frame in relay_frame()) {
+            prop_assert_eq!(RelayFrame::decode(&frame.encode()), Ok(frame));
+        }
+
+        #[test]
+        fn arbitrary_bytes_decode_to_a_frame_or_an_error_without_panicking(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200)
+        ) {
+            let _ = ClientFrame::decode(&bytes);
+            let _ = RelayFrame::decode(&bytes);
+        }
+    }
+
+    #[test]
+    fn an_empty_frame_is_refused() {
+        assert_eq!(ClientFrame::decode(&[]), Err(FrameError::Empty));
+    }
+
+    #[test]
+    fn a_frame_of_another_protocol_version_is_refused_with_its_version() {
+        let mut bytes = ClientFrame::Subscribe {
+            doc: DocId([1; 32]),
+            since: 0,
+        }
+        .encode();
+        bytes[0] = 99;
+        let err = ClientFrame::decode(&bytes).unwrap_err();
+        assert_eq!(err, FrameError::UnsupportedVersion { found: 99 });
+        assert_eq!(err.code(), ErrorCode::UnsupportedVersion);
+    }
+
+    #[test]
+    fn trailing_bytes_after_a_frame_are_malformed() {
+        let mut bytes = ClientFrame::Subscribe {
+            doc: DocId([1; 32]),
+            since: 0,
+        }
+        .encode();
+        bytes.push(0);
+        assert!(matches!(
+            ClientFrame::decode(&bytes),
+            Err(FrameError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,20 @@
+# Landsbyplan – danske tekster (Danish, the app's first language)
+app-title = Landsbyplan
+app-tagline = Lokalrådenes udviklingsplaner – også uden net
+language-switch = English
+language-switch-label = Skift sprog til engelsk
+offline-banner = Du er offline. Alt, du skriver, gemmes på denne enhed og deles, når der er net igen.
+profile-heading = Dig
+profile-name-label = Dit navn (står ved alt, du ændrer)
+profile-name-unknown = Ukendt
+councils-heading = Lokalråd på denne enhed
+councils-empty = Der er endnu ingen lokalråd på denne enhed.
+councils-loading = Henter gemte lokalråd …
+council-name-label = Lokalrådets navn
+council-create = Opret lokalråd
+council-created = { $name } er oprettet og gemt på denne enhed.
+error-name-required = Skriv et navn først.
+error-storage-failed = Kunne ikke gemme på denne enhed: { $reason }
+error-storage-full = Enheden har ikke mere plads. Intet er mistet; frigør plads og prøv igen.
+error-storage-unavailable = Browseren tillader ikke lokal lagring her (privat vindue?). Dine data kan ikke gemmes.
+error-damaged-space = Et gemt rum kunne ikke læses: { $reason }

@@ -1,0 +1,20 @@
+# Landsbyplan – English texts
+app-title = Landsbyplan
+app-tagline = Local councils' development plans – with or without a connection
+language-switch = Dansk
+language-switch-label = Switch language to Danish
+offline-banner = You are offline. Everything you write is saved on this device and shared when you are back online.
+profile-heading = You
+profile-name-label = Your name (shown with everything you change)
+profile-name-unknown = Unknown
+councils-heading = Local councils on this device
+councils-empty = There are no local councils on this device yet.
+councils-loading = Loading saved local councils …
+council-name-label = Local council's name
+council-create = Create local council
+council-created = { $name } has been created and saved on this device.
+error-name-required = Write a name first.
+error-storage-failed = Could not save on this device: { $reason }
+error-storage-full = The device has no more space. Nothing is lost; free some space and try again.
+error-storage-unavailable = The browser does not allow local storage here (private window?). Your data cannot be saved.
+error-damaged-space = A saved space could not be read: { $reason }

@@ -1,0 +1,10 @@
+//! Landsbyplan's web app: a client-side rendered Leptos app that keeps every space in an
+//! Automerge document stored in the browser, usable with or without a connection.
+
+pub mod app;
+pub mod i18n;
+pub mod library;
+pub mod settings;
+pub mod storage;
+
+pub use app::App;

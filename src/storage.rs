@@ -1,0 +1,205 @@
+//! The device's store of documents in IndexedDB: per space, a snapshot and the incremental
+//! chunks saved after it, compacted into a new snapshot when they pile up.
+//!
+//! A chunk is written in its own transaction and the call returns only once IndexedDB says
+//! the transaction committed, so "saved" in the app means durable on this device.
+
+use js_sys::Uint8Array;
+use landsbyplan_model::{SpaceId, SpaceKind};
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use wasm_bindgen::JsValue;
+
+const SPACES: &str = "spaces";
+const CHUNKS: &str = "chunks";
+
+/// IndexedDB refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// The browser offers no IndexedDB here (some private windows).
+    #[error("IndexedDB is not available: {0}")]
+    Unavailable(String),
+    /// The device or the browser's quota is full; nothing was written.
+    #[error("the storage quota is exhausted")]
+    Full,
+    /// Any other failure, with the browser's words.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<rexie::Error> for StorageError {
+    fn from(err: rexie::Error) -> Self {
+        let text = err.to_string();
+        if text.contains("QuotaExceeded") {
+            Self::Full
+        } else {
+            Self::Failed(text)
+        }
+    }
+}
+
+/// One space as read back from the device.
+#[derive(Debug)]
+pub struct StoredSpace {
+    /// The space's id.
+    pub id: SpaceId,
+    /// Its snapshot followed by its chunks, ready for `Space::load`.
+    pub bytes: Vec<u8>,
+    /// The sequence number the next chunk gets.
+    pub next_seq: u32,
+}
+
+/// The open database.
+pub struct DocStore {
+    db: Rexie,
+}
+
+fn chunk_key(id: SpaceId, seq: u32) -> JsValue {
+    JsValue::from_str(&format!("{id}/{seq:08}"))
+}
+
+fn chunk_range(id: SpaceId) -> Result<KeyRange, StorageError> {
+    // Keys are "<id>/<8 digits>"; '0' < '9' < ':' bounds every digit string.
+    KeyRange::bound(
+        &JsValue::from_str(&format!("{id}/")),
+        &JsValue::from_str(&format!("{id}/:")),
+        Some(false),
+        Some(true),
+    )
+    .map_err(|e| StorageError::Failed(e.to_string()))
+}
+
+fn seq_of(key: &JsValue) -> Option<u32> {
+    key.as_string()?.rsplit_once('/')?.1.parse().ok()
+}
+
+impl DocStore {
+    /// Opens (creating if needed) the database called `name`.
+    pub async fn open(name: &str) -> Result<Self, StorageError> {
+        let db = Rexie::builder(name)
+            .version(1)
+            .add_object_store(ObjectStore::new(SPACES))
+            .add_object_store(ObjectStore::new(CHUNKS))
+            .build()
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(Self { db })
+    }
+
+    /// Records a new space with its first snapshot, in one transaction.
+    pub async fn create(
+        &self,
+        id: SpaceId,
+        kind: SpaceKind,
+        snapshot: &[u8],
+    ) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[SPACES, CHUNKS], TransactionMode::ReadWrite)?;
+        let spaces = tx.store(SPACES)?;
+        spaces
+            .put(
+                &JsValue::from_str(kind.as_str()),
+                Some(&JsValue::from_str(&id.to_string())),
+            )
+            .await?;
+        tx.store(CHUNKS)?
+            .put(&Uint8Array::from(snapshot).into(), Some(&chunk_key(id, 0)))
+            .await?;
+        finish(tx).await
+    }
+
+    /// Stores one incremental chunk as number `seq` of the space.
+    pub async fn append(&self, id: SpaceId, seq: u32, chunk: &[u8]) -> Result<(), StorageError> {
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite)?;
+        tx.store(CHUNKS)?
+            .put(&Uint8Array::from(chunk).into(), Some(&chunk_key(id, seq)))
+            .await?;
+        finish(tx).await
+    }
+
+    /// Replaces chunks `0..next_seq` of the space with `snapshot` (as chunk 0), atomically.
+    pub async fn compact(
+        &self,
+        id: SpaceId,
+        snapshot: &[u8],
+        next_seq: u32,
+    ) -> Result<(), StorageError> {
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite)?;
+        let chunks = tx.store(CHUNKS)?;
+        for key in chunks.get_all_keys(Some(chunk_range(id)?), None).await? {
+            if seq_of(&key).is_some_and(|seq| seq > 0 && seq < next_seq) {
+                chunks.delete(key).await?;
+            }
+        }
+        chunks
+            .put(&Uint8Array::from(snapshot).into(), Some(&chunk_key(id, 0)))
+            .await?;
+        finish(tx).await
+    }
+
+    /// Every space on the device, each as its snapshot and chunks in order. Entries whose
+    /// key is not a space id are skipped, never fatal.
+    pub async fn load_all(&self) -> Result<Vec<StoredSpace>, StorageError> {
+        let tx = self
+            .db
+            .transaction(&[SPACES, CHUNKS], TransactionMode::ReadOnly)?;
+        let ids: Vec<SpaceId> = tx
+            .store(SPACES)?
+            .get_all_keys(None, None)
+            .await?
+            .iter()
+            .filter_map(|key| key.as_string()?.parse().ok())
+            .collect();
+        let chunks = tx.store(CHUNKS)?;
+        let mut spaces = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut bytes = Vec::new();
+            let mut next_seq = 0;
+            for (key, value) in chunks
+                .scan(Some(chunk_range(id)?), None, None, None)
+                .await?
+            {
+                bytes.extend(Uint8Array::new(&value).to_vec());
+                next_seq = seq_of(&key).map_or(next_seq, |seq| seq + 1);
+            }
+            spaces.push(StoredSpace {
+                id,
+                bytes,
+                next_seq,
+            });
+        }
+        finish(tx).await?;
+        Ok(spaces)
+    }
+
+    /// Closes the database (tests use this before deleting it).
+    pub fn close(self) {
+        self.db.close();
+    }
+}
+
+async fn finish(tx: rexie::Transaction) -> Result<(), StorageError> {
+    if tx.done().await?.is_committed() {
+        Ok(())
+    } else {
+        Err(StorageError::Failed(
+            "the transaction was aborted".to_owned(),
+        ))
+    }
+}
+
+/// Asks the browser to keep this site's storage under storage pressure. Best effort: the
+/// browser may say no, and the app works either way.
+pub async fn request_persistence() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Ok(promise) = window.navigator().storage().persist() else {
+        return false;
+    };
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|granted| granted.as_bool())
+        .unwrap_or(false)
+}
