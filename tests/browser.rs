@@ -1,0 +1,103 @@
+//! Browser tests: the app's IndexedDB store, in real headless Chromium.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use landsbyplan::storage::DocStore;
+use landsbyplan_model::{Space, SpaceId, SpaceKind, Stamp};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn stamp() -> Stamp {
+    Stamp::new("Anna", 1_780_000_000)
+}
+
+/// A database of the test's own, so tests never see each other's data.
+fn database(test: &str) -> String {
+    format!("landsbyplan-test-{test}-{}", js_sys::Math::random())
+}
+
+#[wasm_bindgen_test]
+async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
+    let name = database("reopen");
+    let id = SpaceId::from_random(11);
+    let mut space = Space::create(id, SpaceKind::Council, "Vorbasse", &stamp()).unwrap();
+    let store = DocStore::open(&name).await.unwrap();
+    store
+        .create(id, SpaceKind::Council, &space.save())
+        .await
+        .unwrap();
+    space.rename("Vorbasse Lokalråd", &stamp()).unwrap();
+    store
+        .append(id, 1, &space.save_incremental())
+        .await
+        .unwrap();
+    store.close();
+
+    let store = DocStore::open(&name).await.unwrap();
+    let stored = store.load_all().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].id, id);
+    assert_eq!(stored[0].next_seq, 2);
+    assert_eq!(
+        Space::load(&stored[0].bytes).unwrap().name(),
+        "Vorbasse Lokalråd"
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn compaction_replaces_the_chunks_with_one_snapshot_and_loses_no_edit() {
+    let name = database("compact");
+    let id = SpaceId::from_random(12);
+    let mut space = Space::create(id, SpaceKind::Council, "Hejnsvig", &stamp()).unwrap();
+    let store = DocStore::open(&name).await.unwrap();
+    store
+        .create(id, SpaceKind::Council, &space.save())
+        .await
+        .unwrap();
+    for (seq, name) in (1..).zip(["Hejnsvig 1", "Hejnsvig 2", "Hejnsvig Lokalråd"]) {
+        space.rename(name, &stamp()).unwrap();
+        store
+            .append(id, seq, &space.save_incremental())
+            .await
+            .unwrap();
+    }
+    let snapshot = space.save();
+    store.compact(id, &snapshot, 4).await.unwrap();
+
+    let stored = store.load_all().await.unwrap();
+    assert_eq!(stored[0].bytes, snapshot, "only the snapshot is left");
+    assert_eq!(
+        Space::load(&stored[0].bytes).unwrap().name(),
+        "Hejnsvig Lokalråd"
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn spaces_are_kept_apart_by_their_ids() {
+    let name = database("apart");
+    let store = DocStore::open(&name).await.unwrap();
+    let mut names = Vec::new();
+    for (bits, council) in [(1, "Filskov"), (2, "Sdr. Omme"), (3, "Vesterhede")] {
+        let id = SpaceId::from_random(bits);
+        let mut space = Space::create(id, SpaceKind::Council, council, &stamp()).unwrap();
+        store
+            .create(id, SpaceKind::Council, &space.save())
+            .await
+            .unwrap();
+        names.push(council);
+    }
+    let mut loaded: Vec<String> = store
+        .load_all()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| Space::load(&s.bytes).unwrap().name())
+        .collect();
+    loaded.sort();
+    assert_eq!(loaded, names);
+    store.close();
+}

@@ -1,0 +1,120 @@
+// The walking skeleton end to end: the built app, served by the real relay, in Chromium.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, phoneContext, serviceWorkerReady, startRelay } from "./support.mjs";
+
+let relay;
+let browser;
+
+before(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+test("the relay serves the app shell with its types and a strict security policy", async () => {
+  const index = await fetch(relay.url);
+  assert.equal(index.status, 200);
+  const policy = index.headers.get("content-security-policy");
+  assert.match(policy, /default-src 'self'/);
+  assert.doesNotMatch(policy, /unsafe-inline/);
+  const html = await index.text();
+  const wasmPath = html.match(/href="(\/[^"]+_bg\.wasm)"/)[1];
+  const wasm = await fetch(new URL(wasmPath, relay.url));
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  const manifest = await fetch(new URL("/manifest.webmanifest", relay.url));
+  assert.equal(manifest.status, 200);
+  assert.equal((await manifest.json()).name, "Landsbyplan");
+});
+
+test("a council created on a phone survives a reload and a reload while offline", async () => {
+  const context = await phoneContext(browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+
+  await page.goto(relay.url);
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  assert.equal(await serviceWorkerReady(page), "activated");
+
+  await page.getByLabel("Dit navn").fill("Anna Jensen");
+  await page.getByLabel("Lokalrådets navn").fill("Vorbasse Lokalråd");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  await page.getByRole("status").filter({ hasText: "Vorbasse Lokalråd er oprettet" }).waitFor();
+  await page.getByRole("listitem").filter({ hasText: "Vorbasse Lokalråd" }).waitFor();
+
+  await page.reload();
+  await page.getByRole("listitem").filter({ hasText: "Vorbasse Lokalråd" }).waitFor();
+  assert.equal(await page.getByLabel("Dit navn").inputValue(), "Anna Jensen");
+
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole("status").filter({ hasText: "Du er offline" }).waitFor();
+  await page.getByRole("listitem").filter({ hasText: "Vorbasse Lokalråd" }).waitFor();
+
+  // Offline, a second council is still created and kept.
+  await page.getByLabel("Lokalrådets navn").fill("Hejnsvig Lokalråd");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  await page.getByRole("listitem").filter({ hasText: "Hejnsvig Lokalråd" }).waitFor();
+  await page.reload();
+  await page.getByRole("listitem").filter({ hasText: "Hejnsvig Lokalråd" }).waitFor();
+  assert.deepEqual(await page.getByRole("listitem").allTextContents(), [
+    "Hejnsvig Lokalråd",
+    "Vorbasse Lokalråd",
+  ]);
+
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an empty name is refused in plain words and nothing is created", async () => {
+  const context = await phoneContext(browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await page.getByText("Der er endnu ingen lokalråd på denne enhed.").waitFor();
+  await page.getByLabel("Lokalrådets navn").fill("   ");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  await page.getByRole("alert").filter({ hasText: "Skriv et navn først." }).waitFor();
+  assert.equal(await page.getByRole("listitem").count(), 0);
+  await context.close();
+});
+
+test("the language switches to English and back, and is remembered", async () => {
+  const context = await phoneContext(browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  assert.equal(await page.getAttribute("html", "lang"), "da");
+  await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+  await page.getByRole("heading", { name: "Local councils on this device" }).waitFor();
+  await page.getByLabel("Local council's name").waitFor();
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+
+  await page.reload();
+  await page.getByRole("heading", { name: "Local councils on this device" }).waitFor();
+  await page.getByRole("button", { name: "Switch language to Danish" }).click();
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  await context.close();
+});
+
+test("the home screen fits a 360-pixel phone without sideways scrolling", async () => {
+  const context = await phoneContext(browser);
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.equal(overflow, 0);
+  await context.close();
+});

@@ -1,0 +1,77 @@
+// Shared pieces of the end-to-end tests: a real relay serving the built app on a free
+// 127.0.0.1 port with a fresh data directory, and Debian's Chromium driven by Playwright.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = new URL("../../", import.meta.url).pathname;
+const RELAY = process.env.LANDSBYPLAN_RELAY ?? join(root, "target/debug/landsbyplan-relay");
+const DIST = process.env.LANDSBYPLAN_DIST ?? join(root, "dist");
+
+/** Starts the relay; resolves once it prints the address it serves. */
+export async function startRelay() {
+  const dataDir = mkdtempSync(join(tmpdir(), "landsbyplan-e2e-"));
+  const child = spawn(
+    RELAY,
+    ["--listen", "127.0.0.1:0", "--app-dir", DIST, "--data-dir", dataDir],
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } },
+  );
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("relay did not start within 10 s")), 10_000);
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`relay exited with ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Chromium with the flags this sandbox needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A phone-sized browser context (360 × 740), as a villager would hold it. */
+export function phoneContext(browser) {
+  return browser.newContext({ viewport: { width: 360, height: 740 }, locale: "da-DK" });
+}
+
+/** Resolves once the page's service worker is active and controls the page's origin. */
+export async function serviceWorkerReady(page) {
+  return page.evaluate(
+    () =>
+      Promise.race([
+        navigator.serviceWorker.ready.then((registration) => registration.active?.state),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("no service worker in 15 s")), 15_000)),
+      ]),
+  );
+}
