@@ -159,7 +159,7 @@ impl Library {
     pub async fn create_council(self, name: &str, stamp: &Stamp) -> Result<SpaceSummary, Message> {
         let store = self.store()?;
         let id = SpaceId::from_random(random_u128());
-        let mut space = Space::create(id, SpaceKind::Council, name, stamp)?;
+        let mut space = Space::create_council(id, name, stamp)?;
         store.create(id, SpaceKind::Council, &space.save()).await?;
         let summary = SpaceSummary {
             id,

@@ -22,7 +22,7 @@ fn database(test: &str) -> String {
 async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
     let name = database("reopen");
     let id = SpaceId::from_random(11);
-    let mut space = Space::create(id, SpaceKind::Council, "Vorbasse", &stamp()).unwrap();
+    let mut space = Space::create_council(id, "Vorbasse", &stamp()).unwrap();
     let store = DocStore::open(&name).await.unwrap();
     store
         .create(id, SpaceKind::Council, &space.save())
@@ -51,7 +51,7 @@ async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
 async fn compaction_replaces_the_chunks_with_one_snapshot_and_loses_no_edit() {
     let name = database("compact");
     let id = SpaceId::from_random(12);
-    let mut space = Space::create(id, SpaceKind::Council, "Hejnsvig", &stamp()).unwrap();
+    let mut space = Space::create_council(id, "Hejnsvig", &stamp()).unwrap();
     let store = DocStore::open(&name).await.unwrap();
     store
         .create(id, SpaceKind::Council, &space.save())
@@ -83,7 +83,7 @@ async fn spaces_are_kept_apart_by_their_ids() {
     let mut names = Vec::new();
     for (bits, council) in [(1, "Filskov"), (2, "Sdr. Omme"), (3, "Vesterhede")] {
         let id = SpaceId::from_random(bits);
-        let mut space = Space::create(id, SpaceKind::Council, council, &stamp()).unwrap();
+        let mut space = Space::create_council(id, council, &stamp()).unwrap();
         store
             .create(id, SpaceKind::Council, &space.save())
             .await

@@ -65,13 +65,23 @@ export function phoneContext(browser) {
   return browser.newContext({ viewport: { width: 360, height: 740 }, locale: "da-DK" });
 }
 
-/** Resolves once the page's service worker is active and controls the page's origin. */
+/** Resolves with "activated" once the page's service worker has fully activated. */
 export async function serviceWorkerReady(page) {
   return page.evaluate(
     () =>
-      Promise.race([
-        navigator.serviceWorker.ready.then((registration) => registration.active?.state),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("no service worker in 15 s")), 15_000)),
-      ]),
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no active service worker in 15 s")), 15_000);
+        navigator.serviceWorker.ready.then((registration) => {
+          const worker = registration.active;
+          const settle = () => {
+            if (worker.state === "activated") {
+              clearTimeout(timer);
+              resolve(worker.state);
+            }
+          };
+          worker.addEventListener("statechange", settle);
+          settle();
+        });
+      }),
   );
 }

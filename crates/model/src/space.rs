@@ -1,23 +1,37 @@
-//! A space: one Automerge document with a schema version, a kind, an id and a name.
+//! A space: one Automerge document with a schema version, a kind, an id and a name, and
+//! the parts every space of its kind has, all made in the space's first change.
 //!
-//! Every edit goes through a method here that commits with the author and time of its
+//! Every edit goes through a method that commits with the author and time of its
 //! [`Stamp`], so each change in the document's history says who made it and when.
+//! Containers are never made lazily: two devices making the same container concurrently
+//! would each make their own, and one of them would be lost in the merge.
 
 use std::str::FromStr;
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ObjId, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 
-use crate::{Error, Result, SpaceId, Stamp};
+use crate::doc;
+use crate::{Error, FocusAreaId, Result, SpaceId, Stamp};
 
 /// The newest document schema this build reads and writes. A document carries the schema
 /// it was written with; later builds read every earlier schema.
 pub const SCHEMA_VERSION: u64 = 1;
 
-const SCHEMA: &str = "schema";
-const KIND: &str = "kind";
-const ID: &str = "id";
-const NAME: &str = "name";
+pub(crate) const SCHEMA: &str = "schema";
+pub(crate) const KIND: &str = "kind";
+pub(crate) const ID: &str = "id";
+pub(crate) const NAME: &str = "name";
+pub(crate) const MEMBERS: &str = "members";
+pub(crate) const PLAN: &str = "plan";
+pub(crate) const MEETINGS: &str = "meetings";
+pub(crate) const APPLICATIONS: &str = "applications";
+pub(crate) const COUNCILS: &str = "councils";
+pub(crate) const ABSORBED: &str = "absorbed";
+pub(crate) const FOCUS_AREA: &str = "focus_area";
+pub(crate) const FOCUS_AREAS: &str = "focus_areas";
+pub(crate) const WHEEL: &str = "wheel";
+pub(crate) const DIRECTORY: &str = "directory";
 
 /// What a space holds and who it is shared with (see DESIGN.md, "Documents").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,6 +53,15 @@ impl SpaceKind {
             Self::ProjectGroup => "project-group",
         }
     }
+
+    /// The root maps every space of this kind has.
+    fn parts(self) -> &'static [&'static str] {
+        match self {
+            Self::Network => &[FOCUS_AREAS, WHEEL, DIRECTORY],
+            Self::Council => &[MEMBERS, PLAN, MEETINGS, APPLICATIONS],
+            Self::ProjectGroup => &[MEMBERS, PLAN, MEETINGS, APPLICATIONS, COUNCILS, ABSORBED],
+        }
+    }
 }
 
 impl FromStr for SpaceKind {
@@ -57,35 +80,52 @@ impl FromStr for SpaceKind {
 /// One space's document, with its id and kind read once at creation or load.
 #[derive(Debug)]
 pub struct Space {
-    doc: AutoCommit,
+    pub(crate) doc: AutoCommit,
     id: SpaceId,
     kind: SpaceKind,
 }
 
 impl Space {
-    /// A new space named `name`, created by `stamp.author`.
-    pub fn create(id: SpaceId, kind: SpaceKind, name: &str, stamp: &Stamp) -> Result<Self> {
+    /// A new local council's space.
+    pub fn create_council(id: SpaceId, name: &str, stamp: &Stamp) -> Result<Self> {
+        Self::create(id, SpaceKind::Council, name, stamp, |_| Ok(()))
+    }
+
+    /// A new space of `kind` with its parts; `fill` writes kind-specific content into the
+    /// same first change.
+    pub(crate) fn create(
+        id: SpaceId,
+        kind: SpaceKind,
+        name: &str,
+        stamp: &Stamp,
+        fill: impl FnOnce(&mut AutoCommit) -> Result<()>,
+    ) -> Result<Self> {
         let name = required(name, "the name")?;
         let mut doc = AutoCommit::new();
         doc.put(ROOT, SCHEMA, SCHEMA_VERSION)?;
         doc.put(ROOT, KIND, kind.as_str())?;
         doc.put(ROOT, ID, id.to_string())?;
         doc.put(ROOT, NAME, name)?;
+        for part in kind.parts() {
+            doc.put_object(ROOT, *part, ObjType::Map)?;
+        }
+        if matches!(kind, SpaceKind::Council | SpaceKind::ProjectGroup) {
+            crate::plan::create_parts(&mut doc, kind)?;
+        }
+        fill(&mut doc)?;
         let mut space = Self { doc, id, kind };
         space.commit(stamp);
         Ok(space)
     }
 
     /// Reads a space from the bytes of [`Space::save`], or of a snapshot followed by any
-    /// number of [`Space::save_incremental`] chunks.
+    /// number of [`Space::save_incremental`] chunks. Refuses anything that is not a
+    /// complete Landsbyplan space of a schema this build reads.
     pub fn load(bytes: &[u8]) -> Result<Self> {
         let doc = AutoCommit::load(bytes).map_err(Error::Unreadable)?;
-        let schema = match doc.get(ROOT, SCHEMA)? {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Uint(v) => *v,
-                ScalarValue::Int(v) => u64::try_from(*v).map_err(|_| Error::NotASpace)?,
-                _ => return Err(Error::NotASpace),
-            },
+        let schema = match doc::scalar(&doc, &ROOT, SCHEMA) {
+            Some(ScalarValue::Uint(v)) => v,
+            Some(ScalarValue::Int(v)) => u64::try_from(v).map_err(|_| Error::NotASpace)?,
             _ => return Err(Error::NotASpace),
         };
         if schema > SCHEMA_VERSION {
@@ -94,12 +134,13 @@ impl Space {
                 supported: SCHEMA_VERSION,
             });
         }
-        let kind = read_str(&doc, &ROOT, KIND)
+        let kind: SpaceKind = doc::string(&doc, &ROOT, KIND)
             .ok_or(Error::NotASpace)?
             .parse()?;
-        let id = read_str(&doc, &ROOT, ID)
-            .and_then(|s| s.parse().ok())
-            .ok_or(Error::NotASpace)?;
+        let id = doc::parsed(&doc, &ROOT, ID).ok_or(Error::NotASpace)?;
+        for part in kind.parts() {
+            doc::map(&doc, &ROOT, part).ok_or(Error::MissingPart(part))?;
+        }
         Ok(Self { doc, id, kind })
     }
 
@@ -115,7 +156,7 @@ impl Space {
 
     /// The space's name (a council's or group's name).
     pub fn name(&self) -> String {
-        read_str(&self.doc, &ROOT, NAME).unwrap_or_default()
+        doc::string(&self.doc, &ROOT, NAME).unwrap_or_default()
     }
 
     /// Renames the space.
@@ -146,32 +187,146 @@ impl Space {
         Ok(())
     }
 
-    fn commit(&mut self, stamp: &Stamp) {
+    /// The document's current heads: equal heads mean equal documents.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// A copy of this space with its own actor, as another device would hold it.
+    pub fn fork(&mut self) -> Space {
+        Space {
+            doc: self.doc.fork(),
+            id: self.id,
+            kind: self.kind,
+        }
+    }
+
+    /// Fails unless this space is of `kind`.
+    pub(crate) fn require(&self, kind: SpaceKind) -> Result<()> {
+        if self.kind == kind {
+            Ok(())
+        } else {
+            Err(Error::WrongKind {
+                expected: kind,
+                found: self.kind,
+            })
+        }
+    }
+
+    /// Fails unless this space is a council or a project group.
+    pub(crate) fn require_council_or_group(&self) -> Result<()> {
+        match self.kind {
+            SpaceKind::Council | SpaceKind::ProjectGroup => Ok(()),
+            SpaceKind::Network => Err(Error::WrongKind {
+                expected: SpaceKind::Council,
+                found: self.kind,
+            }),
+        }
+    }
+
+    /// The root map `part`, present in every valid space of its kind.
+    pub(crate) fn part(&self, part: &'static str) -> Result<ObjId> {
+        doc::map(&self.doc, &ROOT, part).ok_or(Error::MissingPart(part))
+    }
+
+    /// The entity map `parent[id]`.
+    pub(crate) fn entity(
+        &self,
+        parent: &ObjId,
+        what: &'static str,
+        id: impl ToString,
+    ) -> Result<ObjId> {
+        let id = id.to_string();
+        doc::map(&self.doc, parent, &id).ok_or(Error::NotFound { what, id })
+    }
+
+    /// Writes `value` at `obj[key]` unless it is already the value there, so an edit that
+    /// changes one field never touches (or conflicts on) the others.
+    pub(crate) fn put_changed(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        value: impl Into<ScalarValue>,
+    ) -> Result<()> {
+        let value = value.into();
+        let all = self.doc.get_all(obj, key)?;
+        let unchanged = all.len() == 1
+            && matches!(&all[0].0, automerge::Value::Scalar(s) if s.as_ref() == &value);
+        if !unchanged {
+            self.doc.put(obj, key, value)?;
+        }
+        Ok(())
+    }
+
+    /// Writes an optional string: the value, or deletes the key for `None`.
+    pub(crate) fn put_optional(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        value: Option<String>,
+    ) -> Result<()> {
+        match value {
+            Some(value) => self.put_changed(obj, key, value),
+            None => {
+                if self.doc.get(obj, key)?.is_some() {
+                    self.doc.delete(obj, key)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Replaces the text object at `obj[key]` with `text` by the smallest splice, so
+    /// concurrent typing elsewhere in the text merges character by character.
+    pub(crate) fn update_text(&mut self, obj: &ObjId, key: &str, text: &str) -> Result<()> {
+        let text_obj = match doc::object(&self.doc, obj, key, ObjType::Text) {
+            Some(existing) => existing,
+            None => self.doc.put_object(obj, key, ObjType::Text)?,
+        };
+        self.doc.update_text(&text_obj, text)?;
+        Ok(())
+    }
+
+    /// Ends an edit: one change, attributed to `stamp`.
+    pub(crate) fn commit(&mut self, stamp: &Stamp) {
         self.doc.commit_with(
             CommitOptions::default()
                 .with_message(stamp.author.clone())
                 .with_time(stamp.time),
         );
     }
+
+    /// Runs `edit` and commits it as one change, or rolls everything back on an error.
+    pub(crate) fn edit<T>(
+        &mut self,
+        stamp: &Stamp,
+        edit: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        match edit(self) {
+            Ok(value) => {
+                self.commit(stamp);
+                Ok(value)
+            }
+            Err(err) => {
+                self.doc.rollback();
+                Err(err)
+            }
+        }
+    }
+
+    /// The focus area of a project group (`None` on other spaces or if unreadable).
+    pub fn focus_area(&self) -> Option<FocusAreaId> {
+        doc::parsed(&self.doc, &ROOT, FOCUS_AREA)
+    }
 }
 
 /// Trims `text` and refuses it if nothing is left.
-fn required<'a>(text: &'a str, field: &'static str) -> Result<&'a str> {
+pub(crate) fn required<'a>(text: &'a str, field: &'static str) -> Result<&'a str> {
     let text = text.trim();
     if text.is_empty() {
         Err(Error::Empty { field })
     } else {
         Ok(text)
-    }
-}
-
-fn read_str(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Option<String> {
-    match doc.get(obj, key).ok()?? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -184,7 +339,7 @@ mod tests {
     }
 
     fn council(name: &str) -> Space {
-        Space::create(SpaceId::from_random(7), SpaceKind::Council, name, &stamp()).unwrap()
+        Space::create_council(SpaceId::from_random(7), name, &stamp()).unwrap()
     }
 
     #[test]
@@ -198,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_name_of_only_spaces_is_refused() {
-        let err = Space::create(SpaceId::from_random(1), SpaceKind::Council, "  ", &stamp());
+        let err = Space::create_council(SpaceId::from_random(1), "  ", &stamp());
         assert!(matches!(err, Err(Error::Empty { field: "the name" })));
     }
 
@@ -261,6 +416,16 @@ mod tests {
     }
 
     #[test]
+    fn a_space_missing_one_of_its_parts_is_refused_as_damaged() {
+        let mut space = council("Vorbasse");
+        space.doc.delete(ROOT, MEMBERS).unwrap();
+        assert!(matches!(
+            Space::load(&space.save()),
+            Err(Error::MissingPart("members"))
+        ));
+    }
+
+    #[test]
     fn a_document_from_a_newer_schema_is_refused_with_both_versions() {
         let mut space = council("Vorbasse");
         space.doc.put(ROOT, SCHEMA, SCHEMA_VERSION + 1).unwrap();
@@ -279,13 +444,21 @@ mod tests {
         a.merge(&mut b).unwrap();
         assert_eq!(a.name(), "Vorbasse Lokalråd");
 
-        let mut other = Space::create(
-            SpaceId::from_random(8),
-            SpaceKind::Council,
-            "Skjoldbjerg",
-            &stamp(),
-        )
-        .unwrap();
+        let mut other =
+            Space::create_council(SpaceId::from_random(8), "Skjoldbjerg", &stamp()).unwrap();
         assert!(matches!(a.merge(&mut other), Err(Error::DifferentSpaces)));
+    }
+
+    #[test]
+    fn a_failed_edit_leaves_no_trace_in_the_document() {
+        let mut space = council("Vorbasse");
+        let before = space.heads();
+        let result: Result<()> = space.edit(&stamp(), |s| {
+            s.doc.put(ROOT, NAME, "half-done")?;
+            Err(Error::NotAMember)
+        });
+        assert!(result.is_err());
+        assert_eq!(space.heads(), before);
+        assert_eq!(space.name(), "Vorbasse");
     }
 }
