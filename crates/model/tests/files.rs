@@ -1,0 +1,226 @@
+//! Conflicts, history, and files: export to a standard `.automerge` file, import and
+//! merge a copy, and loading arbitrary or damaged bytes without a panic.
+
+#![allow(clippy::unwrap_used)]
+
+use automerge::{Automerge, ROOT, ReadDoc};
+use landsbyplan_model::{Error, PersonFields, PersonId, Role, Space, SpaceId, Stamp};
+use proptest::prelude::*;
+
+fn stamp(author: &str, time: i64) -> Stamp {
+    Stamp::new(author, time)
+}
+
+fn council() -> Space {
+    Space::create_council(SpaceId::from_random(1), "Vorbasse", &stamp("Anna", 100)).unwrap()
+}
+
+#[test]
+fn a_name_set_on_two_devices_at_once_is_a_conflict_with_both_values_until_one_is_kept() {
+    let mut a = council();
+    let mut b = a.fork();
+    a.rename("Vorbasse Lokalråd", &stamp("Anna", 200)).unwrap();
+    b.rename("Lokalrådet i Vorbasse", &stamp("Bo", 201))
+        .unwrap();
+    a.merge(&mut b).unwrap();
+    let conflicts = a.conflicts();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].path, ["name"]);
+    let mut values = conflicts[0].values.clone();
+    values.sort();
+    assert_eq!(values, ["Lokalrådet i Vorbasse", "Vorbasse Lokalråd"]);
+    assert_eq!(
+        &a.name(),
+        conflicts[0].values.last().unwrap(),
+        "the shown value is last"
+    );
+
+    a.resolve_conflict(
+        &conflicts[0].path,
+        "Lokalrådet i Vorbasse",
+        &stamp("Anna", 300),
+    )
+    .unwrap();
+    assert!(a.conflicts().is_empty());
+    assert_eq!(a.name(), "Lokalrådet i Vorbasse");
+    b.merge(&mut a).unwrap();
+    assert_eq!(
+        b.name(),
+        "Lokalrådet i Vorbasse",
+        "the choice reaches the other device"
+    );
+}
+
+#[test]
+fn a_conflict_deep_in_an_entity_names_its_path() {
+    let mut a = council();
+    let bo = PersonId::from_random(5);
+    let fields = PersonFields {
+        name: "Bo".into(),
+        contact: String::new(),
+        role: Role::Citizen,
+    };
+    a.add_member(bo, &fields, &stamp("Anna", 100)).unwrap();
+    let mut b = a.fork();
+    a.update_member(
+        bo,
+        &PersonFields {
+            contact: "20 30 40 50".into(),
+            ..fields.clone()
+        },
+        &stamp("Anna", 200),
+    )
+    .unwrap();
+    b.update_member(
+        bo,
+        &PersonFields {
+            contact: "bo@example.invalid".into(),
+            ..fields
+        },
+        &stamp("Bo", 200),
+    )
+    .unwrap();
+    a.merge(&mut b).unwrap();
+    let conflicts = a.conflicts();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].path,
+        ["members".to_owned(), bo.to_string(), "contact".to_owned()]
+    );
+}
+
+#[test]
+fn resolving_with_a_value_that_is_not_in_the_conflict_is_refused() {
+    let mut a = council();
+    let err = a.resolve_conflict(&["name".to_owned()], "Something else", &stamp("Anna", 1));
+    assert!(matches!(err, Err(Error::NotFound { .. })));
+}
+
+#[test]
+fn history_lists_every_change_with_its_author_and_time_and_per_entity() {
+    let mut a = council();
+    let bo = PersonId::from_random(5);
+    let fields = PersonFields {
+        name: "Bo".into(),
+        contact: String::new(),
+        role: Role::Citizen,
+    };
+    a.add_member(bo, &fields, &stamp("Anna", 200)).unwrap();
+    a.rename("Vorbasse Lokalråd", &stamp("Carl", 250)).unwrap();
+    a.update_member(
+        bo,
+        &PersonFields {
+            role: Role::Politician,
+            ..fields
+        },
+        &stamp("Bo", 300),
+    )
+    .unwrap();
+    let all: Vec<_> = a
+        .history()
+        .into_iter()
+        .map(|h| (h.author, h.time))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("Anna".into(), 100),
+            ("Anna".into(), 200),
+            ("Carl".into(), 250),
+            ("Bo".into(), 300)
+        ]
+    );
+    let of_bo: Vec<_> = a
+        .history_of(&bo.to_string())
+        .into_iter()
+        .map(|h| (h.author, h.time))
+        .collect();
+    assert_eq!(of_bo, [("Anna".into(), 200), ("Bo".into(), 300)]);
+}
+
+#[test]
+fn an_exported_file_opens_as_a_plain_automerge_document() {
+    let mut a = council();
+    a.set_vision("Et godt sted at bo", &stamp("Anna", 200))
+        .unwrap();
+    let file = a.save();
+    let plain = Automerge::load(&file).unwrap();
+    let (name, _) = plain.get(ROOT, "name").unwrap().unwrap();
+    assert_eq!(name.as_str(), Some("Vorbasse"));
+    let (_, plan) = plain.get(ROOT, "plan").unwrap().unwrap();
+    let (_, vision) = plain.get(&plan, "vision").unwrap().unwrap();
+    assert_eq!(plain.text(&vision).unwrap(), "Et godt sted at bo");
+}
+
+#[test]
+fn importing_a_copy_made_offline_merges_it_and_says_first_what_it_adds() {
+    let mut held = council();
+    let mut offline = Space::load(&held.save()).unwrap();
+    offline
+        .set_vision("Skrevet i forsamlingshuset", &stamp("Eva", 500))
+        .unwrap();
+    offline
+        .rename("Vorbasse Lokalråd", &stamp("Eva", 501))
+        .unwrap();
+    let file = offline.save();
+
+    let preview = held.preview_import(&file).unwrap();
+    assert_eq!(
+        (preview.new_changes, preview.authors.clone()),
+        (2, vec!["Eva".to_owned()])
+    );
+    assert_eq!(held.name(), "Vorbasse", "a preview changes nothing");
+    held.import(&file).unwrap();
+    assert_eq!(held.name(), "Vorbasse Lokalråd");
+    assert_eq!(held.development_plan().vision, "Skrevet i forsamlingshuset");
+    assert_eq!(
+        held.preview_import(&file).unwrap().new_changes,
+        0,
+        "importing again adds nothing"
+    );
+}
+
+#[test]
+fn importing_another_space_or_a_damaged_file_changes_nothing() {
+    let mut held = council();
+    let before = held.heads();
+    let mut other =
+        Space::create_council(SpaceId::from_random(2), "Filskov", &stamp("Anna", 1)).unwrap();
+    assert!(matches!(
+        held.import(&other.save()),
+        Err(Error::DifferentSpaces)
+    ));
+    let file = held.save();
+    assert!(matches!(
+        held.import(&file[..file.len() - 3]),
+        Err(Error::Unreadable(_))
+    ));
+    assert_eq!(held.heads(), before);
+}
+
+proptest! {
+    #[test]
+    fn loading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = Space::load(&bytes);
+    }
+
+    #[test]
+    fn loading_a_damaged_document_never_panics(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut space = council();
+        space.set_vision("Vision", &stamp("Anna", 2)).unwrap();
+        let mut bytes = space.save();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let keep = cut.index(bytes.len() + 1);
+        bytes.truncate(keep.max(1));
+        if let Ok(loaded) = Space::load(&bytes) {
+            // Whatever loaded must read without a panic too.
+            let _ = (loaded.name(), loaded.members(), loaded.development_plan(), loaded.problems(), loaded.conflicts());
+        }
+    }
+}
