@@ -6,9 +6,10 @@ use automerge::{ObjId, ObjType, ROOT};
 use chrono::{Datelike, NaiveDate};
 
 use crate::doc::{self, DATE_FORMAT, stored_enum};
-use crate::space::{DIRECTORY, FOCUS_AREAS, WHEEL, required};
+use crate::space::{DIRECTORY, FOCUS_AREAS, ROUNDS, WHEEL, required};
 use crate::{
-    CouncilRef, Error, EventId, FocusAreaId, GrantRound, Result, Space, SpaceId, SpaceKind, Stamp,
+    CouncilRef, Dkk, Error, EventId, FocusAreaId, GrantRound, Result, Space, SpaceId, SpaceKind,
+    Stamp,
 };
 
 const NAME: &str = "name";
@@ -446,6 +447,35 @@ impl Space {
         list.sort_by(|a, b| {
             (a.name.to_lowercase(), a.space).cmp(&(b.name.to_lowercase(), b.space))
         });
+        list
+    }
+
+    /// Sets how much the pool has to give in `round`.
+    pub fn set_round_budget(
+        &mut self,
+        round: GrantRound,
+        budget: Dkk,
+        stamp: &Stamp,
+    ) -> Result<()> {
+        self.require(SpaceKind::Network)?;
+        if budget.0 < 0 {
+            return Err(Error::Negative);
+        }
+        self.edit(stamp, |s| {
+            let rounds = s.part(ROUNDS)?;
+            s.put_changed(&rounds, &round.to_string(), budget.0)
+        })
+    }
+
+    /// The pool's rounds with a budget set, in date order.
+    pub fn round_budgets(&self) -> Vec<(GrantRound, Dkk)> {
+        let Ok(rounds) = self.part(ROUNDS) else {
+            return Vec::new();
+        };
+        let mut list: Vec<(GrantRound, Dkk)> = automerge::ReadDoc::keys(&self.doc, &rounds)
+            .filter_map(|key| Some((key.parse().ok()?, Dkk(doc::int(&self.doc, &rounds, &key)?))))
+            .collect();
+        list.sort();
         list
     }
 }

@@ -32,6 +32,7 @@ pub(crate) const FOCUS_AREA: &str = "focus_area";
 pub(crate) const FOCUS_AREAS: &str = "focus_areas";
 pub(crate) const WHEEL: &str = "wheel";
 pub(crate) const DIRECTORY: &str = "directory";
+pub(crate) const ROUNDS: &str = "rounds";
 
 /// What a space holds and who it is shared with (see DESIGN.md, "Documents").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,7 +58,7 @@ impl SpaceKind {
     /// The root maps every space of this kind has.
     fn parts(self) -> &'static [&'static str] {
         match self {
-            Self::Network => &[FOCUS_AREAS, WHEEL, DIRECTORY],
+            Self::Network => &[FOCUS_AREAS, WHEEL, DIRECTORY, ROUNDS],
             Self::Council => &[MEMBERS, PLAN, MEETINGS, APPLICATIONS],
             Self::ProjectGroup => &[MEMBERS, PLAN, MEETINGS, APPLICATIONS, COUNCILS, ABSORBED],
         }
@@ -83,6 +84,8 @@ pub struct Space {
     pub(crate) doc: AutoCommit,
     id: SpaceId,
     kind: SpaceKind,
+    /// The heads at the last save (or load): what a storage already holds.
+    saved: Vec<ChangeHash>,
 }
 
 impl Space {
@@ -113,7 +116,12 @@ impl Space {
             crate::plan::create_parts(&mut doc, kind)?;
         }
         fill(&mut doc)?;
-        let mut space = Self { doc, id, kind };
+        let mut space = Self {
+            doc,
+            id,
+            kind,
+            saved: Vec::new(),
+        };
         space.commit(stamp);
         Ok(space)
     }
@@ -141,7 +149,14 @@ impl Space {
         for part in kind.parts() {
             doc::map(&doc, &ROOT, part).ok_or(Error::MissingPart(part))?;
         }
-        Ok(Self { doc, id, kind })
+        let mut doc = doc;
+        let saved = doc.get_heads();
+        Ok(Self {
+            doc,
+            id,
+            kind,
+            saved,
+        })
     }
 
     /// The space's id.
@@ -169,13 +184,23 @@ impl Space {
 
     /// The whole document, compacted: a standard `.automerge` file.
     pub fn save(&mut self) -> Vec<u8> {
+        self.saved = self.doc.get_heads();
         self.doc.save()
     }
 
-    /// The changes made since the last save of either kind; empty if there are none.
-    /// Its size depends only on those changes, not on the size of the document.
+    /// The changes made or merged in since the last save of either kind or the load;
+    /// empty if there are none. Its size depends only on those changes, not on the size
+    /// of the document.
     pub fn save_incremental(&mut self) -> Vec<u8> {
-        self.doc.save_incremental()
+        let bytes = self.doc.save_after(&self.saved);
+        self.saved = self.doc.get_heads();
+        bytes
+    }
+
+    /// How many operations and changes the document holds (for measurements).
+    pub fn size(&self) -> (u64, u64) {
+        let stats = self.doc.stats();
+        (stats.num_ops, stats.num_changes)
     }
 
     /// Takes in every change of `other`, a copy of the same space.
@@ -198,6 +223,7 @@ impl Space {
             doc: self.doc.fork(),
             id: self.id,
             kind: self.kind,
+            saved: Vec::new(),
         }
     }
 
@@ -371,6 +397,20 @@ mod tests {
         let mut space = council("Filskov");
         space.save();
         assert!(space.save_incremental().is_empty());
+    }
+
+    #[test]
+    fn an_incremental_save_right_after_loading_is_empty_and_after_an_edit_holds_only_it() {
+        let mut space = council("Filskov");
+        let bytes = space.save();
+        let mut loaded = Space::load(&bytes).unwrap();
+        assert!(loaded.save_incremental().is_empty());
+        loaded.rename("Filskov Lokalråd", &stamp()).unwrap();
+        let chunk = loaded.save_incremental();
+        assert!(!chunk.is_empty() && chunk.len() < bytes.len());
+        let mut both = bytes.clone();
+        both.extend(chunk);
+        assert_eq!(Space::load(&both).unwrap().name(), "Filskov Lokalråd");
     }
 
     #[test]

@@ -397,3 +397,33 @@ fn an_event_is_moved_and_cancelled_and_stays_on_the_wheel_marked() {
         (date(2027, 2, 3), EventState::Cancelled)
     );
 }
+
+#[test]
+fn the_pools_rounds_keep_their_budgets_in_date_order() {
+    use landsbyplan_model::GrantRound;
+    let mut network =
+        Space::create_network(SpaceId::from_random(1), "Billund", &stamp("Konsulent")).unwrap();
+    let (may, feb) = (
+        GrantRound {
+            year: 2027,
+            quarter: 2,
+        },
+        GrantRound {
+            year: 2027,
+            quarter: 1,
+        },
+    );
+    network
+        .set_round_budget(may, Dkk(265_000), &stamp("Konsulent"))
+        .unwrap();
+    network
+        .set_round_budget(feb, Dkk(265_000), &stamp("Konsulent"))
+        .unwrap();
+    network
+        .set_round_budget(feb, Dkk(300_000), &stamp("Konsulent"))
+        .unwrap();
+    assert_eq!(
+        network.round_budgets(),
+        [(feb, Dkk(300_000)), (may, Dkk(265_000))]
+    );
+}

@@ -1,0 +1,149 @@
+//! Document benchmarks: load, save, incremental save after one edit, and merging eight
+//! diverged copies of a council's document, at 1k, 10k and 100k operations.
+//!
+//! Run with `cargo bench -p landsbyplan-model`. Sizes are printed first, then divan's
+//! timings.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use divan::Bencher;
+use landsbyplan_model::{
+    ActionFields, ActionId, ActionStatus, PersonFields, PersonId, Role, Space, SpaceId, Stamp,
+};
+
+const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
+
+fn stamp(n: u64) -> Stamp {
+    Stamp::new(format!("Person {}", n % 7), 1_780_000_000 + n as i64)
+}
+
+/// A council whose plan was edited the way a council edits it (members, actions, status
+/// changes, vision typing), one change per edit, until it holds `ops` operations.
+fn council_with(ops: u64) -> Space {
+    let mut space =
+        Space::create_council(SpaceId::from_random(1), "Vorbasse Lokalråd", &stamp(0)).unwrap();
+    let mut vision = String::new();
+    let mut n: u64 = 0;
+    while space.size().0 < ops {
+        n += 1;
+        match n % 5 {
+            0 => {
+                let person = PersonId::from_random(u128::from(n));
+                let fields = PersonFields {
+                    name: format!("Borger {n}"),
+                    contact: format!("{n}@example.invalid"),
+                    role: Role::Citizen,
+                };
+                space.add_member(person, &fields, &stamp(n)).unwrap();
+            }
+            1 | 2 => {
+                let action = ActionId::from_random(u128::from(n));
+                space
+                    .add_action(
+                        action,
+                        &ActionFields::titled(format!("Handling {n}")),
+                        &stamp(n),
+                    )
+                    .unwrap();
+            }
+            3 => {
+                let action = ActionId::from_random(u128::from(n - 1));
+                space
+                    .set_action_status(action, ActionStatus::Planned, &stamp(n))
+                    .unwrap();
+            }
+            _ => {
+                vision.push_str("Et godt sted. ");
+                space.set_vision(&vision, &stamp(n)).unwrap();
+            }
+        }
+    }
+    space
+}
+
+static SAVED: LazyLock<HashMap<u64, Vec<u8>>> = LazyLock::new(|| {
+    SIZES
+        .iter()
+        .map(|&ops| (ops, council_with(ops).save()))
+        .collect()
+});
+
+fn loaded(ops: u64) -> Space {
+    Space::load(&SAVED[&ops]).unwrap()
+}
+
+fn one_edit(space: &mut Space) {
+    space.rename("Vorbasse Lokalråd (ny)", &stamp(1)).unwrap();
+}
+
+fn main() {
+    println!("| operations | changes | file bytes | incremental save after one edit, bytes |");
+    println!("|---:|---:|---:|---:|");
+    for ops in SIZES {
+        let mut space = loaded(ops);
+        let (real_ops, changes) = space.size();
+        one_edit(&mut space);
+        let chunk = space.save_incremental();
+        println!(
+            "| {real_ops} | {changes} | {} | {} |",
+            SAVED[&ops].len(),
+            chunk.len()
+        );
+    }
+    println!();
+    divan::main();
+}
+
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn load(bencher: Bencher, ops: u64) {
+    let bytes = &SAVED[&ops];
+    bencher.bench(|| Space::load(divan::black_box(bytes)).unwrap());
+}
+
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn save(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| loaded(ops))
+        .bench_local_refs(|space| space.save());
+}
+
+#[divan::bench(args = SIZES, sample_count = 50)]
+fn save_incremental_after_one_edit(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            one_edit(&mut space);
+            space
+        })
+        .bench_local_refs(|space| space.save_incremental());
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn merge_eight_diverged_copies(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut base = loaded(ops);
+            let copies: Vec<Space> = (0..8u64)
+                .map(|device| {
+                    let mut copy = base.fork();
+                    for edit in 0..20u64 {
+                        let action =
+                            ActionId::from_random(u128::from(1_000_000 + device * 100 + edit));
+                        copy.add_action(action, &ActionFields::titled("Ny idé"), &stamp(edit))
+                            .unwrap();
+                    }
+                    copy
+                })
+                .collect();
+            (base.fork(), copies)
+        })
+        .bench_local_values(|(mut target, mut copies)| {
+            for copy in &mut copies {
+                target.merge(copy).unwrap();
+            }
+            target
+        });
+}
