@@ -1,126 +1,303 @@
-//! One device's WebSocket connection: decode its frames, store appends, send backlogs and
-//! live entries of the documents it subscribed to.
+//! One device's WebSocket connection: decode its frames, check proofs and limits, store
+//! appends and snapshots, send backlogs, and forward live entries and signaling of the
+//! documents it subscribed to.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use landsbyplan_sync::{ClientFrame, DocId, ErrorCode, RelayFrame};
+use landsbyplan_sync::{
+    ClientFrame, DocId, ErrorCode, RelayFrame, WriterKey, verify_append, verify_snapshot,
+};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
 
-use crate::{Delivered, MAX_FRAME_BYTES, Relay};
+use crate::metrics::Counters;
+use crate::{Live, Relay, StoreError};
 
 pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(relay): State<Arc<Relay>>) -> Response {
-    ws.max_message_size(MAX_FRAME_BYTES)
+    // Frames a little over the payload limit get a clear error; far larger ones are cut
+    // off by the WebSocket layer before they fill memory.
+    ws.max_message_size(relay.limits.max_payload_bytes * 2 + 4096)
         .on_upgrade(move |socket| serve(socket, relay))
 }
 
 /// The connection's subscriptions: per document, the last sequence number sent.
 type Cursors = HashMap<DocId, u64>;
 
+/// A token bucket: `burst` frames at once, refilled at `rate` per second.
+struct RateLimit {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl RateLimit {
+    fn allow(&mut self, now: Instant) -> bool {
+        let elapsed = now.duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Counts the connection while it is open.
+struct Open<'a>(&'a Counters);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 async fn serve(socket: WebSocket, relay: Arc<Relay>) {
+    Counters::add(&relay.counters.connections);
+    let _open = Open(&relay.counters);
+    let peer = relay.next_peer.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let mut live = relay.live.subscribe();
     let mut cursors = Cursors::new();
+    let mut limit = RateLimit {
+        tokens: f64::from(relay.limits.burst),
+        rate: f64::from(relay.limits.frames_per_second),
+        burst: f64::from(relay.limits.burst),
+        at: Instant::now(),
+    };
+    if sink
+        .send(binary(&RelayFrame::Hello { peer }))
+        .await
+        .is_err()
+    {
+        return;
+    }
     loop {
         let outgoing = tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(bytes))) => handle(&relay, &mut cursors, &bytes).await,
-                Some(Ok(Message::Text(_))) => vec![refusal(
-                    ErrorCode::Malformed,
-                    "frames must be binary".to_owned(),
-                )],
+                Some(Ok(Message::Binary(bytes))) => {
+                    if limit.allow(Instant::now()) {
+                        handle(&relay, peer, &mut cursors, &bytes).await
+                    } else {
+                        vec![refusal(&relay, ErrorCode::RateLimited, "too many frames; slow down".into())]
+                    }
+                }
+                Some(Ok(Message::Text(_))) => {
+                    vec![refusal(&relay, ErrorCode::Malformed, "frames must be binary".into())]
+                }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },
             delivered = live.recv() => match delivered {
-                Ok(entry) => forward(&mut cursors, &entry).into_iter().collect(),
+                Ok(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
                 // Too slow to keep up: close, and the device resumes from its cursor.
                 Err(RecvError::Lagged(_) | RecvError::Closed) => break,
             },
         };
         for frame in outgoing {
-            if sink
-                .send(Message::Binary(frame.encode().into()))
-                .await
-                .is_err()
-            {
+            if sink.send(binary(&frame)).await.is_err() {
                 return;
             }
         }
     }
 }
 
-async fn handle(relay: &Arc<Relay>, cursors: &mut Cursors, bytes: &[u8]) -> Vec<RelayFrame> {
+fn binary(frame: &RelayFrame) -> Message {
+    Message::Binary(frame.encode().into())
+}
+
+async fn handle(
+    relay: &Arc<Relay>,
+    peer: u64,
+    cursors: &mut Cursors,
+    bytes: &[u8],
+) -> Vec<RelayFrame> {
     let frame = match ClientFrame::decode(bytes) {
         Ok(frame) => frame,
-        Err(err) => return vec![refusal(err.code(), err.to_string())],
+        Err(err) => return vec![refusal(relay, err.code(), err.to_string())],
     };
+    let max = relay.limits.max_payload_bytes;
     match frame {
-        ClientFrame::Subscribe { doc, since } => {
-            // Subscribe before reading the backlog, so nothing appended meanwhile is missed;
-            // the cursor drops what the backlog already sent.
-            cursors.insert(doc, since);
-            let store = Arc::clone(&relay.store);
-            let backlog =
-                tokio::task::spawn_blocking(move || store.entries_since(&doc, since)).await;
-            match backlog {
-                Ok(Ok(entries)) => {
-                    let mut frames = Vec::with_capacity(entries.len());
-                    for (seq, payload) in entries {
-                        cursors.insert(doc, seq);
-                        frames.push(RelayFrame::Entry { doc, seq, payload });
-                    }
-                    frames
-                }
-                Ok(Err(err)) => vec![storage_failed(&err)],
-                Err(err) => vec![storage_failed(&err)],
-            }
+        ClientFrame::Subscribe { doc, since } => subscribe(relay, cursors, doc, since).await,
+        ClientFrame::Append { payload, .. } | ClientFrame::Snapshot { payload, .. }
+            if payload.len() > max =>
+        {
+            vec![refusal(
+                relay,
+                ErrorCode::TooLarge,
+                format!("payloads may be at most {max} bytes"),
+            )]
         }
-        ClientFrame::Append { doc, payload } => {
+        ClientFrame::Append {
+            doc,
+            writer,
+            payload,
+            proof,
+        } => {
+            if !verify_append(&doc, &WriterKey(writer), &payload, &proof) {
+                return vec![forbidden(relay)];
+            }
             let store = Arc::clone(&relay.store);
+            let max_log = relay.limits.max_log_bytes;
             let stored = tokio::task::spawn_blocking(move || {
-                store.append(&doc, &payload).map(|seq| (seq, payload))
+                store
+                    .append(&doc, &payload, max_log)
+                    .map(|seq| (seq, payload))
             })
             .await;
             match stored {
                 Ok(Ok((seq, payload))) => {
+                    Counters::add(&relay.counters.appends);
                     // No receiver is fine: nobody else is listening right now.
-                    let _ = relay.live.send(Arc::new(Delivered { doc, seq, payload }));
+                    let _ = relay.live.send(Arc::new(Live::Entry { doc, seq, payload }));
                     vec![RelayFrame::Acked { doc, seq }]
                 }
-                Ok(Err(err)) => vec![storage_failed(&err)],
-                Err(err) => vec![storage_failed(&err)],
+                Ok(Err(StoreError::LogFull)) => vec![refusal(
+                    relay,
+                    ErrorCode::LogFull,
+                    "the document's log is full; upload a snapshot".into(),
+                )],
+                Ok(Err(err)) => vec![storage_failed(relay, &err)],
+                Err(err) => vec![storage_failed(relay, &err)],
             }
+        }
+        ClientFrame::Snapshot {
+            doc,
+            writer,
+            covers,
+            payload,
+            proof,
+        } => {
+            if !verify_snapshot(&doc, &WriterKey(writer), covers, &payload, &proof) {
+                return vec![forbidden(relay)];
+            }
+            let store = Arc::clone(&relay.store);
+            match tokio::task::spawn_blocking(move || store.put_snapshot(&doc, covers, &payload))
+                .await
+            {
+                Ok(Ok(())) => vec![RelayFrame::Acked { doc, seq: covers }],
+                Ok(Err(StoreError::AheadOfLog)) => vec![refusal(
+                    relay,
+                    ErrorCode::Malformed,
+                    "the snapshot covers entries the relay does not have".into(),
+                )],
+                Ok(Err(err)) => vec![storage_failed(relay, &err)],
+                Err(err) => vec![storage_failed(relay, &err)],
+            }
+        }
+        ClientFrame::Signal { doc, .. } if !cursors.contains_key(&doc) => vec![refusal(
+            relay,
+            ErrorCode::NotSubscribed,
+            "subscribe to the document before signaling".into(),
+        )],
+        ClientFrame::Signal { data, .. } if data.len() > max => {
+            vec![refusal(
+                relay,
+                ErrorCode::TooLarge,
+                format!("payloads may be at most {max} bytes"),
+            )]
+        }
+        ClientFrame::Signal { doc, to, data } => {
+            let _ = relay.live.send(Arc::new(Live::Signal {
+                doc,
+                from: peer,
+                to,
+                data,
+            }));
+            Vec::new()
         }
     }
 }
 
-fn forward(cursors: &mut Cursors, entry: &Delivered) -> Option<RelayFrame> {
-    let last = cursors.get_mut(&entry.doc)?;
-    if entry.seq <= *last {
-        return None;
+async fn subscribe(
+    relay: &Arc<Relay>,
+    cursors: &mut Cursors,
+    doc: DocId,
+    since: u64,
+) -> Vec<RelayFrame> {
+    // Subscribe before reading the backlog, so nothing appended meanwhile is missed; the
+    // cursor drops what the backlog already sent.
+    cursors.insert(doc, since);
+    let store = Arc::clone(&relay.store);
+    match tokio::task::spawn_blocking(move || store.backlog(&doc, since)).await {
+        Ok(Ok(backlog)) => {
+            let mut frames = Vec::with_capacity(backlog.entries.len() + 1);
+            if let Some((covers, payload)) = backlog.snapshot {
+                cursors.insert(doc, covers);
+                frames.push(RelayFrame::Snapshot {
+                    doc,
+                    covers,
+                    payload,
+                });
+            }
+            for (seq, payload) in backlog.entries {
+                cursors.insert(doc, seq);
+                frames.push(RelayFrame::Entry { doc, seq, payload });
+            }
+            frames
+        }
+        Ok(Err(err)) => vec![storage_failed(relay, &err)],
+        Err(err) => vec![storage_failed(relay, &err)],
     }
-    *last = entry.seq;
-    Some(RelayFrame::Entry {
-        doc: entry.doc,
-        seq: entry.seq,
-        payload: entry.payload.clone(),
-    })
 }
 
-fn refusal(code: ErrorCode, message: String) -> RelayFrame {
+fn forward(peer: u64, cursors: &mut Cursors, live: &Live) -> Option<RelayFrame> {
+    match live {
+        Live::Entry { doc, seq, payload } => {
+            let last = cursors.get_mut(doc)?;
+            if *seq <= *last {
+                return None;
+            }
+            *last = *seq;
+            Some(RelayFrame::Entry {
+                doc: *doc,
+                seq: *seq,
+                payload: payload.clone(),
+            })
+        }
+        Live::Signal {
+            doc,
+            from,
+            to,
+            data,
+        } => {
+            let addressed = to.is_none_or(|to| to == peer);
+            (cursors.contains_key(doc) && *from != peer && addressed).then(|| RelayFrame::Signal {
+                doc: *doc,
+                from: *from,
+                data: data.clone(),
+            })
+        }
+    }
+}
+
+fn refusal(relay: &Relay, code: ErrorCode, message: String) -> RelayFrame {
+    Counters::add(&relay.counters.refused);
     tracing::debug!(?code, %message, "refused a frame");
     RelayFrame::Error { code, message }
 }
 
-fn storage_failed(err: &dyn std::fmt::Display) -> RelayFrame {
+fn forbidden(relay: &Relay) -> RelayFrame {
+    refusal(
+        relay,
+        ErrorCode::Forbidden,
+        "the proof does not match the document's writer key; nothing was stored".into(),
+    )
+}
+
+fn storage_failed(relay: &Relay, err: &dyn std::fmt::Display) -> RelayFrame {
     tracing::error!(%err, "store failed");
-    RelayFrame::Error {
-        code: ErrorCode::StorageFailed,
-        message: "the relay could not store the entry; try again later".to_owned(),
-    }
+    refusal(
+        relay,
+        ErrorCode::StorageFailed,
+        "the relay could not store the entry; try again later".into(),
+    )
 }

@@ -1,57 +1,102 @@
-//! The thin, blind relay: keeps an append-only log of opaque entries per document in
-//! SQLite, forwards new entries live to subscribers, and serves the built app.
+//! The thin, blind relay: keeps an append-only log of encrypted entries per document in
+//! SQLite, forwards new entries and WebRTC signaling live to subscribers, and serves the
+//! built app.
 //!
-//! It never parses what devices store with it. [`app`] builds the HTTP router apart from
-//! `main`, so tests drive the real server on a port of their own.
+//! It never sees a key or a plaintext. It checks that every append and snapshot is signed
+//! by the key whose hash is the document id, so knowing an id is not enough to write.
+//! [`app`] builds the HTTP router apart from `main`, so tests drive the real server on a
+//! port of their own.
 
 mod connection;
+mod metrics;
 mod static_files;
 mod store;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use axum::Router;
 use axum::routing::get;
 use landsbyplan_sync::DocId;
 use tokio::sync::broadcast;
 
-pub use store::{Store, StoreError};
-
-/// The largest WebSocket message the relay accepts, in bytes.
-pub const MAX_FRAME_BYTES: usize = 1 << 20;
+pub use store::{Backlog, Store, StoreError, StoreStats};
 
 /// How the relay is set up.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The folder holding the built app (trunk's `dist`).
     pub app_dir: PathBuf,
+    /// The limits it holds every connection and document to.
+    pub limits: Limits,
 }
 
-/// One entry made durable, on its way to live subscribers.
+/// Limits, each answered with a clear error frame when reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest payload of one frame, in bytes.
+    pub max_payload_bytes: usize,
+    /// The most bytes one document's log may hold before it needs a snapshot.
+    pub max_log_bytes: u64,
+    /// Frames per second one connection may send, on average.
+    pub frames_per_second: u32,
+    /// Frames one connection may send in a burst above that rate.
+    pub burst: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_payload_bytes: 1 << 20,
+            max_log_bytes: 64 << 20,
+            frames_per_second: 100,
+            burst: 200,
+        }
+    }
+}
+
+/// What the relay passes between connections.
 #[derive(Debug)]
-struct Delivered {
-    doc: DocId,
-    seq: u64,
-    payload: Vec<u8>,
+enum Live {
+    /// An entry made durable.
+    Entry {
+        doc: DocId,
+        seq: u64,
+        payload: Vec<u8>,
+    },
+    /// Signaling from one peer to the others of a document (or to one of them).
+    Signal {
+        doc: DocId,
+        from: u64,
+        to: Option<u64>,
+        data: Vec<u8>,
+    },
 }
 
 /// What every connection shares.
 struct Relay {
     store: Arc<Store>,
-    live: broadcast::Sender<Arc<Delivered>>,
+    live: broadcast::Sender<Arc<Live>>,
+    limits: Limits,
+    next_peer: AtomicU64,
+    counters: metrics::Counters,
 }
 
-/// The relay's router: `/sync` (WebSocket), `/healthz`, and the built app.
+/// The relay's router: `/sync` (WebSocket), `/healthz`, `/metrics`, and the built app.
 pub fn app(store: Store, config: &Config) -> Router {
-    let (live, _) = broadcast::channel(1024);
+    let (live, _) = broadcast::channel(4096);
     let relay = Arc::new(Relay {
         store: Arc::new(store),
         live,
+        limits: config.limits,
+        next_peer: AtomicU64::new(1),
+        counters: metrics::Counters::default(),
     });
     Router::new()
         .route("/sync", get(connection::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::report))
         .with_state(relay)
         .fallback_service(static_files::service(&config.app_dir))
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use landsbyplan_relay::{Config, Store, app};
+use landsbyplan_relay::{Config, Limits, Store, app};
 use tracing_subscriber::EnvFilter;
 
 /// Landsbyplan's relay: stores and forwards encrypted entries, serves the app.
@@ -20,6 +20,18 @@ struct Args {
     /// Folder of the built app to serve (trunk's output).
     #[arg(long, env = "LANDSBYPLAN_APP_DIR", default_value = "dist")]
     app_dir: PathBuf,
+    /// Largest payload of one frame, in bytes.
+    #[arg(long, env = "LANDSBYPLAN_MAX_PAYLOAD_BYTES", default_value_t = Limits::default().max_payload_bytes)]
+    max_payload_bytes: usize,
+    /// Most bytes one document's log may hold before a snapshot must make room.
+    #[arg(long, env = "LANDSBYPLAN_MAX_LOG_BYTES", default_value_t = Limits::default().max_log_bytes)]
+    max_log_bytes: u64,
+    /// Frames per second one connection may send, on average.
+    #[arg(long, env = "LANDSBYPLAN_FRAMES_PER_SECOND", default_value_t = Limits::default().frames_per_second)]
+    frames_per_second: u32,
+    /// Frames one connection may send in a burst above that rate.
+    #[arg(long, env = "LANDSBYPLAN_BURST", default_value_t = Limits::default().burst)]
+    burst: u32,
 }
 
 #[tokio::main]
@@ -45,6 +57,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         store,
         &Config {
             app_dir: args.app_dir.clone(),
+            limits: Limits {
+                max_payload_bytes: args.max_payload_bytes,
+                max_log_bytes: args.max_log_bytes,
+                frames_per_second: args.frames_per_second,
+                burst: args.burst,
+            },
         },
     );
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -1,14 +1,18 @@
-//! The relay's embedded store: one SQLite file holding every document's log.
+//! The relay's embedded store: one SQLite file holding every document's log of opaque
+//! entries and its latest opaque snapshot.
 //!
-//! WAL with `synchronous = FULL`, so an append is on disk before it is acknowledged.
+//! WAL with `synchronous = FULL`, so an append is on disk before it is acknowledged. An
+//! entry already in the log (same bytes) is not stored twice: a device that resends after
+//! a lost acknowledgement gets the same sequence number back.
 
 use std::path::Path;
 use std::sync::Mutex;
 
 use landsbyplan_sync::DocId;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
 
-/// The store failed; the relay tells the device to try again.
+/// The store refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The data directory could not be created.
@@ -19,15 +23,46 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The document's log holds as many bytes as it may; a snapshot makes room.
+    #[error("the document's log is full")]
+    LogFull,
+    /// A snapshot claims entries the log does not have yet.
+    #[error("the snapshot covers entries the relay does not have")]
+    AheadOfLog,
     /// SQLite failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// Every document's log of opaque entries.
+/// What a subscriber gets for a document: the snapshot (if newer than what it has) and
+/// the entries after it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// The snapshot and the last entry it covers.
+    pub snapshot: Option<(u64, Vec<u8>)>,
+    /// Entries after the snapshot or the subscriber's cursor, oldest first.
+    pub entries: Vec<(u64, Vec<u8>)>,
+}
+
+/// Totals for the metrics endpoint.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Documents with a log or a snapshot.
+    pub documents: u64,
+    /// Entries in all logs.
+    pub entries: u64,
+    /// Bytes of entries and snapshots.
+    pub bytes: u64,
+}
+
+/// Every document's log.
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Store {
@@ -44,8 +79,15 @@ impl Store {
             "CREATE TABLE IF NOT EXISTS entries (
                 doc BLOB NOT NULL,
                 seq INTEGER NOT NULL,
+                hash BLOB NOT NULL,
                 payload BLOB NOT NULL,
                 PRIMARY KEY (doc, seq)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX IF NOT EXISTS entries_by_hash ON entries (doc, hash);
+            CREATE TABLE IF NOT EXISTS snapshots (
+                doc BLOB PRIMARY KEY,
+                covers INTEGER NOT NULL,
+                payload BLOB NOT NULL
             ) WITHOUT ROWID;",
         )?;
         Ok(Self {
@@ -53,41 +95,133 @@ impl Store {
         })
     }
 
-    /// Appends `payload` to `doc`'s log and returns its sequence number (1, 2, …) once the
-    /// entry is durable.
-    pub fn append(&self, doc: &DocId, payload: &[u8]) -> Result<u64, StoreError> {
-        let conn = self
-            .conn
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let seq: i64 = conn.query_row(
-            "INSERT INTO entries (doc, seq, payload)
-             SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2 FROM entries WHERE doc = ?1
-             RETURNING seq",
-            params![doc.0.as_slice(), payload],
-            |row| row.get(0),
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends `payload` to `doc`'s log unless it is there already, and returns its
+    /// sequence number (1, 2, …) once the entry is durable. Refuses with
+    /// [`StoreError::LogFull`] if the log would grow past `max_log_bytes`.
+    pub fn append(
+        &self,
+        doc: &DocId,
+        payload: &[u8],
+        max_log_bytes: u64,
+    ) -> Result<u64, StoreError> {
+        let hash: [u8; 32] = Sha256::digest(payload).into();
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2",
+                params![doc.0.as_slice(), hash.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(seq) = existing {
+            return Ok(seq.unsigned_abs());
+        }
+        let (used, last): (i64, i64) = tx.query_row(
+            "SELECT COALESCE(SUM(LENGTH(payload)), 0), COALESCE(MAX(seq), 0) FROM entries WHERE doc = ?1",
+            params![doc.0.as_slice()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
+        if used.unsigned_abs() + payload.len() as u64 > max_log_bytes {
+            return Err(StoreError::LogFull);
+        }
+        let covered: i64 = tx
+            .query_row(
+                "SELECT covers FROM snapshots WHERE doc = ?1",
+                params![doc.0.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let seq = last.max(covered) + 1;
+        tx.execute(
+            "INSERT INTO entries (doc, seq, hash, payload) VALUES (?1, ?2, ?3, ?4)",
+            params![doc.0.as_slice(), seq, hash.as_slice(), payload],
+        )?;
+        tx.commit()?;
         Ok(seq.unsigned_abs())
     }
 
-    /// Every entry of `doc` after sequence number `since`, oldest first.
-    pub fn entries_since(
-        &self,
-        doc: &DocId,
-        since: u64,
-    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// Keeps `payload` as `doc`'s snapshot through entry `covers` and drops the entries it
+    /// covers. An older snapshot than the one held changes nothing.
+    pub fn put_snapshot(&self, doc: &DocId, covers: u64, payload: &[u8]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (last, held): (i64, Option<i64>) = tx.query_row(
+            "SELECT COALESCE((SELECT MAX(seq) FROM entries WHERE doc = ?1), 0),
+                    (SELECT covers FROM snapshots WHERE doc = ?1)",
+            params![doc.0.as_slice()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let covers = to_i64(covers);
+        if covers > last.max(held.unwrap_or(0)) {
+            return Err(StoreError::AheadOfLog);
+        }
+        if held.is_some_and(|held| held >= covers) {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO snapshots (doc, covers, payload) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc) DO UPDATE SET covers = excluded.covers, payload = excluded.payload",
+            params![doc.0.as_slice(), covers, payload],
+        )?;
+        tx.execute(
+            "DELETE FROM entries WHERE doc = ?1 AND seq <= ?2",
+            params![doc.0.as_slice(), covers],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What a subscriber that has everything through `since` is missing.
+    pub fn backlog(&self, doc: &DocId, since: u64) -> Result<Backlog, StoreError> {
+        let conn = self.lock();
+        let snapshot: Option<(i64, Vec<u8>)> = conn
+            .query_row(
+                "SELECT covers, payload FROM snapshots WHERE doc = ?1",
+                params![doc.0.as_slice()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let snapshot = snapshot
+            .map(|(covers, payload)| (covers.unsigned_abs(), payload))
+            .filter(|(covers, _)| *covers > since);
+        let after = snapshot.as_ref().map_or(since, |(covers, _)| *covers);
         let mut stmt = conn.prepare_cached(
             "SELECT seq, payload FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
         )?;
-        let since = i64::try_from(since).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![doc.0.as_slice(), since], |row| {
-            Ok((row.get::<_, i64>(0)?.unsigned_abs(), row.get(1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let entries = stmt
+            .query_map(params![doc.0.as_slice(), to_i64(after)], |row| {
+                Ok((row.get::<_, i64>(0)?.unsigned_abs(), row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Backlog { snapshot, entries })
+    }
+
+    /// Totals across documents.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let conn = self.lock();
+        let (documents, entries, bytes): (i64, i64, i64) = conn.query_row(
+            "SELECT
+                (SELECT COUNT(*) FROM (SELECT doc FROM entries UNION SELECT doc FROM snapshots)),
+                (SELECT COUNT(*) FROM entries),
+                (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries)
+                  + (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM snapshots)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        Ok(StoreStats {
+            documents: documents.unsigned_abs(),
+            entries: entries.unsigned_abs(),
+            bytes: bytes.unsigned_abs(),
+        })
     }
 }
 
@@ -95,21 +229,79 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn appends_get_consecutive_sequence_numbers_per_document() {
+    const ROOM: u64 = 1 << 20;
+
+    fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn appends_get_consecutive_sequence_numbers_per_document() {
+        let (_dir, store) = store();
         let (a, b) = (DocId([1; 32]), DocId([2; 32]));
-        assert_eq!(store.append(&a, b"one").unwrap(), 1);
-        assert_eq!(store.append(&a, b"two").unwrap(), 2);
-        assert_eq!(store.append(&b, b"other").unwrap(), 1);
+        assert_eq!(store.append(&a, b"one", ROOM).unwrap(), 1);
+        assert_eq!(store.append(&a, b"two", ROOM).unwrap(), 2);
+        assert_eq!(store.append(&b, b"other", ROOM).unwrap(), 1);
         assert_eq!(
-            store.entries_since(&a, 1).unwrap(),
+            store.backlog(&a, 1).unwrap().entries,
             vec![(2, b"two".to_vec())]
         );
         assert_eq!(
-            store.entries_since(&b, 0).unwrap(),
+            store.backlog(&b, 0).unwrap().entries,
             vec![(1, b"other".to_vec())]
+        );
+    }
+
+    #[test]
+    fn the_same_entry_appended_twice_is_stored_once_under_its_first_number() {
+        let (_dir, store) = store();
+        let doc = DocId([1; 32]);
+        assert_eq!(store.append(&doc, b"one", ROOM).unwrap(), 1);
+        assert_eq!(store.append(&doc, b"two", ROOM).unwrap(), 2);
+        assert_eq!(store.append(&doc, b"one", ROOM).unwrap(), 1);
+        assert_eq!(store.backlog(&doc, 0).unwrap().entries.len(), 2);
+    }
+
+    #[test]
+    fn a_full_log_refuses_appends_until_a_snapshot_makes_room() {
+        let (_dir, store) = store();
+        let doc = DocId([1; 32]);
+        store.append(&doc, &[1; 60], 100).unwrap();
+        assert!(matches!(
+            store.append(&doc, &[2; 60], 100),
+            Err(StoreError::LogFull)
+        ));
+        store.put_snapshot(&doc, 1, b"everything so far").unwrap();
+        assert_eq!(store.append(&doc, &[2; 60], 100).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_entries_it_covers_and_numbering_goes_on() {
+        let (_dir, store) = store();
+        let doc = DocId([1; 32]);
+        for n in 1..=3u8 {
+            store.append(&doc, &[n], ROOM).unwrap();
+        }
+        store.put_snapshot(&doc, 3, b"snap").unwrap();
+        assert_eq!(store.append(&doc, &[4], ROOM).unwrap(), 4);
+        let from_start = store.backlog(&doc, 0).unwrap();
+        assert_eq!(from_start.snapshot, Some((3, b"snap".to_vec())));
+        assert_eq!(from_start.entries, vec![(4, vec![4])]);
+        let caught_up = store.backlog(&doc, 3).unwrap();
+        assert_eq!(
+            (caught_up.snapshot, caught_up.entries),
+            (None, vec![(4, vec![4])])
+        );
+        assert!(matches!(
+            store.put_snapshot(&doc, 9, b"x"),
+            Err(StoreError::AheadOfLog)
+        ));
+        store.put_snapshot(&doc, 2, b"older").unwrap();
+        assert_eq!(
+            store.backlog(&doc, 0).unwrap().snapshot,
+            Some((3, b"snap".to_vec()))
         );
     }
 
@@ -118,12 +310,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         Store::open(dir.path())
             .unwrap()
-            .append(&DocId([3; 32]), b"kept")
+            .append(&DocId([3; 32]), b"kept", ROOM)
             .unwrap();
         let reopened = Store::open(dir.path()).unwrap();
         assert_eq!(
-            reopened.entries_since(&DocId([3; 32]), 0).unwrap(),
+            reopened.backlog(&DocId([3; 32]), 0).unwrap().entries,
             vec![(1, b"kept".to_vec())]
+        );
+        assert_eq!(
+            reopened.stats().unwrap(),
+            StoreStats {
+                documents: 1,
+                entries: 1,
+                bytes: 4
+            }
         );
     }
 }

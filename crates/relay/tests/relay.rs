@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use landsbyplan_relay::{Config, Store, app};
-use landsbyplan_sync::{ClientFrame, DocId, ErrorCode, RelayFrame};
+use landsbyplan_relay::{Config, Limits, Store, app};
+use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, SpaceKeys, SpaceSecret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
-/// A relay on a port of its own; dropping it shuts the server down.
+/// A relay on a port of its own.
 struct Running {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -25,11 +25,16 @@ struct Running {
 
 impl Running {
     async fn start(data_dir: &Path, app_dir: &Path) -> Self {
+        Self::with_limits(data_dir, app_dir, Limits::default()).await
+    }
+
+    async fn with_limits(data_dir: &Path, app_dir: &Path, limits: Limits) -> Self {
         let store = Store::open(data_dir).unwrap();
         let router = app(
             store,
             &Config {
                 app_dir: app_dir.to_path_buf(),
+                limits,
             },
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -59,10 +64,7 @@ impl Running {
     }
 
     async fn connect(&self) -> Socket {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/sync", self.addr))
-            .await
-            .unwrap();
-        socket
+        connect(self.addr).await
     }
 
     async fn get(&self, path: &str) -> String {
@@ -77,6 +79,18 @@ impl Running {
             .unwrap();
         response
     }
+}
+
+/// Connects and reads the relay's greeting.
+async fn connect(addr: SocketAddr) -> Socket {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Hello { .. }
+    ));
+    socket
 }
 
 async fn send(socket: &mut Socket, frame: ClientFrame) {
@@ -98,33 +112,55 @@ async fn receive(socket: &mut Socket) -> RelayFrame {
     }
 }
 
-const DOC: DocId = DocId([42; 32]);
+/// Nothing arrives within a short while.
+async fn silent(socket: &mut Socket) {
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), socket.next())
+            .await
+            .is_err()
+    );
+}
+
+fn keys(n: u8) -> SpaceKeys {
+    SpaceSecret::from_random([n; 32]).keys()
+}
+
+fn append(keys: &SpaceKeys, payload: &[u8]) -> ClientFrame {
+    ClientFrame::Append {
+        doc: keys.doc_id(),
+        writer: keys.read().writer.0,
+        payload: payload.to_vec(),
+        proof: keys.prove_append(payload),
+    }
+}
+
+fn subscribe(keys: &SpaceKeys, since: u64) -> ClientFrame {
+    ClientFrame::Subscribe {
+        doc: keys.doc_id(),
+        since,
+    }
+}
 
 #[tokio::test]
 async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let doc = space.doc_id();
 
     let mut writer = relay.connect().await;
-    send(
-        &mut writer,
-        ClientFrame::Append {
-            doc: DOC,
-            payload: b"sealed bundle".to_vec(),
-        },
-    )
-    .await;
+    send(&mut writer, append(&space, b"sealed bundle")).await;
     assert_eq!(
         receive(&mut writer).await,
-        RelayFrame::Acked { doc: DOC, seq: 1 }
+        RelayFrame::Acked { doc, seq: 1 }
     );
 
     let mut reader = relay.connect().await;
-    send(&mut reader, ClientFrame::Subscribe { doc: DOC, since: 0 }).await;
+    send(&mut reader, subscribe(&space, 0)).await;
     assert_eq!(
         receive(&mut reader).await,
         RelayFrame::Entry {
-            doc: DOC,
+            doc,
             seq: 1,
             payload: b"sealed bundle".to_vec()
         }
@@ -133,49 +169,96 @@ async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection()
 }
 
 #[tokio::test]
-async fn a_subscriber_receives_new_entries_live_and_only_of_its_documents() {
+async fn several_clients_converge_and_each_gets_only_its_documents_live() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
-    let mut reader = relay.connect().await;
-    send(&mut reader, ClientFrame::Subscribe { doc: DOC, since: 0 }).await;
-    // A round trip on the reader's own connection proves the subscription is in place.
-    send(
-        &mut reader,
-        ClientFrame::Append {
-            doc: DocId([7; 32]),
-            payload: b"x".to_vec(),
-        },
-    )
-    .await;
-    assert_eq!(
-        receive(&mut reader).await,
-        RelayFrame::Acked {
-            doc: DocId([7; 32]),
-            seq: 1
-        }
-    );
-
+    let (space, other) = (keys(1), keys(2));
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        let mut reader = relay.connect().await;
+        send(&mut reader, subscribe(&space, 0)).await;
+        // A round trip on the reader's own connection proves the subscription is in place.
+        send(&mut reader, append(&other, b"elsewhere")).await;
+        assert!(matches!(
+            receive(&mut reader).await,
+            RelayFrame::Acked { .. }
+        ));
+        readers.push(reader);
+    }
     let mut writer = relay.connect().await;
-    send(
-        &mut writer,
-        ClientFrame::Append {
-            doc: DOC,
-            payload: b"live".to_vec(),
-        },
-    )
-    .await;
-    assert_eq!(
-        receive(&mut writer).await,
-        RelayFrame::Acked { doc: DOC, seq: 1 }
-    );
-    assert_eq!(
-        receive(&mut reader).await,
-        RelayFrame::Entry {
-            doc: DOC,
-            seq: 1,
-            payload: b"live".to_vec()
+    for n in 1..=5u8 {
+        send(&mut writer, append(&space, &[n])).await;
+        assert_eq!(
+            receive(&mut writer).await,
+            RelayFrame::Acked {
+                doc: space.doc_id(),
+                seq: u64::from(n)
+            }
+        );
+    }
+    for reader in &mut readers {
+        for n in 1..=5u8 {
+            assert_eq!(
+                receive(reader).await,
+                RelayFrame::Entry {
+                    doc: space.doc_id(),
+                    seq: u64::from(n),
+                    payload: vec![n]
+                }
+            );
         }
-    );
+        silent(reader).await;
+    }
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_was_away_catches_up_from_its_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let mut writer = relay.connect().await;
+    for n in 1..=4u8 {
+        send(&mut writer, append(&space, &[n])).await;
+        receive(&mut writer).await;
+    }
+    let mut returning = relay.connect().await;
+    send(&mut returning, subscribe(&space, 2)).await;
+    assert!(matches!(
+        receive(&mut returning).await,
+        RelayFrame::Entry { seq: 3, .. }
+    ));
+    assert!(matches!(
+        receive(&mut returning).await,
+        RelayFrame::Entry { seq: 4, .. }
+    ));
+    silent(&mut returning).await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn resending_an_entry_after_a_lost_ack_stores_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let mut writer = relay.connect().await;
+    for _ in 0..2 {
+        send(&mut writer, append(&space, b"same")).await;
+        assert_eq!(
+            receive(&mut writer).await,
+            RelayFrame::Acked {
+                doc: space.doc_id(),
+                seq: 1
+            }
+        );
+    }
+    let mut reader = relay.connect().await;
+    send(&mut reader, subscribe(&space, 0)).await;
+    assert!(matches!(
+        receive(&mut reader).await,
+        RelayFrame::Entry { seq: 1, .. }
+    ));
+    silent(&mut reader).await;
     relay.stop().await;
 }
 
@@ -183,19 +266,16 @@ async fn a_subscriber_receives_new_entries_live_and_only_of_its_documents() {
 async fn acknowledged_entries_survive_a_restart_of_the_relay() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
     let mut writer = relay.connect().await;
     for n in 1..=3u64 {
-        send(
-            &mut writer,
-            ClientFrame::Append {
-                doc: DOC,
-                payload: vec![n as u8],
-            },
-        )
-        .await;
+        send(&mut writer, append(&space, &[n as u8])).await;
         assert_eq!(
             receive(&mut writer).await,
-            RelayFrame::Acked { doc: DOC, seq: n }
+            RelayFrame::Acked {
+                doc: space.doc_id(),
+                seq: n
+            }
         );
     }
     drop(writer);
@@ -203,11 +283,11 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
 
     let relay = Running::start(dir.path(), dir.path()).await;
     let mut reader = relay.connect().await;
-    send(&mut reader, ClientFrame::Subscribe { doc: DOC, since: 1 }).await;
+    send(&mut reader, subscribe(&space, 1)).await;
     assert_eq!(
         receive(&mut reader).await,
         RelayFrame::Entry {
-            doc: DOC,
+            doc: space.doc_id(),
             seq: 2,
             payload: vec![2]
         }
@@ -215,7 +295,7 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
     assert_eq!(
         receive(&mut reader).await,
         RelayFrame::Entry {
-            doc: DOC,
+            doc: space.doc_id(),
             seq: 3,
             payload: vec![3]
         }
@@ -224,9 +304,242 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
 }
 
 #[tokio::test]
+async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_ciphertext() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let doc = space.doc_id();
+    let mut owner = relay.connect().await;
+    let sealed = space
+        .read()
+        .seal(b"Vorbasse vil have en ny legeplads", [7; 24]);
+    send(&mut owner, append(&space, &sealed)).await;
+    receive(&mut owner).await;
+
+    let intruder_keys = keys(9);
+    let mut intruder = relay.connect().await;
+    // Its own key, signing for someone else's document id.
+    let forged = ClientFrame::Append {
+        doc,
+        writer: intruder_keys.read().writer.0,
+        payload: b"graffiti".to_vec(),
+        proof: intruder_keys.prove_append(b"graffiti"),
+    };
+    send(&mut intruder, forged).await;
+    assert!(matches!(
+        receive(&mut intruder).await,
+        RelayFrame::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+    // The right writer key, but a proof it cannot make.
+    let replayed = ClientFrame::Append {
+        doc,
+        writer: space.read().writer.0,
+        payload: b"graffiti".to_vec(),
+        proof: space.prove_append(b"something else"),
+    };
+    send(&mut intruder, replayed).await;
+    assert!(matches!(
+        receive(&mut intruder).await,
+        RelayFrame::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+
+    send(&mut intruder, ClientFrame::Subscribe { doc, since: 0 }).await;
+    let RelayFrame::Entry {
+        seq: 1, payload, ..
+    } = receive(&mut intruder).await
+    else {
+        panic!("expected the one stored entry")
+    };
+    assert!(
+        intruder_keys.read().open(&payload).is_err(),
+        "without the key, the entry is noise"
+    );
+    assert_eq!(
+        space.read().open(&payload).unwrap(),
+        b"Vorbasse vil have en ny legeplads"
+    );
+    silent(&mut intruder).await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_relays_files_contain_no_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let mut writer = relay.connect().await;
+    for n in 0..20u8 {
+        let sealed = space
+            .read()
+            .seal(format!("CANARY-{n}-Sdr. Omme").as_bytes(), [n; 24]);
+        send(&mut writer, append(&space, &sealed)).await;
+        receive(&mut writer).await;
+    }
+    drop(writer);
+    relay.stop().await;
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("relay.sqlite3")
+        {
+            let bytes = std::fs::read(&path).unwrap();
+            scanned += bytes.len();
+            assert!(
+                !bytes.windows(6).any(|w| w == b"CANARY"),
+                "plaintext in {}",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        scanned > 20 * 40,
+        "the store's files were read ({scanned} bytes)"
+    );
+}
+
+#[tokio::test]
+async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let doc = space.doc_id();
+    let mut writer = relay.connect().await;
+    for n in 1..=3u8 {
+        send(&mut writer, append(&space, &[n])).await;
+        receive(&mut writer).await;
+    }
+    let snapshot = ClientFrame::Snapshot {
+        doc,
+        writer: space.read().writer.0,
+        covers: 3,
+        payload: b"all three".to_vec(),
+        proof: space.prove_snapshot(3, b"all three"),
+    };
+    send(&mut writer, snapshot).await;
+    assert_eq!(
+        receive(&mut writer).await,
+        RelayFrame::Acked { doc, seq: 3 }
+    );
+    send(&mut writer, append(&space, &[4])).await;
+    assert_eq!(
+        receive(&mut writer).await,
+        RelayFrame::Acked { doc, seq: 4 }
+    );
+
+    let mut fresh = relay.connect().await;
+    send(&mut fresh, subscribe(&space, 0)).await;
+    assert_eq!(
+        receive(&mut fresh).await,
+        RelayFrame::Snapshot {
+            doc,
+            covers: 3,
+            payload: b"all three".to_vec()
+        }
+    );
+    assert_eq!(
+        receive(&mut fresh).await,
+        RelayFrame::Entry {
+            doc,
+            seq: 4,
+            payload: vec![4]
+        }
+    );
+
+    let forged = ClientFrame::Snapshot {
+        doc,
+        writer: space.read().writer.0,
+        covers: 4,
+        payload: b"fake".to_vec(),
+        proof: space.prove_snapshot(3, b"fake"),
+    };
+    send(&mut fresh, forged).await;
+    assert!(matches!(
+        receive(&mut fresh).await,
+        RelayFrame::Error {
+            code: ErrorCode::Forbidden,
+            ..
+        }
+    ));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn signaling_reaches_the_other_subscribers_of_the_document_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let doc = space.doc_id();
+    let (mut a, mut b, mut stranger) = (
+        relay.connect().await,
+        relay.connect().await,
+        relay.connect().await,
+    );
+    send(
+        &mut a,
+        ClientFrame::Signal {
+            doc,
+            to: None,
+            data: b"offer".to_vec(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        receive(&mut a).await,
+        RelayFrame::Error {
+            code: ErrorCode::NotSubscribed,
+            ..
+        }
+    ));
+    for socket in [&mut a, &mut b] {
+        send(socket, subscribe(&space, 0)).await;
+    }
+    send(&mut stranger, subscribe(&keys(2), 0)).await;
+    // A round trip on b proves its subscription is in place.
+    send(&mut b, append(&keys(3), b"x")).await;
+    receive(&mut b).await;
+    send(
+        &mut a,
+        ClientFrame::Signal {
+            doc,
+            to: None,
+            data: b"offer".to_vec(),
+        },
+    )
+    .await;
+    let RelayFrame::Signal { from, data, .. } = receive(&mut b).await else {
+        panic!("expected the offer")
+    };
+    assert_eq!(data, b"offer");
+    send(
+        &mut b,
+        ClientFrame::Signal {
+            doc,
+            to: Some(from),
+            data: b"answer".to_vec(),
+        },
+    )
+    .await;
+    assert!(matches!(receive(&mut a).await, RelayFrame::Signal { data, .. } if data == b"answer"));
+    silent(&mut stranger).await;
+    silent(&mut a).await;
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn a_bad_frame_gets_a_clear_error_and_the_connection_and_relay_stay_up() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
     let mut socket = relay.connect().await;
 
     socket
@@ -262,25 +575,99 @@ async fn a_bad_frame_gets_a_clear_error_and_the_connection_and_relay_stay_up() {
         }
     ));
 
-    // The same connection still works, and so does a new one.
-    send(
-        &mut socket,
-        ClientFrame::Append {
-            doc: DOC,
-            payload: b"ok".to_vec(),
-        },
-    )
-    .await;
+    send(&mut socket, append(&space, b"ok")).await;
     assert_eq!(
         receive(&mut socket).await,
-        RelayFrame::Acked { doc: DOC, seq: 1 }
+        RelayFrame::Acked {
+            doc: space.doc_id(),
+            seq: 1
+        }
     );
     let mut other = relay.connect().await;
-    send(&mut other, ClientFrame::Subscribe { doc: DOC, since: 0 }).await;
+    send(&mut other, subscribe(&space, 0)).await;
     assert!(matches!(
         receive(&mut other).await,
         RelayFrame::Entry { seq: 1, .. }
     ));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_payload_bytes: 100,
+        max_log_bytes: 150,
+        frames_per_second: 1,
+        burst: 6,
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let space = keys(1);
+    let mut socket = relay.connect().await;
+    send(&mut socket, append(&space, &[0; 101])).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Error {
+            code: ErrorCode::TooLarge,
+            ..
+        }
+    ));
+    send(&mut socket, append(&space, &[1; 100])).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    send(&mut socket, append(&space, &[2; 100])).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Error {
+            code: ErrorCode::LogFull,
+            ..
+        }
+    ));
+    let mut limited = 0;
+    for n in 0..6u8 {
+        send(&mut socket, subscribe(&keys(10 + n), 0)).await;
+        if let Ok(Some(Ok(Message::Binary(bytes)))) =
+            tokio::time::timeout(Duration::from_millis(300), socket.next()).await
+            && matches!(
+                RelayFrame::decode(&bytes).unwrap(),
+                RelayFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    ..
+                }
+            )
+        {
+            limited += 1;
+        }
+    }
+    assert!(
+        limited >= 2,
+        "a burst past the limit is refused ({limited} refusals)"
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_count_connections_documents_and_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let mut socket = relay.connect().await;
+    for n in 0..3u8 {
+        send(&mut socket, append(&space, &[n; 10])).await;
+        receive(&mut socket).await;
+    }
+    let metrics = relay.get("/metrics").await;
+    for line in [
+        "landsbyplan_connections 1",
+        "landsbyplan_documents 1",
+        "landsbyplan_entries 3",
+        "landsbyplan_stored_bytes 30",
+        "landsbyplan_appends_total 3",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     relay.stop().await;
 }
 

@@ -35,17 +35,51 @@ pub enum ClientFrame {
         since: u64,
     },
     /// Append `payload` to the log of `doc`; answered by [`RelayFrame::Acked`] once durable.
+    /// Appending the same payload again is answered with the same sequence number.
     Append {
         /// The document.
         doc: DocId,
+        /// The space's writer key; its hash is `doc`.
+        writer: [u8; 32],
         /// Opaque bytes: an encrypted change bundle.
         payload: Vec<u8>,
+        /// The writer's signature (see `keys::verify_append`).
+        proof: Vec<u8>,
+    },
+    /// An encrypted snapshot holding everything through entry `covers`, so the relay can
+    /// drop those entries; answered by [`RelayFrame::Acked`] with `covers`.
+    Snapshot {
+        /// The document.
+        doc: DocId,
+        /// The space's writer key; its hash is `doc`.
+        writer: [u8; 32],
+        /// The last entry the snapshot includes.
+        covers: u64,
+        /// Opaque bytes: the encrypted document.
+        payload: Vec<u8>,
+        /// The writer's signature (see `keys::verify_snapshot`).
+        proof: Vec<u8>,
+    },
+    /// Pass `data` (encrypted WebRTC signaling) to the other subscribers of `doc`, or to
+    /// one of them.
+    Signal {
+        /// The document whose subscribers are addressed.
+        doc: DocId,
+        /// One peer, or every other subscriber for `None`.
+        to: Option<u64>,
+        /// Opaque bytes.
+        data: Vec<u8>,
     },
 }
 
 /// What the relay sends a device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RelayFrame {
+    /// The first frame on a connection: the id other peers address this one by.
+    Hello {
+        /// This connection's peer id.
+        peer: u64,
+    },
     /// An append of this connection is durable under sequence number `seq`.
     Acked {
         /// The document.
@@ -61,6 +95,24 @@ pub enum RelayFrame {
         seq: u64,
         /// Opaque bytes as appended.
         payload: Vec<u8>,
+    },
+    /// A snapshot of a document, sent before the entries after it.
+    Snapshot {
+        /// The document.
+        doc: DocId,
+        /// The last entry the snapshot includes.
+        covers: u64,
+        /// Opaque bytes as uploaded.
+        payload: Vec<u8>,
+    },
+    /// Signaling data from another subscriber of `doc`.
+    Signal {
+        /// The document.
+        doc: DocId,
+        /// The sending peer.
+        from: u64,
+        /// Opaque bytes.
+        data: Vec<u8>,
     },
     /// A frame was refused; the connection stays open.
     Error {
@@ -80,6 +132,16 @@ pub enum ErrorCode {
     UnsupportedVersion,
     /// The relay could not store the entry; try again later.
     StorageFailed,
+    /// The proof does not show the writer's key: nothing was stored.
+    Forbidden,
+    /// The frame is larger than the relay accepts.
+    TooLarge,
+    /// Too many frames too fast; slow down and send again.
+    RateLimited,
+    /// The document's log is full; upload a snapshot to make room.
+    LogFull,
+    /// Signaling needs a subscription to the document first.
+    NotSubscribed,
 }
 
 /// A frame that could not be decoded.
@@ -169,8 +231,35 @@ mod tests {
     fn client_frame() -> impl Strategy<Value = ClientFrame> {
         prop_oneof![
             (doc_id(), any::<u64>()).prop_map(|(doc, since)| ClientFrame::Subscribe { doc, since }),
-            (doc_id(), proptest::collection::vec(any::<u8>(), 0..300))
-                .prop_map(|(doc, payload)| ClientFrame::Append { doc, payload }),
+            (
+                doc_id(),
+                any::<[u8; 32]>(),
+                proptest::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(doc, writer, payload)| ClientFrame::Append {
+                    doc,
+                    writer,
+                    proof: payload.iter().rev().copied().collect(),
+                    payload,
+                }),
+            (
+                doc_id(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(doc, covers, payload)| ClientFrame::Snapshot {
+                    doc,
+                    writer: [7; 32],
+                    covers,
+                    proof: vec![1; 64],
+                    payload,
+                }),
+            (
+                doc_id(),
+                proptest::option::of(any::<u64>()),
+                proptest::collection::vec(any::<u8>(), 0..100)
+            )
+                .prop_map(|(doc, to, data)| ClientFrame::Signal { doc, to, data }),
         ]
     }
 
@@ -187,6 +276,23 @@ mod tests {
                     seq,
                     payload
                 }),
+            any::<u64>().prop_map(|peer| RelayFrame::Hello { peer }),
+            (
+                doc_id(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(doc, covers, payload)| RelayFrame::Snapshot {
+                    doc,
+                    covers,
+                    payload
+                }),
+            (
+                doc_id(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..100)
+            )
+                .prop_map(|(doc, from, data)| RelayFrame::Signal { doc, from, data }),
             (".{0,40}").prop_map(|message| RelayFrame::Error {
                 code: ErrorCode::Malformed,
                 message

@@ -1,8 +1,27 @@
-//! Sans-IO sync for Landsbyplan: the frames devices and the relay exchange.
+//! Sans-IO sync for Landsbyplan: a space's keys and share links, the encryption envelope,
+//! the frames devices and the relay exchange, and the device's sync state machine.
 //!
-//! Nothing here touches a socket. The relay and the app each drive these types over their
-//! own transport, so the protocol is tested natively.
+//! Nothing here touches a socket, a clock or a random source: the relay and the app each
+//! drive these types over their own transport and pass time and randomness in, so the
+//! protocol is tested natively and deterministically.
 
+mod envelope;
 mod frame;
+mod keys;
 
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
+pub use keys::{
+    ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,
+};
+
+/// What can go wrong in sync, apart from undecodable frames ([`FrameError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    /// A share link that is not one of Landsbyplan's, or was cut short.
+    #[error("the share link is damaged or not a Landsbyplan link")]
+    BadShareLink,
+    /// A sealed bundle that this space's key cannot open: altered, cut short, or for
+    /// another space.
+    #[error("the data cannot be decrypted with this space's key")]
+    CannotDecrypt,
+}

@@ -1,0 +1,80 @@
+//! `/metrics`: the relay's counters and store totals in Prometheus' text format.
+//! Appends per second is the rate of `landsbyplan_appends_total`.
+
+use std::fmt::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::Relay;
+
+/// Counters the connections update.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) connections: AtomicU64,
+    pub(crate) appends: AtomicU64,
+    pub(crate) refused: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
+    let store = Arc::clone(&relay.store);
+    let stats = match tokio::task::spawn_blocking(move || store.stats()).await {
+        Ok(Ok(stats)) => stats,
+        _ => return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
+    };
+    let counters = &relay.counters;
+    let mut text = String::new();
+    for (name, help, kind, value) in [
+        (
+            "landsbyplan_connections",
+            "Open WebSocket connections.",
+            "gauge",
+            counters.connections.load(Ordering::Relaxed),
+        ),
+        (
+            "landsbyplan_documents",
+            "Documents with a log or a snapshot.",
+            "gauge",
+            stats.documents,
+        ),
+        (
+            "landsbyplan_entries",
+            "Entries in all logs.",
+            "gauge",
+            stats.entries,
+        ),
+        (
+            "landsbyplan_stored_bytes",
+            "Bytes of entries and snapshots.",
+            "gauge",
+            stats.bytes,
+        ),
+        (
+            "landsbyplan_appends_total",
+            "Appends acknowledged.",
+            "counter",
+            counters.appends.load(Ordering::Relaxed),
+        ),
+        (
+            "landsbyplan_refused_total",
+            "Frames refused with an error.",
+            "counter",
+            counters.refused.load(Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(
+            text,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
