@@ -83,15 +83,18 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
     loop {
         let outgoing = tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(bytes))) => {
-                    if limit.allow(Instant::now()) {
-                        handle(&relay, peer, &mut cursors, &bytes).await
-                    } else {
-                        vec![refusal(&relay, ErrorCode::RateLimited, "too many frames; slow down".into())]
-                    }
-                }
+                Some(Ok(Message::Binary(bytes))) => match ClientFrame::decode(&bytes) {
+                    Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
+                    Ok(frame) if !limit.allow(Instant::now()) => vec![refusal(
+                        &relay,
+                        Some(frame.doc()),
+                        ErrorCode::RateLimited,
+                        "too many frames; slow down and send again".into(),
+                    )],
+                    Ok(frame) => handle(&relay, peer, &mut cursors, frame).await,
+                },
                 Some(Ok(Message::Text(_))) => {
-                    vec![refusal(&relay, ErrorCode::Malformed, "frames must be binary".into())]
+                    vec![refusal(&relay, None, ErrorCode::Malformed, "frames must be binary".into())]
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
@@ -118,13 +121,10 @@ async fn handle(
     relay: &Arc<Relay>,
     peer: u64,
     cursors: &mut Cursors,
-    bytes: &[u8],
+    frame: ClientFrame,
 ) -> Vec<RelayFrame> {
-    let frame = match ClientFrame::decode(bytes) {
-        Ok(frame) => frame,
-        Err(err) => return vec![refusal(relay, err.code(), err.to_string())],
-    };
     let max = relay.limits.max_payload_bytes;
+    let about = Some(frame.doc());
     match frame {
         ClientFrame::Subscribe { doc, since } => subscribe(relay, cursors, doc, since).await,
         ClientFrame::Append { payload, .. } | ClientFrame::Snapshot { payload, .. }
@@ -132,6 +132,7 @@ async fn handle(
         {
             vec![refusal(
                 relay,
+                about,
                 ErrorCode::TooLarge,
                 format!("payloads may be at most {max} bytes"),
             )]
@@ -143,7 +144,7 @@ async fn handle(
             proof,
         } => {
             if !verify_append(&doc, &WriterKey(writer), &payload, &proof) {
-                return vec![forbidden(relay)];
+                return vec![forbidden(relay, doc)];
             }
             let store = Arc::clone(&relay.store);
             let max_log = relay.limits.max_log_bytes;
@@ -162,11 +163,12 @@ async fn handle(
                 }
                 Ok(Err(StoreError::LogFull)) => vec![refusal(
                     relay,
+                    Some(doc),
                     ErrorCode::LogFull,
                     "the document's log is full; upload a snapshot".into(),
                 )],
-                Ok(Err(err)) => vec![storage_failed(relay, &err)],
-                Err(err) => vec![storage_failed(relay, &err)],
+                Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
+                Err(err) => vec![storage_failed(relay, doc, &err)],
             }
         }
         ClientFrame::Snapshot {
@@ -177,7 +179,7 @@ async fn handle(
             proof,
         } => {
             if !verify_snapshot(&doc, &WriterKey(writer), covers, &payload, &proof) {
-                return vec![forbidden(relay)];
+                return vec![forbidden(relay, doc)];
             }
             let store = Arc::clone(&relay.store);
             match tokio::task::spawn_blocking(move || store.put_snapshot(&doc, covers, &payload))
@@ -186,21 +188,24 @@ async fn handle(
                 Ok(Ok(())) => vec![RelayFrame::Acked { doc, seq: covers }],
                 Ok(Err(StoreError::AheadOfLog)) => vec![refusal(
                     relay,
+                    Some(doc),
                     ErrorCode::Malformed,
                     "the snapshot covers entries the relay does not have".into(),
                 )],
-                Ok(Err(err)) => vec![storage_failed(relay, &err)],
-                Err(err) => vec![storage_failed(relay, &err)],
+                Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
+                Err(err) => vec![storage_failed(relay, doc, &err)],
             }
         }
         ClientFrame::Signal { doc, .. } if !cursors.contains_key(&doc) => vec![refusal(
             relay,
+            Some(doc),
             ErrorCode::NotSubscribed,
             "subscribe to the document before signaling".into(),
         )],
         ClientFrame::Signal { data, .. } if data.len() > max => {
             vec![refusal(
                 relay,
+                about,
                 ErrorCode::TooLarge,
                 format!("payloads may be at most {max} bytes"),
             )]
@@ -244,8 +249,8 @@ async fn subscribe(
             }
             frames
         }
-        Ok(Err(err)) => vec![storage_failed(relay, &err)],
-        Err(err) => vec![storage_failed(relay, &err)],
+        Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
+        Err(err) => vec![storage_failed(relay, doc, &err)],
     }
 }
 
@@ -279,24 +284,26 @@ fn forward(peer: u64, cursors: &mut Cursors, live: &Live) -> Option<RelayFrame> 
     }
 }
 
-fn refusal(relay: &Relay, code: ErrorCode, message: String) -> RelayFrame {
+fn refusal(relay: &Relay, doc: Option<DocId>, code: ErrorCode, message: String) -> RelayFrame {
     Counters::add(&relay.counters.refused);
     tracing::debug!(?code, %message, "refused a frame");
-    RelayFrame::Error { code, message }
+    RelayFrame::Error { doc, code, message }
 }
 
-fn forbidden(relay: &Relay) -> RelayFrame {
+fn forbidden(relay: &Relay, doc: DocId) -> RelayFrame {
     refusal(
         relay,
+        Some(doc),
         ErrorCode::Forbidden,
         "the proof does not match the document's writer key; nothing was stored".into(),
     )
 }
 
-fn storage_failed(relay: &Relay, err: &dyn std::fmt::Display) -> RelayFrame {
+fn storage_failed(relay: &Relay, doc: DocId, err: &dyn std::fmt::Display) -> RelayFrame {
     tracing::error!(%err, "store failed");
     refusal(
         relay,
+        Some(doc),
         ErrorCode::StorageFailed,
         "the relay could not store the entry; try again later".into(),
     )

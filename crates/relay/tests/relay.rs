@@ -329,9 +329,10 @@ async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_cip
     assert!(matches!(
         receive(&mut intruder).await,
         RelayFrame::Error {
+            doc: Some(refused),
             code: ErrorCode::Forbidden,
             ..
-        }
+        } if refused == doc
     ));
     // The right writer key, but a proof it cannot make.
     let replayed = ClientFrame::Append {
@@ -559,6 +560,7 @@ async fn a_bad_frame_gets_a_clear_error_and_the_connection_and_relay_stay_up() {
         .unwrap();
     match receive(&mut socket).await {
         RelayFrame::Error {
+            doc: None,
             code: ErrorCode::UnsupportedVersion,
             message,
         } => {

@@ -116,6 +116,8 @@ pub enum RelayFrame {
     },
     /// A frame was refused; the connection stays open.
     Error {
+        /// The document the refused frame was about, if it could be read.
+        doc: Option<DocId>,
         /// What went wrong, for programs.
         code: ErrorCode,
         /// What went wrong, for people.
@@ -195,6 +197,16 @@ fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FrameError> {
 }
 
 impl ClientFrame {
+    /// The document the frame is about.
+    pub fn doc(&self) -> DocId {
+        match self {
+            Self::Subscribe { doc, .. }
+            | Self::Append { doc, .. }
+            | Self::Snapshot { doc, .. }
+            | Self::Signal { doc, .. } => *doc,
+        }
+    }
+
     /// The frame as bytes on the wire.
     pub fn encode(&self) -> Vec<u8> {
         encode(self)
@@ -294,6 +306,7 @@ mod tests {
             )
                 .prop_map(|(doc, from, data)| RelayFrame::Signal { doc, from, data }),
             (".{0,40}").prop_map(|message| RelayFrame::Error {
+                doc: None,
                 code: ErrorCode::Malformed,
                 message
             }),
