@@ -5,10 +5,12 @@
 //! drive these types over their own transport and pass time and randomness in, so the
 //! protocol is tested natively and deterministically.
 
+mod client;
 mod envelope;
 mod frame;
 mod keys;
 
+pub use client::{Capability, Client, Effect, Millis, SNAPSHOT_EVERY, SyncStatus};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
 pub use keys::{
     ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,
