@@ -13,16 +13,24 @@ use futures_util::{SinkExt, StreamExt};
 use landsbyplan_sync::{
     ClientFrame, DocId, ErrorCode, RelayFrame, WriterKey, verify_append, verify_snapshot,
 };
-use tokio::sync::broadcast::error::RecvError;
+use std::sync::atomic::AtomicBool;
+
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::metrics::Counters;
-use crate::{Live, Relay, StoreError};
+use crate::{Live, Relay, StoreError, Subscriber};
+
+/// Live entries a connection may have waiting before it counts as too slow.
+const INBOX: usize = 1024;
 
 pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(relay): State<Arc<Relay>>) -> Response {
     // Frames a little over the payload limit get a clear error; far larger ones are cut
     // off by the WebSocket layer before they fill memory.
+    // Small buffers: most connections are idle phones, and buffers grow when needed.
     ws.max_message_size(relay.limits.max_payload_bytes * 2 + 4096)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| serve(socket, relay))
 }
 
@@ -65,7 +73,11 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
     let _open = Open(&relay.counters);
     let peer = relay.next_peer.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
-    let mut live = relay.live.subscribe();
+    let (inbox, mut live) = mpsc::channel(INBOX);
+    let me = Subscriber {
+        inbox,
+        lagged: Arc::new(AtomicBool::new(false)),
+    };
     let mut cursors = Cursors::new();
     let mut limit = RateLimit {
         tokens: f64::from(relay.limits.burst),
@@ -80,7 +92,11 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
     {
         return;
     }
-    loop {
+    'connection: loop {
+        if me.lagged.load(Ordering::Relaxed) {
+            // Too slow to keep up: close, and the device resumes from its cursor.
+            break;
+        }
         let outgoing = tokio::select! {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => match ClientFrame::decode(&bytes) {
@@ -91,7 +107,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
                         ErrorCode::RateLimited,
                         "too many frames; slow down and send again".into(),
                     )],
-                    Ok(frame) => handle(&relay, peer, &mut cursors, frame).await,
+                    Ok(frame) => handle(&relay, peer, &me, &mut cursors, frame).await,
                 },
                 Some(Ok(Message::Text(_))) => {
                     vec![refusal(&relay, None, ErrorCode::Malformed, "frames must be binary".into())]
@@ -100,17 +116,17 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },
             delivered = live.recv() => match delivered {
-                Ok(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
-                // Too slow to keep up: close, and the device resumes from its cursor.
-                Err(RecvError::Lagged(_) | RecvError::Closed) => break,
+                Some(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
+                None => break,
             },
         };
         for frame in outgoing {
             if sink.send(binary(&frame)).await.is_err() {
-                return;
+                break 'connection;
             }
         }
     }
+    relay.unsubscribe(peer, cursors.keys().copied());
 }
 
 fn binary(frame: &RelayFrame) -> Message {
@@ -120,13 +136,16 @@ fn binary(frame: &RelayFrame) -> Message {
 async fn handle(
     relay: &Arc<Relay>,
     peer: u64,
+    me: &Subscriber,
     cursors: &mut Cursors,
     frame: ClientFrame,
 ) -> Vec<RelayFrame> {
     let max = relay.limits.max_payload_bytes;
     let about = Some(frame.doc());
     match frame {
-        ClientFrame::Subscribe { doc, since } => subscribe(relay, cursors, doc, since).await,
+        ClientFrame::Subscribe { doc, since } => {
+            subscribe(relay, peer, me, cursors, doc, since).await
+        }
         ClientFrame::Append { payload, .. } | ClientFrame::Snapshot { payload, .. }
             if payload.len() > max =>
         {
@@ -146,28 +165,18 @@ async fn handle(
             if !verify_append(&doc, &WriterKey(writer), &payload, &proof) {
                 return vec![forbidden(relay, doc)];
             }
-            let store = Arc::clone(&relay.store);
-            let max_log = relay.limits.max_log_bytes;
-            let stored = tokio::task::spawn_blocking(move || {
-                store
-                    .append(&doc, &payload, max_log)
-                    .map(|seq| (seq, payload))
-            })
-            .await;
-            match stored {
-                Ok(Ok((seq, payload))) => {
+            match relay.writer.append(doc, payload.clone()).await {
+                Ok(seq) => {
                     Counters::add(&relay.counters.appends);
-                    // No receiver is fine: nobody else is listening right now.
-                    let _ = relay.live.send(Arc::new(Live::Entry { doc, seq, payload }));
+                    relay.publish(doc, Live::Entry { doc, seq, payload });
                     vec![RelayFrame::Acked { doc, seq }]
                 }
-                Ok(Err(StoreError::LogFull)) => vec![refusal(
+                Err(StoreError::LogFull) => vec![refusal(
                     relay,
                     Some(doc),
                     ErrorCode::LogFull,
                     "the document's log is full; upload a snapshot".into(),
                 )],
-                Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
                 Err(err) => vec![storage_failed(relay, doc, &err)],
             }
         }
@@ -211,12 +220,15 @@ async fn handle(
             )]
         }
         ClientFrame::Signal { doc, to, data } => {
-            let _ = relay.live.send(Arc::new(Live::Signal {
+            relay.publish(
                 doc,
-                from: peer,
-                to,
-                data,
-            }));
+                Live::Signal {
+                    doc,
+                    from: peer,
+                    to,
+                    data,
+                },
+            );
             Vec::new()
         }
     }
@@ -224,6 +236,8 @@ async fn handle(
 
 async fn subscribe(
     relay: &Arc<Relay>,
+    peer: u64,
+    me: &Subscriber,
     cursors: &mut Cursors,
     doc: DocId,
     since: u64,
@@ -231,6 +245,7 @@ async fn subscribe(
     // Subscribe before reading the backlog, so nothing appended meanwhile is missed; the
     // cursor drops what the backlog already sent.
     cursors.insert(doc, since);
+    relay.subscribe(doc, peer, me);
     let store = Arc::clone(&relay.store);
     match tokio::task::spawn_blocking(move || store.backlog(&doc, since)).await {
         Ok(Ok(backlog)) => {

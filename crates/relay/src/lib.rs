@@ -11,15 +11,18 @@ mod connection;
 mod metrics;
 mod static_files;
 mod store;
+mod writer;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
 use landsbyplan_sync::DocId;
-use tokio::sync::broadcast;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 pub use store::{Backlog, Store, StoreError, StoreStats};
 
@@ -56,7 +59,7 @@ impl Default for Limits {
     }
 }
 
-/// What the relay passes between connections.
+/// What the relay passes to the subscribers of a document.
 #[derive(Debug)]
 enum Live {
     /// An entry made durable.
@@ -74,21 +77,77 @@ enum Live {
     },
 }
 
+/// One connection's inbox, as the documents it subscribed to know it.
+#[derive(Clone)]
+struct Subscriber {
+    inbox: mpsc::Sender<Arc<Live>>,
+    /// Set when the inbox overflowed: the connection closes and the device resumes from
+    /// its cursor, rather than the relay holding unbounded backlogs in memory.
+    lagged: Arc<AtomicBool>,
+}
+
 /// What every connection shares.
 struct Relay {
     store: Arc<Store>,
-    live: broadcast::Sender<Arc<Live>>,
+    writer: writer::Writer,
+    subscribers: Mutex<HashMap<DocId, HashMap<u64, Subscriber>>>,
     limits: Limits,
     next_peer: AtomicU64,
     counters: metrics::Counters,
 }
 
+impl Relay {
+    fn subscribers(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, HashMap<u64, Subscriber>>> {
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
+        self.subscribers()
+            .entry(doc)
+            .or_default()
+            .insert(peer, subscriber.clone());
+    }
+
+    fn unsubscribe(&self, peer: u64, docs: impl IntoIterator<Item = DocId>) {
+        let mut all = self.subscribers();
+        for doc in docs {
+            if let Some(subs) = all.get_mut(&doc) {
+                subs.remove(&peer);
+                if subs.is_empty() {
+                    all.remove(&doc);
+                }
+            }
+        }
+    }
+
+    /// Hands `live` to every subscriber of `doc`; work is per subscriber of that document
+    /// only, whatever else the relay carries.
+    fn publish(&self, doc: DocId, live: Live) {
+        let live = Arc::new(live);
+        if let Some(subs) = self.subscribers().get_mut(&doc) {
+            subs.retain(
+                |_, subscriber| match subscriber.inbox.try_send(Arc::clone(&live)) {
+                    Ok(()) => true,
+                    Err(TrySendError::Full(_)) => {
+                        subscriber.lagged.store(true, Ordering::Relaxed);
+                        false
+                    }
+                    Err(TrySendError::Closed(_)) => false,
+                },
+            );
+        }
+    }
+}
+
 /// The relay's router: `/sync` (WebSocket), `/healthz`, `/metrics`, and the built app.
 pub fn app(store: Store, config: &Config) -> Router {
-    let (live, _) = broadcast::channel(4096);
+    let store = Arc::new(store);
     let relay = Arc::new(Relay {
-        store: Arc::new(store),
-        live,
+        writer: writer::Writer::start(Arc::clone(&store), config.limits.max_log_bytes),
+        store,
+        subscribers: Mutex::new(HashMap::new()),
         limits: config.limits,
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A batch the entry was part of could not be written; nothing of it was stored.
+    #[error("the store could not write: {0}")]
+    Failed(String),
 }
 
 /// What a subscriber gets for a document: the snapshot (if newer than what it has) and
@@ -65,6 +68,42 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// One append inside a transaction; a refusal leaves the transaction usable.
+fn append_one(
+    tx: &rusqlite::Transaction<'_>,
+    doc: &DocId,
+    payload: &[u8],
+    max_log_bytes: u64,
+) -> Result<u64, StoreError> {
+    let hash: [u8; 32] = Sha256::digest(payload).into();
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2")?
+        .query_row(params![doc.0.as_slice(), hash.as_slice()], |row| row.get(0))
+        .optional()?;
+    if let Some(seq) = existing {
+        return Ok(seq.unsigned_abs());
+    }
+    let (last, used): (i64, i64) = tx
+        .prepare_cached("SELECT last_seq, log_bytes FROM docs WHERE doc = ?1")?
+        .query_row(params![doc.0.as_slice()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?
+        .unwrap_or((0, 0));
+    if used.unsigned_abs() + payload.len() as u64 > max_log_bytes {
+        return Err(StoreError::LogFull);
+    }
+    let seq = last + 1;
+    tx.prepare_cached("INSERT INTO entries (doc, seq, hash, payload) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![doc.0.as_slice(), seq, hash.as_slice(), payload])?;
+    tx.prepare_cached(
+        "INSERT INTO docs (doc, last_seq, log_bytes) VALUES (?1, ?2, ?3)
+         ON CONFLICT (doc) DO UPDATE SET last_seq = excluded.last_seq, log_bytes = excluded.log_bytes",
+    )?
+    .execute(params![doc.0.as_slice(), seq, used + payload.len() as i64])?;
+    Ok(seq.unsigned_abs())
+}
+
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
@@ -88,6 +127,13 @@ impl Store {
                 doc BLOB PRIMARY KEY,
                 covers INTEGER NOT NULL,
                 payload BLOB NOT NULL
+            ) WITHOUT ROWID;
+            -- Per document: the last sequence number given and the bytes its log holds,
+            -- so an append costs the same whatever the log's length.
+            CREATE TABLE IF NOT EXISTS docs (
+                doc BLOB PRIMARY KEY,
+                last_seq INTEGER NOT NULL,
+                log_bytes INTEGER NOT NULL
             ) WITHOUT ROWID;",
         )?;
         Ok(Self {
@@ -111,42 +157,27 @@ impl Store {
         payload: &[u8],
         max_log_bytes: u64,
     ) -> Result<u64, StoreError> {
-        let hash: [u8; 32] = Sha256::digest(payload).into();
+        self.append_batch(&[(*doc, payload)], max_log_bytes)?
+            .pop()
+            .expect("one result per append")
+    }
+
+    /// Appends several entries in one transaction (one disk sync for all of them), each
+    /// with its own outcome. This is how the relay keeps up when many devices write at
+    /// once: the cost of making data durable is shared.
+    pub fn append_batch(
+        &self,
+        appends: &[(DocId, &[u8])],
+        max_log_bytes: u64,
+    ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2",
-                params![doc.0.as_slice(), hash.as_slice()],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(seq) = existing {
-            return Ok(seq.unsigned_abs());
+        let mut results = Vec::with_capacity(appends.len());
+        for (doc, payload) in appends {
+            results.push(append_one(&tx, doc, payload, max_log_bytes));
         }
-        let (used, last): (i64, i64) = tx.query_row(
-            "SELECT COALESCE(SUM(LENGTH(payload)), 0), COALESCE(MAX(seq), 0) FROM entries WHERE doc = ?1",
-            params![doc.0.as_slice()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        if used.unsigned_abs() + payload.len() as u64 > max_log_bytes {
-            return Err(StoreError::LogFull);
-        }
-        let covered: i64 = tx
-            .query_row(
-                "SELECT covers FROM snapshots WHERE doc = ?1",
-                params![doc.0.as_slice()],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let seq = last.max(covered) + 1;
-        tx.execute(
-            "INSERT INTO entries (doc, seq, hash, payload) VALUES (?1, ?2, ?3, ?4)",
-            params![doc.0.as_slice(), seq, hash.as_slice(), payload],
-        )?;
         tx.commit()?;
-        Ok(seq.unsigned_abs())
+        Ok(results)
     }
 
     /// Keeps `payload` as `doc`'s snapshot through entry `covers` and drops the entries it
@@ -155,7 +186,7 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (last, held): (i64, Option<i64>) = tx.query_row(
-            "SELECT COALESCE((SELECT MAX(seq) FROM entries WHERE doc = ?1), 0),
+            "SELECT COALESCE((SELECT last_seq FROM docs WHERE doc = ?1), 0),
                     (SELECT covers FROM snapshots WHERE doc = ?1)",
             params![doc.0.as_slice()],
             |row| Ok((row.get(0)?, row.get(1)?)),
@@ -174,6 +205,13 @@ impl Store {
         )?;
         tx.execute(
             "DELETE FROM entries WHERE doc = ?1 AND seq <= ?2",
+            params![doc.0.as_slice(), covers],
+        )?;
+        tx.execute(
+            "INSERT INTO docs (doc, last_seq, log_bytes)
+             VALUES (?1, ?2, (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries WHERE doc = ?1))
+             ON CONFLICT (doc) DO UPDATE SET
+                last_seq = MAX(last_seq, excluded.last_seq), log_bytes = excluded.log_bytes",
             params![doc.0.as_slice(), covers],
         )?;
         tx.commit()?;

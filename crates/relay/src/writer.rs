@@ -1,0 +1,81 @@
+//! Group commit: appends from every connection go to one writer thread, which stores
+//! whatever has queued up in one transaction, so one disk sync makes many appends
+//! durable. Each append is answered only after its transaction committed.
+
+use std::sync::Arc;
+
+use landsbyplan_sync::DocId;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Store, StoreError};
+
+/// At most this many appends share one transaction.
+const BATCH: usize = 256;
+
+struct Request {
+    doc: DocId,
+    payload: Vec<u8>,
+    reply: oneshot::Sender<Result<u64, StoreError>>,
+}
+
+/// The handle connections append through.
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Request>,
+}
+
+impl Writer {
+    /// Starts the writer thread; it ends when the last handle is dropped.
+    pub(crate) fn start(store: Arc<Store>, max_log_bytes: u64) -> Self {
+        let (queue, mut requests) = mpsc::channel::<Request>(BATCH * 16);
+        std::thread::Builder::new()
+            .name("relay-writer".into())
+            .spawn(move || {
+                while let Some(first) = requests.blocking_recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH {
+                        match requests.try_recv() {
+                            Ok(next) => batch.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let appends: Vec<(DocId, &[u8])> = batch
+                        .iter()
+                        .map(|r| (r.doc, r.payload.as_slice()))
+                        .collect();
+                    match store.append_batch(&appends, max_log_bytes) {
+                        Ok(results) => {
+                            for (request, result) in batch.into_iter().zip(results) {
+                                let _ = request.reply.send(result);
+                            }
+                        }
+                        Err(err) => {
+                            tracing::error!(%err, "a batch of appends failed");
+                            let message = err.to_string();
+                            for request in batch {
+                                let _ =
+                                    request.reply.send(Err(StoreError::Failed(message.clone())));
+                            }
+                        }
+                    }
+                }
+            })
+            .expect("the relay can start a thread");
+        Self { queue }
+    }
+
+    /// Appends `payload` to `doc`'s log; returns once it is durable.
+    pub(crate) async fn append(&self, doc: DocId, payload: Vec<u8>) -> Result<u64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Request {
+                doc,
+                payload,
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::Failed("the writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Failed("the writer stopped".into()))?
+    }
+}
