@@ -1,7 +1,8 @@
 //! The app's shell and home screen: header with the language switch, offline banner, the
 //! person's display name, and the councils on this device with a form to create one.
 
-use landsbyplan_model::Stamp;
+use landsbyplan_model::{SpaceId, Stamp};
+use landsbyplan_sync::SyncStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -18,7 +19,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let library = Library::new();
     provide_context(library);
-    spawn_local(library.open(DATABASE));
+    spawn_local(library.open(DATABASE, take_share_link()));
     spawn_local(async {
         storage::request_persistence().await;
     });
@@ -86,11 +87,7 @@ fn Councils() -> impl IntoView {
             return;
         }
         busy.set(true);
-        let author = match settings::profile_name() {
-            n if n.trim().is_empty() => i18n.t("profile-name-unknown"),
-            n => n,
-        };
-        let stamp = Stamp::new(author, chrono::Utc::now().timestamp());
+        let stamp = stamp(i18n);
         let wanted = name.get_untracked();
         spawn_local(async move {
             let result = library.create_council(&wanted, &stamp).await;
@@ -120,7 +117,7 @@ fn Councils() -> impl IntoView {
         LibraryState::Ready => view! {
             <ul class="spaces">
                 <For each=move || library.spaces.get() key=|space| space.id let:space>
-                    <li>{space.name}</li>
+                    <SpaceItem id=space.id/>
                 </For>
             </ul>
         }
@@ -131,6 +128,9 @@ fn Councils() -> impl IntoView {
         <section class="card" aria-labelledby="councils-heading">
             <h2 id="councils-heading">{move || i18n.t("councils-heading")}</h2>
             {listing}
+            <Show when=move || { library.joining.get() > 0 }>
+                <p role="status">{move || i18n.t("joining")}</p>
+            </Show>
             <For
                 each=move || library.damaged.get().into_iter().enumerate()
                 key=|(index, _)| *index
@@ -159,6 +159,93 @@ fn Councils() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// One space on the home screen: its name, where it stands with the relay, and (folded
+/// away) its share link and a form to rename it.
+#[component]
+fn SpaceItem(id: SpaceId) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let summary = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
+    });
+    let name = move || summary.get().map(|s| s.name).unwrap_or_default();
+    let status_text = move || match summary.get().map(|s| s.status) {
+        Some(SyncStatus::Waiting { unsent }) => {
+            i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
+        }
+        Some(SyncStatus::Synced { .. }) => i18n.t("sync-synced"),
+        Some(SyncStatus::Refused(_)) => i18n.t("sync-refused"),
+        Some(SyncStatus::Local) | None => i18n.t("sync-local"),
+    };
+    let link = move || {
+        let fragment = summary.get()?.share?;
+        let origin = window().location().origin().unwrap_or_default();
+        Some(format!("{origin}/#{fragment}"))
+    };
+    let new_name = RwSignal::new(summary.get_untracked().map(|s| s.name).unwrap_or_default());
+    let problem = RwSignal::new(None::<Message>);
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let stamp = stamp(i18n);
+        let wanted = new_name.get_untracked();
+        spawn_local(async move {
+            problem.set(library.rename(id, &wanted, &stamp).await.err());
+        });
+    };
+    let link_id = format!("share-{id}");
+    let rename_id = format!("rename-{id}");
+    view! {
+        <li>
+            <h3>{name}</h3>
+            <p class="sync-status">{status_text}</p>
+            <details>
+                <summary>{move || i18n.t("share-summary")}</summary>
+                {move || link().map(|link| {
+                    let link_id = link_id.clone();
+                    view! {
+                        <label for=link_id.clone()>{move || i18n.t("share-link-label")}</label>
+                        <input id=link_id type="text" readonly=true prop:value=link/>
+                    }
+                })}
+                <form on:submit=rename>
+                    <label for=rename_id.clone()>{move || i18n.t("rename-label")}</label>
+                    <input id=rename_id type="text" bind:value=new_name/>
+                    <button type="submit">{move || i18n.t("rename-save")}</button>
+                </form>
+                {move || problem.get().map(|message| view! {
+                    <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+                })}
+            </details>
+        </li>
+    }
+}
+
+/// The author and time for an edit made now on this device.
+fn stamp(i18n: I18n) -> Stamp {
+    let author = match settings::profile_name() {
+        name if name.trim().is_empty() => i18n.t("profile-name-unknown"),
+        name => name,
+    };
+    Stamp::new(author, chrono::Utc::now().timestamp())
+}
+
+/// The share link the page was opened with, if any; taken out of the address bar so the
+/// secret does not linger in it (the fragment is never sent to a server either way).
+fn take_share_link() -> Option<String> {
+    let location = window().location();
+    let hash = location
+        .hash()
+        .ok()
+        .filter(|h| h.starts_with("#edit=") || h.starts_with("#read="))?;
+    if let Ok(history) = window().history() {
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    Some(hash)
 }
 
 /// Whether the browser believes it is online, kept current by its events.

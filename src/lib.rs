@@ -6,5 +6,6 @@ pub mod i18n;
 pub mod library;
 pub mod settings;
 pub mod storage;
+pub mod sync;
 
 pub use app::App;

@@ -1,12 +1,15 @@
 //! The spaces this device holds: loaded from IndexedDB at start, each edit saved as an
-//! incremental chunk before the app shows it as saved.
+//! incremental chunk before the app shows it as saved, and synced through the relay.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use landsbyplan_model::{Space, SpaceId, SpaceKind, Stamp};
+use landsbyplan_sync::{Capability, DocId, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
-use crate::storage::{DocStore, StorageError};
+use crate::storage::{DocStore, KeyringEntry, StorageError};
+use crate::sync::{Driver, Event};
 
 /// The IndexedDB database the app keeps its documents in.
 pub const DATABASE: &str = "landsbyplan";
@@ -20,6 +23,10 @@ pub struct SpaceSummary {
     pub kind: SpaceKind,
     /// Its name.
     pub name: String,
+    /// Where it stands with the relay.
+    pub status: SyncStatus,
+    /// Its share link's fragment, if this device may share it.
+    pub share: Option<String>,
 }
 
 /// A message for the person, as a translation key and its arguments.
@@ -77,6 +84,14 @@ pub enum LibraryState {
     Failed(Message),
 }
 
+struct Held {
+    space: Space,
+    /// The number the space's next incremental chunk gets in the store.
+    next_seq: u32,
+    /// The document id it syncs under, if it syncs.
+    doc: Option<DocId>,
+}
+
 /// The device's spaces, shared through context. A cheap `Copy` handle.
 #[derive(Clone, Copy)]
 pub struct Library {
@@ -86,8 +101,13 @@ pub struct Library {
     pub state: RwSignal<LibraryState>,
     /// Spaces stored on the device that could not be read; kept untouched.
     pub damaged: RwSignal<Vec<Message>>,
-    held: StoredValue<HashMap<SpaceId, Space>, LocalStorage>,
-    store: StoredValue<Option<std::rc::Rc<DocStore>>, LocalStorage>,
+    /// Shared spaces joined from a link whose data has not arrived yet.
+    pub joining: RwSignal<usize>,
+    held: StoredValue<HashMap<SpaceId, Held>, LocalStorage>,
+    keys: StoredValue<HashMap<DocId, KeyringEntry>, LocalStorage>,
+    statuses: StoredValue<HashMap<DocId, SyncStatus>, LocalStorage>,
+    store: StoredValue<Option<Rc<DocStore>>, LocalStorage>,
+    driver: StoredValue<Option<Driver>, LocalStorage>,
 }
 
 impl Library {
@@ -97,80 +117,299 @@ impl Library {
             spaces: RwSignal::new(Vec::new()),
             state: RwSignal::new(LibraryState::Opening),
             damaged: RwSignal::new(Vec::new()),
+            joining: RwSignal::new(0),
             held: StoredValue::new_local(HashMap::new()),
+            keys: StoredValue::new_local(HashMap::new()),
+            statuses: StoredValue::new_local(HashMap::new()),
             store: StoredValue::new_local(None),
+            driver: StoredValue::new_local(None),
         }
     }
 
-    /// Opens the database and loads every space in it.
-    pub async fn open(self, database: &str) {
-        match self.load(database).await {
+    /// Opens the database, loads every space in it, joins a space shared by the link the
+    /// page was opened with (if any), and starts syncing.
+    pub async fn open(self, database: &str, link: Option<String>) {
+        match self.load(database, link).await {
             Ok(()) => self.state.set(LibraryState::Ready),
             Err(err) => self.state.set(LibraryState::Failed(err.into())),
         }
     }
 
-    async fn load(self, database: &str) -> Result<(), StorageError> {
+    async fn load(self, database: &str, link: Option<String>) -> Result<(), StorageError> {
         let store = DocStore::open(database).await?;
         let stored = store.load_all().await?;
+        let mut keyring: HashMap<DocId, KeyringEntry> = store
+            .keyring()
+            .await?
+            .into_iter()
+            .filter_map(|(doc, entry)| Some((doc.parse().ok()?, entry)))
+            .collect();
+        if let Some(share) = link.as_deref().and_then(|l| Share::from_link(l).ok()) {
+            let doc = share.read_capability().doc_id();
+            if let std::collections::hash_map::Entry::Vacant(slot) = keyring.entry(doc) {
+                let entry = KeyringEntry {
+                    share: share.to_fragment(),
+                    cursor: 0,
+                    space: None,
+                };
+                store.put_key(&doc.to_string(), &entry).await?;
+                slot.insert(entry);
+            }
+        }
+        let docs_of: HashMap<SpaceId, DocId> = keyring
+            .iter()
+            .filter_map(|(doc, entry)| Some((entry.space?, *doc)))
+            .collect();
         let mut damaged = Vec::new();
         self.held.update_value(|held| {
             for entry in stored {
                 match Space::load(&entry.bytes) {
                     Ok(space) => {
-                        held.insert(entry.id, space);
+                        let doc = docs_of.get(&entry.id).copied();
+                        held.insert(
+                            entry.id,
+                            Held {
+                                space,
+                                next_seq: entry.next_seq,
+                                doc,
+                            },
+                        );
                     }
                     Err(err) => damaged.push(Message::from(err)),
                 }
             }
         });
-        self.store.set_value(Some(std::rc::Rc::new(store)));
+        self.store.set_value(Some(Rc::new(store)));
         self.damaged.set(damaged);
+        let driver = Driver::start(self);
+        for entry in keyring.values() {
+            if let Ok(share) = Share::from_link(&entry.share) {
+                driver.send(Event::AddSpace(Box::new(capability(share)), entry.cursor));
+            }
+        }
+        self.driver.set_value(Some(driver));
+        self.keys.set_value(keyring);
         self.refresh();
         Ok(())
     }
 
-    fn store(self) -> Result<std::rc::Rc<DocStore>, Message> {
+    fn store(self) -> Result<Rc<DocStore>, Message> {
         self.store
             .get_value()
             .ok_or_else(|| Message::plain("error-storage-unavailable"))
     }
 
+    fn send(self, event: Event) {
+        self.driver.with_value(|driver| {
+            if let Some(driver) = driver {
+                driver.send(event);
+            }
+        });
+    }
+
     fn refresh(self) {
+        let statuses = self.statuses.get_value();
+        let keys = self.keys.get_value();
         let mut list: Vec<SpaceSummary> = self.held.with_value(|held| {
             held.values()
-                .map(|space| SpaceSummary {
-                    id: space.id(),
-                    kind: space.kind(),
-                    name: space.name(),
+                .map(|h| SpaceSummary {
+                    id: h.space.id(),
+                    kind: h.space.kind(),
+                    name: h.space.name(),
+                    status: h
+                        .doc
+                        .and_then(|doc| statuses.get(&doc).cloned())
+                        .unwrap_or(SyncStatus::Local),
+                    share: h
+                        .doc
+                        .and_then(|doc| keys.get(&doc))
+                        .map(|entry| entry.share.clone())
+                        .filter(|share| share.starts_with("edit=")),
                 })
                 .collect()
         });
-        list.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then(a.id.cmp(&b.id))
-        });
+        list.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id));
         self.spaces.set(list);
+        self.joining
+            .set(keys.values().filter(|entry| entry.space.is_none()).count());
     }
 
-    /// Creates a council space and returns once it is durable on this device.
+    /// Creates a council space, durable on this device before it returns, and starts
+    /// sharing it through the relay.
     pub async fn create_council(self, name: &str, stamp: &Stamp) -> Result<SpaceSummary, Message> {
         let store = self.store()?;
-        let id = SpaceId::from_random(random_u128());
+        let id = SpaceId::from_random(u128::from_le_bytes(random_bytes()));
         let mut space = Space::create_council(id, name, stamp)?;
-        store.create(id, SpaceKind::Council, &space.save()).await?;
-        let summary = SpaceSummary {
-            id,
-            kind: space.kind(),
-            name: space.name(),
+        let secret = SpaceSecret::from_random(random_bytes());
+        let keys = secret.keys();
+        let doc = keys.doc_id();
+        let entry = KeyringEntry {
+            share: Share::Edit(secret).to_fragment(),
+            cursor: 0,
+            space: Some(id),
         };
+        let snapshot = space.save();
+        store
+            .create(
+                id,
+                SpaceKind::Council,
+                &snapshot,
+                Some((&doc.to_string(), &entry)),
+            )
+            .await?;
+        let name = space.name();
         self.held.update_value(|held| {
-            held.insert(id, space);
+            held.insert(
+                id,
+                Held {
+                    space,
+                    next_seq: 1,
+                    doc: Some(doc),
+                },
+            );
+        });
+        self.keys.update_value(|all| {
+            all.insert(doc, entry);
+        });
+        self.send(Event::AddSpace(
+            Box::new(Capability::Write(Box::new(keys))),
+            0,
+        ));
+        self.send(Event::Local(doc, snapshot));
+        self.refresh();
+        Ok(SpaceSummary {
+            id,
+            kind: SpaceKind::Council,
+            name,
+            status: SyncStatus::Local,
+            share: None,
+        })
+    }
+
+    /// Renames a space; the change is durable on this device before it returns.
+    pub async fn rename(self, id: SpaceId, name: &str, stamp: &Stamp) -> Result<(), Message> {
+        let store = self.store()?;
+        let edited = self
+            .held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                Some(h.space.rename(name, stamp).map(|()| {
+                    let seq = h.next_seq;
+                    h.next_seq += 1;
+                    (h.space.save_incremental(), seq, h.doc)
+                }))
+            })
+            .flatten();
+        let Some(edited) = edited else {
+            return Ok(());
+        };
+        let (chunk, seq, doc) = edited?;
+        store.append(id, seq, &chunk).await?;
+        if let Some(doc) = doc {
+            self.send(Event::Local(doc, chunk));
+        }
+        self.refresh();
+        Ok(())
+    }
+
+    /// Changes of a synced space from another device: merged, then stored as a chunk. The
+    /// first data of a space joined from a link creates it here.
+    pub async fn apply_remote(self, doc: DocId, changes: &[u8]) {
+        if let Err(err) = self.try_apply_remote(doc, changes).await {
+            leptos::logging::warn!("changes for {doc} were not stored: {}", err.key);
+        }
+        self.refresh();
+    }
+
+    async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Message> {
+        let store = self.store()?;
+        let known = self.keys.with_value(|keys| keys.get(&doc).map(|e| e.space));
+        match known {
+            None => Ok(()),
+            Some(Some(id)) => {
+                let applied = self
+                    .held
+                    .try_update_value(|held| {
+                        let h = held.get_mut(&id)?;
+                        Some(h.space.apply_changes(changes).map(|()| {
+                            let seq = h.next_seq;
+                            h.next_seq += 1;
+                            (h.space.save_incremental(), seq)
+                        }))
+                    })
+                    .flatten();
+                if let Some(applied) = applied {
+                    let (chunk, seq) = applied?;
+                    if !chunk.is_empty() {
+                        store.append(id, seq, &chunk).await?;
+                    }
+                }
+                Ok(())
+            }
+            Some(None) => {
+                let mut space = Space::load(changes)?;
+                let id = space.id();
+                let mut entry = self
+                    .keys
+                    .with_value(|keys| keys.get(&doc).cloned())
+                    .ok_or_else(|| Message::plain("error-storage-unavailable"))?;
+                entry.space = Some(id);
+                store
+                    .create(
+                        id,
+                        space.kind(),
+                        &space.save(),
+                        Some((&doc.to_string(), &entry)),
+                    )
+                    .await?;
+                self.held.update_value(|held| {
+                    held.insert(
+                        id,
+                        Held {
+                            space,
+                            next_seq: 1,
+                            doc: Some(doc),
+                        },
+                    );
+                });
+                self.keys.update_value(|keys| {
+                    keys.insert(doc, entry);
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Remembers how far the relay's log of `doc` is stored here.
+    pub async fn set_cursor(self, doc: DocId, seq: u64) {
+        let entry = self.keys.try_update_value(|keys| {
+            let entry = keys.get_mut(&doc)?;
+            entry.cursor = seq;
+            Some(entry.clone())
+        });
+        if let (Some(Some(entry)), Ok(store)) = (entry, self.store())
+            && let Err(err) = store.put_key(&doc.to_string(), &entry).await
+        {
+            leptos::logging::warn!("the sync cursor of {doc} was not stored: {err}");
+        }
+    }
+
+    /// The whole document of a synced space, for a snapshot.
+    pub fn export(self, doc: DocId) -> Option<Vec<u8>> {
+        let id = self
+            .keys
+            .with_value(|keys| keys.get(&doc).and_then(|e| e.space))?;
+        self.held
+            .try_update_value(|held| held.get_mut(&id).map(|h| h.space.export()))
+            .flatten()
+    }
+
+    /// Shows a space's new sync status.
+    pub fn set_status(self, doc: DocId, status: SyncStatus) {
+        self.statuses.update_value(|statuses| {
+            statuses.insert(doc, status);
         });
         self.refresh();
-        Ok(summary)
     }
 }
 
@@ -180,9 +419,16 @@ impl Default for Library {
     }
 }
 
-fn random_u128() -> u128 {
-    let mut bytes = [0u8; 16];
+fn capability(share: Share) -> Capability {
+    match share {
+        Share::Edit(secret) => Capability::Write(Box::new(secret.keys())),
+        Share::Read(read) => Capability::Read(read),
+    }
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // The browser's crypto.getRandomValues; without it nothing in the app would work.
     getrandom::fill(&mut bytes).expect("the platform offers a random source");
-    u128::from_le_bytes(bytes)
+    bytes
 }

@@ -11,6 +11,20 @@ use wasm_bindgen::JsValue;
 
 const SPACES: &str = "spaces";
 const CHUNKS: &str = "chunks";
+const KEYRING: &str = "keyring";
+
+/// What the device keeps to sync a space, by document id: the share (its capability,
+/// as in a share link's fragment), how far it has read the relay's log, and which local
+/// space it is (unknown while joining, until the first data arrives).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyringEntry {
+    /// The share fragment (`edit=…` or `read=…`).
+    pub share: String,
+    /// Everything through this entry of the relay's log is stored here.
+    pub cursor: u64,
+    /// The local space, once known.
+    pub space: Option<SpaceId>,
+}
 
 /// IndexedDB refused or failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,25 +90,31 @@ impl DocStore {
     /// Opens (creating if needed) the database called `name`.
     pub async fn open(name: &str) -> Result<Self, StorageError> {
         let db = Rexie::builder(name)
-            .version(1)
+            .version(2)
             .add_object_store(ObjectStore::new(SPACES))
             .add_object_store(ObjectStore::new(CHUNKS))
+            .add_object_store(ObjectStore::new(KEYRING))
             .build()
             .await
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
         Ok(Self { db })
     }
 
-    /// Records a new space with its first snapshot, in one transaction.
+    /// Records a new space with its first snapshot (and its keyring entry, if it syncs),
+    /// in one transaction.
     pub async fn create(
         &self,
         id: SpaceId,
         kind: SpaceKind,
         snapshot: &[u8],
+        key: Option<(&str, &KeyringEntry)>,
     ) -> Result<(), StorageError> {
         let tx = self
             .db
-            .transaction(&[SPACES, CHUNKS], TransactionMode::ReadWrite)?;
+            .transaction(&[SPACES, CHUNKS, KEYRING], TransactionMode::ReadWrite)?;
+        if let Some((doc, entry)) = key {
+            put_key(&tx, doc, entry).await?;
+        }
         let spaces = tx.store(SPACES)?;
         spaces
             .put(
@@ -172,10 +192,50 @@ impl DocStore {
         Ok(spaces)
     }
 
+    /// Stores (or replaces) the keyring entry of document `doc`.
+    pub async fn put_key(&self, doc: &str, entry: &KeyringEntry) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[KEYRING], TransactionMode::ReadWrite)?;
+        put_key(&tx, doc, entry).await?;
+        finish(tx).await
+    }
+
+    /// Every keyring entry, by document id.
+    pub async fn keyring(&self) -> Result<Vec<(String, KeyringEntry)>, StorageError> {
+        let tx = self.db.transaction(&[KEYRING], TransactionMode::ReadOnly)?;
+        let entries = tx
+            .store(KEYRING)?
+            .scan(None, None, None, None)
+            .await?
+            .into_iter()
+            .filter_map(|(key, value)| {
+                Some((
+                    key.as_string()?,
+                    serde_json::from_str(&value.as_string()?).ok()?,
+                ))
+            })
+            .collect();
+        finish(tx).await?;
+        Ok(entries)
+    }
+
     /// Closes the database (tests use this before deleting it).
     pub fn close(self) {
         self.db.close();
     }
+}
+
+async fn put_key(
+    tx: &rexie::Transaction,
+    doc: &str,
+    entry: &KeyringEntry,
+) -> Result<(), StorageError> {
+    let value = serde_json::to_string(entry).map_err(|e| StorageError::Failed(e.to_string()))?;
+    tx.store(KEYRING)?
+        .put(&JsValue::from_str(&value), Some(&JsValue::from_str(doc)))
+        .await?;
+    Ok(())
 }
 
 async fn finish(tx: rexie::Transaction) -> Result<(), StorageError> {

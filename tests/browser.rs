@@ -25,7 +25,7 @@ async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
     let mut space = Space::create_council(id, "Vorbasse", &stamp()).unwrap();
     let store = DocStore::open(&name).await.unwrap();
     store
-        .create(id, SpaceKind::Council, &space.save())
+        .create(id, SpaceKind::Council, &space.save(), None)
         .await
         .unwrap();
     space.rename("Vorbasse Lokalråd", &stamp()).unwrap();
@@ -54,7 +54,7 @@ async fn compaction_replaces_the_chunks_with_one_snapshot_and_loses_no_edit() {
     let mut space = Space::create_council(id, "Hejnsvig", &stamp()).unwrap();
     let store = DocStore::open(&name).await.unwrap();
     store
-        .create(id, SpaceKind::Council, &space.save())
+        .create(id, SpaceKind::Council, &space.save(), None)
         .await
         .unwrap();
     for (seq, name) in (1..).zip(["Hejnsvig 1", "Hejnsvig 2", "Hejnsvig Lokalråd"]) {
@@ -85,7 +85,7 @@ async fn spaces_are_kept_apart_by_their_ids() {
         let id = SpaceId::from_random(bits);
         let mut space = Space::create_council(id, council, &stamp()).unwrap();
         store
-            .create(id, SpaceKind::Council, &space.save())
+            .create(id, SpaceKind::Council, &space.save(), None)
             .await
             .unwrap();
         names.push(council);
@@ -99,5 +99,60 @@ async fn spaces_are_kept_apart_by_their_ids() {
         .collect();
     loaded.sort();
     assert_eq!(loaded, names);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn keyring_entries_are_kept_with_their_space_and_updated() {
+    use landsbyplan::storage::KeyringEntry;
+    let name = database("keyring");
+    let id = SpaceId::from_random(21);
+    let mut space = Space::create_council(id, "Filskov", &stamp()).unwrap();
+    let store = DocStore::open(&name).await.unwrap();
+    let entry = KeyringEntry {
+        share: "edit=abc".into(),
+        cursor: 0,
+        space: Some(id),
+    };
+    store
+        .create(
+            id,
+            SpaceKind::Council,
+            &space.save(),
+            Some(("doc1", &entry)),
+        )
+        .await
+        .unwrap();
+    store
+        .put_key(
+            "doc1",
+            &KeyringEntry {
+                cursor: 7,
+                ..entry.clone()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .put_key(
+            "doc2",
+            &KeyringEntry {
+                share: "read=xyz".into(),
+                cursor: 0,
+                space: None,
+            },
+        )
+        .await
+        .unwrap();
+    store.close();
+
+    let store = DocStore::open(&name).await.unwrap();
+    let mut keys = store.keyring().await.unwrap();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        keys[0],
+        ("doc1".to_owned(), KeyringEntry { cursor: 7, ..entry })
+    );
+    assert_eq!(keys[1].1.space, None);
     store.close();
 }

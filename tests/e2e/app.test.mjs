@@ -67,7 +67,7 @@ test("a council created on a phone survives a reload and a reload while offline"
   await page.getByRole("listitem").filter({ hasText: "Hejnsvig Lokalråd" }).waitFor();
   await page.reload();
   await page.getByRole("listitem").filter({ hasText: "Hejnsvig Lokalråd" }).waitFor();
-  assert.deepEqual(await page.getByRole("listitem").allTextContents(), [
+  assert.deepEqual(await page.getByRole("heading", { level: 3 }).allTextContents(), [
     "Hejnsvig Lokalråd",
     "Vorbasse Lokalråd",
   ]);

@@ -10,12 +10,15 @@ const root = new URL("../../", import.meta.url).pathname;
 const RELAY = process.env.LANDSBYPLAN_RELAY ?? join(root, "target/debug/landsbyplan-relay");
 const DIST = process.env.LANDSBYPLAN_DIST ?? join(root, "dist");
 
-/** Starts the relay; resolves once it prints the address it serves. */
-export async function startRelay() {
-  const dataDir = mkdtempSync(join(tmpdir(), "landsbyplan-e2e-"));
+/**
+ * Starts the relay; resolves once it prints the address it serves. Pass the `port` and
+ * `dataDir` of an earlier relay to restart it where it was, with its store.
+ */
+export async function startRelay({ port = 0, dataDir } = {}) {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "landsbyplan-e2e-"));
   const child = spawn(
     RELAY,
-    ["--listen", "127.0.0.1:0", "--app-dir", DIST, "--data-dir", dataDir],
+    ["--listen", `127.0.0.1:${port}`, "--app-dir", DIST, "--data-dir", dir],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } },
   );
   const url = await new Promise((resolve, reject) => {
@@ -33,11 +36,14 @@ export async function startRelay() {
   });
   return {
     url,
-    async stop() {
+    port: Number(new URL(url).port),
+    dataDir: dir,
+    /** Stops the relay; its store is removed unless `keepData`. */
+    async stop({ keepData = false } = {}) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

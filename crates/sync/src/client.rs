@@ -342,6 +342,16 @@ impl Client {
             .collect()
     }
 
+    /// The device got a network again: try to connect at once rather than after the
+    /// backoff.
+    pub fn reconnect_soon(&mut self, now: Millis) -> Vec<Effect> {
+        if self.link == Link::Down {
+            self.attempt = 0;
+            self.retry_at = Some(now);
+        }
+        self.tick(now)
+    }
+
     /// A frame from the relay.
     pub fn received(&mut self, bytes: &[u8], now: Millis) -> Vec<Effect> {
         let Ok(frame) = RelayFrame::decode(bytes) else {
@@ -619,6 +629,17 @@ mod tests {
             doc,
             changes: b"from the writer".to_vec()
         }));
+    }
+
+    #[test]
+    fn coming_back_online_connects_at_once() {
+        let mut client = Client::new();
+        client.tick(0);
+        client.disconnected(0, 0);
+        client.tick(600);
+        client.disconnected(600, 0);
+        assert_eq!(client.tick(700), Vec::new(), "still backing off");
+        assert_eq!(client.reconnect_soon(700), vec![Effect::Connect]);
     }
 
     #[test]

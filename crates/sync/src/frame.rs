@@ -24,6 +24,32 @@ impl fmt::Debug for DocId {
     }
 }
 
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for DocId {
+    type Err = FrameError;
+
+    /// Reads the 64 hexadecimal digits [`DocId`]'s `Display` writes.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || FrameError::Malformed("a document id is 64 hexadecimal digits".into());
+        if s.len() != 64 || !s.is_ascii() {
+            return Err(bad());
+        }
+        let mut id = [0u8; 32];
+        for (i, byte) in id.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(Self(id))
+    }
+}
+
 /// What a device sends the relay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientFrame {
@@ -331,6 +357,13 @@ mod tests {
             let _ = ClientFrame::decode(&bytes);
             let _ = RelayFrame::decode(&bytes);
         }
+    }
+
+    #[test]
+    fn a_document_id_survives_display_and_parse() {
+        let id = DocId([0xab; 32]);
+        assert_eq!(id.to_string().parse::<DocId>(), Ok(id));
+        assert!("xyz".parse::<DocId>().is_err());
     }
 
     #[test]

@@ -1,0 +1,206 @@
+//! The sync driver: runs the sans-IO `landsbyplan_sync::Client` over the browser's
+//! WebSocket to the relay that served the app.
+//!
+//! Every input (socket opened, frame, socket closed, timer, local change) becomes an
+//! event on one queue, handled in order by one task, so effects happen in the order the
+//! state machine asked for them: a change received is stored in IndexedDB before the
+//! cursor that covers it is.
+
+use std::collections::VecDeque;
+
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
+use js_sys::{ArrayBuffer, Uint8Array};
+use landsbyplan_sync::{Capability, Client, DocId, Effect};
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+use crate::library::Library;
+
+/// Something the sync task must handle.
+pub enum Event {
+    /// Socket `generation` opened.
+    Opened(u32),
+    /// A frame on socket `generation`.
+    Frame(u32, Vec<u8>),
+    /// Socket `generation` closed or failed.
+    Closed(u32),
+    /// A timer the state machine asked for went off.
+    Tick,
+    /// The browser has a network again.
+    Online,
+    /// Start syncing a space.
+    AddSpace(Box<Capability>, u64),
+    /// A local change of a space, already durable on this device.
+    Local(DocId, Vec<u8>),
+}
+
+/// The handle the library feeds the sync task through.
+#[derive(Clone)]
+pub struct Driver {
+    events: UnboundedSender<Event>,
+}
+
+impl Driver {
+    /// Starts the sync task.
+    pub fn start(library: Library) -> Self {
+        let (events, queue) = unbounded();
+        let driver = Self { events };
+        spawn_local(run(library, driver.clone(), queue));
+        driver.send(Event::Tick);
+        let events = driver.clone();
+        let on_online = Closure::<dyn Fn()>::new(move || events.send(Event::Online));
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        }
+        // Listens as long as the page lives.
+        on_online.forget();
+        driver
+    }
+
+    /// Queues an event; the task handles events in order.
+    pub fn send(&self, event: Event) {
+        // Fails only when the page is going away.
+        let _ = self.events.unbounded_send(event);
+    }
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the browser offers a random source");
+    bytes
+}
+
+/// The relay's sync endpoint: the origin that served the app.
+fn relay_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}/sync", location.host().ok()?))
+}
+
+struct Socket {
+    socket: WebSocket,
+    generation: u32,
+}
+
+fn open_socket(driver: &Driver, generation: u32) -> Option<WebSocket> {
+    let socket = WebSocket::new(&relay_url()?).ok()?;
+    socket.set_binary_type(BinaryType::Arraybuffer);
+    let events = driver.clone();
+    let on_open = Closure::<dyn Fn()>::new(move || events.send(Event::Opened(generation)));
+    let events = driver.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
+        if let Ok(buffer) = message.data().dyn_into::<ArrayBuffer>() {
+            events.send(Event::Frame(generation, Uint8Array::new(&buffer).to_vec()));
+        }
+    });
+    let events = driver.clone();
+    let on_close = Closure::<dyn Fn()>::new(move || events.send(Event::Closed(generation)));
+    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    // The handlers live as long as the socket; a closed socket's late events are
+    // ignored by their generation.
+    on_open.forget();
+    on_message.forget();
+    on_close.forget();
+    Some(socket)
+}
+
+async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Event>) {
+    let mut client = Client::new();
+    let mut socket: Option<Socket> = None;
+    let mut generation = 0u32;
+    // When the next timer goes off; an earlier wakeup gets a timer of its own.
+    let mut timer_at: Option<u64> = None;
+    while let Some(event) = queue.next().await {
+        let current = socket.as_ref().map(|s| s.generation);
+        let effects = match event {
+            Event::Opened(g) if Some(g) == current => client.connected(now()),
+            Event::Frame(g, bytes) if Some(g) == current => client.received(&bytes, now()),
+            Event::Closed(g) if Some(g) == current => {
+                socket = None;
+                client.disconnected(now(), u32::from_le_bytes(random_bytes()))
+            }
+            Event::Opened(_) | Event::Frame(..) | Event::Closed(_) => Vec::new(),
+            Event::Tick => {
+                timer_at = None;
+                client.tick(now())
+            }
+            Event::Online => client.reconnect_soon(now()),
+            Event::AddSpace(capability, cursor) => client.add_space(*capability, cursor),
+            Event::Local(doc, changes) => client.local_changes(doc, &changes, random_bytes()),
+        };
+        let mut effects: VecDeque<Effect> = effects.into();
+        while let Some(effect) = effects.pop_front() {
+            match effect {
+                Effect::Connect => {
+                    generation += 1;
+                    // Offline, a connection cannot work: wait (the `online` event comes
+                    // back here) instead of filling the console with failed attempts.
+                    let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+                    let opened = if online {
+                        open_socket(&driver, generation)
+                    } else {
+                        None
+                    };
+                    match opened {
+                        Some(opened) => {
+                            socket = Some(Socket {
+                                socket: opened,
+                                generation,
+                            })
+                        }
+                        None => effects
+                            .extend(client.disconnected(now(), u32::from_le_bytes(random_bytes()))),
+                    }
+                }
+                Effect::Send(bytes) => {
+                    if let Some(open) = &socket {
+                        let _ = open.socket.send_with_u8_array(&bytes);
+                    }
+                }
+                Effect::Apply { doc, changes } => library.apply_remote(doc, &changes).await,
+                Effect::Cursor { doc, seq } => library.set_cursor(doc, seq).await,
+                Effect::WantSnapshot { doc, covers } => {
+                    if let Some(document) = library.export(doc) {
+                        effects.extend(client.snapshot(doc, &document, covers, random_bytes()));
+                    }
+                }
+                Effect::Status { doc, status } => library.set_status(doc, status),
+                Effect::Signal { .. } => {}
+                Effect::Undecryptable { doc, seq } => {
+                    leptos::logging::warn!("entry {seq} of {doc} could not be decrypted; skipped");
+                }
+            }
+        }
+        if let Some(at) = client.next_wakeup()
+            && timer_at.is_none_or(|scheduled| at < scheduled)
+        {
+            schedule_tick(&driver, at.saturating_sub(now()));
+            timer_at = Some(at);
+        }
+    }
+}
+
+fn schedule_tick(driver: &Driver, delay: u64) {
+    let events = driver.clone();
+    let callback = Closure::once_into_js(move || events.send(Event::Tick));
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            i32::try_from(delay).unwrap_or(i32::MAX),
+        );
+    }
+}

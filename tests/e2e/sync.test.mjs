@@ -1,0 +1,74 @@
+// Two browsers, one shared space, through the real relay: joining by link, live sync,
+// and catching up after the relay was away.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, phoneContext, startRelay } from "./support.mjs";
+
+let relay;
+let browser;
+
+before(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+const SYNCED = "Delt – alt er synkroniseret";
+
+function council(page, name) {
+  return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name }) });
+}
+
+test("a council shared by link converges on two devices, also after the relay was away", async () => {
+  const [anna, bo] = [await phoneContext(browser), await phoneContext(browser)];
+  anna.setDefaultTimeout(20_000);
+  bo.setDefaultTimeout(20_000);
+  const a = await anna.newPage();
+  const b = await bo.newPage();
+
+  await a.goto(relay.url);
+  await a.getByLabel("Dit navn").fill("Anna");
+  await a.getByLabel("Lokalrådets navn").fill("Vorbasse Lokalråd");
+  await a.getByRole("button", { name: "Opret lokalråd" }).click();
+  const mine = council(a, "Vorbasse Lokalråd");
+  await mine.getByText(SYNCED).waitFor();
+
+  await mine.getByText("Del og omdøb").click();
+  const link = await mine.getByLabel("Delingslink – alle med linket kan se og redigere").inputValue();
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#edit=[A-Za-z0-9_-]{43}$/);
+
+  await b.goto(link);
+  const theirs = council(b, "Vorbasse Lokalråd");
+  await theirs.getByText(SYNCED).waitFor();
+  assert.equal(new URL(b.url()).hash, "", "the secret is taken out of the address bar");
+
+  // Bo renames; Anna sees it live.
+  await theirs.getByText("Del og omdøb").click();
+  await theirs.getByLabel("Nyt navn").fill("Vorbasse Lokalråd 2027");
+  await theirs.getByRole("button", { name: "Gem navn" }).click();
+  await council(a, "Vorbasse Lokalråd 2027").getByText(SYNCED).waitFor();
+
+  // The relay goes away; Anna keeps working, and her status says the change waits.
+  await relay.stop({ keepData: true });
+  const annas = council(a, "Vorbasse Lokalråd 2027");
+  await annas.getByText("Del og omdøb").click();
+  await annas.getByLabel("Nyt navn").fill("Vorbasse og omegn");
+  await annas.getByRole("button", { name: "Gem navn" }).click();
+  await council(a, "Vorbasse og omegn").getByText("1 ændringer venter på at blive delt").waitFor();
+
+  // The relay comes back with its store; both devices reconnect and converge.
+  relay = await startRelay({ port: relay.port, dataDir: relay.dataDir });
+  const back = Date.now();
+  await council(b, "Vorbasse og omegn").getByText(SYNCED).waitFor();
+  await council(a, "Vorbasse og omegn").getByText(SYNCED).waitFor();
+  console.log(`# converged ${Date.now() - back} ms after the relay came back (includes reconnect backoff)`);
+
+  await b.reload();
+  await council(b, "Vorbasse og omegn").waitFor();
+  await anna.close();
+  await bo.close();
+});
