@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -19,18 +21,39 @@ pub(crate) fn service(app_dir: &Path) -> MethodRouter {
     );
     let files = ServeDir::new(app_dir).not_found_service(get(not_found));
     let files = SetResponseHeaderLayer::overriding(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    )
-    .layer(files);
-    let files = SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     )
     .layer(files);
     let files =
         SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(files);
-    axum::routing::get_service(files)
+    axum::routing::get_service(files).layer(axum::middleware::from_fn(cache_policy))
+}
+
+/// Files whose names carry trunk's content hash never change: browsers keep them for a
+/// year. Everything else (`index.html`, the service worker, the manifest) is revalidated
+/// on every use, so a new build is seen at once.
+async fn cache_policy(request: Request, next: Next) -> Response {
+    let immutable = has_content_hash(request.uri().path());
+    let mut response = next.run(request).await;
+    let policy = if immutable && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+/// `name-0123456789abcdef.ext` or `name-0123456789abcdef_bg.wasm`.
+fn has_content_hash(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 async fn not_found(uri: Uri) -> impl IntoResponse {
@@ -75,6 +98,16 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_files_named_by_their_content_hash_are_cached_for_good() {
+        assert!(has_content_hash("/landsbyplan-fa7a4210d9472e11_bg.wasm"));
+        assert!(has_content_hash("/app-2bbb119a4ba526f3.css"));
+        assert!(!has_content_hash("/"));
+        assert!(!has_content_hash("/sw.js"));
+        assert!(!has_content_hash("/index.html"));
+        assert!(!has_content_hash("/icon-192.png"));
+    }
 
     #[test]
     fn only_inline_scripts_are_hashed_into_the_policy() {

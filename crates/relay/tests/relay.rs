@@ -683,6 +683,11 @@ async fn an_unknown_path_gets_a_plain_404_and_the_app_is_served_with_its_types()
     )
     .unwrap();
     std::fs::write(app_dir.path().join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(
+        app_dir.path().join("app-0123456789abcdef_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
     let relay = Running::start(data.path(), app_dir.path()).await;
 
     let missing = relay.get("/no/such/page").await;
@@ -697,8 +702,22 @@ async fn an_unknown_path_gets_a_plain_404_and_the_app_is_served_with_its_types()
     );
     assert!(index.contains("'sha256-"), "{index}");
 
+    assert!(index.contains("cache-control: no-cache"), "{index}");
+
     let wasm = relay.get("/app_bg.wasm").await.to_ascii_lowercase();
     assert!(wasm.contains("content-type: application/wasm"), "{wasm}");
+    assert!(
+        wasm.contains("cache-control: no-cache"),
+        "an unhashed name is revalidated"
+    );
+    let hashed = relay
+        .get("/app-0123456789abcdef_bg.wasm")
+        .await
+        .to_ascii_lowercase();
+    assert!(
+        hashed.contains("cache-control: public, max-age=31536000, immutable"),
+        "{hashed}"
+    );
 
     assert!(relay.get("/healthz").await.ends_with("ok"));
     relay.stop().await;
