@@ -249,28 +249,8 @@ impl Library {
             space: Some(id),
         };
         let snapshot = space.save();
-        store
-            .create(
-                id,
-                SpaceKind::Council,
-                &snapshot,
-                Some((&doc.to_string(), &entry)),
-            )
-            .await?;
         let name = space.name();
-        self.held.update_value(|held| {
-            held.insert(
-                id,
-                Held {
-                    space,
-                    next_seq: 1,
-                    doc: Some(doc),
-                },
-            );
-        });
-        self.keys.update_value(|all| {
-            all.insert(doc, entry);
-        });
+        self.adopt(&store, space, doc, entry, &snapshot).await?;
         self.send(Event::AddSpace(
             Box::new(Capability::Write(Box::new(keys))),
             0,
@@ -354,30 +334,41 @@ impl Library {
                     .with_value(|keys| keys.get(&doc).cloned())
                     .ok_or_else(|| Message::plain("error-storage-unavailable"))?;
                 entry.space = Some(id);
-                store
-                    .create(
-                        id,
-                        space.kind(),
-                        &space.save(),
-                        Some((&doc.to_string(), &entry)),
-                    )
-                    .await?;
-                self.held.update_value(|held| {
-                    held.insert(
-                        id,
-                        Held {
-                            space,
-                            next_seq: 1,
-                            doc: Some(doc),
-                        },
-                    );
-                });
-                self.keys.update_value(|keys| {
-                    keys.insert(doc, entry);
-                });
+                let snapshot = space.save();
+                self.adopt(&store, space, doc, entry, &snapshot).await?;
                 Ok(())
             }
         }
+    }
+
+    /// Stores a space new to this device (its snapshot and keyring entry in one
+    /// transaction), then holds it.
+    async fn adopt(
+        self,
+        store: &DocStore,
+        space: Space,
+        doc: DocId,
+        entry: KeyringEntry,
+        snapshot: &[u8],
+    ) -> Result<(), Message> {
+        let id = space.id();
+        store
+            .create(id, space.kind(), snapshot, Some((&doc.to_string(), &entry)))
+            .await?;
+        self.held.update_value(|held| {
+            held.insert(
+                id,
+                Held {
+                    space,
+                    next_seq: 1,
+                    doc: Some(doc),
+                },
+            );
+        });
+        self.keys.update_value(|keys| {
+            keys.insert(doc, entry);
+        });
+        Ok(())
     }
 
     /// Remembers how far the relay's log of `doc` is stored here.
