@@ -27,3 +27,5 @@ share-link-label = Delingslink – alle med linket kan se og redigere
 rename-label = Nyt navn
 rename-save = Gem navn
 joining = Henter et delt lokalråd …
+update-ready = Der er en ny version af Landsbyplan.
+update-reload = Genindlæs

@@ -27,3 +27,5 @@ share-link-label = Share link – anyone with the link can see and edit
 rename-label = New name
 rename-save = Save name
 joining = Fetching a shared local council …
+update-ready = A new version of Landsbyplan is ready.
+update-reload = Reload

@@ -3,8 +3,9 @@
 // On install it reads index.html, caches it and every same-origin asset it names (trunk
 // gives them hashed names), under a cache named after this build. The shell is served
 // cache-first, so a phone in a hall with no signal starts at once. A new build installs
-// beside the old one and waits; the old cache is removed only when the new worker takes
-// over, so a page never mixes files of two builds.
+// beside the old one and waits until the person chooses to reload (the page asks it to
+// take over); the old cache is removed only then, so a page never mixes files of two
+// builds.
 const BUILD = "__BUILD__";
 const CACHE = `landsbyplan-${BUILD}`;
 const EXTRA = ["/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
@@ -28,6 +29,10 @@ self.addEventListener("install", (event) => {
       await cache.put("/", response);
     })(),
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "landsbyplan:take-over") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

@@ -23,7 +23,8 @@ pub fn App() -> impl IntoView {
     spawn_local(async {
         storage::request_persistence().await;
     });
-    register_service_worker();
+    let update_ready = RwSignal::new(false);
+    register_service_worker(update_ready);
     Effect::new(move || {
         let language = i18n.language();
         settings::set_language(language);
@@ -48,6 +49,14 @@ pub fn App() -> impl IntoView {
         </header>
         <Show when=move || !online.get()>
             <p class="offline" role="status">{move || i18n.t("offline-banner")}</p>
+        </Show>
+        <Show when=move || update_ready.get()>
+            <div class="update" role="status">
+                <p>{move || i18n.t("update-ready")}</p>
+                <button type="button" on:click=move |_| take_over_update()>
+                    {move || i18n.t("update-reload")}
+                </button>
+            </div>
         </Show>
         <main>
             <p class="tagline">{move || i18n.t("app-tagline")}</p>
@@ -260,13 +269,63 @@ fn online_signal() -> ReadSignal<bool> {
     online
 }
 
-/// Registers the service worker that keeps the app shell for offline starts.
-fn register_service_worker() {
+/// Registers the service worker that keeps the app shell for offline starts, and sets
+/// `update_ready` when a new build's worker has installed and waits to take over.
+fn register_service_worker(update_ready: RwSignal<bool>) {
     let container = window().navigator().service_worker();
     let promise = container.register("/sw.js");
     spawn_local(async move {
-        if let Err(err) = wasm_bindgen_futures::JsFuture::from(promise).await {
-            leptos::logging::warn!("service worker not registered: {err:?}");
+        let registration = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(registration) => registration.unchecked_into::<web_sys::ServiceWorkerRegistration>(),
+            Err(err) => {
+                leptos::logging::warn!("service worker not registered: {err:?}");
+                return;
+            }
+        };
+        let controlled = move || window().navigator().service_worker().controller().is_some();
+        // A worker already waiting from an earlier visit.
+        if registration.waiting().is_some() && controlled() {
+            update_ready.set(true);
+        }
+        let watched = registration.clone();
+        let on_update = Closure::<dyn Fn()>::new(move || {
+            let Some(worker) = watched.installing() else {
+                return;
+            };
+            let installing = worker.clone();
+            let on_state = Closure::<dyn Fn()>::new(move || {
+                // The very first worker also reaches "installed"; it is an update only if
+                // another worker already controls the page.
+                if installing.state() == web_sys::ServiceWorkerState::Installed && controlled() {
+                    update_ready.set(true);
+                }
+            });
+            worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+            on_state.forget();
+        });
+        registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
+        // Both listen as long as the page lives.
+        on_update.forget();
+    });
+}
+
+/// Asks the waiting worker to take over, and reloads once it has: the page then runs
+/// wholly on the new build.
+fn take_over_update() {
+    let container = window().navigator().service_worker();
+    let on_change = Closure::once_into_js(move || {
+        let _ = window().location().reload();
+    });
+    container.set_oncontrollerchange(Some(on_change.unchecked_ref()));
+    spawn_local(async move {
+        let Ok(registration) =
+            wasm_bindgen_futures::JsFuture::from(container.get_registration()).await
+        else {
+            return;
+        };
+        let registration = registration.unchecked_into::<web_sys::ServiceWorkerRegistration>();
+        if let Some(waiting) = registration.waiting() {
+            let _ = waiting.post_message(&wasm_bindgen::JsValue::from_str("landsbyplan:take-over"));
         }
     });
 }

@@ -10,15 +10,19 @@ const root = new URL("../../", import.meta.url).pathname;
 const RELAY = process.env.LANDSBYPLAN_RELAY ?? join(root, "target/debug/landsbyplan-relay");
 const DIST = process.env.LANDSBYPLAN_DIST ?? join(root, "dist");
 
+/** The built app the tests serve. */
+export const DIST_DIR = DIST;
+
 /**
  * Starts the relay; resolves once it prints the address it serves. Pass the `port` and
- * `dataDir` of an earlier relay to restart it where it was, with its store.
+ * `dataDir` of an earlier relay to restart it where it was, with its store; `dist` to
+ * serve another copy of the built app.
  */
-export async function startRelay({ port = 0, dataDir } = {}) {
+export async function startRelay({ port = 0, dataDir, dist = DIST } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "landsbyplan-e2e-"));
   const child = spawn(
     RELAY,
-    ["--listen", `127.0.0.1:${port}`, "--app-dir", DIST, "--data-dir", dir],
+    ["--listen", `127.0.0.1:${port}`, "--app-dir", dist, "--data-dir", dir],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } },
   );
   const url = await new Promise((resolve, reject) => {

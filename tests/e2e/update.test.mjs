@@ -1,0 +1,61 @@
+// A new build reaches an open app safely: its service worker installs beside the old
+// one, the app offers to reload, and only then does the new build take over.
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { DIST_DIR, launchBrowser, phoneContext, serviceWorkerReady, startRelay } from "./support.mjs";
+
+let relay;
+let browser;
+let dist;
+
+before(async () => {
+  // A copy of the built app that the test can turn into "the next build".
+  dist = mkdtempSync(join(tmpdir(), "landsbyplan-dist-"));
+  cpSync(DIST_DIR, dist, { recursive: true });
+  relay = await startRelay({ dist });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+  rmSync(dist, { recursive: true, force: true });
+});
+
+const cacheNames = (page) => page.evaluate(() => caches.keys());
+
+test("a new version is offered, not forced, and replaces the old one whole on reload", async () => {
+  const context = await phoneContext(browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  assert.equal(await serviceWorkerReady(page), "activated");
+  await page.reload();
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  const [before] = await cacheNames(page);
+  assert.match(before, /^landsbyplan-[0-9a-f]{16}$/);
+  assert.equal(await page.getByText("Der er en ny version af Landsbyplan.").count(), 0);
+
+  // The next build: a service worker with another build id.
+  const worker = join(dist, "sw.js");
+  const source = readFileSync(worker, "utf8");
+  writeFileSync(worker, source.replace(/const BUILD = "[0-9a-f]+";/, 'const BUILD = "0123456789abcdef";'));
+  await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+
+  await page.getByText("Der er en ny version af Landsbyplan.").waitFor();
+  assert.deepEqual((await cacheNames(page)).sort(), [before, "landsbyplan-0123456789abcdef"].sort(),
+    "the new build is cached beside the old one, which the page still uses");
+
+  await Promise.all([
+    page.waitForEvent("framenavigated"),
+    page.getByRole("button", { name: "Genindlæs" }).click(),
+  ]);
+  await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
+  assert.deepEqual(await cacheNames(page), ["landsbyplan-0123456789abcdef"], "only the new build is left");
+  assert.equal(await page.getByText("Der er en ny version af Landsbyplan.").count(), 0);
+  await context.close();
+});
