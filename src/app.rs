@@ -114,13 +114,16 @@ fn Councils() -> impl IntoView {
         });
     };
 
+    // Only a change between "none" and "some" rebuilds the list; a rename or a new sync
+    // status updates its item in place (so an open item stays open).
+    let no_spaces = Memo::new(move |_| library.spaces.with(Vec::is_empty));
     let listing = move || match library.state.get() {
         LibraryState::Opening => view! { <p>{i18n.t("councils-loading")}</p> }.into_any(),
         LibraryState::Failed(message) => {
             view! { <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p> }
                 .into_any()
         }
-        LibraryState::Ready if library.spaces.with(Vec::is_empty) => {
+        LibraryState::Ready if no_spaces.get() => {
             view! { <p>{i18n.t("councils-empty")}</p> }.into_any()
         }
         LibraryState::Ready => view! {
@@ -283,28 +286,33 @@ fn register_service_worker(update_ready: RwSignal<bool>) {
             }
         };
         let controlled = move || window().navigator().service_worker().controller().is_some();
-        // A worker already waiting from an earlier visit.
-        if registration.waiting().is_some() && controlled() {
-            update_ready.set(true);
-        }
-        let watched = registration.clone();
-        let on_update = Closure::<dyn Fn()>::new(move || {
-            let Some(worker) = watched.installing() else {
-                return;
-            };
+        // Marks the update ready once `worker` has installed, if it is an update (the
+        // very first worker also installs, with no other worker controlling the page).
+        let watch = move |worker: web_sys::ServiceWorker| {
             let installing = worker.clone();
             let on_state = Closure::<dyn Fn()>::new(move || {
-                // The very first worker also reaches "installed"; it is an update only if
-                // another worker already controls the page.
                 if installing.state() == web_sys::ServiceWorkerState::Installed && controlled() {
                     update_ready.set(true);
                 }
             });
             worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
             on_state.forget();
+        };
+        // An update may have started, or finished installing, before this page listened.
+        if registration.waiting().is_some() && controlled() {
+            update_ready.set(true);
+        }
+        if let Some(worker) = registration.installing() {
+            watch(worker);
+        }
+        let watched = registration.clone();
+        let on_update = Closure::<dyn Fn()>::new(move || {
+            if let Some(worker) = watched.installing() {
+                watch(worker);
+            }
         });
         registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
-        // Both listen as long as the page lives.
+        // Listens as long as the page lives.
         on_update.forget();
     });
 }

@@ -14,6 +14,10 @@ use crate::sync::{Driver, Event};
 /// The IndexedDB database the app keeps its documents in.
 pub const DATABASE: &str = "landsbyplan";
 
+/// A space's chunks are replaced by one snapshot once there are this many: loading stays
+/// quick, and a crash mid-way leaves either the chunks or the snapshot.
+pub const COMPACT_AFTER_CHUNKS: u32 = 32;
+
 /// What the home screen lists for one space.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpaceSummary {
@@ -88,6 +92,8 @@ struct Held {
     space: Space,
     /// The number the space's next incremental chunk gets in the store.
     next_seq: u32,
+    /// Chunks stored since the last snapshot (at most, after a load).
+    since_snapshot: u32,
     /// The document id it syncs under, if it syncs.
     doc: Option<DocId>,
 }
@@ -171,6 +177,7 @@ impl Library {
                             Held {
                                 space,
                                 next_seq: entry.next_seq,
+                                since_snapshot: entry.next_seq.saturating_sub(1),
                                 doc,
                             },
                         );
@@ -284,7 +291,7 @@ impl Library {
             return Ok(());
         };
         let (chunk, seq, doc) = edited?;
-        store.append(id, seq, &chunk).await?;
+        self.store_chunk(&store, id, seq, &chunk).await?;
         if let Some(doc) = doc {
             self.send(Event::Local(doc, chunk));
         }
@@ -321,7 +328,7 @@ impl Library {
                 if let Some(applied) = applied {
                     let (chunk, seq) = applied?;
                     if !chunk.is_empty() {
-                        store.append(id, seq, &chunk).await?;
+                        self.store_chunk(&store, id, seq, &chunk).await?;
                     }
                 }
                 Ok(())
@@ -339,6 +346,35 @@ impl Library {
                 Ok(())
             }
         }
+    }
+
+    /// Stores chunk `seq` of a space, and when enough have piled up replaces them all
+    /// with one snapshot.
+    async fn store_chunk(
+        self,
+        store: &DocStore,
+        id: SpaceId,
+        seq: u32,
+        chunk: &[u8],
+    ) -> Result<(), Message> {
+        store.append(id, seq, chunk).await?;
+        let snapshot = self
+            .held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                h.since_snapshot += 1;
+                (h.since_snapshot >= COMPACT_AFTER_CHUNKS).then(|| {
+                    h.since_snapshot = 0;
+                    // Every change is in a stored chunk by now, so the snapshot holds
+                    // nothing that is not already durable.
+                    (h.space.save(), h.next_seq)
+                })
+            })
+            .flatten();
+        if let Some((snapshot, next_seq)) = snapshot {
+            store.compact(id, &snapshot, next_seq).await?;
+        }
+        Ok(())
     }
 
     /// Stores a space new to this device (its snapshot and keyring entry in one
@@ -361,6 +397,7 @@ impl Library {
                 Held {
                     space,
                     next_seq: 1,
+                    since_snapshot: 0,
                     doc: Some(doc),
                 },
             );

@@ -118,3 +118,35 @@ test("the home screen fits a 360-pixel phone without sideways scrolling", async 
   assert.equal(overflow, 0);
   await context.close();
 });
+
+test("many edits are compacted into a snapshot and nothing is lost", async () => {
+  const context = await phoneContext(browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(relay.url);
+  await page.getByLabel("Lokalrådets navn").fill("Filskov");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  const item = page.getByRole("listitem").filter({ hasText: "Filskov" });
+  await item.getByText("Del og omdøb").click();
+  for (let n = 1; n <= 40; n++) {
+    await item.getByLabel("Nyt navn").fill(`Filskov ${n}`);
+    await item.getByRole("button", { name: "Gem navn" }).click();
+    await page.getByRole("heading", { level: 3, name: `Filskov ${n}`, exact: true }).waitFor();
+  }
+  const chunks = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("landsbyplan");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction("chunks").objectStore("chunks").count();
+          count.onsuccess = () => resolve(count.result);
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+  assert.ok(chunks <= 10, `40 edits left ${chunks} chunks, not 41`);
+  await page.reload();
+  await page.getByRole("heading", { level: 3, name: "Filskov 40", exact: true }).waitFor();
+  await context.close();
+});

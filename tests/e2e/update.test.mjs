@@ -1,7 +1,7 @@
 // A new build reaches an open app safely: its service worker installs beside the old
 // one, the app offers to reload, and only then does the new build take over.
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -44,7 +44,20 @@ test("a new version is offered, not forced, and replaces the old one whole on re
   const worker = join(dist, "sw.js");
   const source = readFileSync(worker, "utf8");
   writeFileSync(worker, source.replace(/const BUILD = "[0-9a-f]+";/, 'const BUILD = "0123456789abcdef";'));
-  await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+  // Last-Modified has whole seconds: a rewrite within the second the browser last fetched
+  // the file would look unchanged to it. A real new build comes much later than that.
+  const later = new Date(Date.now() + 5_000);
+  utimesSync(worker, later, later);
+  // Ask for the update check a browser makes on its own now and then; asked while the
+  // check that came with the reload still runs, it joins that one and finds nothing
+  // new, so ask until the new worker is there.
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    for (let tries = 0; tries < 20 && !registration.waiting; tries++) {
+      await registration.update();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
 
   await page.getByText("Der er en ny version af Landsbyplan.").waitFor();
   assert.deepEqual((await cacheNames(page)).sort(), [before, "landsbyplan-0123456789abcdef"].sort(),
