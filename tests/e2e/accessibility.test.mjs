@@ -3,23 +3,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { after, before, test } from "node:test";
-import { launchBrowser, startRelay } from "./support.mjs";
+import { test } from "node:test";
+import { relayAndBrowser } from "./support.mjs";
+
+const env = relayAndBrowser();
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let relay;
-let browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
 
 /** Serious and critical violations on the page as it is now. */
 async function violations(page) {
@@ -36,10 +26,10 @@ for (const [width, height] of [
 ]) {
   test(`the home screen has no serious accessibility problems at ${width} px, in Danish and English`, async () => {
     // axe is injected as an inline script, which the app's security policy forbids.
-    const context = await browser.newContext({ viewport: { width, height }, bypassCSP: true });
+    const context = await env.browser.newContext({ viewport: { width, height }, bypassCSP: true });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
-    await page.goto(relay.url);
+    await page.goto(env.relay.url);
     await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
     assert.deepEqual(await violations(page), [], "empty home screen");
 

@@ -1,39 +1,29 @@
 // The walking skeleton end to end: the built app, served by the real relay, in Chromium.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, phoneContext, serviceWorkerReady, startRelay } from "./support.mjs";
+import { test } from "node:test";
+import { phoneContext, relayAndBrowser, serviceWorkerReady } from "./support.mjs";
 
-let relay;
-let browser;
+const env = relayAndBrowser();
 
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
 
 test("the relay serves the app shell with its types and a strict security policy", async () => {
-  const index = await fetch(relay.url);
+  const index = await fetch(env.relay.url);
   assert.equal(index.status, 200);
   const policy = index.headers.get("content-security-policy");
   assert.match(policy, /default-src 'self'/);
   assert.doesNotMatch(policy, /unsafe-inline/);
   const html = await index.text();
   const wasmPath = html.match(/href="(\/[^"]+_bg\.wasm)"/)[1];
-  const wasm = await fetch(new URL(wasmPath, relay.url));
+  const wasm = await fetch(new URL(wasmPath, env.relay.url));
   assert.equal(wasm.status, 200);
   assert.equal(wasm.headers.get("content-type"), "application/wasm");
-  const manifest = await fetch(new URL("/manifest.webmanifest", relay.url));
+  const manifest = await fetch(new URL("/manifest.webmanifest", env.relay.url));
   assert.equal(manifest.status, 200);
   assert.equal((await manifest.json()).name, "Landsbyplan");
 });
 
 test("a council created on a phone survives a reload and a reload while offline", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const errors = [];
@@ -42,7 +32,7 @@ test("a council created on a phone survives a reload and a reload while offline"
     if (message.type() === "error") errors.push(message.text());
   });
 
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
   assert.equal(await serviceWorkerReady(page), "activated");
 
@@ -77,10 +67,10 @@ test("a council created on a phone survives a reload and a reload while offline"
 });
 
 test("an empty name is refused in plain words and nothing is created", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   await page.getByText("Der er endnu ingen lokalråd på denne enhed.").waitFor();
   await page.getByLabel("Lokalrådets navn").fill("   ");
   await page.getByRole("button", { name: "Opret lokalråd" }).click();
@@ -90,10 +80,10 @@ test("an empty name is refused in plain words and nothing is created", async () 
 });
 
 test("the language switches to English and back, and is remembered", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   assert.equal(await page.getAttribute("html", "lang"), "da");
   await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
   await page.getByRole("heading", { name: "Local councils on this device" }).waitFor();
@@ -108,9 +98,9 @@ test("the language switches to English and back, and is remembered", async () =>
 });
 
 test("the home screen fits a 360-pixel phone without sideways scrolling", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   const page = await context.newPage();
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -120,10 +110,10 @@ test("the home screen fits a 360-pixel phone without sideways scrolling", async 
 });
 
 test("many edits are compacted into a snapshot and nothing is lost", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   await page.getByLabel("Lokalrådets navn").fill("Filskov");
   await page.getByRole("button", { name: "Opret lokalråd" }).click();
   const item = page.getByRole("listitem").filter({ hasText: "Filskov" });

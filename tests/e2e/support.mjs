@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -94,4 +95,22 @@ export async function serviceWorkerReady(page) {
         });
       }),
   );
+}
+
+/**
+ * Starts a relay (with `options` as for `startRelay`) and a browser before a test file's
+ * tests and stops both after them. Tests read `env.relay` and `env.browser`, and may
+ * replace `env.relay` (it is the one stopped at the end).
+ */
+export function relayAndBrowser(options) {
+  const env = {};
+  before(async () => {
+    env.relay = await startRelay(options);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.relay?.stop();
+  });
+  return env;
 }

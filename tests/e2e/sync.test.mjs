@@ -1,21 +1,11 @@
 // Two browsers, one shared space, through the real relay: joining by link, live sync,
 // and catching up after the relay was away.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, phoneContext, startRelay } from "./support.mjs";
+import { test } from "node:test";
+import { phoneContext, relayAndBrowser, startRelay } from "./support.mjs";
 
-let relay;
-let browser;
+const env = relayAndBrowser();
 
-before(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
 
 const SYNCED = "Delt – alt er synkroniseret";
 
@@ -31,13 +21,13 @@ function council(page, name) {
 }
 
 test("a council shared by link converges on two devices, also after the relay was away", async () => {
-  const [anna, bo] = [await phoneContext(browser), await phoneContext(browser)];
+  const [anna, bo] = [await phoneContext(env.browser), await phoneContext(env.browser)];
   anna.setDefaultTimeout(20_000);
   bo.setDefaultTimeout(20_000);
   const a = await anna.newPage();
   const b = await bo.newPage();
 
-  await a.goto(relay.url);
+  await a.goto(env.relay.url);
   await a.getByLabel("Dit navn").fill("Anna");
   await a.getByLabel("Lokalrådets navn").fill("Vorbasse Lokalråd");
   await a.getByRole("button", { name: "Opret lokalråd" }).click();
@@ -60,7 +50,7 @@ test("a council shared by link converges on two devices, also after the relay wa
   await council(a, "Vorbasse Lokalråd 2027").getByText(SYNCED).waitFor();
 
   // The relay goes away; Anna keeps working, and her status says the change waits.
-  await relay.stop({ keepData: true });
+  await env.relay.stop({ keepData: true });
   const annas = council(a, "Vorbasse Lokalråd 2027");
   await openSharing(annas);
   await annas.getByLabel("Nyt navn").fill("Vorbasse og omegn");
@@ -68,7 +58,7 @@ test("a council shared by link converges on two devices, also after the relay wa
   await council(a, "Vorbasse og omegn").getByText("1 ændringer venter på at blive delt").waitFor();
 
   // The relay comes back with its store; both devices reconnect and converge.
-  relay = await startRelay({ port: relay.port, dataDir: relay.dataDir });
+  env.relay = await startRelay({ port: env.relay.port, dataDir: env.relay.dataDir });
   const back = Date.now();
   await council(b, "Vorbasse og omegn").getByText(SYNCED).waitFor();
   await council(a, "Vorbasse og omegn").getByText(SYNCED).waitFor();

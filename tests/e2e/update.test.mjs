@@ -4,34 +4,22 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { DIST_DIR, launchBrowser, phoneContext, serviceWorkerReady, startRelay } from "./support.mjs";
+import { after, test } from "node:test";
+import { DIST_DIR, phoneContext, relayAndBrowser, serviceWorkerReady } from "./support.mjs";
 
-let relay;
-let browser;
-let dist;
-
-before(async () => {
-  // A copy of the built app that the test can turn into "the next build".
-  dist = mkdtempSync(join(tmpdir(), "landsbyplan-dist-"));
-  cpSync(DIST_DIR, dist, { recursive: true });
-  relay = await startRelay({ dist });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-  rmSync(dist, { recursive: true, force: true });
-});
+// A copy of the built app that the test can turn into "the next build".
+const dist = mkdtempSync(join(tmpdir(), "landsbyplan-dist-"));
+cpSync(DIST_DIR, dist, { recursive: true });
+const env = relayAndBrowser({ dist });
+after(() => rmSync(dist, { recursive: true, force: true }));
 
 const cacheNames = (page) => page.evaluate(() => caches.keys());
 
 test("a new version is offered, not forced, and replaces the old one whole on reload", async () => {
-  const context = await phoneContext(browser);
+  const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto(relay.url);
+  await page.goto(env.relay.url);
   await page.getByRole("heading", { name: "Lokalråd på denne enhed" }).waitFor();
   assert.equal(await serviceWorkerReady(page), "activated");
   await page.reload();
