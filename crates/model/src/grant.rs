@@ -1,92 +1,22 @@
 //! Grant applications to Landdistriktspuljen: budget, own financing and its 25 % rule,
 //! the round, the council's endorsement, and the status through decision and reporting.
 
-use std::fmt;
-use std::str::FromStr;
-
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc};
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 use crate::doc::{self, DATE_FORMAT, stored_enum};
 use crate::space::{APPLICATIONS, required};
 use crate::{ApplicationId, BudgetLineId, Error, FocusAreaId, GoalId, Result, Space, Stamp};
 
-/// An amount in whole Danish kroner.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Dkk(pub i64);
+mod money;
+mod round;
 
-impl fmt::Display for Dkk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// What one volunteer hour counts as in own financing.
-pub const VOLUNTEER_HOUR_VALUE: Dkk = Dkk(100);
-/// Own financing must cover a share of the budget up to this amount.
-pub const OWN_FINANCING_BASE_CAP: Dkk = Dkk(100_000);
-/// That share, in percent.
-pub const OWN_FINANCING_PERCENT: i64 = 25;
-
-/// Own financing: cash and volunteer hours.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OwnFinancing {
-    /// Cash the applicants put in.
-    pub cash: Dkk,
-    /// Volunteer hours budgeted.
-    pub volunteer_hours: u32,
-}
-
-impl OwnFinancing {
-    /// What the volunteer hours count as.
-    pub fn hours_value(&self) -> Dkk {
-        Dkk(i64::from(self.volunteer_hours) * VOLUNTEER_HOUR_VALUE.0)
-    }
-
-    /// Cash plus hours.
-    pub fn total(&self) -> Dkk {
-        Dkk(self.cash.0 + self.hours_value().0)
-    }
-}
-
-/// The 25 % rule worked out, with every number a person needs to see why.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OwnFinancingCheck {
-    /// The budget's total.
-    pub budget: Dkk,
-    /// The part of the budget the rule applies to: the first DKK 100,000.
-    pub base: Dkk,
-    /// 25 % of the base, rounded up to whole kroner.
-    pub required: Dkk,
-    /// Cash.
-    pub cash: Dkk,
-    /// Volunteer hours at DKK 100 an hour.
-    pub hours_value: Dkk,
-    /// Cash plus hours.
-    pub own: Dkk,
-}
-
-impl OwnFinancingCheck {
-    /// Works out the rule for `budget` and `own`.
-    pub fn new(budget: Dkk, own: OwnFinancing) -> Self {
-        let base = Dkk(budget.0.clamp(0, OWN_FINANCING_BASE_CAP.0));
-        let required = Dkk((base.0 * OWN_FINANCING_PERCENT + 99) / 100);
-        Self {
-            budget,
-            base,
-            required,
-            cash: own.cash,
-            hours_value: own.hours_value(),
-            own: own.total(),
-        }
-    }
-
-    /// Whether own financing is enough.
-    pub fn is_met(&self) -> bool {
-        self.own >= self.required
-    }
-}
+pub use money::{
+    Dkk, OWN_FINANCING_BASE_CAP, OWN_FINANCING_PERCENT, OwnFinancing, OwnFinancingCheck,
+    VOLUNTEER_HOUR_VALUE,
+};
+pub use round::GrantRound;
 
 stored_enum! {
     /// Where an application stands, from draft to closed.
@@ -123,76 +53,6 @@ impl GrantStatus {
                 | (Granted | PartlyGranted, ReportingDue)
                 | (ReportingDue | Rejected, Closed)
         )
-    }
-}
-
-/// One of the pool's four yearly rounds, with deadlines on 15 February, May, August and
-/// November.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GrantRound {
-    /// The year.
-    pub year: i32,
-    /// 1 to 4: February, May, August, November.
-    pub quarter: u8,
-}
-
-impl GrantRound {
-    /// The round's application deadline.
-    pub fn deadline(self) -> NaiveDate {
-        let month = 2 + 3 * u32::from(self.quarter.clamp(1, 4) - 1);
-        NaiveDate::from_ymd_opt(self.year, month, 15).expect("the 15th exists in every month")
-    }
-
-    /// The next `count` rounds whose deadline is `today` or later.
-    pub fn upcoming(today: NaiveDate, count: usize) -> Vec<Self> {
-        let mut round = Self {
-            year: today.year(),
-            quarter: 1,
-        };
-        while round.deadline() < today {
-            round = round.next();
-        }
-        std::iter::successors(Some(round), |r| Some(r.next()))
-            .take(count)
-            .collect()
-    }
-
-    fn next(self) -> Self {
-        if self.quarter >= 4 {
-            Self {
-                year: self.year + 1,
-                quarter: 1,
-            }
-        } else {
-            Self {
-                year: self.year,
-                quarter: self.quarter + 1,
-            }
-        }
-    }
-}
-
-impl fmt::Display for GrantRound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.year, self.quarter)
-    }
-}
-
-impl FromStr for GrantRound {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let unknown = || Error::UnknownValue {
-            what: "GrantRound",
-            value: s.to_owned(),
-        };
-        let (year, quarter) = s.split_once('-').ok_or_else(unknown)?;
-        let year = year.parse().map_err(|_| unknown())?;
-        let quarter = quarter.parse().map_err(|_| unknown())?;
-        if !(1..=4).contains(&quarter) {
-            return Err(unknown());
-        }
-        Ok(Self { year, quarter })
     }
 }
 
