@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
             <p class="tagline">{move || i18n.t("app-tagline")}</p>
             <Profile/>
             <Councils/>
+            <DeviceStorage/>
         </main>
     }
 }
@@ -77,6 +78,43 @@ fn Profile() -> impl IntoView {
             <h2 id="profile-heading">{move || i18n.t("profile-heading")}</h2>
             <label for="profile-name">{move || i18n.t("profile-name-label")}</label>
             <input id="profile-name" type="text" autocomplete="name" bind:value=name/>
+        </section>
+    }
+}
+
+/// How much the app stores on this device and whether the browser keeps it for good.
+#[component]
+fn DeviceStorage() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let figures = LocalResource::new(move || {
+        // Measured again whenever the spaces change.
+        library.spaces.track();
+        storage::storage_use()
+    });
+    let megabytes = |bytes: f64| format!("{:.1}", bytes / 1_000_000.0);
+    view! {
+        <section class="card" aria-labelledby="storage-heading">
+            <h2 id="storage-heading">{move || i18n.t("storage-heading")}</h2>
+            {move || match figures.get().flatten() {
+                Some(figures) => view! {
+                    <p>
+                        {i18n.t_with(
+                            "storage-use",
+                            &[("used", megabytes(figures.used)), ("quota", megabytes(figures.quota))],
+                        )}
+                    </p>
+                    <p>
+                        {if figures.persistent {
+                            i18n.t("storage-persistent")
+                        } else {
+                            i18n.t("storage-best-effort")
+                        }}
+                    </p>
+                }
+                .into_any(),
+                None => view! { <p>{i18n.t("storage-unknown")}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -263,3 +263,40 @@ pub async fn request_persistence() -> bool {
         .and_then(|granted| granted.as_bool())
         .unwrap_or(false)
 }
+
+/// How much this site stores on the device, and how much it may.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StorageUse {
+    /// Bytes in use.
+    pub used: f64,
+    /// Bytes the browser allows.
+    pub quota: f64,
+    /// Whether the browser promised not to clear the data under storage pressure.
+    pub persistent: bool,
+}
+
+/// The browser's own figures (`navigator.storage.estimate()` and `persisted()`).
+pub async fn storage_use() -> Option<StorageUse> {
+    let storage = web_sys::window()?.navigator().storage();
+    let estimate = wasm_bindgen_futures::JsFuture::from(storage.estimate().ok()?)
+        .await
+        .ok()?;
+    let number = |key: &str| {
+        js_sys::Reflect::get(&estimate, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let persistent = match storage.persisted() {
+        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Err(_) => false,
+    };
+    Some(StorageUse {
+        used: number("usage")?,
+        quota: number("quota")?,
+        persistent,
+    })
+}

@@ -140,3 +140,17 @@ test("many edits are compacted into a snapshot and nothing is lost", async () =>
   await page.getByRole("heading", { level: 3, name: "Filskov 40", exact: true }).waitFor();
   await context.close();
 });
+
+test("the home screen tells how much the app stores on the device", async () => {
+  const context = await phoneContext(env.browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(env.relay.url);
+  const section = page.getByRole("region", { name: "Lagerplads på denne enhed" });
+  const figures = section.getByText(/^Landsbyplan bruger \d+\.\d MB af de \d+\.\d MB/);
+  await figures.waitFor();
+  const [used, quota] = (await figures.textContent()).match(/\d+\.\d/g).map(Number);
+  assert.ok(quota > 0 && used <= quota, `${used} MB of ${quota} MB`);
+  await section.getByText(/Browseren (har lovet|kan slette)/).waitFor();
+  await context.close();
+});
