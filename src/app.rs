@@ -1,7 +1,7 @@
 //! The app's shell and home screen: header with the language switch, offline banner, the
 //! person's display name, and the councils on this device with a form to create one.
 
-use landsbyplan_model::{SpaceId, Stamp};
+use landsbyplan_model::{Role, SpaceId, Stamp};
 use landsbyplan_sync::SyncStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -67,18 +67,52 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The display name every edit from this device is attributed to.
+/// The person on this device: the display name every edit is attributed to, and their
+/// role. No account: both stay on the device.
 #[component]
 fn Profile() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let name = RwSignal::new(settings::profile_name());
     Effect::new(move || settings::set_profile_name(name.get().trim()));
+    let role = RwSignal::new(settings::profile_role());
+    Effect::new(move || settings::set_profile_role(role.get()));
     view! {
         <section class="card" aria-labelledby="profile-heading">
             <h2 id="profile-heading">{move || i18n.t("profile-heading")}</h2>
             <label for="profile-name">{move || i18n.t("profile-name-label")}</label>
             <input id="profile-name" type="text" autocomplete="name" bind:value=name/>
+            <label for="profile-role">{move || i18n.t("profile-role-label")}</label>
+            <select
+                id="profile-role"
+                on:change=move |ev| {
+                    if let Ok(chosen) = event_target_value(&ev).parse() {
+                        role.set(chosen);
+                    }
+                }
+            >
+                {Role::ALL
+                    .iter()
+                    .map(|option| {
+                        let option = *option;
+                        view! {
+                            <option value=option.as_str() selected=move || role.get() == option>
+                                {move || i18n.t(role_key(option))}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
         </section>
+    }
+}
+
+/// The translation key of a role's name.
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Citizen => "role-citizen",
+        Role::Professional => "role-professional",
+        Role::Consultant => "role-consultant",
+        Role::Politician => "role-politician",
     }
 }
 

@@ -3,10 +3,13 @@
 
 use gloo_storage::{LocalStorage, Storage};
 
+use landsbyplan_model::Role;
+
 use crate::i18n::Language;
 
 const LANGUAGE: &str = "landsbyplan.language";
 const PROFILE_NAME: &str = "landsbyplan.profile-name";
+const PROFILE_ROLE: &str = "landsbyplan.profile-role";
 
 /// The language chosen on this device, Danish until someone picks another.
 pub fn language() -> Language {
@@ -29,5 +32,20 @@ pub fn profile_name() -> String {
 pub fn set_profile_name(name: &str) {
     if let Err(err) = LocalStorage::set(PROFILE_NAME, name) {
         leptos::logging::warn!("could not remember the profile name: {err}");
+    }
+}
+
+/// The person's role, a citizen until they say otherwise.
+pub fn profile_role() -> Role {
+    LocalStorage::get::<String>(PROFILE_ROLE)
+        .ok()
+        .and_then(|role| role.parse().ok())
+        .unwrap_or(Role::Citizen)
+}
+
+/// Remembers the person's role.
+pub fn set_profile_role(role: Role) {
+    if let Err(err) = LocalStorage::set(PROFILE_ROLE, role.as_str()) {
+        leptos::logging::warn!("could not remember the role: {err}");
     }
 }

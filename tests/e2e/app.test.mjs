@@ -154,3 +154,22 @@ test("the home screen tells how much the app stores on the device", async () => 
   await section.getByText(/Browseren (har lovet|kan slette)/).waitFor();
   await context.close();
 });
+
+test("the person's role is chosen once and remembered on the device", async () => {
+  const context = await phoneContext(env.browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(env.relay.url);
+  const role = page.getByLabel("Din rolle");
+  assert.equal(await role.inputValue(), "citizen");
+  await role.selectOption({ label: "Fagperson i kommunen" });
+  await page.reload();
+  await page.getByLabel("Din rolle").waitFor();
+  assert.equal(await page.getByLabel("Din rolle").inputValue(), "professional");
+  await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+  assert.equal(
+    await page.getByLabel("Your role").locator("option:checked").textContent(),
+    "Municipal professional",
+  );
+  await context.close();
+});
