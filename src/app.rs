@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::i18n::I18n;
-use crate::library::{DATABASE, Library, LibraryState, Message, SpaceSummary};
+use crate::library::{DATABASE, Library, LibraryState, Message};
 use crate::{settings, storage};
 
 /// The whole app.
@@ -173,7 +173,7 @@ fn Councils() -> impl IntoView {
         spawn_local(async move {
             let result = library.create_council(&wanted, &stamp).await;
             feedback.set(Some(match result {
-                Ok(SpaceSummary { name: created, .. }) => {
+                Ok(created) => {
                     name.set(String::new());
                     Ok(Message {
                         key: "council-created",
@@ -408,4 +408,24 @@ fn take_over_update() {
             let _ = waiting.post_message(&wasm_bindgen::JsValue::from_str("landsbyplan:take-over"));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Language, translate};
+
+    #[test]
+    fn every_role_has_a_name_in_both_languages() {
+        for role in Role::ALL {
+            for language in [Language::Danish, Language::English] {
+                let key = role_key(*role);
+                assert_ne!(
+                    translate(language, key, None),
+                    key,
+                    "{language:?} lacks {key}"
+                );
+            }
+        }
+    }
 }

@@ -215,35 +215,39 @@ impl Library {
     }
 
     fn refresh(self) {
-        let statuses = self.statuses.get_value();
-        let keys = self.keys.get_value();
-        let mut list: Vec<SpaceSummary> = self.held.with_value(|held| {
-            held.values()
-                .map(|h| SpaceSummary {
-                    id: h.space.id(),
-                    kind: h.space.kind(),
-                    name: h.space.name(),
-                    status: h
-                        .doc
-                        .and_then(|doc| statuses.get(&doc).cloned())
-                        .unwrap_or(SyncStatus::Local),
-                    share: h
-                        .doc
-                        .and_then(|doc| keys.get(&doc))
-                        .map(|entry| entry.share.clone())
-                        .filter(|share| share.starts_with("edit=")),
+        let mut list: Vec<SpaceSummary> = self.statuses.with_value(|statuses| {
+            self.keys.with_value(|keys| {
+                self.held.with_value(|held| {
+                    held.values()
+                        .map(|h| SpaceSummary {
+                            id: h.space.id(),
+                            kind: h.space.kind(),
+                            name: h.space.name(),
+                            status: h
+                                .doc
+                                .and_then(|doc| statuses.get(&doc).cloned())
+                                .unwrap_or(SyncStatus::Local),
+                            share: h
+                                .doc
+                                .and_then(|doc| keys.get(&doc))
+                                .map(|entry| entry.share.clone())
+                                .filter(|share| share.starts_with("edit=")),
+                        })
+                        .collect()
                 })
-                .collect()
+            })
         });
         list.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id));
         self.spaces.set(list);
-        self.joining
-            .set(keys.values().filter(|entry| entry.space.is_none()).count());
+        let joining = self
+            .keys
+            .with_value(|keys| keys.values().filter(|entry| entry.space.is_none()).count());
+        self.joining.set(joining);
     }
 
     /// Creates a council space, durable on this device before it returns, and starts
-    /// sharing it through the relay.
-    pub async fn create_council(self, name: &str, stamp: &Stamp) -> Result<SpaceSummary, Message> {
+    /// sharing it through the relay. Returns the name as stored (trimmed).
+    pub async fn create_council(self, name: &str, stamp: &Stamp) -> Result<String, Message> {
         let store = self.store()?;
         let id = SpaceId::from_random(u128::from_le_bytes(random_bytes()));
         let mut space = Space::create_council(id, name, stamp)?;
@@ -264,13 +268,7 @@ impl Library {
         ));
         self.send(Event::Local(doc, snapshot));
         self.refresh();
-        Ok(SpaceSummary {
-            id,
-            kind: SpaceKind::Council,
-            name,
-            status: SyncStatus::Local,
-            share: None,
-        })
+        Ok(name)
     }
 
     /// Renames a space; the change is durable on this device before it returns.
