@@ -1,15 +1,18 @@
-//! The app's shell and home screen: header with the language switch, offline banner, the
-//! person's display name, and the councils on this device with a form to create one.
+//! The app's shell: header with the language switch, the offline and update banners, and
+//! the router that picks a screen from the address.
 
-use landsbyplan_model::{Role, SpaceId, Stamp};
-use landsbyplan_sync::SyncStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::i18n::I18n;
-use crate::library::{DATABASE, Library, LibraryState, Message};
+use crate::library::{DATABASE, Library};
+use crate::routes::council::SpaceScreen;
+use crate::routes::home::Home;
+use crate::routes::print::PrintView;
 use crate::{settings, storage};
 
 /// The whole app.
@@ -35,8 +38,10 @@ pub fn App() -> impl IntoView {
     let online = online_signal();
 
     view! {
+        <Router>
+        <a class="skip" href="#main">{move || i18n.t("skip-to-content")}</a>
         <header class="bar">
-            <h1>{move || i18n.t("app-title")}</h1>
+            <h1><A href="/">{move || i18n.t("app-title")}</A></h1>
             <button
                 type="button"
                 class="language"
@@ -58,263 +63,25 @@ pub fn App() -> impl IntoView {
                 </button>
             </div>
         </Show>
-        <main>
-            <p class="tagline">{move || i18n.t("app-tagline")}</p>
-            <Profile/>
-            <Councils/>
-            <DeviceStorage/>
+        <main id="main" tabindex="-1">
+            <Routes fallback=move || view! { <NotFound/> }>
+                <Route path=path!("/") view=Home/>
+                <Route path=path!("/space/:id") view=SpaceScreen/>
+                <Route path=path!("/space/:id/print") view=PrintView/>
+            </Routes>
         </main>
+        </Router>
     }
 }
 
-/// The person on this device: the display name every edit is attributed to, and their
-/// role. No account: both stay on the device.
+/// An address the app has no screen for.
 #[component]
-fn Profile() -> impl IntoView {
+fn NotFound() -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let name = RwSignal::new(settings::profile_name());
-    Effect::new(move || settings::set_profile_name(name.get().trim()));
-    let role = RwSignal::new(settings::profile_role());
-    Effect::new(move || settings::set_profile_role(role.get()));
     view! {
-        <section class="card" aria-labelledby="profile-heading">
-            <h2 id="profile-heading">{move || i18n.t("profile-heading")}</h2>
-            <label for="profile-name">{move || i18n.t("profile-name-label")}</label>
-            <input id="profile-name" type="text" autocomplete="name" bind:value=name/>
-            <label for="profile-role">{move || i18n.t("profile-role-label")}</label>
-            <select
-                id="profile-role"
-                on:change=move |ev| {
-                    if let Ok(chosen) = event_target_value(&ev).parse() {
-                        role.set(chosen);
-                    }
-                }
-            >
-                {Role::ALL
-                    .iter()
-                    .map(|option| {
-                        let option = *option;
-                        view! {
-                            <option value=option.as_str() selected=move || role.get() == option>
-                                {move || i18n.t(role_key(option))}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </section>
+        <h2>{move || i18n.t("not-found-heading")}</h2>
+        <p><A href="/">{move || i18n.t("back-home")}</A></p>
     }
-}
-
-/// The translation key of a role's name.
-fn role_key(role: Role) -> &'static str {
-    match role {
-        Role::Citizen => "role-citizen",
-        Role::Professional => "role-professional",
-        Role::Consultant => "role-consultant",
-        Role::Politician => "role-politician",
-    }
-}
-
-/// How much the app stores on this device and whether the browser keeps it for good.
-#[component]
-fn DeviceStorage() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let figures = LocalResource::new(move || {
-        // Measured again whenever the spaces change.
-        library.spaces.track();
-        storage::storage_use()
-    });
-    let megabytes = |bytes: f64| format!("{:.1}", bytes / 1_000_000.0);
-    view! {
-        <section class="card" aria-labelledby="storage-heading">
-            <h2 id="storage-heading">{move || i18n.t("storage-heading")}</h2>
-            {move || match figures.get().flatten() {
-                Some(figures) => view! {
-                    <p>
-                        {i18n.t_with(
-                            "storage-use",
-                            &[("used", megabytes(figures.used)), ("quota", megabytes(figures.quota))],
-                        )}
-                    </p>
-                    <p>
-                        {if figures.persistent {
-                            i18n.t("storage-persistent")
-                        } else {
-                            i18n.t("storage-best-effort")
-                        }}
-                    </p>
-                }
-                .into_any(),
-                None => view! { <p>{i18n.t("storage-unknown")}</p> }.into_any(),
-            }}
-        </section>
-    }
-}
-
-/// The councils on this device and the form that creates one.
-#[component]
-fn Councils() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let name = RwSignal::new(String::new());
-    let feedback = RwSignal::new(None::<Result<Message, Message>>);
-    let busy = RwSignal::new(false);
-
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        let stamp = stamp(i18n);
-        let wanted = name.get_untracked();
-        spawn_local(async move {
-            let result = library.create_council(&wanted, &stamp).await;
-            feedback.set(Some(match result {
-                Ok(created) => {
-                    name.set(String::new());
-                    Ok(Message {
-                        key: "council-created",
-                        args: vec![("name", created)],
-                    })
-                }
-                Err(message) => Err(message),
-            }));
-            busy.set(false);
-        });
-    };
-
-    // Only a change between "none" and "some" rebuilds the list; a rename or a new sync
-    // status updates its item in place (so an open item stays open).
-    let no_spaces = Memo::new(move |_| library.spaces.with(Vec::is_empty));
-    let listing = move || match library.state.get() {
-        LibraryState::Opening => view! { <p>{i18n.t("councils-loading")}</p> }.into_any(),
-        LibraryState::Failed(message) => {
-            view! { <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p> }
-                .into_any()
-        }
-        LibraryState::Ready if no_spaces.get() => {
-            view! { <p>{i18n.t("councils-empty")}</p> }.into_any()
-        }
-        LibraryState::Ready => view! {
-            <ul class="spaces">
-                <For each=move || library.spaces.get() key=|space| space.id let:space>
-                    <SpaceItem id=space.id/>
-                </For>
-            </ul>
-        }
-        .into_any(),
-    };
-
-    view! {
-        <section class="card" aria-labelledby="councils-heading">
-            <h2 id="councils-heading">{move || i18n.t("councils-heading")}</h2>
-            {listing}
-            <Show when=move || { library.joining.get() > 0 }>
-                <p role="status">{move || i18n.t("joining")}</p>
-            </Show>
-            <For
-                each=move || library.damaged.get().into_iter().enumerate()
-                key=|(index, _)| *index
-                let:damaged
-            >
-                <p class="error" role="alert">{move || i18n.t_with(damaged.1.key, &damaged.1.args)}</p>
-            </For>
-            <form on:submit=create>
-                <label for="council-name">{move || i18n.t("council-name-label")}</label>
-                <input id="council-name" type="text" autocomplete="off" bind:value=name/>
-                <button type="submit" disabled=move || busy.get()>
-                    {move || i18n.t("council-create")}
-                </button>
-            </form>
-            <p class="feedback" role="status" aria-live="polite">
-                {move || match feedback.get() {
-                    Some(Ok(message)) => i18n.t_with(message.key, &message.args),
-                    _ => String::new(),
-                }}
-            </p>
-            {move || match feedback.get() {
-                Some(Err(message)) => Some(view! {
-                    <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
-                }),
-                _ => None,
-            }}
-        </section>
-    }
-}
-
-/// One space on the home screen: its name, where it stands with the relay, and (folded
-/// away) its share link and a form to rename it.
-#[component]
-fn SpaceItem(id: SpaceId) -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let summary = Memo::new(move |_| {
-        library
-            .spaces
-            .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
-    });
-    let name = move || summary.get().map(|s| s.name).unwrap_or_default();
-    let status_text = move || match summary.get().map(|s| s.status) {
-        Some(SyncStatus::Waiting { unsent }) => {
-            i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
-        }
-        Some(SyncStatus::Synced { .. }) => i18n.t("sync-synced"),
-        Some(SyncStatus::Refused(_)) => i18n.t("sync-refused"),
-        Some(SyncStatus::Local) | None => i18n.t("sync-local"),
-    };
-    let link = move || {
-        let fragment = summary.get()?.share?;
-        let origin = window().location().origin().unwrap_or_default();
-        Some(format!("{origin}/#{fragment}"))
-    };
-    let new_name = RwSignal::new(summary.get_untracked().map(|s| s.name).unwrap_or_default());
-    let problem = RwSignal::new(None::<Message>);
-    let rename = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let stamp = stamp(i18n);
-        let wanted = new_name.get_untracked();
-        spawn_local(async move {
-            problem.set(library.rename(id, &wanted, &stamp).await.err());
-        });
-    };
-    let link_id = format!("share-{id}");
-    let rename_id = format!("rename-{id}");
-    view! {
-        <li>
-            <h3>{name}</h3>
-            <p class="sync-status">{status_text}</p>
-            <details>
-                <summary>{move || i18n.t("share-summary")}</summary>
-                {move || link().map(|link| {
-                    let link_id = link_id.clone();
-                    view! {
-                        <label for=link_id.clone()>{move || i18n.t("share-link-label")}</label>
-                        <input id=link_id type="text" readonly=true prop:value=link/>
-                    }
-                })}
-                <form on:submit=rename>
-                    <label for=rename_id.clone()>{move || i18n.t("rename-label")}</label>
-                    <input id=rename_id type="text" bind:value=new_name/>
-                    <button type="submit">{move || i18n.t("rename-save")}</button>
-                </form>
-                {move || problem.get().map(|message| view! {
-                    <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
-                })}
-            </details>
-        </li>
-    }
-}
-
-/// The author and time for an edit made now on this device.
-fn stamp(i18n: I18n) -> Stamp {
-    let author = match settings::profile_name() {
-        name if name.trim().is_empty() => i18n.t("profile-name-unknown"),
-        name => name,
-    };
-    Stamp::new(author, chrono::Utc::now().timestamp())
 }
 
 /// The share link the page was opened with, if any; taken out of the address bar so the
@@ -408,24 +175,4 @@ fn take_over_update() {
             let _ = waiting.post_message(&wasm_bindgen::JsValue::from_str("landsbyplan:take-over"));
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::i18n::{Language, translate};
-
-    #[test]
-    fn every_role_has_a_name_in_both_languages() {
-        for role in Role::ALL {
-            for language in [Language::Danish, Language::English] {
-                let key = role_key(*role);
-                assert_ne!(
-                    translate(language, key, None),
-                    key,
-                    "{language:?} lacks {key}"
-                );
-            }
-        }
-    }
 }

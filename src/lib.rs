@@ -4,6 +4,7 @@
 pub mod app;
 pub mod i18n;
 pub mod library;
+pub mod routes;
 pub mod settings;
 pub mod storage;
 pub mod sync;

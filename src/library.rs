@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use landsbyplan_model::{Space, SpaceId, SpaceKind, Stamp};
+use landsbyplan_model::{CouncilRef, FocusAreaId, Space, SpaceId, SpaceKind, Stamp};
 use landsbyplan_sync::{Capability, DocId, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
@@ -43,7 +43,7 @@ pub struct Message {
 }
 
 impl Message {
-    fn plain(key: &'static str) -> Self {
+    pub fn plain(key: &'static str) -> Self {
         Self {
             key,
             args: Vec::new(),
@@ -96,6 +96,8 @@ struct Held {
     since_snapshot: u32,
     /// The document id it syncs under, if it syncs.
     doc: Option<DocId>,
+    /// Chunks the device refused to store (quota), kept until it takes them.
+    unstored: Vec<u8>,
 }
 
 /// The device's spaces, shared through context. A cheap `Copy` handle.
@@ -109,6 +111,8 @@ pub struct Library {
     pub damaged: RwSignal<Vec<Message>>,
     /// Shared spaces joined from a link whose data has not arrived yet.
     pub joining: RwSignal<usize>,
+    /// Counts every change to a held space, so reads made through the library rerun.
+    revision: RwSignal<u64>,
     held: StoredValue<HashMap<SpaceId, Held>, LocalStorage>,
     keys: StoredValue<HashMap<DocId, KeyringEntry>, LocalStorage>,
     statuses: StoredValue<HashMap<DocId, SyncStatus>, LocalStorage>,
@@ -124,6 +128,7 @@ impl Library {
             state: RwSignal::new(LibraryState::Opening),
             damaged: RwSignal::new(Vec::new()),
             joining: RwSignal::new(0),
+            revision: RwSignal::new(0),
             held: StoredValue::new_local(HashMap::new()),
             keys: StoredValue::new_local(HashMap::new()),
             statuses: StoredValue::new_local(HashMap::new()),
@@ -179,6 +184,7 @@ impl Library {
                                 next_seq: entry.next_seq,
                                 since_snapshot: entry.next_seq.saturating_sub(1),
                                 doc,
+                                unstored: Vec::new(),
                             },
                         );
                     }
@@ -196,6 +202,7 @@ impl Library {
         }
         self.driver.set_value(Some(driver));
         self.keys.set_value(keyring);
+        self.revision.update(|r| *r += 1);
         self.refresh();
         Ok(())
     }
@@ -248,19 +255,38 @@ impl Library {
     /// Creates a council space, durable on this device before it returns, and starts
     /// sharing it through the relay. Returns the name as stored (trimmed).
     pub async fn create_council(self, name: &str, stamp: &Stamp) -> Result<String, Message> {
+        let space = Space::create_council(SpaceId::from_random(random_id()), name, stamp)?;
+        let name = space.name();
+        self.create(space).await?;
+        Ok(name)
+    }
+
+    /// Creates a project group on `focus_area`, started by `council`; returns its id.
+    pub async fn create_project_group(
+        self,
+        name: &str,
+        focus_area: FocusAreaId,
+        council: &CouncilRef,
+        stamp: &Stamp,
+    ) -> Result<SpaceId, Message> {
+        let id = SpaceId::from_random(random_id());
+        let space = Space::create_project_group(id, name, focus_area, council, stamp)?;
+        self.create(space).await?;
+        Ok(id)
+    }
+
+    /// Stores a space made on this device with fresh keys, and starts sharing it.
+    async fn create(self, mut space: Space) -> Result<(), Message> {
         let store = self.store()?;
-        let id = SpaceId::from_random(u128::from_le_bytes(random_bytes()));
-        let mut space = Space::create_council(id, name, stamp)?;
         let secret = SpaceSecret::from_random(random_bytes());
         let keys = secret.keys();
         let doc = keys.doc_id();
         let entry = KeyringEntry {
             share: Share::Edit(secret).to_fragment(),
             cursor: 0,
-            space: Some(id),
+            space: Some(space.id()),
         };
         let snapshot = space.save();
-        let name = space.name();
         self.adopt(&store, space, doc, entry, &snapshot).await?;
         self.send(Event::AddSpace(
             Box::new(Capability::Write(Box::new(keys))),
@@ -268,33 +294,138 @@ impl Library {
         ));
         self.send(Event::Local(doc, snapshot));
         self.refresh();
-        Ok(name)
+        Ok(())
     }
 
     /// Renames a space; the change is durable on this device before it returns.
     pub async fn rename(self, id: SpaceId, name: &str, stamp: &Stamp) -> Result<(), Message> {
+        self.edit(id, |space| space.rename(name, stamp)).await
+    }
+
+    /// Reads space `id` (`None` if this device does not hold it). Inside a reactive
+    /// scope the reader runs again whenever any held space changes.
+    pub fn read<T>(self, id: SpaceId, read: impl FnOnce(&Space) -> T) -> Option<T> {
+        self.revision.track();
+        self.held
+            .with_value(|held| held.get(&id).map(|h| read(&h.space)))
+    }
+
+    /// Reads every held space, keeping what `read` returns (tracked like `read`).
+    pub fn read_all<T>(self, mut read: impl FnMut(&Space) -> Option<T>) -> Vec<T> {
+        self.revision.track();
+        self.held
+            .with_value(|held| held.values().filter_map(|h| read(&h.space)).collect())
+    }
+
+    /// The focus areas of the network, if this device holds it; empty otherwise.
+    pub fn network_focus_areas(self) -> Vec<(FocusAreaId, String)> {
+        self.read_all(|space| (space.kind() == SpaceKind::Network).then(|| space.focus_areas()))
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|area| (area.id, area.name))
+            .collect()
+    }
+
+    /// Like [`Library::read`], for the reads that need the document mutably (history).
+    pub fn read_mut<T>(self, id: SpaceId, read: impl FnOnce(&mut Space) -> T) -> Option<T> {
+        self.revision.track();
+        self.held
+            .try_update_value(|held| held.get_mut(&id).map(|h| read(&mut h.space)))
+            .flatten()
+    }
+
+    /// Edits space `id`: the edit shows at once, is durable on this device before this
+    /// returns, and goes to the relay. If the device refuses to store it (full), the
+    /// edit stays in this tab and is stored with the next edit or [`Library::retry`].
+    pub async fn edit(
+        self,
+        id: SpaceId,
+        edit: impl FnOnce(&mut Space) -> landsbyplan_model::Result<()>,
+    ) -> Result<(), Message> {
         let store = self.store()?;
         let edited = self
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                Some(h.space.rename(name, stamp).map(|()| {
-                    let seq = h.next_seq;
-                    h.next_seq += 1;
-                    (h.space.save_incremental(), seq, h.doc)
+                Some(edit(&mut h.space).map(|()| {
+                    let chunk = h.space.save_incremental();
+                    (chunk, h.doc)
                 }))
             })
             .flatten();
         let Some(edited) = edited else {
             return Ok(());
         };
-        let (chunk, seq, doc) = edited?;
-        self.store_chunk(&store, id, seq, &chunk).await?;
-        if let Some(doc) = doc {
-            self.send(Event::Local(doc, chunk));
+        let (chunk, doc) = edited?;
+        self.revision.update(|r| *r += 1);
+        if chunk.is_empty() {
+            return Ok(());
         }
+        if let Some(doc) = doc {
+            self.send(Event::Local(doc, chunk.clone()));
+        }
+        let stored = self.store_with_unstored(&store, id, chunk).await;
         self.refresh();
-        Ok(())
+        stored
+    }
+
+    /// Stores again what the device refused to store before (see [`Library::edit`]).
+    pub async fn retry(self, id: SpaceId) -> Result<(), Message> {
+        let store = self.store()?;
+        let stored = self.store_with_unstored(&store, id, Vec::new()).await;
+        self.refresh();
+        stored
+    }
+
+    /// Stores `chunk` after whatever earlier chunks the device refused; on failure keeps
+    /// them all in memory for the next try.
+    async fn store_with_unstored(
+        self,
+        store: &DocStore,
+        id: SpaceId,
+        chunk: Vec<u8>,
+    ) -> Result<(), Message> {
+        let Some((bytes, seq)) = self
+            .held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                let mut bytes = std::mem::take(&mut h.unstored);
+                bytes.extend_from_slice(&chunk);
+                let seq = h.next_seq;
+                h.next_seq += 1;
+                Some((bytes, seq))
+            })
+            .flatten()
+        else {
+            return Ok(());
+        };
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        match self.store_chunk(store, id, seq, &bytes).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                self.held.update_value(|held| {
+                    if let Some(h) = held.get_mut(&id) {
+                        // Automerge skips changes it already has, so a chunk that was
+                        // stored after all and is stored again does no harm.
+                        let mut kept = bytes;
+                        kept.extend_from_slice(&h.unstored);
+                        h.unstored = kept;
+                    }
+                });
+                Err(err)
+            }
+        }
+    }
+
+    /// Whether space `id` holds edits the device has not stored yet.
+    pub fn has_unstored(self, id: SpaceId) -> bool {
+        self.revision.track();
+        self.held
+            .with_value(|held| held.get(&id).is_some_and(|h| !h.unstored.is_empty()))
     }
 
     /// Changes of a synced space from another device: merged, then stored as a chunk. The
@@ -316,17 +447,18 @@ impl Library {
                     .held
                     .try_update_value(|held| {
                         let h = held.get_mut(&id)?;
-                        Some(h.space.apply_changes(changes).map(|()| {
-                            let seq = h.next_seq;
-                            h.next_seq += 1;
-                            (h.space.save_incremental(), seq)
-                        }))
+                        Some(
+                            h.space
+                                .apply_changes(changes)
+                                .map(|()| h.space.save_incremental()),
+                        )
                     })
                     .flatten();
                 if let Some(applied) = applied {
-                    let (chunk, seq) = applied?;
+                    let chunk = applied?;
                     if !chunk.is_empty() {
-                        self.store_chunk(&store, id, seq, &chunk).await?;
+                        self.revision.update(|r| *r += 1);
+                        self.store_with_unstored(&store, id, chunk).await?;
                     }
                 }
                 Ok(())
@@ -397,12 +529,14 @@ impl Library {
                     next_seq: 1,
                     since_snapshot: 0,
                     doc: Some(doc),
+                    unstored: Vec::new(),
                 },
             );
         });
         self.keys.update_value(|keys| {
             keys.insert(doc, entry);
         });
+        self.revision.update(|r| *r += 1);
         Ok(())
     }
 
@@ -450,6 +584,11 @@ fn capability(share: Share) -> Capability {
         Share::Edit(secret) => Capability::Write(Box::new(secret.keys())),
         Share::Read(read) => Capability::Read(read),
     }
+}
+
+/// A fresh random number for a new id.
+pub fn random_id() -> u128 {
+    u128::from_le_bytes(random_bytes())
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {

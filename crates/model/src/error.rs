@@ -7,7 +7,7 @@ use crate::{Dkk, GrantStatus, SpaceKind};
 pub enum Error {
     /// The bytes are not an Automerge document (truncated, damaged or another format).
     #[error("the file is not a readable Automerge document: {0}")]
-    Unreadable(#[source] automerge::AutomergeError),
+    Unreadable(#[source] Box<automerge::AutomergeError>),
     /// The bytes are an Automerge document, but not one of Landsbyplan's spaces.
     #[error("the document is not a Landsbyplan space")]
     NotASpace,
@@ -99,5 +99,19 @@ pub enum Error {
     },
     /// Automerge refused an operation; a bug in the model if it ever happens.
     #[error("the document could not be changed: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(#[source] Box<automerge::AutomergeError>),
+}
+
+// Boxed, so every `Result` of the model stays small.
+impl From<automerge::AutomergeError> for Error {
+    fn from(err: automerge::AutomergeError) -> Self {
+        Self::Automerge(Box::new(err))
+    }
+}
+
+impl Error {
+    /// The bytes could not be read as an Automerge document.
+    pub(crate) fn unreadable(err: automerge::AutomergeError) -> Self {
+        Self::Unreadable(Box::new(err))
+    }
 }

@@ -130,7 +130,7 @@ impl Space {
     /// number of [`Space::save_incremental`] chunks. Refuses anything that is not a
     /// complete Landsbyplan space of a schema this build reads.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let doc = AutoCommit::load(bytes).map_err(Error::Unreadable)?;
+        let doc = AutoCommit::load(bytes).map_err(Error::unreadable)?;
         let schema = match doc::scalar(&doc, &ROOT, SCHEMA) {
             Some(ScalarValue::Uint(v)) => v,
             Some(ScalarValue::Int(v)) => u64::try_from(v).map_err(|_| Error::NotASpace)?,
@@ -225,7 +225,7 @@ impl Space {
         let mut incoming = self.doc.fork();
         incoming
             .load_incremental(changes)
-            .map_err(Error::Unreadable)?;
+            .map_err(Error::unreadable)?;
         // Another space's changes would put a second id (and kind) beside ours.
         let same_space = doc::all_strings(&incoming, &ROOT, ID) == [self.id.to_string()]
             && doc::all_strings(&incoming, &ROOT, KIND) == [self.kind.as_str()];

@@ -2,7 +2,7 @@
 //! caching, and a strict Content-Security-Policy that allows exactly the inline scripts
 //! of the app's own `index.html` by hash.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -19,7 +19,8 @@ pub(crate) fn service(app_dir: &Path) -> MethodRouter {
     let csp = content_security_policy(
         &std::fs::read_to_string(app_dir.join("index.html")).unwrap_or_default(),
     );
-    let files = ServeDir::new(app_dir).not_found_service(get(not_found));
+    let index = app_dir.join("index.html");
+    let files = ServeDir::new(app_dir).fallback(get(move |uri: Uri| app_route(uri, index.clone())));
     let files = SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -56,11 +57,20 @@ fn has_content_hash(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-async fn not_found(uri: Uri) -> impl IntoResponse {
+/// An address that is no file: the app's own screens (`/space/…`, no file extension) get
+/// `index.html`, so a link to a screen opens the app there; anything else is not found.
+async fn app_route(uri: Uri, index: PathBuf) -> Response {
+    let last = uri.path().rsplit('/').next().unwrap_or_default();
+    if !last.contains('.')
+        && let Ok(html) = tokio::fs::read(&index).await
+    {
+        return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    }
     (
         StatusCode::NOT_FOUND,
         format!("not found: {}\n", uri.path()),
     )
+        .into_response()
 }
 
 /// The policy for `index_html`: only this origin, plus its inline scripts by hash.

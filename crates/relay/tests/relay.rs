@@ -674,7 +674,7 @@ async fn metrics_count_connections_documents_and_appends() {
 }
 
 #[tokio::test]
-async fn an_unknown_path_gets_a_plain_404_and_the_app_is_served_with_its_types() {
+async fn a_missing_file_gets_a_plain_404_a_screen_gets_the_app_and_files_have_their_types() {
     let data = tempfile::tempdir().unwrap();
     let app_dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -690,9 +690,19 @@ async fn an_unknown_path_gets_a_plain_404_and_the_app_is_served_with_its_types()
     .unwrap();
     let relay = Running::start(data.path(), app_dir.path()).await;
 
-    let missing = relay.get("/no/such/page").await;
+    let missing = relay.get("/no/such/file.js").await;
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
-    assert!(missing.contains("not found: /no/such/page"), "{missing}");
+    assert!(missing.contains("not found: /no/such/file.js"), "{missing}");
+
+    // A link to one of the app's screens opens the app, under the same policy.
+    let screen = relay.get("/space/0123abcd").await.to_ascii_lowercase();
+    assert!(screen.starts_with("http/1.1 200"), "{screen}");
+    assert!(screen.contains("content-type: text/html"), "{screen}");
+    assert!(screen.contains("start()"), "{screen}");
+    assert!(
+        screen.contains("content-security-policy: default-src 'self'"),
+        "{screen}"
+    );
 
     let index = relay.get("/").await.to_ascii_lowercase();
     assert!(index.starts_with("http/1.1 200"), "{index}");

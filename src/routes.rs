@@ -1,0 +1,304 @@
+//! The app's screens, one module each, and what they share: the editor handle every
+//! form saves through, the line that shows a failed save, and the names of enum values.
+
+pub mod council;
+pub mod group;
+pub mod home;
+pub mod people;
+pub mod print;
+pub mod share;
+pub mod trail;
+
+use landsbyplan_model::{
+    ActionStatus, FocusAreaId, Role, SEED_FOCUS_AREAS, Space, SpaceId, SpaceKind, Stamp, TaskStatus,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use crate::i18n::I18n;
+use crate::library::{Library, Message};
+use crate::settings;
+
+/// What a screen needs to read and edit one space: a cheap `Copy` handle.
+#[derive(Clone, Copy)]
+pub struct Editor {
+    /// The space.
+    pub id: SpaceId,
+    /// The last save that failed, shown by [`SaveProblem`].
+    pub problem: RwSignal<Option<Message>>,
+    library: Library,
+    i18n: I18n,
+}
+
+impl Editor {
+    /// An editor for space `id`, from the library and language in context.
+    pub fn new(id: SpaceId) -> Self {
+        Self {
+            id,
+            problem: RwSignal::new(None),
+            library: expect_context(),
+            i18n: expect_context(),
+        }
+    }
+
+    /// Reads the space (tracked: reruns when any held space changes).
+    pub fn read<T>(self, read: impl FnOnce(&Space) -> T) -> Option<T> {
+        self.library.read(self.id, read)
+    }
+
+    /// Reads the space where the model needs it mutably (history).
+    pub fn read_mut<T>(self, read: impl FnOnce(&mut Space) -> T) -> Option<T> {
+        self.library.read_mut(self.id, read)
+    }
+
+    /// Makes an edit as the person on this device, now; a failure shows in
+    /// [`SaveProblem`] and clears with the next edit that succeeds.
+    pub fn save(
+        self,
+        edit: impl FnOnce(&mut Space, &Stamp) -> landsbyplan_model::Result<()> + 'static,
+    ) {
+        let stamp = stamp(self.i18n);
+        spawn_local(async move {
+            let result = self
+                .library
+                .edit(self.id, |space| edit(space, &stamp))
+                .await;
+            self.problem.set(result.err());
+        });
+    }
+
+    /// Like [`Editor::save`] on another space (a group a council joins, say).
+    pub fn save_in(
+        self,
+        other: SpaceId,
+        edit: impl FnOnce(&mut Space, &Stamp) -> landsbyplan_model::Result<()> + 'static,
+    ) {
+        Self { id: other, ..self }.save(edit);
+    }
+}
+
+/// The last failed save of an editor, in words, with a way to try again when the device
+/// was full (the edit is kept in the tab until then).
+#[component]
+pub fn SaveProblem(editor: Editor) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let retry = move |_| {
+        spawn_local(async move {
+            let result = library.retry(editor.id).await;
+            editor.problem.set(result.err());
+        });
+    };
+    move || {
+        editor.problem.get().map(|message| {
+            let full = message.key == "error-storage-full";
+            view! {
+                <div class="error" role="alert">
+                    <p>{i18n.t_with(message.key, &message.args)}</p>
+                    <Show when=move || full && library.has_unstored(editor.id)>
+                        <button type="button" on:click=retry>{move || i18n.t("retry-save")}</button>
+                    </Show>
+                </div>
+            }
+        })
+    }
+}
+
+/// The space named by the route's `:id`, if it parses.
+pub fn space_id_param() -> Memo<Option<SpaceId>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
+}
+
+/// The path of a space's screen.
+pub fn space_path(id: SpaceId) -> String {
+    format!("/space/{id}")
+}
+
+/// The author and time for an edit made now on this device.
+pub fn stamp(i18n: I18n) -> Stamp {
+    let author = match settings::profile_name() {
+        name if name.trim().is_empty() => i18n.t("profile-name-unknown"),
+        name => name,
+    };
+    Stamp::new(author, chrono::Utc::now().timestamp())
+}
+
+/// The translation key of a role's name.
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Citizen => "role-citizen",
+        Role::Professional => "role-professional",
+        Role::Consultant => "role-consultant",
+        Role::Politician => "role-politician",
+    }
+}
+
+/// The translation key of an action status.
+pub fn action_status_key(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Idea => "action-status-idea",
+        ActionStatus::Planned => "action-status-planned",
+        ActionStatus::InProgress => "action-status-in-progress",
+        ActionStatus::Done => "action-status-done",
+        ActionStatus::Dropped => "action-status-dropped",
+    }
+}
+
+/// The translation key of a task status.
+pub fn task_status_key(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Todo => "task-status-todo",
+        TaskStatus::Doing => "task-status-doing",
+        TaskStatus::Done => "task-status-done",
+    }
+}
+
+/// The translation key of a space kind.
+pub fn kind_key(kind: SpaceKind) -> &'static str {
+    match kind {
+        SpaceKind::Council => "kind-council",
+        SpaceKind::ProjectGroup => "kind-project-group",
+        SpaceKind::Network => "kind-network",
+    }
+}
+
+/// The policy's focus areas, with names in the current language: the network's list if
+/// this device holds the network, else the three the policy confirms.
+pub fn focus_areas(library: Library, i18n: I18n) -> Vec<(FocusAreaId, String)> {
+    let from_network = library.network_focus_areas();
+    let mut areas: Vec<(FocusAreaId, String)> = if from_network.is_empty() {
+        SEED_FOCUS_AREAS
+            .iter()
+            .map(|(id, name)| (*id, (*name).to_owned()))
+            .collect()
+    } else {
+        from_network
+    };
+    for (id, name) in &mut areas {
+        if let Some(key) = seed_focus_area_key(*id) {
+            *name = i18n.t(key);
+        }
+    }
+    areas
+}
+
+/// The name of one focus area in the current language.
+pub fn focus_area_name(library: Library, i18n: I18n, id: FocusAreaId) -> String {
+    focus_areas(library, i18n)
+        .into_iter()
+        .find(|(area, _)| *area == id)
+        .map(|(_, name)| name)
+        .unwrap_or_else(|| i18n.t("focus-area-unknown"))
+}
+
+/// The translation key of a focus area the policy confirms.
+fn seed_focus_area_key(id: FocusAreaId) -> Option<&'static str> {
+    const KEYS: [&str; 3] = ["focus-area-1", "focus-area-2", "focus-area-3"];
+    SEED_FOCUS_AREAS
+        .iter()
+        .position(|(seed, _)| *seed == id)
+        .map(|index| KEYS[index])
+}
+
+/// A date as the person's language writes it.
+pub fn show_date(i18n: I18n, date: chrono::NaiveDate) -> String {
+    match i18n.language() {
+        crate::i18n::Language::Danish => date.format("%-d.%-m.%Y").to_string(),
+        crate::i18n::Language::English => date.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A date from an `<input type="date">` (empty for none).
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// Text that is not a whole, non-negative number of kroner.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NotKroner;
+
+/// A whole number of kroner typed by a person: spaces and dots as thousands separators
+/// are fine. `Err` for anything else, `Ok(None)` for nothing.
+pub fn parse_kroner(text: &str) -> Result<Option<landsbyplan_model::Dkk>, NotKroner> {
+    let digits: String = text
+        .trim()
+        .trim_end_matches("kr.")
+        .trim_end_matches("kr")
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '\u{a0}'))
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .map(|n| Some(landsbyplan_model::Dkk(n)))
+        .ok_or(NotKroner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Language, translate};
+
+    fn assert_translated(key: &str) {
+        for language in [Language::Danish, Language::English] {
+            assert_ne!(
+                translate(language, key, None),
+                key,
+                "{language:?} lacks {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_role_status_kind_and_seeded_focus_area_has_a_name_in_both_languages() {
+        Role::ALL
+            .iter()
+            .for_each(|r| assert_translated(role_key(*r)));
+        ActionStatus::ALL
+            .iter()
+            .for_each(|s| assert_translated(action_status_key(*s)));
+        TaskStatus::ALL
+            .iter()
+            .for_each(|s| assert_translated(task_status_key(*s)));
+        for kind in [
+            SpaceKind::Council,
+            SpaceKind::ProjectGroup,
+            SpaceKind::Network,
+        ] {
+            assert_translated(kind_key(kind));
+        }
+        for (id, _) in SEED_FOCUS_AREAS {
+            assert_translated(seed_focus_area_key(id).unwrap());
+        }
+    }
+
+    #[test]
+    fn kroner_are_read_with_separators_and_refused_when_not_a_number() {
+        assert_eq!(parse_kroner(""), Ok(None));
+        assert_eq!(
+            parse_kroner("12.500"),
+            Ok(Some(landsbyplan_model::Dkk(12_500)))
+        );
+        assert_eq!(
+            parse_kroner("12 500 kr."),
+            Ok(Some(landsbyplan_model::Dkk(12_500)))
+        );
+        assert_eq!(parse_kroner("tolv"), Err(NotKroner));
+        assert_eq!(parse_kroner("-5"), Err(NotKroner));
+    }
+
+    #[test]
+    fn dates_come_from_date_inputs() {
+        assert_eq!(
+            parse_date("2027-03-01"),
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 1)
+        );
+        assert_eq!(parse_date(""), None);
+    }
+}

@@ -1,0 +1,311 @@
+//! The home screen: the person on this device, the councils and project groups it holds
+//! (each with its sync state), creating a council, and the device's storage.
+
+use landsbyplan_model::{SpaceId, SpaceKind};
+use landsbyplan_sync::SyncStatus;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+use super::people::RoleSelect;
+use super::{kind_key, space_path, stamp};
+use crate::i18n::{I18n, Language};
+use crate::library::{Library, LibraryState, Message};
+use crate::{settings, storage};
+
+/// The home screen.
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    view! {
+        <p class="tagline">{move || i18n.t("app-tagline")}</p>
+        <Profile/>
+        <Councils/>
+        <Groups/>
+        <DeviceStorage/>
+    }
+}
+
+/// The person on this device: the display name every edit is attributed to, and their
+/// role. No account: both stay on the device.
+#[component]
+fn Profile() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    // On a first start (no name yet) the card welcomes the person and says why it asks.
+    let first_start = settings::profile_name().trim().is_empty();
+    let name = RwSignal::new(settings::profile_name());
+    Effect::new(move || settings::set_profile_name(name.get().trim()));
+    let role = RwSignal::new(settings::profile_role());
+    Effect::new(move || settings::set_profile_role(role.get()));
+    view! {
+        <section class="card" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">
+                {move || i18n.t(if first_start { "welcome-heading" } else { "profile-heading" })}
+            </h2>
+            {first_start.then(|| view! { <p>{move || i18n.t("welcome-intro")}</p> })}
+            <label for="profile-name">{move || i18n.t("profile-name-label")}</label>
+            <input id="profile-name" type="text" autocomplete="name" bind:value=name/>
+            <label for="profile-role">{move || i18n.t("profile-role-label")}</label>
+            <RoleSelect id="profile-role".to_owned() role/>
+            <label for="profile-language">{move || i18n.t("profile-language-label")}</label>
+            <select
+                id="profile-language"
+                on:change=move |ev| {
+                    let chosen = if event_target_value(&ev) == "en" { Language::English } else { Language::Danish };
+                    i18n.set_language(chosen);
+                }
+            >
+                <option value="da" lang="da" selected=move || i18n.language() == Language::Danish>"Dansk"</option>
+                <option value="en" lang="en" selected=move || i18n.language() == Language::English>"English"</option>
+            </select>
+        </section>
+    }
+}
+
+/// How much the app stores on this device and whether the browser keeps it for good.
+#[component]
+fn DeviceStorage() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let figures = LocalResource::new(move || {
+        // Measured again whenever the spaces change.
+        library.spaces.track();
+        storage::storage_use()
+    });
+    let megabytes = |bytes: f64| format!("{:.1}", bytes / 1_000_000.0);
+    view! {
+        <section class="card" aria-labelledby="storage-heading">
+            <h2 id="storage-heading">{move || i18n.t("storage-heading")}</h2>
+            {move || match figures.get().flatten() {
+                Some(figures) => view! {
+                    <p>
+                        {i18n.t_with(
+                            "storage-use",
+                            &[("used", megabytes(figures.used)), ("quota", megabytes(figures.quota))],
+                        )}
+                    </p>
+                    <p>
+                        {if figures.persistent {
+                            i18n.t("storage-persistent")
+                        } else {
+                            i18n.t("storage-best-effort")
+                        }}
+                    </p>
+                }
+                .into_any(),
+                None => view! { <p>{i18n.t("storage-unknown")}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The councils on this device and the form that creates one.
+#[component]
+fn Councils() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let name = RwSignal::new(String::new());
+    let feedback = RwSignal::new(None::<Result<Message, Message>>);
+    let busy = RwSignal::new(false);
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let stamp = stamp(i18n);
+        let wanted = name.get_untracked();
+        spawn_local(async move {
+            let result = library.create_council(&wanted, &stamp).await;
+            feedback.set(Some(match result {
+                Ok(created) => {
+                    name.set(String::new());
+                    Ok(Message {
+                        key: "council-created",
+                        args: vec![("name", created)],
+                    })
+                }
+                Err(message) => Err(message),
+            }));
+            busy.set(false);
+        });
+    };
+
+    // Only a change between "none" and "some" rebuilds the list; a rename or a new sync
+    // status updates its item in place (so an open item stays open).
+    let no_spaces = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| !spaces.iter().any(|s| s.kind == SpaceKind::Council))
+    });
+    let listing = move || {
+        match library.state.get() {
+        LibraryState::Opening => view! { <p>{i18n.t("councils-loading")}</p> }.into_any(),
+        LibraryState::Failed(message) => {
+            view! { <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p> }
+                .into_any()
+        }
+        LibraryState::Ready if no_spaces.get() => {
+            view! { <p>{i18n.t("councils-empty")}</p> }.into_any()
+        }
+        LibraryState::Ready => view! {
+            <ul class="spaces">
+                <For each=move || of_kind(library, SpaceKind::Council) key=|space| space.id let:space>
+                    <SpaceItem id=space.id/>
+                </For>
+            </ul>
+        }
+        .into_any(),
+    }
+    };
+
+    view! {
+        <section class="card" aria-labelledby="councils-heading">
+            <h2 id="councils-heading">{move || i18n.t("councils-heading")}</h2>
+            {listing}
+            <Show when=move || { library.joining.get() > 0 }>
+                <p role="status">{move || i18n.t("joining")}</p>
+            </Show>
+            <For
+                each=move || library.damaged.get().into_iter().enumerate()
+                key=|(index, _)| *index
+                let:damaged
+            >
+                <p class="error" role="alert">{move || i18n.t_with(damaged.1.key, &damaged.1.args)}</p>
+            </For>
+            <form on:submit=create>
+                <label for="council-name">{move || i18n.t("council-name-label")}</label>
+                <input id="council-name" type="text" autocomplete="off" bind:value=name/>
+                <button type="submit" disabled=move || busy.get()>
+                    {move || i18n.t("council-create")}
+                </button>
+            </form>
+            <p class="feedback" role="status" aria-live="polite">
+                {move || match feedback.get() {
+                    Some(Ok(message)) => i18n.t_with(message.key, &message.args),
+                    _ => String::new(),
+                }}
+            </p>
+            {move || match feedback.get() {
+                Some(Err(message)) => Some(view! {
+                    <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+                }),
+                _ => None,
+            }}
+        </section>
+    }
+}
+
+/// One space on the home screen: its name, where it stands with the relay, and (folded
+/// away) its share link and a form to rename it.
+#[component]
+fn SpaceItem(id: SpaceId) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let summary = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
+    });
+    let name = move || summary.get().map(|s| s.name).unwrap_or_default();
+    let status_text = move || {
+        summary
+            .get()
+            .map(|s| status_text(i18n, &s.status))
+            .unwrap_or_default()
+    };
+    let link = move || {
+        let fragment = summary.get()?.share?;
+        let origin = window().location().origin().unwrap_or_default();
+        Some(format!("{origin}/#{fragment}"))
+    };
+    let new_name = RwSignal::new(summary.get_untracked().map(|s| s.name).unwrap_or_default());
+    let problem = RwSignal::new(None::<Message>);
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let stamp = stamp(i18n);
+        let wanted = new_name.get_untracked();
+        spawn_local(async move {
+            problem.set(library.rename(id, &wanted, &stamp).await.err());
+        });
+    };
+    let link_id = format!("share-{id}");
+    let rename_id = format!("rename-{id}");
+    view! {
+        <li>
+            <h3><A href=space_path(id)>{name}</A></h3>
+            <p class="kind">{move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}</p>
+            <p class="sync-status">{status_text}</p>
+            <details>
+                <summary>{move || i18n.t("share-summary")}</summary>
+                {move || link().map(|link| {
+                    let link_id = link_id.clone();
+                    view! {
+                        <label for=link_id.clone()>{move || i18n.t("share-link-label")}</label>
+                        <input id=link_id type="text" readonly=true prop:value=link/>
+                    }
+                })}
+                <form on:submit=rename>
+                    <label for=rename_id.clone()>{move || i18n.t("rename-label")}</label>
+                    <input id=rename_id type="text" bind:value=new_name/>
+                    <button type="submit">{move || i18n.t("rename-save")}</button>
+                </form>
+                {move || problem.get().map(|message| view! {
+                    <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+                })}
+            </details>
+        </li>
+    }
+}
+
+/// The project groups on this device; shown only when there are some (groups are
+/// started from a council's screen).
+#[component]
+fn Groups() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let any = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| spaces.iter().any(|s| s.kind == SpaceKind::ProjectGroup))
+    });
+    view! {
+        <Show when=move || any.get()>
+            <section class="card" aria-labelledby="groups-heading">
+                <h2 id="groups-heading">{move || i18n.t("groups-heading")}</h2>
+                <ul class="spaces">
+                    <For
+                        each=move || of_kind(library, SpaceKind::ProjectGroup)
+                        key=|space| space.id
+                        let:space
+                    >
+                        <SpaceItem id=space.id/>
+                    </For>
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+/// The summaries of the spaces of one kind.
+fn of_kind(library: Library, kind: SpaceKind) -> Vec<crate::library::SpaceSummary> {
+    library
+        .spaces
+        .get()
+        .into_iter()
+        .filter(|s| s.kind == kind)
+        .collect()
+}
+
+/// Where a space stands with the relay, in words.
+pub fn status_text(i18n: I18n, status: &SyncStatus) -> String {
+    match status {
+        SyncStatus::Waiting { unsent } => {
+            i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
+        }
+        SyncStatus::Synced { .. } => i18n.t("sync-synced"),
+        SyncStatus::Refused(_) => i18n.t("sync-refused"),
+        SyncStatus::Local => i18n.t("sync-local"),
+    }
+}
