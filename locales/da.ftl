@@ -178,3 +178,5 @@ print-back = Tilbage til lokalrådet
 print-now = Udskriv
 print-title = Udviklingsplan for { $name }
 print-date = Udskrevet { $date }
+read-only-note = Du har fået et link, der kun giver lov til at læse. Bed om redigeringslinket, hvis du skal skrive med.
+error-read-only = Du kan kun læse dette rum; ændringen er ikke gemt.

@@ -178,3 +178,5 @@ print-back = Back to the council
 print-now = Print
 print-title = Development plan for { $name }
 print-date = Printed { $date }
+read-only-note = Your link lets you read only. Ask for the editing link if you are to write too.
+error-read-only = You can only read this space; the change was not saved.

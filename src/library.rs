@@ -345,6 +345,9 @@ impl Library {
         edit: impl FnOnce(&mut Space) -> landsbyplan_model::Result<()>,
     ) -> Result<(), Message> {
         let store = self.store()?;
+        if !self.is_writable(id) {
+            return Err(Message::plain("error-read-only"));
+        }
         let edited = self
             .held
             .try_update_value(|held| {
@@ -419,6 +422,18 @@ impl Library {
                 Err(err)
             }
         }
+    }
+
+    /// Whether this device may change space `id`: not when it joined by a read-only link
+    /// (the relay would refuse the changes, and the others would never see them).
+    pub fn is_writable(self, id: SpaceId) -> bool {
+        let doc = self.held.with_value(|held| held.get(&id).and_then(|h| h.doc));
+        doc.is_none_or(|doc| {
+            self.keys.with_value(|keys| {
+                keys.get(&doc)
+                    .is_none_or(|entry| !entry.share.starts_with("read="))
+            })
+        })
     }
 
     /// Whether space `id` holds edits the device has not stored yet.

@@ -64,6 +64,9 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
             " · "
             {move || summary.get().map(|s| super::home::status_text(i18n, &s.status))}
         </p>
+        <Show when=move || !library.is_writable(id)>
+            <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>
+        </Show>
         <SaveProblem editor/>
     }
 }
@@ -72,6 +75,7 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
 #[component]
 fn CouncilScreen(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
     let editor = Editor::new(id);
     let plan = Memo::new(move |_| editor.read(|s| s.development_plan()).unwrap_or_default());
     let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());
@@ -95,6 +99,7 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
     };
     view! {
         <SpaceHeader editor/>
+        <fieldset class="space" disabled=!library.is_writable(id)>
         <p>{overview}</p>
         <p><A href=format!("{}/print", space_path(id))>{move || i18n.t("print-link")}</A></p>
         <Conflicts editor/>
@@ -104,6 +109,7 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <CouncilGroups editor/>
         <Members editor/>
         <ShareSpace id/>
+        </fieldset>
     }
 }
 

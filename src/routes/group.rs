@@ -57,6 +57,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
     let merged_into = move || group.with(|g| g.as_ref().and_then(|g| g.merged_into));
     view! {
         <SpaceHeader editor/>
+        <fieldset class="space" disabled=!library.is_writable(id)>
         {move || merged_into().map(|survivor| view! {
             <p class="hint" role="note">
                 {move || i18n.t("group-merged")} " "
@@ -83,6 +84,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
         <Milestones editor plan/>
         <Tasks editor plan members/>
         <ShareSpace id/>
+        </fieldset>
     }
 }
 
