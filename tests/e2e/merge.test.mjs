@@ -3,7 +3,7 @@
 // offered for a choice that then holds on both. A read-only link shows but cannot edit.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { phoneContext, relayAndBrowser, startRelay } from "./support.mjs";
+import { relayAndBrowser, startRelay, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
@@ -29,11 +29,10 @@ async function retitle(page, from, to) {
 }
 
 test("offline edits on two phones merge, and a field both changed is resolved by a choice", async () => {
-  const [anna, bo, carl] = [
-    await phoneContext(env.browser),
-    await phoneContext(env.browser),
-    await phoneContext(env.browser),
-  ];
+  // bypassCSP lets axe-core check the conflict section (it is injected as an inline script).
+  const phone = () =>
+    env.browser.newContext({ viewport: { width: 360, height: 740 }, locale: "da-DK", bypassCSP: true });
+  const [anna, bo, carl] = [await phone(), await phone(), await phone()];
   for (const context of [anna, bo, carl]) context.setDefaultTimeout(20_000);
   const a = await anna.newPage();
   const b = await bo.newPage();
@@ -79,6 +78,7 @@ test("offline edits on two phones merge, and a field both changed is resolved by
   const shownA = await a.getByRole("heading", { level: 3, name: /^Tælle cyklister i / }).textContent();
   const shownB = await b.getByRole("heading", { level: 3, name: /^Tælle cyklister i / }).textContent();
   assert.equal(shownA, shownB);
+  assert.deepEqual(await violations(a), [], "the conflict section is accessible");
 
   await b.getByRole("button", { name: "Behold «Tælle cyklister i maj»" }).click();
   for (const page of [a, b]) {

@@ -1,7 +1,8 @@
 // Shared pieces of the end-to-end tests: a real relay serving the built app on a free
 // 127.0.0.1 port with a fresh data directory, and Debian's Chromium driven by Playwright.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
@@ -113,4 +114,24 @@ export function relayAndBrowser(options) {
     await env.relay?.stop();
   });
   return env;
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Serious and critical accessibility violations axe-core finds on the page as it is now.
+ * axe is injected as an inline script, which the app's security policy forbids: use a
+ * context made with `bypassCSP: true`.
+ */
+export async function violations(page) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** How many pixels the page is wider than the window (0 when nothing scrolls sideways). */
+export function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
