@@ -238,13 +238,17 @@ async fn put_key(
     Ok(())
 }
 
+///
+/// The app never aborts its own transactions, and a failing request fails the call
+/// before this point; what is left that makes the browser abort a transaction whose
+/// requests all succeeded is the commit not fitting on the device (QuotaExceededError,
+/// reported on the transaction, which rexie does not pass on) or the disk failing, for
+/// which "free room and try again" is also the advice. So an abort reads as `Full`.
 async fn finish(tx: rexie::Transaction) -> Result<(), StorageError> {
     if tx.done().await?.is_committed() {
         Ok(())
     } else {
-        Err(StorageError::Failed(
-            "the transaction was aborted".to_owned(),
-        ))
+        Err(StorageError::Full)
     }
 }
 

@@ -56,7 +56,22 @@ export async function startRelay({ port = 0, dataDir, dist = DIST } = {}) {
 
 /** Launches headless Chromium with the flags this sandbox needs. */
 export function launchBrowser() {
-  return chromium.launch({
+  return chromium.launch(LAUNCH);
+}
+
+/**
+ * A browser with a profile on disk in a fresh directory, as a phone keeps one. Chromium
+ * accounts an on-disk profile's storage exactly (an in-memory one only roughly), so
+ * quota tests need this.
+ */
+export function persistentContext(options) {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "landsbyplan-profile-")), {
+    ...LAUNCH,
+    ...options,
+  });
+}
+
+const LAUNCH = {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: [
@@ -69,8 +84,7 @@ export function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
     ],
-  });
-}
+};
 
 /** A phone-sized browser context (360 × 740), as a villager would hold it. */
 export function phoneContext(browser) {
