@@ -50,7 +50,7 @@ impl Message {
         }
     }
 
-    fn with_reason(key: &'static str, reason: String) -> Self {
+    pub fn with_reason(key: &'static str, reason: String) -> Self {
         Self {
             key,
             args: vec![("reason", reason)],
@@ -295,6 +295,28 @@ impl Library {
         self.send(Event::Local(doc, snapshot));
         self.refresh();
         Ok(())
+    }
+
+    /// The whole space as a file: an Automerge document any copy of the app can open.
+    pub fn export_file(self, id: SpaceId) -> Option<Vec<u8>> {
+        self.held
+            .try_update_value(|held| held.get_mut(&id).map(|h| h.space.export()))
+            .flatten()
+    }
+
+    /// Opens a space from a file: merged into this device's copy if it holds the space,
+    /// else kept as a new space here (shared under keys of its own). Returns its id.
+    pub async fn open_file(self, bytes: &[u8]) -> Result<SpaceId, Message> {
+        let space = Space::load(bytes)
+            .map_err(|err| Message::with_reason("error-file-not-a-space", err.to_string()))?;
+        let id = space.id();
+        let held = self.held.with_value(|held| held.contains_key(&id));
+        if held {
+            self.edit(id, |mine| mine.import(bytes)).await?;
+        } else {
+            self.create(space).await?;
+        }
+        Ok(id)
     }
 
     /// Renames a space; the change is durable on this device before it returns.

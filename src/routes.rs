@@ -2,6 +2,7 @@
 //! form saves through, the line that shows a failed save, and the names of enum values.
 
 pub mod council;
+pub mod files;
 pub mod group;
 pub mod home;
 pub mod people;

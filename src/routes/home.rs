@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
+use super::files::OpenFile;
 use super::people::RoleSelect;
 use super::{kind_key, space_path, stamp};
 use crate::i18n::{I18n, Language};
@@ -22,6 +23,7 @@ pub fn Home() -> impl IntoView {
         <Profile/>
         <Councils/>
         <Groups/>
+        <OpenFile/>
         <DeviceStorage/>
     }
 }

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use qrcode::{Color, QrCode};
 use wasm_bindgen::JsValue;
 
+use super::files::SaveFile;
 use crate::i18n::I18n;
 use crate::library::Library;
 use landsbyplan_model::SpaceId;
@@ -57,6 +58,7 @@ pub fn ShareSpace(id: SpaceId) -> impl IntoView {
                 .into_any(),
                 None => view! { <p>{move || i18n.t("share-not-allowed")}</p> }.into_any(),
             }}
+            <SaveFile id/>
         </section>
     }
 }

@@ -1,0 +1,80 @@
+// Spaces handed on as files, with no relay at all: a copy opened on another phone, edited
+// there, and merged back; a file that is no space is refused in plain words.
+import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { phoneContext, relayAndBrowser } from "./support.mjs";
+
+const env = relayAndBrowser();
+
+async function addAction(page, title) {
+  const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Tilføj en handling" }) });
+  await form.getByLabel("Handling").fill(title);
+  await form.getByRole("button", { name: "Tilføj handling" }).click();
+  await page.getByRole("heading", { level: 3, name: title }).waitFor();
+}
+
+/** Saves the open space as a file; resolves with the file's path. */
+async function saveFile(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Gem som fil" }).click(),
+  ]);
+  const path = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), download.suggestedFilename());
+  await download.saveAs(path);
+  return { path, name: download.suggestedFilename() };
+}
+
+async function openFile(page, path) {
+  await page.getByRole("banner").getByRole("link", { name: "Landsbyplan" }).click();
+  await page.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(path);
+}
+
+test("a council saved as a file is opened on another phone and merged back", async () => {
+  const [anna, bo] = [await phoneContext(env.browser), await phoneContext(env.browser)];
+  anna.setDefaultTimeout(15_000);
+  bo.setDefaultTimeout(15_000);
+  const a = await anna.newPage();
+  const b = await bo.newPage();
+
+  await a.goto(env.relay.url);
+  await a.getByLabel("Dit navn").fill("Anna");
+  await a.getByLabel("Lokalrådets navn").fill("Urup Lokalråd");
+  await a.getByRole("button", { name: "Opret lokalråd" }).click();
+  await a.getByRole("link", { name: "Urup Lokalråd" }).click();
+  await addAction(a, "Shelterplads ved åen");
+  const first = await saveFile(a);
+  assert.equal(first.name, "Urup-Lokalråd.landsbyplan");
+
+  await b.goto(env.relay.url);
+  await b.getByLabel("Dit navn").fill("Bo");
+  await openFile(b, first.path);
+  await b.getByRole("heading", { level: 2, name: "Urup Lokalråd" }).waitFor();
+  await b.getByRole("heading", { level: 3, name: "Shelterplads ved åen" }).waitFor();
+  await addAction(b, "Fælles drivhus");
+  const second = await saveFile(b);
+
+  // Anna edits too, then opens Bo's file: her copy holds both.
+  await addAction(a, "Juletræ på torvet");
+  await openFile(a, second.path);
+  await a.getByRole("heading", { level: 2, name: "Urup Lokalråd" }).waitFor();
+  for (const title of ["Shelterplads ved åen", "Fælles drivhus", "Juletræ på torvet"]) {
+    await a.getByRole("heading", { level: 3, name: title }).waitFor();
+  }
+  await a.getByRole("link", { name: "Til forsiden" }).click();
+  assert.equal(
+    await a.getByRole("link", { name: "Urup Lokalråd" }).count(),
+    1,
+    "merged into the council, not kept as a second one",
+  );
+
+  // A file that is no space.
+  const junk = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), "indkøbsliste.landsbyplan");
+  writeFileSync(junk, "mælk, brød, kaffe");
+  await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(junk);
+  await a.getByRole("alert").filter({ hasText: "Filen er ikke et lokalråd eller en gruppe fra Landsbyplan" }).waitFor();
+  await anna.close();
+  await bo.close();
+});
