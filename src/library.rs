@@ -449,7 +449,9 @@ impl Library {
     /// Whether this device may change space `id`: not when it joined by a read-only link
     /// (the relay would refuse the changes, and the others would never see them).
     pub fn is_writable(self, id: SpaceId) -> bool {
-        let doc = self.held.with_value(|held| held.get(&id).and_then(|h| h.doc));
+        let doc = self
+            .held
+            .with_value(|held| held.get(&id).and_then(|h| h.doc));
         doc.is_none_or(|doc| {
             self.keys.with_value(|keys| {
                 keys.get(&doc)

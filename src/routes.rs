@@ -106,6 +106,33 @@ pub fn SaveProblem(editor: Editor) -> impl IntoView {
     }
 }
 
+/// A `<details>` whose content is built only when it is first opened, so a long list of
+/// items, each with its editing form folded away, stays quick to show.
+#[component]
+pub fn Fold(
+    /// The always visible summary line.
+    summary: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let opened = RwSignal::new(false);
+    view! {
+        <details on:toggle=move |ev| {
+            use wasm_bindgen::JsCast;
+            if ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+                .is_some_and(|details| details.open())
+            {
+                opened.set(true);
+            }
+        }>
+            <summary>{move || i18n.t(summary)}</summary>
+            <Show when=move || opened.get()>{children()}</Show>
+        </details>
+    }
+}
+
 /// The space named by the route's `:id`, if it parses.
 pub fn space_id_param() -> Memo<Option<SpaceId>> {
     let params = use_params_map();

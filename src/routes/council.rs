@@ -15,8 +15,8 @@ use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
 use super::{
-    Editor, SaveProblem, action_status_key, focus_area_name, focus_areas, kind_key, parse_date,
-    parse_kroner, show_date, space_id_param, space_path, stamp,
+    Editor, Fold, SaveProblem, action_status_key, focus_area_name, focus_areas, kind_key,
+    parse_date, parse_kroner, show_date, space_id_param, space_path, stamp,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState, Message, random_id};
@@ -357,8 +357,7 @@ fn ActionItem(
                     }
                 }).collect_view()}
             </select>
-            <details>
-                <summary>{move || i18n.t("edit-summary")}</summary>
+            <Fold summary="edit-summary">
                 <form on:submit=save>
                     <ActionInputs prefix=format!("action-{id}") plan members fields/>
                     <button type="submit">{move || i18n.t("save")}</button>
@@ -370,7 +369,7 @@ fn ActionItem(
                 >
                     {move || i18n.t("action-remove")}
                 </button>
-            </details>
+            </Fold>
             <History editor key=id.to_string()/>
         </li>
     }

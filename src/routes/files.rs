@@ -105,7 +105,11 @@ fn file_name(name: &str) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let stem = if stem.is_empty() { "rum".to_owned() } else { stem };
+    let stem = if stem.is_empty() {
+        "rum".to_owned()
+    } else {
+        stem
+    };
     format!("{stem}.{EXTENSION}")
 }
 
@@ -134,7 +138,10 @@ mod tests {
 
     #[test]
     fn a_file_is_named_after_its_space_in_safe_characters() {
-        assert_eq!(file_name("Sdr. Omme Lokalråd"), "Sdr-Omme-Lokalråd.landsbyplan");
+        assert_eq!(
+            file_name("Sdr. Omme Lokalråd"),
+            "Sdr-Omme-Lokalråd.landsbyplan"
+        );
         assert_eq!(file_name("../../etc"), "etc.landsbyplan");
         assert_eq!(file_name("  "), "rum.landsbyplan");
     }

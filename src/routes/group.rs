@@ -11,7 +11,7 @@ use super::council::{SpaceHeader, person_name};
 use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
-use super::{Editor, focus_area_name, parse_date, show_date, space_path, task_status_key};
+use super::{Editor, Fold, focus_area_name, parse_date, show_date, space_path, task_status_key};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
@@ -294,8 +294,7 @@ fn TaskItem(
                     }
                 }).collect_view()}
             </select>
-            <details>
-                <summary>{move || i18n.t("edit-summary")}</summary>
+            <Fold summary="edit-summary">
                 <form on:submit=save>
                     <TaskInputs prefix=format!("task-{id}") plan members fields/>
                     <button type="submit">{move || i18n.t("save")}</button>
@@ -305,7 +304,7 @@ fn TaskItem(
                 }>
                     {move || i18n.t("task-remove")}
                 </button>
-            </details>
+            </Fold>
             <History editor key=id.to_string()/>
         </li>
     }

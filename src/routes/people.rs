@@ -4,7 +4,7 @@ use landsbyplan_model::{Person, PersonFields, PersonId, Role};
 use leptos::prelude::*;
 
 use super::trail::History;
-use super::{Editor, role_key};
+use super::{Editor, Fold, role_key};
 use crate::i18n::I18n;
 use crate::library::random_id;
 
@@ -94,8 +94,7 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
                     (!contact.is_empty()).then(|| format!(" · {contact}"))
                 }}
             </p>
-            <details>
-                <summary>{move || i18n.t("edit-summary")}</summary>
+            <Fold summary="edit-summary">
                 <form on:submit=save>
                     <PersonInputs prefix=format!("member-{id}") name contact role/>
                     <button type="submit">{move || i18n.t("save")}</button>
@@ -103,7 +102,7 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
                 <button type="button" class="secondary" on:click=remove>
                     {move || i18n.t("member-remove")}
                 </button>
-            </details>
+            </Fold>
             <History editor key=id.to_string()/>
         </li>
     }

@@ -10,59 +10,14 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use landsbyplan_model::{
-    ActionFields, ActionId, ActionStatus, PersonFields, PersonId, Role, Space, SpaceId, Stamp,
-};
+use landsbyplan_model::{ActionFields, ActionId, Space};
 
 const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
 
-fn stamp(n: u64) -> Stamp {
-    Stamp::new(format!("Person {}", n % 7), 1_780_000_000 + n as i64)
-}
+#[path = "support/council.rs"]
+mod council;
 
-/// A council whose plan was edited the way a council edits it (members, actions, status
-/// changes, vision typing), one change per edit, until it holds `ops` operations.
-fn council_with(ops: u64) -> Space {
-    let mut space =
-        Space::create_council(SpaceId::from_random(1), "Vorbasse Lokalråd", &stamp(0)).unwrap();
-    let mut vision = String::new();
-    let mut n: u64 = 0;
-    while space.size().0 < ops {
-        n += 1;
-        match n % 5 {
-            0 => {
-                let person = PersonId::from_random(u128::from(n));
-                let fields = PersonFields {
-                    name: format!("Borger {n}"),
-                    contact: format!("{n}@example.invalid"),
-                    role: Role::Citizen,
-                };
-                space.add_member(person, &fields, &stamp(n)).unwrap();
-            }
-            1 | 2 => {
-                let action = ActionId::from_random(u128::from(n));
-                space
-                    .add_action(
-                        action,
-                        &ActionFields::titled(format!("Handling {n}")),
-                        &stamp(n),
-                    )
-                    .unwrap();
-            }
-            3 => {
-                let action = ActionId::from_random(u128::from(n - 1));
-                space
-                    .set_action_status(action, ActionStatus::Planned, &stamp(n))
-                    .unwrap();
-            }
-            _ => {
-                vision.push_str("Et godt sted. ");
-                space.set_vision(&vision, &stamp(n)).unwrap();
-            }
-        }
-    }
-    space
-}
+use council::{council_with, stamp};
 
 static SAVED: LazyLock<HashMap<u64, Vec<u8>>> = LazyLock::new(|| {
     SIZES

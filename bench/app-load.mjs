@@ -1,0 +1,118 @@
+// Measures what a phone downloads and how soon the plan screen is usable: the app beside
+// a bare Leptos page built the same way. Run through scripts/bench-app, which builds both
+// and writes the council file: `node bench/app-load.mjs <council file> <runs>`.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
+
+const root = new URL("../", import.meta.url).pathname;
+const [councilFile, runsArg] = process.argv.slice(2);
+const RUNS = Number(runsArg ?? 7);
+
+/** The wasm, JS and CSS files `index.html` of `dist` loads, with their sizes. */
+function transferSizes(dist) {
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const files = [...new Set([...html.matchAll(/(?:href|src)="\/([^"]+\.(?:wasm|js|css))"/g)].map((m) => m[1]))];
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const file of files) {
+    const bytes = readFileSync(join(dist, file));
+    total.raw += bytes.length;
+    total.gzip += gzipSync(bytes, { level: 9 }).length;
+    total.brotli += brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    }).length;
+  }
+  return { files: files.length, ...total };
+}
+
+/** Median and spread of a list of milliseconds. */
+function summary(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)],
+    min: sorted[0],
+    max: sorted.at(-1),
+  };
+}
+
+/**
+ * Milliseconds from navigation start until `ready` (a function run in the page) first
+ * holds, seen by a MutationObserver installed before any of the page's scripts run.
+ */
+async function timeToReady(page, url, ready) {
+  await page.addInitScript((source) => {
+    const check = new Function(`return (${source})()`);
+    const observer = new MutationObserver(() => {
+      if (check()) {
+        globalThis.__ready = performance.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+  }, ready.toString());
+  await page.goto(url);
+  await page.waitForFunction(() => globalThis.__ready !== undefined, null, { timeout: 30_000 });
+  return page.evaluate(() => globalThis.__ready);
+}
+
+const kib = (bytes) => (bytes / 1024).toFixed(1);
+const browser = await launchBrowser();
+const appRelay = await startRelay({ dist: join(root, "dist") });
+const bareRelay = await startRelay({ dist: join(root, "bench/bare/dist") });
+try {
+  // The app: a phone that opened the council once (online), then starts with no network.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const setup = await context.newPage();
+  await setup.goto(appRelay.url);
+  await setup.evaluate(() => navigator.serviceWorker.ready);
+  await setup.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(councilFile);
+  await setup.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor({ timeout: 30_000 });
+  const planUrl = setup.url();
+  await setup.close();
+  await context.setOffline(true);
+  const plan = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const page = await context.newPage();
+    // Interactive: the vision is filled in and the action plan is listed.
+    plan.push(
+      await timeToReady(page, planUrl, () => {
+        const vision = document.querySelector("textarea[id^='vision-']");
+        return Boolean(vision && vision.value.length > 0 && document.querySelectorAll("ol.items > li").length > 0);
+      }),
+    );
+    await page.close();
+  }
+  await context.close();
+
+  const bare = [];
+  const bareContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  for (let run = 0; run < RUNS; run += 1) {
+    const page = await bareContext.newPage();
+    bare.push(await timeToReady(page, bareRelay.url, () => document.getElementById("ready") !== null));
+    await page.close();
+  }
+  await bareContext.close();
+
+  const sizes = [
+    ["Landsbyplan (dist/)", transferSizes(join(root, "dist"))],
+    ["bare Leptos page (bench/bare/dist/)", transferSizes(join(root, "bench/bare/dist"))],
+  ];
+  console.log("\nTransfer size of wasm + JS + CSS (KiB)\n");
+  console.log("| build | files | raw | gzip -9 | brotli -11 |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, s] of sizes) {
+    console.log(`| ${name} | ${s.files} | ${kib(s.raw)} | ${kib(s.gzip)} | ${kib(s.brotli)} |`);
+  }
+  const p = summary(plan);
+  const b = summary(bare);
+  console.log(`\nNavigation to interactive, ${RUNS} runs each (ms)\n`);
+  console.log("| page | median | min | max |");
+  console.log("|---|---|---|---|");
+  console.log(`| Landsbyplan plan screen, 10k-op council, offline (service worker) | ${p.median.toFixed(0)} | ${p.min.toFixed(0)} | ${p.max.toFixed(0)} |`);
+  console.log(`| bare Leptos page, 127.0.0.1 (HTTP cache) | ${b.median.toFixed(0)} | ${b.min.toFixed(0)} | ${b.max.toFixed(0)} |`);
+} finally {
+  await browser.close();
+  await appRelay.stop();
+  await bareRelay.stop();
+}
