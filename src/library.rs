@@ -149,24 +149,12 @@ impl Library {
     async fn load(self, database: &str, link: Option<String>) -> Result<(), StorageError> {
         let store = DocStore::open(database).await?;
         let stored = store.load_all().await?;
-        let mut keyring: HashMap<DocId, KeyringEntry> = store
+        let keyring: HashMap<DocId, KeyringEntry> = store
             .keyring()
             .await?
             .into_iter()
             .filter_map(|(doc, entry)| Some((doc.parse().ok()?, entry)))
             .collect();
-        if let Some(share) = link.as_deref().and_then(|l| Share::from_link(l).ok()) {
-            let doc = share.read_capability().doc_id();
-            if let std::collections::hash_map::Entry::Vacant(slot) = keyring.entry(doc) {
-                let entry = KeyringEntry {
-                    share: share.to_fragment(),
-                    cursor: 0,
-                    space: None,
-                };
-                store.put_key(&doc.to_string(), &entry).await?;
-                slot.insert(entry);
-            }
-        }
         let docs_of: HashMap<SpaceId, DocId> = keyring
             .iter()
             .filter_map(|(doc, entry)| Some((entry.space?, *doc)))
@@ -203,6 +191,36 @@ impl Library {
         self.driver.set_value(Some(driver));
         self.keys.set_value(keyring);
         self.revision.update(|r| *r += 1);
+        self.refresh();
+        if let Some(link) = link
+            && let Err(err) = self.join(&link).await
+        {
+            leptos::logging::warn!("the share link in the address was not joined: {}", err.key);
+        }
+        Ok(())
+    }
+
+    /// Joins the space a share link gives access to: its keys go into the keyring, and
+    /// the space arrives from the relay (shown as joining until then). A space already
+    /// held is left as it is.
+    pub async fn join(self, link: &str) -> Result<(), Message> {
+        let share =
+            Share::from_link(link.trim()).map_err(|_| Message::plain("error-share-link"))?;
+        let store = self.store()?;
+        let doc = share.read_capability().doc_id();
+        if self.keys.with_value(|keys| keys.contains_key(&doc)) {
+            return Ok(());
+        }
+        let entry = KeyringEntry {
+            share: share.to_fragment(),
+            cursor: 0,
+            space: None,
+        };
+        store.put_key(&doc.to_string(), &entry).await?;
+        self.keys.update_value(|keys| {
+            keys.insert(doc, entry);
+        });
+        self.send(Event::AddSpace(Box::new(capability(share)), 0));
         self.refresh();
         Ok(())
     }

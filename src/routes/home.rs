@@ -23,6 +23,7 @@ pub fn Home() -> impl IntoView {
         <Profile/>
         <Councils/>
         <Groups/>
+        <JoinLink/>
         <OpenFile/>
         <DeviceStorage/>
     }
@@ -306,8 +307,50 @@ pub fn status_text(i18n: I18n, status: &SyncStatus) -> String {
         SyncStatus::Waiting { unsent } => {
             i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
         }
+        SyncStatus::Synced { at } if *at > 0 => {
+            let time = chrono::DateTime::from_timestamp_millis(*at as i64)
+                .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+                .unwrap_or_default();
+            i18n.t_with("sync-synced-at", &[("time", time)])
+        }
         SyncStatus::Synced { .. } => i18n.t("sync-synced"),
         SyncStatus::Refused(_) => i18n.t("sync-refused"),
         SyncStatus::Local => i18n.t("sync-local"),
+    }
+}
+
+/// Joining a council or a group from a share link someone sent as text. (A QR code opens
+/// the link in the browser, which joins it the same way.)
+#[component]
+fn JoinLink() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let link = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<Message>);
+    let join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let wanted = link.get_untracked();
+        spawn_local(async move {
+            match library.join(&wanted).await {
+                Ok(()) => {
+                    link.set(String::new());
+                    problem.set(None);
+                }
+                Err(message) => problem.set(Some(message)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="join-heading">
+            <h2 id="join-heading">{move || i18n.t("join-heading")}</h2>
+            <form on:submit=join>
+                <label for="join-link">{move || i18n.t("join-label")}</label>
+                <input id="join-link" type="text" autocomplete="off" inputmode="url" bind:value=link/>
+                <button type="submit">{move || i18n.t("join-submit")}</button>
+            </form>
+            {move || problem.get().map(|message| view! {
+                <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+            })}
+        </section>
     }
 }

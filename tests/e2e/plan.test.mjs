@@ -51,6 +51,18 @@ test("a council's plan and a project group are made, kept offline and printed", 
   await createCouncil(page, "Grindsted Lokalråd");
   await addMember(page, "Anna Jensen", "anna@example.org", "Borger");
   await addMember(page, "Bo Nielsen", "20 30 40 50", "Fagperson i kommunen");
+  await addMember(page, "Kirsten Vinter", "", "Politiker");
+
+  // A member's details are edited, and one who left is removed.
+  const bo = page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name: "Bo Nielsen" }) });
+  await bo.getByText("Ret eller fjern").click();
+  await bo.getByLabel("Telefon eller e-mail").fill("bo@example.org");
+  await bo.getByRole("button", { name: "Gem", exact: true }).click();
+  await bo.getByText("Fagperson i kommunen · bo@example.org").waitFor();
+  const kirsten = page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name: "Kirsten Vinter" }) });
+  await kirsten.getByText("Ret eller fjern").click();
+  await kirsten.getByRole("button", { name: "Fjern medlemmet" }).click();
+  await kirsten.waitFor({ state: "detached" });
 
   const vision = page.getByLabel("Lokalrådets vision");
   await vision.fill("Et levende Grindsted, hvor unge bliver og ældre kan blive boende.");
@@ -213,5 +225,29 @@ test("a keystroke is in IndexedDB before the tab can be closed", async () => {
   await again.goto(url);
   await again.getByRole("heading", { level: 2, name: "Filskov Lokalråd" }).waitFor();
   assert.equal(await again.getByLabel("Lokalrådets vision").inputValue(), "Filskov");
+  await context.close();
+});
+
+test("a council is made and opened with the keyboard alone", async () => {
+  const context = await phoneContext(env.browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(env.relay.url);
+  await page.getByRole("heading", { name: "Velkommen til Landsbyplan" }).waitFor();
+  // The first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Gå til indholdet");
+  await page.keyboard.press("Enter");
+  for (let presses = 0; presses < 30; presses += 1) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(() => document.activeElement.id === "council-name")) break;
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.id), "council-name");
+  await page.keyboard.type("Stenderup Lokalråd");
+  await page.keyboard.press("Enter");
+  const link = page.getByRole("link", { name: "Stenderup Lokalråd" });
+  await link.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 2, name: "Stenderup Lokalråd" }).waitFor();
   await context.close();
 });

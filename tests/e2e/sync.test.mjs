@@ -69,3 +69,37 @@ test("a council shared by link converges on two devices, also after the relay wa
   await anna.close();
   await bo.close();
 });
+
+test("a link sent as text is pasted in to join, and copy puts the link on the clipboard", async () => {
+  const [anna, bo] = [await phoneContext(env.browser), await phoneContext(env.browser)];
+  for (const context of [anna, bo]) context.setDefaultTimeout(20_000);
+  await anna.grantPermissions(["clipboard-read", "clipboard-write"]);
+  const a = await anna.newPage();
+  const b = await bo.newPage();
+  await a.goto(env.relay.url);
+  await a.getByLabel("Dit navn").fill("Anna");
+  await a.getByLabel("Lokalrådets navn").fill("Sønder Omme Lokalråd");
+  await a.getByRole("button", { name: "Opret lokalråd" }).click();
+  await a.getByRole("link", { name: "Sønder Omme Lokalråd" }).click();
+  await a.getByText(SYNCED).waitFor();
+  await a.getByText(/seneste kontakt kl\. \d\d:\d\d/).waitFor();
+
+  const share = a.getByRole("region", { name: "Del" });
+  const link = await share.getByLabel("Link kun til at læse").inputValue();
+  await share.getByRole("button", { name: "Kopiér link" }).nth(1).click();
+  await share.getByText("Linket er kopieret.").waitFor();
+  assert.equal(await a.evaluate(() => navigator.clipboard.readText()), link);
+
+  await b.goto(env.relay.url);
+  await b.getByLabel("Dit navn").fill("Bo");
+  const join = b.getByRole("region", { name: "Deltag via et link" });
+  await join.getByLabel("Har du fået et delingslink som tekst?", { exact: false }).fill("https://example.org/#edit=nope");
+  await join.getByRole("button", { name: "Deltag" }).click();
+  await join.getByRole("alert").filter({ hasText: "Det er ikke et delingslink fra Landsbyplan" }).waitFor();
+  await join.getByLabel("Har du fået et delingslink som tekst?", { exact: false }).fill(link);
+  await join.getByRole("button", { name: "Deltag" }).click();
+  await council(b, "Sønder Omme Lokalråd").getByText(SYNCED).waitFor();
+  assert.equal(await join.getByRole("alert").count(), 0);
+  await anna.close();
+  await bo.close();
+});
