@@ -279,6 +279,14 @@ impl Library {
         Ok(name)
     }
 
+    /// Creates the network: the consultant's space with the annual wheel and the focus
+    /// areas. Returns its id.
+    pub async fn create_network(self, name: &str, stamp: &Stamp) -> Result<SpaceId, Message> {
+        let id = SpaceId::from_random(random_id());
+        self.create(Space::create_network(id, name, stamp)?).await?;
+        Ok(id)
+    }
+
     /// Creates a project group on `focus_area`, started by `council`; returns its id.
     pub async fn create_project_group(
         self,

@@ -5,10 +5,12 @@ pub mod council;
 pub mod files;
 pub mod group;
 pub mod home;
+pub mod network;
 pub mod people;
 pub mod print;
 pub mod share;
 pub mod trail;
+pub mod wheel;
 
 use landsbyplan_model::{
     ActionStatus, FocusAreaId, Role, SEED_FOCUS_AREAS, Space, SpaceId, SpaceKind, Stamp, TaskStatus,

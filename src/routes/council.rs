@@ -11,6 +11,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::group::GroupScreen;
+use super::network::NetworkScreen;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
@@ -34,6 +35,7 @@ pub fn SpaceScreen() -> impl IntoView {
         }
         (_, Some(id), Some(SpaceKind::Council)) => view! { <CouncilScreen id/> }.into_any(),
         (_, Some(id), Some(SpaceKind::ProjectGroup)) => view! { <GroupScreen id/> }.into_any(),
+        (_, Some(id), Some(SpaceKind::Network)) => view! { <NetworkScreen id/> }.into_any(),
         _ => view! {
             <h2>{move || i18n.t("space-missing-heading")}</h2>
             <p>{move || i18n.t("space-missing")}</p>

@@ -27,7 +27,7 @@ pub fn SaveFile(id: SpaceId) -> impl IntoView {
             .unwrap_or_default();
         let saved = library
             .export_file(id)
-            .and_then(|bytes| download(&bytes, &file_name(&name)));
+            .and_then(|bytes| download(&bytes, "application/octet-stream", &file_name(&name)));
         problem.set(saved.is_none());
     };
     view! {
@@ -113,11 +113,11 @@ fn file_name(name: &str) -> String {
     format!("{stem}.{EXTENSION}")
 }
 
-/// Hands `bytes` to the browser as a download named `name`.
-fn download(bytes: &[u8], name: &str) -> Option<()> {
+/// Hands `bytes` (of MIME type `kind`) to the browser as a download named `name`.
+pub fn download(bytes: &[u8], kind: &str, name: &str) -> Option<()> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
+    options.set_type(kind);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
     let link = document()

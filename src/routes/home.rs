@@ -23,6 +23,7 @@ pub fn Home() -> impl IntoView {
         <Profile/>
         <Councils/>
         <Groups/>
+        <Network/>
         <JoinLink/>
         <OpenFile/>
         <DeviceStorage/>
@@ -351,6 +352,59 @@ fn JoinLink() -> impl IntoView {
             {move || problem.get().map(|message| view! {
                 <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
             })}
+        </section>
+    }
+}
+
+/// The network: the consultant's space with the annual wheel. Listed when the device holds
+/// it; otherwise a form to start it (one per municipality: others join by its link).
+#[component]
+fn Network() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let held = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| spaces.iter().any(|s| s.kind == SpaceKind::Network))
+    });
+    let name = RwSignal::new(i18n.t("network-default-name"));
+    let problem = RwSignal::new(None::<Message>);
+    let navigate = leptos_router::hooks::use_navigate();
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let wanted = name.get_untracked();
+        let stamp = stamp(i18n);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match library.create_network(&wanted, &stamp).await {
+                Ok(id) => navigate(&space_path(id), Default::default()),
+                Err(message) => problem.set(Some(message)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="network-heading">
+            <h2 id="network-heading">{move || i18n.t("network-heading")}</h2>
+            <Show
+                when=move || held.get()
+                fallback=move || view! {
+                    <p>{move || i18n.t("network-intro")}</p>
+                    <form on:submit=create.clone()>
+                        <label for="network-name">{move || i18n.t("network-name-label")}</label>
+                        <input id="network-name" type="text" autocomplete="off" bind:value=name/>
+                        <button type="submit">{move || i18n.t("network-create")}</button>
+                    </form>
+                    {move || problem.get().map(|message| view! {
+                        <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+                    })}
+                }
+            >
+                <ul class="spaces">
+                    <For each=move || of_kind(library, SpaceKind::Network) key=|space| space.id let:space>
+                        <SpaceItem id=space.id/>
+                    </For>
+                </ul>
+            </Show>
         </section>
     }
 }

@@ -7,6 +7,7 @@
 //! edits merged into, what is read is valid, and what a merge broke is listed by
 //! [`Space::problems`].
 
+mod calendar;
 mod conflict;
 mod doc;
 mod error;
@@ -23,6 +24,7 @@ mod rules;
 mod space;
 mod stamp;
 
+pub use calendar::wheel_to_ics;
 pub use conflict::Conflict;
 pub use error::Error;
 pub use grant::{
