@@ -11,6 +11,7 @@ use wasm_bindgen::closure::Closure;
 use crate::i18n::I18n;
 use crate::library::{DATABASE, Library};
 use crate::routes::council::SpaceScreen;
+use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
 use crate::routes::home::Home;
 use crate::routes::print::PrintView;
 use crate::{settings, storage};
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/space/:id") view=SpaceScreen/>
                 <Route path=path!("/space/:id/print") view=PrintView/>
+                <Route path=path!("/space/:id/application/:application") view=ApplicationScreen/>
+                <Route path=path!("/space/:id/application/:application/print") view=ApplicationPrint/>
             </Routes>
         </main>
         </Router>

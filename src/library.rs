@@ -72,6 +72,18 @@ impl From<landsbyplan_model::Error> for Message {
     fn from(err: landsbyplan_model::Error) -> Self {
         match err {
             landsbyplan_model::Error::Empty { .. } => Message::plain("error-name-required"),
+            landsbyplan_model::Error::NotEndorsed => Message::plain("error-not-endorsed"),
+            landsbyplan_model::Error::OwnFinancingTooLow { required, own } => Message {
+                key: "error-own-financing-too-low",
+                args: vec![("required", required.to_string()), ("own", own.to_string())],
+            },
+            landsbyplan_model::Error::NotADraft => Message::plain("error-not-a-draft"),
+            landsbyplan_model::Error::Negative => Message::plain("error-negative"),
+            landsbyplan_model::Error::NotAMember => Message::plain("error-not-a-member"),
+            landsbyplan_model::Error::LastCouncil => Message::plain("error-last-council"),
+            landsbyplan_model::Error::InvalidTransition { .. } => {
+                Message::plain("error-invalid-transition")
+            }
             other => Message::with_reason("error-damaged-space", other.to_string()),
         }
     }

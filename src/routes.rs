@@ -3,6 +3,7 @@
 
 pub mod council;
 pub mod files;
+pub mod grants;
 pub mod group;
 pub mod home;
 pub mod network;

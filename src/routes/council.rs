@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+use super::grants::Applications;
 use super::group::GroupScreen;
 use super::network::NetworkScreen;
 use super::people::Members;
@@ -109,6 +110,7 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <Goals editor plan/>
         <Actions editor plan members/>
         <CouncilGroups editor/>
+        <Applications editor/>
         <Members editor/>
         <ShareSpace id/>
         </fieldset>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::council::{SpaceHeader, person_name};
+use super::grants::Applications;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
@@ -83,6 +84,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
         <GroupGoal editor plan/>
         <Milestones editor plan/>
         <Tasks editor plan members/>
+        <Applications editor/>
         <ShareSpace id/>
         </fieldset>
     }
