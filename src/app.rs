@@ -13,6 +13,7 @@ use crate::library::{DATABASE, Library};
 use crate::routes::council::SpaceScreen;
 use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
 use crate::routes::home::Home;
+use crate::routes::meetings::MeetingScreen;
 use crate::routes::print::PrintView;
 use crate::{settings, storage};
 
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/space/:id") view=SpaceScreen/>
                 <Route path=path!("/space/:id/print") view=PrintView/>
                 <Route path=path!("/space/:id/application/:application") view=ApplicationScreen/>
+                <Route path=path!("/space/:id/meeting/:meeting") view=MeetingScreen/>
                 <Route path=path!("/space/:id/application/:application/print") view=ApplicationPrint/>
             </Routes>
         </main>

@@ -6,6 +6,7 @@ pub mod files;
 pub mod grants;
 pub mod group;
 pub mod home;
+pub mod meetings;
 pub mod network;
 pub mod people;
 pub mod print;

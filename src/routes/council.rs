@@ -12,6 +12,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::grants::Applications;
 use super::group::GroupScreen;
+use super::meetings::Meetings;
 use super::network::NetworkScreen;
 use super::people::Members;
 use super::share::ShareSpace;
@@ -110,6 +111,7 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <Goals editor plan/>
         <Actions editor plan members/>
         <CouncilGroups editor/>
+        <Meetings editor/>
         <Applications editor/>
         <Members editor/>
         <ShareSpace id/>

@@ -9,6 +9,7 @@ use leptos_router::components::A;
 
 use super::council::{SpaceHeader, person_name};
 use super::grants::Applications;
+use super::meetings::Meetings;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
@@ -84,6 +85,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
         <GroupGoal editor plan/>
         <Milestones editor plan/>
         <Tasks editor plan members/>
+        <Meetings editor/>
         <Applications editor/>
         <ShareSpace id/>
         </fieldset>
