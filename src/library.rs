@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use landsbyplan_model::{CouncilRef, FocusAreaId, Space, SpaceId, SpaceKind, Stamp};
+use landsbyplan_model::{
+    CouncilRef, FocusAreaId, GroupMergePreview, ImportPreview, Space, SpaceId, SpaceKind, Stamp,
+};
 use landsbyplan_sync::{Capability, DocId, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
@@ -81,6 +83,11 @@ impl From<landsbyplan_model::Error> for Message {
             landsbyplan_model::Error::Negative => Message::plain("error-negative"),
             landsbyplan_model::Error::NotAMember => Message::plain("error-not-a-member"),
             landsbyplan_model::Error::LastCouncil => Message::plain("error-last-council"),
+            landsbyplan_model::Error::DifferentFocusAreas => {
+                Message::plain("error-merge-different-areas")
+            }
+            landsbyplan_model::Error::AlreadyMerged => Message::plain("error-merge-already"),
+            landsbyplan_model::Error::DifferentSpaces => Message::plain("error-different-spaces"),
             landsbyplan_model::Error::InvalidTransition { .. } => {
                 Message::plain("error-invalid-transition")
             }
@@ -333,6 +340,91 @@ impl Library {
         self.send(Event::Local(doc, snapshot));
         self.refresh();
         Ok(())
+    }
+
+    /// What merging group `absorbed` into group `survivor` would do, without doing it.
+    pub fn preview_group_merge(
+        self,
+        survivor: SpaceId,
+        absorbed: SpaceId,
+    ) -> Result<GroupMergePreview, Message> {
+        self.revision.track();
+        self.held.with_value(|held| {
+            let (Some(a), Some(b)) = (held.get(&survivor), held.get(&absorbed)) else {
+                return Err(Message::plain("space-missing"));
+            };
+            Ok(landsbyplan_model::preview_group_merge(&a.space, &b.space)?)
+        })
+    }
+
+    /// Merges group `absorbed` into group `survivor` (both held and writable here): both
+    /// documents change, both are stored and shared.
+    pub async fn merge_groups(
+        self,
+        survivor: SpaceId,
+        absorbed: SpaceId,
+        stamp: &Stamp,
+    ) -> Result<GroupMergePreview, Message> {
+        let store = self.store()?;
+        if survivor == absorbed {
+            return Err(Message::plain("error-merge-same-group"));
+        }
+        if !self.is_writable(survivor) || !self.is_writable(absorbed) {
+            return Err(Message::plain("error-read-only"));
+        }
+        let merged = self
+            .held
+            .try_update_value(|held| {
+                let [Some(a), Some(b)] = held.get_disjoint_mut([&survivor, &absorbed]) else {
+                    return None;
+                };
+                Some(
+                    landsbyplan_model::merge_groups(&mut a.space, &mut b.space, stamp).map(
+                        |preview| {
+                            let chunks = [
+                                (survivor, a.space.save_incremental(), a.doc),
+                                (absorbed, b.space.save_incremental(), b.doc),
+                            ];
+                            (preview, chunks)
+                        },
+                    ),
+                )
+            })
+            .flatten()
+            .ok_or_else(|| Message::plain("space-missing"))?;
+        let (preview, chunks) = merged?;
+        self.revision.update(|r| *r += 1);
+        let mut stored = Ok(());
+        for (id, chunk, doc) in chunks {
+            if chunk.is_empty() {
+                continue;
+            }
+            if let Some(doc) = doc {
+                self.send(Event::Local(doc, chunk.clone()));
+            }
+            if let Err(err) = self.store_with_unstored(&store, id, chunk).await {
+                stored = Err(err);
+            }
+        }
+        self.refresh();
+        stored.map(|()| preview)
+    }
+
+    /// What opening `bytes` would do: the space it holds, and, if this device has that
+    /// space already, what the file adds to it (`None`: the space is new here).
+    pub fn preview_file(
+        self,
+        bytes: &[u8],
+    ) -> Result<(SpaceId, String, Option<ImportPreview>), Message> {
+        let space = Space::load(bytes)
+            .map_err(|err| Message::with_reason("error-file-not-a-space", err.to_string()))?;
+        let id = space.id();
+        let preview = self
+            .held
+            .try_update_value(|held| held.get_mut(&id).map(|h| h.space.preview_import(bytes)))
+            .flatten()
+            .transpose()?;
+        Ok((id, space.name(), preview))
     }
 
     /// The whole space as a file: an Automerge document any copy of the app can open.

@@ -2,6 +2,7 @@
 //! form saves through, the line that shows a failed save, and the names of enum values.
 
 pub mod council;
+pub mod desk;
 pub mod files;
 pub mod grants;
 pub mod group;

@@ -10,6 +10,7 @@ use landsbyplan_model::{
 use leptos::prelude::*;
 
 use super::council::SpaceHeader;
+use super::desk::Desk;
 use super::files::download;
 use super::people::Members;
 use super::share::ShareSpace;
@@ -27,6 +28,7 @@ pub fn NetworkScreen(id: SpaceId) -> impl IntoView {
         <SpaceHeader editor/>
         <fieldset class="space" disabled=!library.is_writable(id)>
             <AnnualWheel editor/>
+            <Desk editor/>
             <Members editor/>
             <ShareSpace id/>
         </fieldset>
