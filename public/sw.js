@@ -50,7 +50,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname === "/sync" || url.pathname === "/healthz") return;
+  // Live data from the relay is never served from the cache.
+  if (url.pathname === "/sync" || url.pathname === "/healthz" || url.pathname.startsWith("/calendar/")) return;
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);

@@ -427,6 +427,45 @@ impl Library {
         Ok((id, space.name(), preview))
     }
 
+    /// The keys of space `id`, if this device may write it.
+    fn space_keys(self, id: SpaceId) -> Option<landsbyplan_sync::SpaceKeys> {
+        let doc = self
+            .held
+            .with_value(|held| held.get(&id).and_then(|h| h.doc))?;
+        let share = self
+            .keys
+            .with_value(|keys| keys.get(&doc).map(|e| e.share.clone()))?;
+        match Share::from_link(&share).ok()? {
+            Share::Edit(secret) => Some(secret.keys()),
+            Share::Read(_) => None,
+        }
+    }
+
+    /// The address of space `id`'s calendar feed on the relay, and the headers that prove
+    /// a request to publish `body` there (or, for `None`, to withdraw it) comes from a
+    /// writer. `None` if this device may not write the space.
+    pub fn feed_request(
+        self,
+        id: SpaceId,
+        body: Option<&[u8]>,
+    ) -> Option<(landsbyplan_sync::FeedId, [(&'static str, String); 2])> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let keys = self.space_keys(id)?;
+        let writer = keys.read().writer;
+        let proof = match body {
+            Some(body) => keys.prove_publish(body),
+            None => keys.prove_withdraw(),
+        };
+        Some((
+            writer.feed_id(),
+            [
+                ("x-landsbyplan-writer", URL_SAFE_NO_PAD.encode(writer.0)),
+                ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
+            ],
+        ))
+    }
+
     /// The whole space as a file: an Automerge document any copy of the app can open.
     pub fn export_file(self, id: SpaceId) -> Option<Vec<u8>> {
         self.held

@@ -3,6 +3,7 @@
 
 pub mod council;
 pub mod desk;
+pub mod feed;
 pub mod files;
 pub mod grants;
 pub mod group;

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use super::council::SpaceHeader;
 use super::desk::Desk;
+use super::feed::CalendarFeed;
 use super::files::download;
 use super::people::Members;
 use super::share::ShareSpace;
@@ -28,6 +29,7 @@ pub fn NetworkScreen(id: SpaceId) -> impl IntoView {
         <SpaceHeader editor/>
         <fieldset class="space" disabled=!library.is_writable(id)>
             <AnnualWheel editor/>
+            <CalendarFeed editor/>
             <Desk editor/>
             <Members editor/>
             <ShareSpace id/>

@@ -3,7 +3,7 @@
 // wheel photographed at phone and desktop width, and the screen checked with axe.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -134,5 +134,35 @@ test("the wheel shows the year's events in their months, edits them, and exports
   assert.equal(meeting.start, `${YEAR}-08-10`);
   assert.equal(meeting.end, `${YEAR}-08-11`);
   assert.equal(meeting.status, "CANCELLED");
+
+  // Published as a feed a calendar program subscribes to; kept up to date; withdrawn.
+  const feed = page.getByRole("region", { name: "Årshjulet i din kalender" });
+  await feed.getByRole("button", { name: "Udgiv årshjulet som kalender" }).click();
+  const address = await feed.getByLabel("Kalenderens adresse").inputValue();
+  assert.match(address, /^http:\/\/127\.0\.0\.1:\d+\/calendar\/[0-9a-f]{64}\.ics$/);
+  assert.match(await feed.getByRole("link", { name: "Abonnér i din kalender" }).getAttribute("href"), /^webcal:\/\//);
+  const subscribed = async () => {
+    const response = await fetch(address);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type"), /^text\/calendar/);
+    const file = join(mkdtempSync(join(tmpdir(), "landsbyplan-feed-")), "feed.ics");
+    writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+    return JSON.parse(execFileSync(PYTHON, [join(root, "tests/e2e/read_ics.py"), file], { encoding: "utf8" }));
+  };
+  assert.equal((await subscribed()).events.length, 11);
+  await add.getByLabel("Begivenhed").fill("Høstfest i Grindsted");
+  await add.getByLabel("Dato").fill(`${YEAR}-09-12`);
+  await add.getByRole("button", { name: "Tilføj begivenhed" }).click();
+  await page.getByRole("region", { name: "September" }).getByText("Høstfest i Grindsted").waitFor();
+  let updated;
+  for (let tries = 0; tries < 50; tries += 1) {
+    updated = await subscribed();
+    if (updated.events.length === 12) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(updated.events.find((e) => e.summary === "Høstfest i Grindsted")?.start, `${YEAR}-09-12`);
+  await feed.getByRole("button", { name: "Træk kalenderen tilbage" }).click();
+  await feed.getByRole("button", { name: "Udgiv årshjulet som kalender" }).waitFor();
+  assert.equal((await fetch(address)).status, 404);
   await context.close();
 });

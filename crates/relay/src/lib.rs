@@ -8,6 +8,7 @@
 //! port of their own.
 
 mod connection;
+mod feeds;
 mod metrics;
 mod static_files;
 mod store;
@@ -156,6 +157,12 @@ pub fn app(store: Store, config: &Config) -> Router {
         .route("/sync", get(connection::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::report))
+        .route(
+            "/calendar/{file}",
+            get(feeds::get).put(feeds::put).delete(feeds::delete).layer(
+                axum::extract::DefaultBodyLimit::max(feeds::MAX_FEED_BYTES + 1),
+            ),
+        )
         .with_state(relay)
         .fallback_service(static_files::service(&config.app_dir))
 }

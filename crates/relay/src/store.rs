@@ -134,6 +134,11 @@ impl Store {
                 doc BLOB PRIMARY KEY,
                 last_seq INTEGER NOT NULL,
                 log_bytes INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            -- Calendar feeds their spaces' writers chose to publish, in plain text.
+            CREATE TABLE IF NOT EXISTS feeds (
+                id BLOB PRIMARY KEY,
+                body BLOB NOT NULL
             ) WITHOUT ROWID;",
         )?;
         Ok(Self {
@@ -215,6 +220,35 @@ impl Store {
             params![doc.0.as_slice(), covers],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Publishes (or replaces) a calendar feed.
+    pub fn put_feed(&self, id: &[u8; 32], body: &[u8]) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO feeds (id, body) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            params![id.as_slice(), body],
+        )?;
+        Ok(())
+    }
+
+    /// A published calendar feed.
+    pub fn feed(&self, id: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT body FROM feeds WHERE id = ?1",
+                params![id.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Withdraws a calendar feed.
+    pub fn delete_feed(&self, id: &[u8; 32]) -> Result<(), StoreError> {
+        self.lock()
+            .execute("DELETE FROM feeds WHERE id = ?1", params![id.as_slice()])?;
         Ok(())
     }
 

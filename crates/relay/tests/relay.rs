@@ -68,10 +68,28 @@ impl Running {
     }
 
     async fn get(&self, path: &str) -> String {
+        self.request("GET", path, &[], b"").await
+    }
+
+    /// One HTTP/1.1 request over a fresh connection; the whole response as text.
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> String {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
         stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
         let mut response = String::new();
         tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
             .await
@@ -730,5 +748,104 @@ async fn a_missing_file_gets_a_plain_404_a_screen_gets_the_app_and_files_have_th
     );
 
     assert!(relay.get("/healthz").await.ends_with("ok"));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_can() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let data = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(data.path(), app_dir.path()).await;
+    let owner = keys(41);
+    let stranger = keys(42);
+    let writer = owner.read().writer;
+    let path = format!("/calendar/{}.ics", writer.feed_id());
+    let signed = |keys: &SpaceKeys, proof: Vec<u8>| {
+        vec![
+            (
+                "x-landsbyplan-writer",
+                URL_SAFE_NO_PAD.encode(keys.read().writer.0),
+            ),
+            ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
+        ]
+    };
+    let first = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Arshjul\r\nEND:VCALENDAR\r\n";
+
+    assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
+    let put = relay
+        .request(
+            "PUT",
+            &path,
+            &signed(&owner, owner.prove_publish(first)),
+            first,
+        )
+        .await;
+    assert!(put.starts_with("HTTP/1.1 204"), "{put}");
+    let got = relay.get(&path).await;
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(
+        got.to_ascii_lowercase()
+            .contains("content-type: text/calendar"),
+        "{got}"
+    );
+    assert!(got.ends_with("END:VCALENDAR\r\n"), "{got}");
+
+    // Someone else's key, a proof for other content, or not a calendar: refused.
+    let forged = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Falsk\r\nEND:VCALENDAR\r\n";
+    let theirs = relay
+        .request(
+            "PUT",
+            &path,
+            &signed(&stranger, stranger.prove_publish(forged)),
+            forged,
+        )
+        .await;
+    assert!(theirs.starts_with("HTTP/1.1 403"), "{theirs}");
+    let replayed = relay
+        .request(
+            "PUT",
+            &path,
+            &signed(&owner, owner.prove_publish(first)),
+            forged,
+        )
+        .await;
+    assert!(replayed.starts_with("HTTP/1.1 403"), "{replayed}");
+    let html = b"<html>not a calendar</html>";
+    let wrong = relay
+        .request(
+            "PUT",
+            &path,
+            &signed(&owner, owner.prove_publish(html)),
+            html,
+        )
+        .await;
+    assert!(wrong.starts_with("HTTP/1.1 415"), "{wrong}");
+    assert!(
+        relay.get(&path).await.contains("Arshjul"),
+        "unchanged by the refusals"
+    );
+
+    // Withdrawn by the writer only.
+    let not_theirs = relay
+        .request(
+            "DELETE",
+            &path,
+            &signed(&stranger, stranger.prove_withdraw()),
+            b"",
+        )
+        .await;
+    assert!(not_theirs.starts_with("HTTP/1.1 403"), "{not_theirs}");
+    let gone = relay
+        .request(
+            "DELETE",
+            &path,
+            &signed(&owner, owner.prove_withdraw()),
+            b"",
+        )
+        .await;
+    assert!(gone.starts_with("HTTP/1.1 204"), "{gone}");
+    assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
     relay.stop().await;
 }

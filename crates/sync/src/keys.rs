@@ -121,6 +121,10 @@ impl SpaceSecret {
 }
 
 impl SpaceKeys {
+    pub(crate) fn signer(&self) -> &SigningKey {
+        &self.signing
+    }
+
     /// The document id the relay knows the space by.
     pub fn doc_id(&self) -> DocId {
         self.read.doc_id()

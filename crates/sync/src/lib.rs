@@ -7,10 +7,12 @@
 
 mod client;
 mod envelope;
+mod feed;
 mod frame;
 mod keys;
 
 pub use client::{Capability, Client, Effect, Millis, SNAPSHOT_EVERY, SyncStatus};
+pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
 pub use keys::{
     ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,

@@ -1,0 +1,126 @@
+//! Published calendar feeds: `GET /calendar/<id>.ics` for calendar programs, and `PUT` /
+//! `DELETE` for the space's writers, each carrying the writer key and a signature
+//! (`x-landsbyplan-writer`, `x-landsbyplan-proof`, base64url) that the relay checks
+//! against the feed id. This is the one thing the relay holds in plain text, and only
+//! because a writer chose to publish it.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use landsbyplan_sync::{FeedId, WriterKey, verify_publish, verify_withdraw};
+
+use crate::Relay;
+
+/// The largest feed the relay keeps: a year's wheel is a few kilobytes.
+pub const MAX_FEED_BYTES: usize = 256 * 1024;
+
+fn feed_id(file: &str) -> Option<FeedId> {
+    file.strip_suffix(".ics")?.parse().ok()
+}
+
+fn header_bytes(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(headers.get(name)?.to_str().ok()?.trim())
+        .ok()
+}
+
+fn writer(headers: &HeaderMap) -> Option<WriterKey> {
+    let bytes: [u8; 32] = header_bytes(headers, "x-landsbyplan-writer")?
+        .try_into()
+        .ok()?;
+    Some(WriterKey(bytes))
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    (status, format!("{why}\n")).into_response()
+}
+
+pub(crate) async fn get(State(relay): State<Arc<Relay>>, Path(file): Path<String>) -> Response {
+    let Some(id) = feed_id(&file) else {
+        return refuse(StatusCode::NOT_FOUND, "no such calendar");
+    };
+    match relay.store.feed(&id.0) {
+        Ok(Some(body)) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such calendar"),
+        Err(err) => {
+            tracing::error!("reading a feed failed: {err}");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
+}
+
+pub(crate) async fn put(
+    State(relay): State<Arc<Relay>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (Some(id), Some(writer), Some(proof)) = (
+        feed_id(&file),
+        writer(&headers),
+        header_bytes(&headers, "x-landsbyplan-proof"),
+    ) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "a feed id, writer and proof are needed",
+        );
+    };
+    if body.len() > MAX_FEED_BYTES {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "the calendar is too large");
+    }
+    if !body.starts_with(b"BEGIN:VCALENDAR") {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "only iCalendar files are published",
+        );
+    }
+    if !verify_publish(&id, &writer, &body, &proof) {
+        return refuse(StatusCode::FORBIDDEN, "the proof does not match");
+    }
+    match relay.store.put_feed(&id.0, &body) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => {
+            tracing::error!("storing a feed failed: {err}");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
+}
+
+pub(crate) async fn delete(
+    State(relay): State<Arc<Relay>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (Some(id), Some(writer), Some(proof)) = (
+        feed_id(&file),
+        writer(&headers),
+        header_bytes(&headers, "x-landsbyplan-proof"),
+    ) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "a feed id, writer and proof are needed",
+        );
+    };
+    if !verify_withdraw(&id, &writer, &proof) {
+        return refuse(StatusCode::FORBIDDEN, "the proof does not match");
+    }
+    match relay.store.delete_feed(&id.0) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => {
+            tracing::error!("withdrawing a feed failed: {err}");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
+}
