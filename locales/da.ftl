@@ -402,3 +402,5 @@ feed-withdraw = Træk kalenderen tilbage
 feed-unknown = Uden net kan appen ikke se, om kalenderen er udgivet.
 error-feed-refused = Relæet tog ikke imod kalenderen.
 error-feed-offline = Der er ikke forbindelse til relæet; prøv igen, når der er net.
+event-council-label = Lokalrådet, det gælder (hvis ét)
+event-council-hint = Står et lokalråds fremlæggelse af udviklingsplanen i hjulet, lægges den næste ind fire år efter, når årets faste begivenheder lægges ind.

@@ -243,6 +243,7 @@ fn AddEvent(editor: Editor, year: RwSignal<i32>) -> impl IntoView {
 #[component]
 fn EventInputs(prefix: String, fields: RwSignal<WheelEventFields>) -> impl IntoView {
     let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
     let id = move |name: &str| format!("{prefix}-{name}");
     view! {
         <label for=id("title")>{move || i18n.t("event-title-label")}</label>
@@ -272,6 +273,20 @@ fn EventInputs(prefix: String, fields: RwSignal<WheelEventFields>) -> impl IntoV
         <input id=id("invites") type="text" autocomplete="off"
             prop:value=move || fields.with(|f| f.invites.clone())
             on:input=move |ev| fields.update(|f| f.invites = event_target_value(&ev))/>
+        <label for=id("council")>{move || i18n.t("event-council-label")}</label>
+        <select id=id("council") on:change=move |ev| fields.update(|f| f.council = event_target_value(&ev).parse().ok())>
+            <option value="">{move || i18n.t("none-chosen")}</option>
+            {move || {
+                let mut councils = library.read_all(|space| {
+                    (space.kind() == SpaceKind::Council).then(|| (space.id(), space.name()))
+                });
+                councils.sort_by_key(|(_, name)| name.to_lowercase());
+                councils.into_iter().map(|(council, name)| view! {
+                    <option value=council.to_string() selected=move || fields.with(|f| f.council == Some(council))>{name}</option>
+                }).collect_view()
+            }}
+        </select>
+        <p class="hint-text">{move || i18n.t("event-council-hint")}</p>
     }
 }
 

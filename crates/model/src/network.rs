@@ -147,17 +147,61 @@ pub struct DirectoryEntry {
     pub focus_area: Option<FocusAreaId>,
 }
 
+/// The id of a standard event: derived from the year, the kind and (for a council's
+/// events) the council, so two devices prefilling at once make one event, not two.
+fn standard_id(year: i32, kind: EventKind, extra: u128) -> EventId {
+    let kind_index = EventKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u128;
+    let year_bits = u128::from(year.unsigned_abs());
+    EventId::from_random(
+        (0x57 << 120) | (year_bits << 88) | (kind_index << 80) | (extra & ((1 << 80) - 1)),
+    )
+}
+
+/// A council presents its development plan every fourth year: from the presentations on
+/// the wheel, the ones due in `year`, on the same day of the year as the last one.
+fn plan_presentations(
+    year: i32,
+    councils: &[CouncilRef],
+    wheel: &[WheelEvent],
+) -> Vec<(EventId, WheelEventFields)> {
+    councils
+        .iter()
+        .filter_map(|council| {
+            let last = wheel
+                .iter()
+                .filter(|e| {
+                    e.fields.kind == EventKind::PlanPresentation
+                        && e.fields.council == Some(council.space)
+                        && e.state == EventState::Planned
+                        && e.fields.date.year() < year
+                })
+                .map(|e| e.fields.date)
+                .max()?;
+            if (year - last.year()) % 4 != 0 {
+                return None;
+            }
+            let date = last
+                .with_year(year)
+                .or_else(|| NaiveDate::from_ymd_opt(year, last.month(), 28))?;
+            Some((
+                standard_id(year, EventKind::PlanPresentation, council.space.bits()),
+                WheelEventFields {
+                    title: format!("Fremlæggelse af udviklingsplan: {}", council.name),
+                    kind: EventKind::PlanPresentation,
+                    date,
+                    invites: "Økonomiudvalget".to_owned(),
+                    council: Some(council.space),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// The year's standard events for the wheel, each with an id derived from the year, the
 /// kind and the council, so prefilling on two devices at once makes one set, not two.
 pub fn standard_events(year: i32, councils: &[CouncilRef]) -> Vec<(EventId, WheelEventFields)> {
     let date = |month, day| NaiveDate::from_ymd_opt(year, month, day).expect("a real date");
-    let id = |kind: EventKind, extra: u128| {
-        let kind_index = EventKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u128;
-        let year_bits = u128::from(year.unsigned_abs());
-        EventId::from_random(
-            (0x57 << 120) | (year_bits << 88) | (kind_index << 80) | (extra & ((1 << 80) - 1)),
-        )
-    };
+    let id = |kind: EventKind, extra: u128| standard_id(year, kind, extra);
     let event = |kind, title: &str, date, invites: &str, council| WheelEventFields {
         title: title.to_owned(),
         kind,
@@ -363,6 +407,8 @@ impl Space {
     }
 
     /// Adds the year's standard events that are not on the wheel yet; returns how many.
+    /// Besides [`standard_events`], a council whose development plan presentation is on
+    /// the wheel four (eight, …) years earlier gets this year's presentation.
     pub fn prefill_year(
         &mut self,
         year: i32,
@@ -370,10 +416,12 @@ impl Space {
         stamp: &Stamp,
     ) -> Result<usize> {
         self.require(SpaceKind::Network)?;
+        let mut events = standard_events(year, councils);
+        events.extend(plan_presentations(year, councils, &self.wheel(None)));
         self.edit(stamp, |s| {
             let wheel = s.part(WHEEL)?;
             let mut added = 0;
-            for (id, fields) in standard_events(year, councils) {
+            for (id, fields) in events {
                 if doc::map(&s.doc, &wheel, &id.to_string()).is_none() {
                     let record = s.doc.put_object(&wheel, id.to_string(), ObjType::Map)?;
                     s.doc.put(&record, STATE, EventState::Planned.as_str())?;

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 use landsbyplan_model::{
-    ActionFields, ActionId, ActionStatus, Attendance, CouncilRef, DecisionId, Dkk, EventKind,
-    EventState, FocusAreaId, GoalId, MeetingId, PersonFields, PersonId, PlanItem, Role,
-    SEED_FOCUS_AREAS, Season, Space, SpaceId, Stamp, TaskId,
+    ActionFields, ActionId, ActionStatus, Attendance, CouncilRef, DecisionId, Dkk, EventId,
+    EventKind, EventState, FocusAreaId, GoalId, MeetingId, PersonFields, PersonId, PlanItem, Role,
+    SEED_FOCUS_AREAS, Season, Space, SpaceId, Stamp, TaskId, WheelEventFields,
 };
 
 fn stamp(author: &str) -> Stamp {
@@ -425,5 +425,63 @@ fn the_pools_rounds_keep_their_budgets_in_date_order() {
     assert_eq!(
         network.round_budgets(),
         [(feb, Dkk(300_000)), (may, Dkk(265_000))]
+    );
+}
+
+#[test]
+fn a_council_presents_its_plan_every_fourth_year_after_the_one_on_the_wheel() {
+    let mut network =
+        Space::create_network(SpaceId::from_random(1), "Billund", &stamp("Konsulent")).unwrap();
+    let vorbasse = CouncilRef {
+        space: SpaceId::from_random(11),
+        name: "Vorbasse".into(),
+    };
+    let hejnsvig = CouncilRef {
+        space: SpaceId::from_random(12),
+        name: "Hejnsvig".into(),
+    };
+    network
+        .add_event(
+            EventId::from_random(99),
+            &WheelEventFields {
+                title: "Vorbasse fremlægger sin plan".into(),
+                kind: EventKind::PlanPresentation,
+                date: date(2026, 6, 3),
+                invites: "Økonomiudvalget".into(),
+                council: Some(vorbasse.space),
+            },
+            &stamp("Konsulent"),
+        )
+        .unwrap();
+    let councils = [vorbasse.clone(), hejnsvig];
+    let presentations = |network: &Space, year| -> Vec<_> {
+        network
+            .wheel(Some(year))
+            .into_iter()
+            .filter(|e| e.fields.kind == EventKind::PlanPresentation)
+            .map(|e| (e.fields.date, e.fields.council))
+            .collect()
+    };
+    for year in [2027, 2028, 2029] {
+        network
+            .prefill_year(year, &councils, &stamp("Konsulent"))
+            .unwrap();
+        assert!(presentations(&network, year).is_empty(), "{year}");
+    }
+    network
+        .prefill_year(2030, &councils, &stamp("Konsulent"))
+        .unwrap();
+    assert_eq!(
+        presentations(&network, 2030),
+        [(date(2030, 6, 3), Some(vorbasse.space))],
+        "four years on, on the same day; a council with none on the wheel gets none"
+    );
+    network
+        .prefill_year(2034, &councils, &stamp("Konsulent"))
+        .unwrap();
+    assert_eq!(
+        presentations(&network, 2034).len(),
+        1,
+        "and four years after that"
     );
 }
