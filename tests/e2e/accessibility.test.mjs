@@ -95,3 +95,55 @@ for (const [width, height] of [
     await context.close();
   });
 }
+
+for (const [width, height] of [
+  [360, 740],
+  [1280, 800],
+]) {
+  test(`the network, a meeting and an application have no serious accessibility problems at ${width} px, in Danish and English`, async () => {
+    const context = await env.browser.newContext({ viewport: { width, height }, bypassCSP: true });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(env.relay.url);
+    await page.getByLabel("Dit navn").fill("Ole");
+    await page.getByLabel("Lokalrådets navn").fill("Vesterhede KoordinationsRåd");
+    await page.getByRole("button", { name: "Opret lokalråd" }).click();
+    await page.getByRole("link", { name: "Vesterhede KoordinationsRåd" }).waitFor();
+    await page.getByRole("button", { name: "Start netværket" }).click();
+    await page.getByRole("button", { name: /Læg de faste begivenheder for \d+ ind/ }).click();
+    await page.locator("svg.wheel circle.event").first().waitFor();
+    const event = page.locator(".month li").first();
+    await event.getByText("Ret eller fjern").click();
+    await check(page, "network screen");
+    await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+    await page.getByRole("heading", { name: "The annual wheel", exact: true }).waitFor();
+    await check(page, "network screen in English");
+    await page.getByRole("button", { name: "Switch language to Danish" }).click();
+
+    await page.getByRole("banner").getByRole("link", { name: "Landsbyplan" }).click();
+    await page.getByRole("link", { name: "Vesterhede KoordinationsRåd" }).click();
+    await page.getByLabel("Mødets titel").fill("Årsmøde");
+    await page.getByRole("button", { name: "Opret mødet" }).click();
+    await page.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
+    await page.getByLabel("Beslutning", { exact: true }).fill("Ny hjemmeside");
+    await page.getByRole("button", { name: "Tilføj beslutning" }).click();
+    await page.getByRole("button", { name: "Gør «Ny hjemmeside» til en handling i planen" }).waitFor();
+    await check(page, "meeting screen");
+
+    await page.getByRole("link", { name: "Til forsiden" }).click();
+    await page.getByRole("link", { name: "Vesterhede KoordinationsRåd" }).click();
+    await page.getByLabel("Ny ansøgning – projektets titel").fill("Multibane");
+    await page.getByRole("button", { name: "Start ansøgningen" }).click();
+    await page.getByRole("heading", { level: 2, name: "Multibane" }).waitFor();
+    const budget = page.getByRole("region", { name: "2. Budget" });
+    await budget.getByLabel("Udgift").fill("Bane");
+    await budget.getByLabel("Beløb (kr.)").fill("40000");
+    await budget.getByRole("button", { name: "Tilføj linje" }).click();
+    await budget.getByRole("cell", { name: "Bane", exact: true }).waitFor();
+    await check(page, "application screen");
+    await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+    await page.getByRole("heading", { name: "3. Own financing" }).waitFor();
+    await check(page, "application screen in English");
+    await context.close();
+  });
+}
