@@ -145,6 +145,21 @@ pub fn space_id_param() -> Memo<Option<SpaceId>> {
     Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
 }
 
+/// The space named by the route's `:id` and the item named by its parameter `key`, if
+/// both parse.
+pub fn space_and_item<T: std::str::FromStr + PartialEq + Send + Sync + 'static>(
+    key: &'static str,
+) -> Memo<Option<(SpaceId, T)>> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        let params = params.read();
+        Some((
+            params.get("id")?.parse().ok()?,
+            params.get(key)?.parse().ok()?,
+        ))
+    })
+}
+
 /// The path of a space's screen.
 pub fn space_path(id: SpaceId) -> String {
     format!("/space/{id}")

@@ -8,8 +8,8 @@ use landsbyplan_model::{CouncilRef, FocusAreaId, GroupMergePreview, Space, Space
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use wasm_bindgen::JsCast;
 
+use super::files::chosen_file;
 use super::{Editor, focus_area_name, focus_areas, space_path, stamp};
 use crate::i18n::I18n;
 use crate::library::{Library, Message};
@@ -280,25 +280,19 @@ fn ImportFile(editor: Editor) -> impl IntoView {
         RwSignal::new(None::<Result<(SpaceId, String, Option<(usize, Vec<String>)>), Message>>);
     let done = RwSignal::new(None::<SpaceId>);
     let read = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
         done.set(None);
         spawn_local(async move {
-            let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else {
-                preview.set(Some(Err(Message::plain("error-file-unreadable"))));
-                return;
+            let result = match chosen_file(&ev).await {
+                None => return,
+                Some(Err(message)) => Err(message),
+                Some(Ok(file_bytes)) => {
+                    let result = library
+                        .preview_file(&file_bytes)
+                        .map(|(id, name, p)| (id, name, p.map(|p| (p.new_changes, p.authors))));
+                    bytes.set_value(Some(file_bytes));
+                    result
+                }
             };
-            let file_bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            let result = library
-                .preview_file(&file_bytes)
-                .map(|(id, name, p)| (id, name, p.map(|p| (p.new_changes, p.authors))));
-            bytes.set_value(Some(file_bytes));
             preview.set(Some(result));
         });
     };

@@ -48,24 +48,16 @@ pub fn OpenFile() -> impl IntoView {
     let problem = RwSignal::new(None::<Message>);
     let navigate = use_navigate();
     let open = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
-        busy.set(true);
-        problem.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let result = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    library.open_file(&bytes).await
-                }
-                Err(_) => Err(Message::plain("error-file-unreadable")),
+            let Some(bytes) = chosen_file(&ev).await else {
+                return;
+            };
+            busy.set(true);
+            problem.set(None);
+            let result = match bytes {
+                Ok(bytes) => library.open_file(&bytes).await,
+                Err(message) => Err(message),
             };
             busy.set(false);
             match result {
@@ -93,6 +85,22 @@ pub fn OpenFile() -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// The bytes of the file chosen in the `<input type="file">` that fired `ev`: `None` if
+/// none was chosen, `Err` if the browser could not read it.
+pub async fn chosen_file(ev: &leptos::ev::Event) -> Option<Result<Vec<u8>, Message>> {
+    let file = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|input| input.files())
+        .and_then(|files| files.get(0))?;
+    Some(
+        wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+            .map_err(|_| Message::plain("error-file-unreadable")),
+    )
 }
 
 /// A file name from a space's name: letters, digits and dashes only.

@@ -9,10 +9,10 @@ use landsbyplan_model::{
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use super::council::SpaceHeader;
-use super::{Editor, focus_areas, parse_date, parse_kroner, show_date, space_path};
+use super::{Editor, focus_areas, parse_date, parse_kroner, show_date, space_and_item, space_path};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
@@ -117,13 +117,7 @@ pub fn Applications(editor: Editor) -> impl IntoView {
 pub fn ApplicationScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let params = use_params_map();
-    let ids = Memo::new(move |_| {
-        let params = params.read();
-        let space: SpaceId = params.get("id")?.parse().ok()?;
-        let application: ApplicationId = params.get("application")?.parse().ok()?;
-        Some((space, application))
-    });
+    let ids = space_and_item::<ApplicationId>("application");
     move || {
         let Some((space, id)) = ids.get() else {
             return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
@@ -612,11 +606,9 @@ fn DecisionStep(editor: Editor, id: ApplicationId, application: App) -> impl Int
 pub fn ApplicationPrint() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let params = use_params_map();
+    let ids = space_and_item::<ApplicationId>("application");
     let found = Memo::new(move |_| {
-        let params = params.read();
-        let space: SpaceId = params.get("id")?.parse().ok()?;
-        let id: ApplicationId = params.get("application")?.parse().ok()?;
+        let (space, id) = ids.get()?;
         library
             .read(space, |s| {
                 let application = s.applications().into_iter().find(|a| a.id == id)?;

@@ -7,10 +7,10 @@ use landsbyplan_model::{
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use super::council::{SpaceHeader, person_name};
-use super::{Editor, parse_date, show_date, space_path};
+use super::{Editor, parse_date, show_date, space_and_item, space_path};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
@@ -78,13 +78,7 @@ pub fn Meetings(editor: Editor) -> impl IntoView {
 pub fn MeetingScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let params = use_params_map();
-    let ids = Memo::new(move |_| {
-        let params = params.read();
-        let space: SpaceId = params.get("id")?.parse().ok()?;
-        let meeting: MeetingId = params.get("meeting")?.parse().ok()?;
-        Some((space, meeting))
-    });
+    let ids = space_and_item::<MeetingId>("meeting");
     move || {
         let Some((space, id)) = ids.get() else {
             return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();

@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { phoneContext, relayAndBrowser, violations } from "./support.mjs";
+import { checkedContext, phoneContext, relayAndBrowser, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
@@ -45,11 +45,7 @@ async function group(page, name, members, task, anyway = false) {
 }
 
 test("the consultant sees every council by focus area, invites, merges two groups, imports and searches", async () => {
-  const context = await env.browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: "da-DK",
-    bypassCSP: true,
-  });
+  const context = await checkedContext(env.browser, 1280);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   await page.goto(env.relay.url);

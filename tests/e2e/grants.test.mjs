@@ -4,16 +4,12 @@
 // report; the printable application; and axe on the screen.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { relayAndBrowser, violations } from "./support.mjs";
+import { checkedContext, relayAndBrowser, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
 test("an application checks the 25 % rule live and cannot be submitted unendorsed", async () => {
-  const context = await env.browser.newContext({
-    viewport: { width: 360, height: 740 },
-    locale: "da-DK",
-    bypassCSP: true,
-  });
+  const context = await checkedContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   await page.goto(env.relay.url);

@@ -2,7 +2,7 @@
 // becomes a task in the group's plan (an action in a council's) with one click.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { relayAndBrowser, violations } from "./support.mjs";
+import { checkedContext, relayAndBrowser, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
@@ -21,11 +21,7 @@ async function holdMeeting(page, title) {
 }
 
 test("a decision taken in a meeting offline becomes a task, and in a council an action", async () => {
-  const context = await env.browser.newContext({
-    viewport: { width: 360, height: 740 },
-    locale: "da-DK",
-    bypassCSP: true,
-  });
+  const context = await checkedContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   await page.goto(env.relay.url);

@@ -3,7 +3,7 @@
 // offered for a choice that then holds on both. A read-only link shows but cannot edit.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { relayAndBrowser, startRelay, violations } from "./support.mjs";
+import { checkedContext, relayAndBrowser, startRelay, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
@@ -29,10 +29,12 @@ async function retitle(page, from, to) {
 }
 
 test("offline edits on two phones merge, and a field both changed is resolved by a choice", async () => {
-  // bypassCSP lets axe-core check the conflict section (it is injected as an inline script).
-  const phone = () =>
-    env.browser.newContext({ viewport: { width: 360, height: 740 }, locale: "da-DK", bypassCSP: true });
-  const [anna, bo, carl] = [await phone(), await phone(), await phone()];
+  // Contexts axe-core can check the conflict section in.
+  const [anna, bo, carl] = [
+    await checkedContext(env.browser),
+    await checkedContext(env.browser),
+    await checkedContext(env.browser),
+  ];
   for (const context of [anna, bo, carl]) context.setDefaultTimeout(20_000);
   const a = await anna.newPage();
   const b = await bo.newPage();

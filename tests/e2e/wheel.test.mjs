@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { relayAndBrowser, violations } from "./support.mjs";
+import { checkedContext, relayAndBrowser, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 const root = new URL("../../", import.meta.url).pathname;
@@ -38,11 +38,7 @@ function monthSector(year, month) {
 
 test("the wheel shows the year's events in their months, edits them, and exports a calendar", async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const context = await env.browser.newContext({
-    viewport: { width: 360, height: 740 },
-    locale: "da-DK",
-    bypassCSP: true,
-  });
+  const context = await checkedContext(env.browser);
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   await page.goto(env.relay.url);

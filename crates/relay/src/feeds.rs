@@ -40,6 +40,28 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     (status, format!("{why}\n")).into_response()
 }
 
+/// The feed, the writer key and the proof a publish or withdraw request carries.
+fn signed(file: &str, headers: &HeaderMap) -> Option<(FeedId, WriterKey, Vec<u8>)> {
+    Some((
+        feed_id(file)?,
+        writer(headers)?,
+        header_bytes(headers, "x-landsbyplan-proof")?,
+    ))
+}
+
+const UNSIGNED: &str = "a feed id, writer and proof are needed";
+
+/// Answers a store operation's outcome.
+fn stored(what: &str, outcome: Result<(), crate::store::StoreError>) -> Response {
+    match outcome {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => {
+            tracing::error!("{what} failed: {err}");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
+        }
+    }
+}
+
 pub(crate) async fn get(State(relay): State<Arc<Relay>>, Path(file): Path<String>) -> Response {
     let Some(id) = feed_id(&file) else {
         return refuse(StatusCode::NOT_FOUND, "no such calendar");
@@ -67,15 +89,8 @@ pub(crate) async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (Some(id), Some(writer), Some(proof)) = (
-        feed_id(&file),
-        writer(&headers),
-        header_bytes(&headers, "x-landsbyplan-proof"),
-    ) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "a feed id, writer and proof are needed",
-        );
+    let Some((id, writer, proof)) = signed(&file, &headers) else {
+        return refuse(StatusCode::BAD_REQUEST, UNSIGNED);
     };
     if body.len() > MAX_FEED_BYTES {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "the calendar is too large");
@@ -89,13 +104,7 @@ pub(crate) async fn put(
     if !verify_publish(&id, &writer, &body, &proof) {
         return refuse(StatusCode::FORBIDDEN, "the proof does not match");
     }
-    match relay.store.put_feed(&id.0, &body) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => {
-            tracing::error!("storing a feed failed: {err}");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
-        }
-    }
+    stored("storing a feed", relay.store.put_feed(&id.0, &body))
 }
 
 pub(crate) async fn delete(
@@ -103,24 +112,11 @@ pub(crate) async fn delete(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (Some(id), Some(writer), Some(proof)) = (
-        feed_id(&file),
-        writer(&headers),
-        header_bytes(&headers, "x-landsbyplan-proof"),
-    ) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "a feed id, writer and proof are needed",
-        );
+    let Some((id, writer, proof)) = signed(&file, &headers) else {
+        return refuse(StatusCode::BAD_REQUEST, UNSIGNED);
     };
     if !verify_withdraw(&id, &writer, &proof) {
         return refuse(StatusCode::FORBIDDEN, "the proof does not match");
     }
-    match relay.store.delete_feed(&id.0) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => {
-            tracing::error!("withdrawing a feed failed: {err}");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
-        }
-    }
+    stored("withdrawing a feed", relay.store.delete_feed(&id.0))
 }

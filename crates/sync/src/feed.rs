@@ -7,9 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ed25519_dalek::{Signature, Signer, Verifier, VerifyingKey};
+use ed25519_dalek::Signer;
 use sha2::{Digest, Sha256};
 
+use crate::keys::signed_by;
 use crate::{SpaceKeys, WriterKey};
 
 const FEED_ID_CONTEXT: &[u8] = b"landsbyplan calendar feed id v1";
@@ -87,17 +88,7 @@ impl SpaceKeys {
 }
 
 fn verify(context: &[u8], feed: &FeedId, writer: &WriterKey, body: &[u8], proof: &[u8]) -> bool {
-    if writer.feed_id() != *feed {
-        return false;
-    }
-    let (Ok(key), Ok(signature)) = (
-        VerifyingKey::from_bytes(&writer.0),
-        <[u8; 64]>::try_from(proof).map(|bytes| Signature::from_bytes(&bytes)),
-    ) else {
-        return false;
-    };
-    key.verify(&message(context, feed, body), &signature)
-        .is_ok()
+    writer.feed_id() == *feed && signed_by(writer, &message(context, feed, body), proof)
 }
 
 /// Whether `proof` shows the holder of the secret behind `feed` publishes `body`.

@@ -174,17 +174,23 @@ fn verify(
     payload: &[u8],
     proof: &[u8],
 ) -> bool {
-    if writer.doc_id() != *doc {
-        return false;
-    }
+    writer.doc_id() == *doc
+        && signed_by(
+            writer,
+            &signed_message(context, doc, covers, payload),
+            proof,
+        )
+}
+
+/// Whether `proof` is `writer`'s signature of `message`.
+pub(crate) fn signed_by(writer: &WriterKey, message: &[u8], proof: &[u8]) -> bool {
     let (Ok(key), Ok(signature)) = (
         VerifyingKey::from_bytes(&writer.0),
         <[u8; 64]>::try_from(proof).map(|bytes| Signature::from_bytes(&bytes)),
     ) else {
         return false;
     };
-    key.verify(&signed_message(context, doc, covers, payload), &signature)
-        .is_ok()
+    key.verify(message, &signature).is_ok()
 }
 
 /// Whether `proof` shows that the holder of the secret of `doc` appended `payload`. Used
