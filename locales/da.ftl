@@ -404,3 +404,6 @@ error-feed-refused = Relæet tog ikke imod kalenderen.
 error-feed-offline = Der er ikke forbindelse til relæet; prøv igen, når der er net.
 event-council-label = Lokalrådet, det gælder (hvis ét)
 event-council-hint = Står et lokalråds fremlæggelse af udviklingsplanen i hjulet, lægges den næste ind fire år efter, når årets faste begivenheder lægges ind.
+absorbed-heading = Grupper, der er lagt ind i denne
+absorbed-by = Lagt sammen af { $by }, { $time }
+absorbed-history = Gruppens historik ({ $count } ændringer)

@@ -404,3 +404,6 @@ error-feed-refused = The relay did not accept the calendar.
 error-feed-offline = There is no connection to the relay; try again when there is a network.
 event-council-label = The council it concerns (if one)
 event-council-hint = When a council's development plan presentation is on the wheel, the next one is added four years later with that year's standard events.
+absorbed-heading = Groups merged into this one
+absorbed-by = Merged by { $by }, { $time }
+absorbed-history = The group's history ({ $count } changes)

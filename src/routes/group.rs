@@ -80,6 +80,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
             <progress id="group-progress" max=move || all().max(1) value=done></progress>
         </section>
         <Conflicts editor/>
+        <Absorbed editor/>
         <Members editor/>
         <Leader editor members leader/>
         <GroupGoal editor plan/>
@@ -354,5 +355,61 @@ fn TaskInputs(
                 <option value=m.id.to_string() selected=move || fields.with(|f| f.milestone == Some(m.id))>{m.title.clone()}</option>
             }).collect_view()}
         </select>
+    }
+}
+
+/// The groups merged into this one, each with who merged it, when, and its history up to
+/// then (kept in this group's document).
+#[component]
+fn Absorbed(editor: Editor) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let absorbed = Memo::new(move |_| editor.read(|s| s.absorbed_groups()).unwrap_or_default());
+    let when = |time: i64| {
+        chrono::DateTime::from_timestamp(time, 0)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || absorbed.with(|a| !a.is_empty())>
+            <section class="card" aria-labelledby="absorbed-heading">
+                <h2 id="absorbed-heading">{move || i18n.t("absorbed-heading")}</h2>
+                <ul class="items">
+                    {move || absorbed.get().into_iter().map(|group| {
+                        let held = library.read(group.space, |_| ()).is_some();
+                        let name = group.name.clone();
+                        let count = group.history.len();
+                        view! {
+                            <li>
+                                <h3>
+                                    {if held {
+                                        view! { <A href=space_path(group.space)>{name}</A> }.into_any()
+                                    } else {
+                                        name.into_any()
+                                    }}
+                                </h3>
+                                <p>{move || i18n.t_with("absorbed-by", &[
+                                    ("by", group.merged_by.clone()),
+                                    ("time", when(group.merged_at)),
+                                ])}</p>
+                                <details class="history">
+                                    <summary>{move || i18n.t_with("absorbed-history", &[("count", count.to_string())])}</summary>
+                                    <ol>
+                                        {group.history.iter().rev().map(|(author, time)| {
+                                            let entry = [("author", author.clone()), ("time", when(*time))];
+                                            view! { <li>{move || i18n.t_with("history-entry", &entry)}</li> }
+                                        }).collect_view()}
+                                    </ol>
+                                </details>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Show>
     }
 }

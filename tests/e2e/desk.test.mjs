@@ -96,6 +96,15 @@ test("the consultant sees every council by focus area, invites, merges two group
   assert.equal(await members.getByRole("heading", { level: 3, name: "Anna Holm" }).count(), 1, "Anna once");
   const about = page.getByRole("region", { name: "Om gruppen" });
   for (const name of ["Vorbasse Lokalråd", "Hejnsvig Lokalråd"]) await about.getByRole("link", { name }).waitFor();
+  // The absorbed group's history is kept in the survivor, by whom and when.
+  const absorbed = page.getByRole("region", { name: "Grupper, der er lagt ind i denne" });
+  await absorbed.getByRole("link", { name: "Bus til Billund" }).waitFor();
+  await absorbed.getByText("Lagt sammen af Lise Konsulent", { exact: false }).waitFor();
+  const history = absorbed.getByText(/^Gruppens historik \((\d+) ændringer\)$/);
+  const changes = Number((await history.textContent()).match(/\((\d+)/)[1]);
+  assert.ok(changes >= 4, `the absorbed group's ${changes} changes are kept`);
+  await history.click();
+  assert.ok((await absorbed.getByText("Lise Konsulent,", { exact: false }).count()) >= 4);
   await home(page);
   await page.getByRole("link", { name: "Bus til Billund" }).click();
   await page.getByText("Gruppen er lagt sammen med en anden gruppe.").waitFor();
