@@ -227,19 +227,29 @@ impl Library {
             Share::from_link(link.trim()).map_err(|_| Message::plain("error-share-link"))?;
         let store = self.store()?;
         let doc = share.read_capability().doc_id();
-        if self.keys.with_value(|keys| keys.contains_key(&doc)) {
-            return Ok(());
-        }
-        let entry = KeyringEntry {
-            share: share.to_fragment(),
-            cursor: 0,
-            space: None,
+        let held = self.keys.with_value(|keys| keys.get(&doc).cloned());
+        let entry = match held {
+            // An editing link for a space held read-only: the device may edit from now on.
+            Some(entry) if entry.share.starts_with("read=") && matches!(share, Share::Edit(_)) => {
+                KeyringEntry {
+                    share: share.to_fragment(),
+                    ..entry
+                }
+            }
+            Some(_) => return Ok(()),
+            None => KeyringEntry {
+                share: share.to_fragment(),
+                cursor: 0,
+                space: None,
+            },
         };
+        let cursor = entry.cursor;
         store.put_key(&doc.to_string(), &entry).await?;
         self.keys.update_value(|keys| {
             keys.insert(doc, entry);
         });
-        self.send(Event::AddSpace(Box::new(capability(share)), 0));
+        self.send(Event::AddSpace(Box::new(capability(share)), cursor));
+        self.revision.update(|r| *r += 1);
         self.refresh();
         Ok(())
     }
@@ -638,11 +648,17 @@ impl Library {
 
     /// Changes of a synced space from another device: merged, then stored as a chunk. The
     /// first data of a space joined from a link creates it here.
-    pub async fn apply_remote(self, doc: DocId, changes: &[u8]) {
-        if let Err(err) = self.try_apply_remote(doc, changes).await {
-            leptos::logging::warn!("changes for {doc} were not stored: {}", err.key);
-        }
+    /// Returns whether they are stored on the device (with any refused before).
+    pub async fn apply_remote(self, doc: DocId, changes: &[u8]) -> bool {
+        let stored = match self.try_apply_remote(doc, changes).await {
+            Ok(()) => true,
+            Err(err) => {
+                leptos::logging::warn!("changes for {doc} were not stored: {}", err.key);
+                false
+            }
+        };
         self.refresh();
+        stored
     }
 
     async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Message> {
@@ -709,8 +725,16 @@ impl Library {
                 })
             })
             .flatten();
-        if let Some((snapshot, next_seq)) = snapshot {
-            store.compact(id, &snapshot, next_seq).await?;
+        if let Some((snapshot, next_seq)) = snapshot
+            && let Err(err) = store.compact(id, &snapshot, next_seq).await
+        {
+            // The chunk is stored; only tidying up failed. Try again with the next chunk.
+            leptos::logging::warn!("compacting {id} failed: {err}");
+            self.held.update_value(|held| {
+                if let Some(h) = held.get_mut(&id) {
+                    h.since_snapshot = COMPACT_AFTER_CHUNKS - 1;
+                }
+            });
         }
         Ok(())
     }

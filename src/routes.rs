@@ -118,6 +118,9 @@ pub fn SaveProblem(editor: Editor) -> impl IntoView {
 pub fn Fold(
     /// The always visible summary line.
     summary: &'static str,
+    /// Runs each time the fold opens (an edit form starts from the item as it is now).
+    #[prop(optional, into)]
+    on_open: Option<Callback<()>>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let i18n = expect_context::<I18n>();
@@ -130,6 +133,9 @@ pub fn Fold(
                 .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
                 .is_some_and(|details| details.open())
             {
+                if let Some(on_open) = on_open {
+                    on_open.run(());
+                }
                 opened.set(true);
             }
         }>

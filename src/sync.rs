@@ -6,7 +6,7 @@
 //! state machine asked for them: a change received is stored in IndexedDB before the
 //! cursor that covers it is.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
@@ -124,6 +124,9 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
     let mut generation = 0u32;
     // When the next timer goes off; an earlier wakeup gets a timer of its own.
     let mut timer_at: Option<u64> = None;
+    // Spaces whose received changes the device could not store yet (it was full): their
+    // cursor stays put, so the relay sends those changes again after a restart.
+    let mut unstored: HashSet<DocId> = HashSet::new();
     while let Some(event) = queue.next().await {
         let current = socket.as_ref().map(|s| s.generation);
         let effects = match event {
@@ -171,8 +174,17 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                         let _ = open.socket.send_with_u8_array(&bytes);
                     }
                 }
-                Effect::Apply { doc, changes } => library.apply_remote(doc, &changes).await,
-                Effect::Cursor { doc, seq } => library.set_cursor(doc, seq).await,
+                Effect::Apply { doc, changes } => {
+                    if library.apply_remote(doc, &changes).await {
+                        unstored.remove(&doc);
+                    } else {
+                        unstored.insert(doc);
+                    }
+                }
+                Effect::Cursor { doc, seq } if !unstored.contains(&doc) => {
+                    library.set_cursor(doc, seq).await;
+                }
+                Effect::Cursor { .. } => {}
                 Effect::WantSnapshot { doc, covers } => {
                     if let Some(document) = library.export(doc) {
                         effects.extend(client.snapshot(doc, &document, covers, random_bytes()));

@@ -322,6 +322,13 @@ fn ActionItem(
         let wanted = fields.get_untracked();
         editor.save(move |space, stamp| space.update_action(id, &wanted, stamp));
     };
+    // The form starts from the action as it is when opened, so saving it does not undo a
+    // status changed meanwhile (here or on another device).
+    let reload = move |()| {
+        if let Some(current) = action.get_untracked() {
+            fields.set(current.fields);
+        }
+    };
     let status_id = format!("action-status-{id}");
     let summary = move || {
         action.get().map(|Action { fields, .. }| {
@@ -363,7 +370,7 @@ fn ActionItem(
                     }
                 }).collect_view()}
             </select>
-            <Fold summary="edit-summary">
+            <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <ActionInputs prefix=format!("action-{id}") plan members fields/>
                     <button type="submit">{move || i18n.t("save")}</button>
@@ -400,6 +407,14 @@ fn ActionInputs(
             .unwrap_or_default(),
     );
     let cost_error = RwSignal::new(false);
+    // The text follows the amount when the form is reset or reloaded.
+    Effect::new(move |_| {
+        let cost = fields.with(|f| f.cost);
+        if parse_kroner(&cost_text.get_untracked()) != Ok(cost) {
+            cost_text.set(cost.map(|c| c.to_string()).unwrap_or_default());
+            cost_error.set(false);
+        }
+    });
     view! {
         <label for=id("title")>{move || i18n.t("action-title-label")}</label>
         <input

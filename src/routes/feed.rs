@@ -64,28 +64,46 @@ pub fn CalendarFeed(editor: Editor) -> impl IntoView {
             );
         });
     }
+    // The wheel's events (with a fixed stamp, so only a real change counts as one).
     let calendar = Memo::new(move |_| {
         let name = editor.read(|s| s.name()).unwrap_or_default();
         let events = editor.read(|s| s.wheel(None)).unwrap_or_default();
-        wheel_to_ics(&name, &events, 0)
+        (name, events)
     });
+    // One request at a time: a change made while one is on its way is sent after it, so
+    // an older calendar never lands last.
+    let sending = StoredValue::new(false);
+    let again = StoredValue::new(false);
     let publish = {
         let address = address.clone();
         move || {
             let Some(url) = address.clone() else { return };
-            let body = calendar.get_untracked();
-            let Some((_, headers)) = library.feed_request(id, Some(body.as_bytes())) else {
+            if sending.get_value() {
+                again.set_value(true);
                 return;
-            };
+            }
+            sending.set_value(true);
             spawn_local(async move {
-                match send("PUT", &url, &headers, Some(&body)).await {
-                    Some(204) => {
-                        published.set(Some(true));
-                        problem.set(None);
+                loop {
+                    again.set_value(false);
+                    let (name, events) = calendar.get_untracked();
+                    let body = wheel_to_ics(&name, &events, chrono::Utc::now().timestamp());
+                    let Some((_, headers)) = library.feed_request(id, Some(body.as_bytes())) else {
+                        break;
+                    };
+                    match send("PUT", &url, &headers, Some(&body)).await {
+                        Some(204) => {
+                            published.set(Some(true));
+                            problem.set(None);
+                        }
+                        Some(_) => problem.set(Some(Message::plain("error-feed-refused"))),
+                        None => problem.set(Some(Message::plain("error-feed-offline"))),
                     }
-                    Some(_) => problem.set(Some(Message::plain("error-feed-refused"))),
-                    None => problem.set(Some(Message::plain("error-feed-offline"))),
+                    if !again.get_value() {
+                        break;
+                    }
                 }
+                sending.set_value(false);
             });
         }
     };

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_navigate;
 use super::council::SpaceHeader;
 use super::{Editor, focus_areas, parse_date, parse_kroner, show_date, space_and_item, space_path};
 use crate::i18n::I18n;
-use crate::library::{Library, Message, random_id};
+use crate::library::{Library, LibraryState, Message, random_id};
 
 /// The translation key of an application's status.
 pub fn status_key(status: GrantStatus) -> &'static str {
@@ -119,6 +119,11 @@ pub fn ApplicationScreen() -> impl IntoView {
     let library = expect_context::<Library>();
     let ids = space_and_item::<ApplicationId>("application");
     move || {
+        // Reruns when the address changes and once the device's store is read; not on
+        // every edit (that would rebuild the screen under the person's fingers).
+        if library.state.get() == LibraryState::Opening {
+            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
+        }
         let Some((space, id)) = ids.get() else {
             return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
         };
@@ -128,7 +133,9 @@ pub fn ApplicationScreen() -> impl IntoView {
                 .read(|s| s.applications().into_iter().find(|a| a.id == id))
                 .flatten()
         });
-        let kind = editor.read(|s| s.kind());
+        // Read once: this closure must rerun only when the address changes, not on
+        // every edit (that would rebuild the screen under the person's fingers).
+        let kind = untrack(|| editor.read(|s| s.kind()));
         if application.get_untracked().is_none() {
             return view! { <p>{move || i18n.t("grant-missing")}</p> }.into_any();
         }

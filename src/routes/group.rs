@@ -257,6 +257,11 @@ fn TaskItem(
         let wanted = fields.get_untracked();
         editor.save(move |space, stamp| space.update_task(id, &wanted, stamp));
     };
+    let reload = move |()| {
+        if let Some(current) = task.get_untracked() {
+            fields.set(current.fields);
+        }
+    };
     let summary = move || {
         task.get().map(|task| {
             let mut parts = vec![i18n.t(task_status_key(task.fields.status))];
@@ -299,7 +304,7 @@ fn TaskItem(
                     }
                 }).collect_view()}
             </select>
-            <Fold summary="edit-summary">
+            <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <TaskInputs prefix=format!("task-{id}") plan members fields/>
                     <button type="submit">{move || i18n.t("save")}</button>

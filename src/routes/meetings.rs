@@ -12,7 +12,7 @@ use leptos_router::hooks::use_navigate;
 use super::council::{SpaceHeader, person_name};
 use super::{Editor, parse_date, show_date, space_and_item, space_path};
 use crate::i18n::I18n;
-use crate::library::{Library, Message, random_id};
+use crate::library::{Library, LibraryState, Message, random_id};
 
 fn meeting_path(space: SpaceId, meeting: MeetingId) -> String {
     format!("{}/meeting/{meeting}", space_path(space))
@@ -80,6 +80,11 @@ pub fn MeetingScreen() -> impl IntoView {
     let library = expect_context::<Library>();
     let ids = space_and_item::<MeetingId>("meeting");
     move || {
+        // Reruns when the address changes and once the device's store is read; not on
+        // every edit (that would rebuild the screen under the person's fingers).
+        if library.state.get() == LibraryState::Opening {
+            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
+        }
         let Some((space, id)) = ids.get() else {
             return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
         };
@@ -90,7 +95,9 @@ pub fn MeetingScreen() -> impl IntoView {
                 .flatten()
         });
         let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());
-        let group = editor.read(|s| s.kind()) == Some(SpaceKind::ProjectGroup);
+        // Read once: this closure must rerun only when the address changes, not on
+        // every edit (that would rebuild the screen under the person's fingers).
+        let group = untrack(|| editor.read(|s| s.kind())) == Some(SpaceKind::ProjectGroup);
         if meeting.get_untracked().is_none() {
             return view! { <p>{move || i18n.t("meeting-missing")}</p> }.into_any();
         }

@@ -217,6 +217,13 @@ fn AddEvent(editor: Editor, year: RwSignal<i32>) -> impl IntoView {
         council: None,
     };
     let fields = RwSignal::new(blank());
+    // A new event is dated in the year on show.
+    Effect::new(move |_| {
+        let shown = year.get();
+        if fields.with_untracked(|f| f.date.year()) != shown {
+            fields.update(|f| f.date = f.date.with_year(shown).unwrap_or(f.date));
+        }
+    });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let wanted = fields.get_untracked();

@@ -84,6 +84,13 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
         editor.save(move |space, stamp| space.update_member(id, &fields, stamp));
     };
     let remove = move |_| editor.save(move |space, stamp| space.remove_member(id, stamp));
+    let reload = move |()| {
+        if let Some(current) = person.get_untracked() {
+            name.set(current.fields.name);
+            contact.set(current.fields.contact);
+            role.set(current.fields.role);
+        }
+    };
     view! {
         <li>
             <h3>{field(|f| f.name.clone())}</h3>
@@ -94,7 +101,7 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
                     (!contact.is_empty()).then(|| format!(" · {contact}"))
                 }}
             </p>
-            <Fold summary="edit-summary">
+            <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <PersonInputs prefix=format!("member-{id}") name contact role/>
                     <button type="submit">{move || i18n.t("save")}</button>

@@ -46,8 +46,9 @@ test("an application checks the 25 % rule live and cannot be submitted unendorse
   await rule.getByText("25 % af det kræver mindst 20.000 kr. i egenfinansiering.").waitFor();
   await rule.getByText("Der mangler 20.000 kr. i egenfinansiering.").waitFor();
 
-  // Cash alone.
-  await own.getByLabel("Kontant egenfinansiering (kr.)").fill("20000");
+  // Cash alone, typed key by key (each keystroke is saved; the field keeps its focus).
+  await own.getByLabel("Kontant egenfinansiering (kr.)").pressSequentially("20000");
+  assert.equal(await own.getByLabel("Kontant egenfinansiering (kr.)").inputValue(), "20000");
   await rule.getByText("I har 20.000 kr. kontant + 0 timer × 100 kr. = 0 kr.; i alt 20.000 kr.").waitFor();
   await rule.getByText("Kravet om 25 % egenfinansiering er opfyldt.").waitFor();
   // Hours alone: 199 hours are DKK 100 short, 200 are enough.
@@ -99,6 +100,10 @@ test("an application checks the 25 % rule live and cannot be submitted unendorse
   await report.waitFor();
   await page.locator(".overdue").getByText("Rapporten er forsinket").waitFor();
 
+  // Opened straight from its address, the application shows as it was left.
+  await page.reload();
+  await page.getByRole("heading", { level: 2, name: "Ny legeplads ved hallen" }).waitFor();
+  await page.locator(".overdue").getByText("Rapporten er forsinket").waitFor();
   await page.getByRole("link", { name: "Udskriv ansøgningen" }).click();
   await page.getByRole("heading", { name: "Ansøgning til Landdistriktspuljen: Ny legeplads ved hallen" }).waitFor();
   await page.getByRole("cell", { name: "Tilbud fra legepladsfirma, 3.5." }).waitFor();

@@ -44,7 +44,10 @@ test("a decision taken in a meeting offline becomes a task, and in a council an 
   await page.getByLabel("Dagsordenen").fill("1. Velkomst\n2. Hvem kører hvornår");
   await page.getByRole("group", { name: "Til stede" }).getByLabel("Carla Holm").check();
   await page.getByText("1 af 2 medlemmer er til stede.").waitFor();
-  await page.getByLabel("Referatet").fill("Carla laver en samkørselsliste.");
+  // Typed key by key, as during a meeting: every keystroke is saved and the field keeps
+  // its focus and its text.
+  await page.getByLabel("Referatet").pressSequentially("Carla laver en samkørselsliste.");
+  assert.equal(await page.getByLabel("Referatet").inputValue(), "Carla laver en samkørselsliste.");
   await page.getByLabel("Beslutning", { exact: true }).fill("Lave en samkørselsliste");
   await page.getByLabel("Ansvarlig").selectOption({ label: "Carla Holm" });
   await page.getByLabel("Frist").fill("2027-03-20");

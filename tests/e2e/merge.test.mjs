@@ -97,6 +97,16 @@ test("offline edits on two phones merge, and a field both changed is resolved by
   assert.equal(await c.getByLabel("Lokalrådets vision").isDisabled(), true);
   assert.equal(await c.getByRole("button", { name: "Tilføj handling" }).isDisabled(), true);
 
+  // Later given the editing link, the same phone may edit, and its edit reaches the others.
+  await c.getByRole("link", { name: "Til forsiden" }).click();
+  const join = c.getByRole("region", { name: "Deltag via et link" });
+  await join.getByLabel("Har du fået et delingslink som tekst?", { exact: false }).fill(link);
+  await join.getByRole("button", { name: "Deltag" }).click();
+  await c.getByRole("link", { name: "Stenderup-Krogager Lokalråd" }).click();
+  assert.equal(await c.getByLabel("Lokalrådets vision").isDisabled(), false);
+  await addAction(c, "Carls idé: fælles grill");
+  await action(a, "Carls idé: fælles grill").waitFor();
+
   await anna.close();
   await bo.close();
   await carl.close();

@@ -16,8 +16,9 @@ use landsbyplan_sync::{FeedId, WriterKey, verify_publish, verify_withdraw};
 
 use crate::Relay;
 
-/// The largest feed the relay keeps: a year's wheel is a few kilobytes.
-pub const MAX_FEED_BYTES: usize = 256 * 1024;
+/// The largest feed the relay keeps: a year's wheel is a few kilobytes, ten years' well
+/// under this.
+pub const MAX_FEED_BYTES: usize = 64 * 1024;
 
 fn feed_id(file: &str) -> Option<FeedId> {
     file.strip_suffix(".ics")?.parse().ok()
@@ -71,6 +72,12 @@ pub(crate) async fn get(State(relay): State<Arc<Relay>>, Path(file): Path<String
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
+                // Served from the app's own origin: never as anything but a calendar.
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "sandbox; default-src 'none'",
+                ),
             ],
             body,
         )

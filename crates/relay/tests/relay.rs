@@ -785,11 +785,10 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
     assert!(put.starts_with("HTTP/1.1 204"), "{put}");
     let got = relay.get(&path).await;
     assert!(got.starts_with("HTTP/1.1 200"), "{got}");
-    assert!(
-        got.to_ascii_lowercase()
-            .contains("content-type: text/calendar"),
-        "{got}"
-    );
+    let lower = got.to_ascii_lowercase();
+    assert!(lower.contains("content-type: text/calendar"), "{got}");
+    assert!(lower.contains("x-content-type-options: nosniff"), "{got}");
+    assert!(lower.contains("content-security-policy: sandbox"), "{got}");
     assert!(got.ends_with("END:VCALENDAR\r\n"), "{got}");
 
     // Someone else's key, a proof for other content, or not a calendar: refused.

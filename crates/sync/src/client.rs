@@ -180,15 +180,26 @@ impl Client {
     /// Starts syncing a space, from `cursor` (0 for a new device).
     pub fn add_space(&mut self, capability: Capability, cursor: u64) -> Vec<Effect> {
         let doc = capability.doc_id();
-        self.spaces.entry(doc).or_insert(SpaceState {
-            capability,
-            cursor,
-            pending: Vec::new(),
-            since_snapshot: 0,
-            status: SyncStatus::Local,
-            resend_at: None,
-            contacted: false,
-        });
+        match self.spaces.entry(doc) {
+            // Held already: an editing capability replaces a read-only one (the person
+            // opened the editing link after the read-only one); nothing else changes.
+            std::collections::btree_map::Entry::Occupied(mut held) => {
+                if matches!(capability, Capability::Write(_)) {
+                    held.get_mut().capability = capability;
+                }
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(SpaceState {
+                    capability,
+                    cursor,
+                    pending: Vec::new(),
+                    since_snapshot: 0,
+                    status: SyncStatus::Local,
+                    resend_at: None,
+                    contacted: false,
+                });
+            }
+        }
         if self.link == Link::Up {
             vec![send(&ClientFrame::Subscribe { doc, since: cursor })]
         } else {
@@ -603,6 +614,23 @@ mod tests {
         assert!(
             client.received(&echo, 30).is_empty(),
             "a duplicate changes nothing"
+        );
+    }
+
+    #[test]
+    fn an_editing_capability_added_later_lets_a_read_only_device_write() {
+        let writer = keys();
+        let doc = writer.doc_id();
+        let mut client = Client::new();
+        client.add_space(Capability::Read(writer.read().clone()), 3);
+        client.tick(0);
+        client.connected(0);
+        assert!(sent(&client.local_changes(doc, b"change", [1; 24])).is_empty());
+        client.add_space(Capability::Write(Box::new(keys())), 0);
+        let frames = sent(&client.local_changes(doc, b"change", [1; 24]));
+        assert!(
+            matches!(frames.as_slice(), [ClientFrame::Append { doc: d, .. }] if *d == doc),
+            "{frames:?}"
         );
     }
 
