@@ -34,6 +34,8 @@ pub struct Editor {
     pub id: SpaceId,
     /// The last save that failed, shown by [`SaveProblem`].
     pub problem: RwSignal<Option<Message>>,
+    /// Whether this device may change the space (not when joined by a read-only link).
+    pub writable: bool,
     library: Library,
     i18n: I18n,
 }
@@ -41,10 +43,12 @@ pub struct Editor {
 impl Editor {
     /// An editor for space `id`, from the library and language in context.
     pub fn new(id: SpaceId) -> Self {
+        let library: Library = expect_context();
         Self {
             id,
             problem: RwSignal::new(None),
-            library: expect_context(),
+            writable: library.is_writable(id),
+            library,
             i18n: expect_context(),
         }
     }
@@ -83,6 +87,13 @@ impl Editor {
     ) {
         Self { id: other, ..self }.save(edit);
     }
+}
+
+/// Controls that change the space, disabled on a device that may only read it (reading,
+/// filtering, searching and saving a copy stay usable).
+#[component]
+pub fn Editable(editor: Editor, children: Children) -> impl IntoView {
+    view! { <fieldset class="space" disabled=!editor.writable>{children()}</fieldset> }
 }
 
 /// The last failed save of an editor, in words, with a way to try again when the device

@@ -18,7 +18,7 @@ use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
 use super::{
-    Editor, Fold, SaveProblem, action_status_key, focus_area_name, focus_areas, kind_key,
+    Editable, Editor, Fold, SaveProblem, action_status_key, focus_area_name, focus_areas, kind_key,
     parse_date, parse_kroner, show_date, space_id_param, space_path, stamp,
 };
 use crate::i18n::I18n;
@@ -79,7 +79,6 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
 #[component]
 fn CouncilScreen(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
     let editor = Editor::new(id);
     let plan = Memo::new(move |_| editor.read(|s| s.development_plan()).unwrap_or_default());
     let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());
@@ -103,7 +102,6 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
     };
     view! {
         <SpaceHeader editor/>
-        <fieldset class="space" disabled=!library.is_writable(id)>
         <p>{overview}</p>
         <p><A href=format!("{}/print", space_path(id))>{move || i18n.t("print-link")}</A></p>
         <Conflicts editor/>
@@ -115,7 +113,6 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <Applications editor/>
         <Members editor/>
         <ShareSpace id/>
-        </fieldset>
     }
 }
 
@@ -129,6 +126,7 @@ fn Vision(editor: Editor, plan: Memo<DevelopmentPlan>) -> impl IntoView {
         <section class="card" aria-labelledby="vision-heading">
             <h2 id="vision-heading">{move || i18n.t("vision-heading")}</h2>
             <label for=field.clone()>{move || i18n.t("vision-label")}</label>
+            <Editable editor>
             <textarea
                 id=field
                 rows="6"
@@ -138,6 +136,7 @@ fn Vision(editor: Editor, plan: Memo<DevelopmentPlan>) -> impl IntoView {
                     editor.save(move |space, stamp| space.set_vision(&text, stamp));
                 }
             ></textarea>
+            </Editable>
         </section>
     }
 }
@@ -198,6 +197,7 @@ fn GoalArea(
     view! {
         <section aria-labelledby=labelled_by>
             <h3 id=heading>{name.clone()}</h3>
+            <Editable editor>
             <ul class="items">
                 <For each=move || goals.get() key=|(id, text)| (*id, text.clone()) let:goal>
                     <li>
@@ -218,6 +218,7 @@ fn GoalArea(
                 <input id=field type="text" autocomplete="off" bind:value=text/>
                 <button type="submit">{move || i18n.t("goal-add")}</button>
             </form>
+            </Editable>
         </section>
     }
 }
@@ -290,11 +291,13 @@ fn Actions(
                     <ActionItem editor plan members id/>
                 </For>
             </ol>
+            <Editable editor>
             <form class="add" on:submit=add>
                 <h3>{move || i18n.t("action-add-heading")}</h3>
                 <ActionInputs prefix plan members fields/>
                 <button type="submit">{move || i18n.t("action-add")}</button>
             </form>
+            </Editable>
         </section>
     }
 }
@@ -355,6 +358,7 @@ fn ActionItem(
         <li>
             <h3>{move || action.get().map(|a| a.fields.title)}</h3>
             <p>{summary}</p>
+            <Editable editor>
             <label for=status_id.clone()>{move || i18n.t("action-status-label")}</label>
             <select id=status_id on:change=move |ev| {
                 if let Ok(status) = event_target_value(&ev).parse::<ActionStatus>() {
@@ -383,6 +387,7 @@ fn ActionItem(
                     {move || i18n.t("action-remove")}
                 </button>
             </Fold>
+            </Editable>
             <History editor key=id.to_string()/>
         </li>
     }
@@ -584,6 +589,7 @@ fn CouncilGroups(editor: Editor) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </Show>
+            <Editable editor>
             <form class="add" on:submit=create>
                 <h3>{move || i18n.t("group-start-heading")}</h3>
                 <label for=area_field.clone()>{move || i18n.t("group-area-label")}</label>
@@ -628,6 +634,7 @@ fn CouncilGroups(editor: Editor) -> impl IntoView {
                     {move || i18n.t("group-start")}
                 </button>
             </form>
+            </Editable>
         </section>
     }
 }

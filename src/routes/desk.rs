@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use super::files::chosen_file;
-use super::{Editor, focus_area_name, focus_areas, space_path, stamp};
+use super::{Editable, Editor, focus_area_name, focus_areas, space_path, stamp};
 use crate::i18n::I18n;
 use crate::library::{Library, Message};
 
@@ -19,8 +19,10 @@ use crate::library::{Library, Message};
 pub fn Desk(editor: Editor) -> impl IntoView {
     view! {
         <Matrix editor/>
-        <MergeGroups editor/>
-        <ImportFile editor/>
+        <Editable editor>
+            <MergeGroups editor/>
+            <ImportFile editor/>
+        </Editable>
         <Search/>
     }
 }
@@ -156,9 +158,11 @@ fn Matrix(editor: Editor) -> impl IntoView {
                                                         let council_name = council.name.clone();
                                                         view! {
                                                             <p class="hint">{move || i18n.t_with("desk-propose", &[("group", name.clone())])}</p>
+                                                            <Editable editor>
                                                             <button type="button" on:click=move |_| invite(group, council.clone())>
                                                                 {move || i18n.t_with("desk-invite", &[("council", council_name.clone()), ("group", label.clone())])}
                                                             </button>
+                                                            </Editable>
                                                         }
                                                     })}
                                                 </td>

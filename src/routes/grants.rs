@@ -12,7 +12,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::council::SpaceHeader;
-use super::{Editor, focus_areas, parse_date, parse_kroner, show_date, space_and_item, space_path};
+use super::{
+    Editable, Editor, focus_areas, parse_date, parse_kroner, show_date, space_and_item, space_path,
+};
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState, Message, random_id};
 
@@ -103,11 +105,13 @@ pub fn Applications(editor: Editor) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            <Editable editor>
             <form class="inline" on:submit=start>
                 <label for="grant-new-title">{move || i18n.t("grant-new-label")}</label>
                 <input id="grant-new-title" type="text" autocomplete="off" bind:value=title/>
                 <button type="submit">{move || i18n.t("grant-start")}</button>
             </form>
+            </Editable>
         </section>
     }
 }

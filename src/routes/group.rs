@@ -13,7 +13,9 @@ use super::meetings::Meetings;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
-use super::{Editor, Fold, focus_area_name, parse_date, show_date, space_path, task_status_key};
+use super::{
+    Editable, Editor, Fold, focus_area_name, parse_date, show_date, space_path, task_status_key,
+};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
@@ -59,7 +61,6 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
     let merged_into = move || group.with(|g| g.as_ref().and_then(|g| g.merged_into));
     view! {
         <SpaceHeader editor/>
-        <fieldset class="space" disabled=!library.is_writable(id)>
         {move || merged_into().map(|survivor| view! {
             <p class="hint" role="note">
                 {move || i18n.t("group-merged")} " "
@@ -89,7 +90,6 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
         <Meetings editor/>
         <Applications editor/>
         <ShareSpace id/>
-        </fieldset>
     }
 }
 
@@ -110,6 +110,7 @@ fn Leader(
                     None => i18n.t("leader-none"),
                 }}
             </p>
+            <Editable editor>
             <label for="leader-choice">{move || i18n.t("leader-label")}</label>
             <select id="leader-choice" on:change=move |ev| {
                 let chosen: Option<PersonId> = event_target_value(&ev).parse().ok();
@@ -122,6 +123,7 @@ fn Leader(
                     </option>
                 }).collect_view()}
             </select>
+            </Editable>
         </section>
     }
 }
@@ -135,6 +137,7 @@ fn GroupGoal(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
         <section class="card" aria-labelledby="group-goal-heading">
             <h2 id="group-goal-heading">{move || i18n.t("group-goal-heading")}</h2>
             <label for="group-goal">{move || i18n.t("group-goal-label")}</label>
+            <Editable editor>
             <textarea
                 id="group-goal"
                 rows="4"
@@ -144,6 +147,7 @@ fn GroupGoal(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
                     editor.save(move |space, stamp| space.set_group_goal(&text, stamp));
                 }
             ></textarea>
+            </Editable>
         </section>
     }
 }
@@ -172,6 +176,7 @@ fn Milestones(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="milestones-heading">
             <h2 id="milestones-heading">{move || i18n.t("milestones-heading")}</h2>
+            <Editable editor>
             <ul class="items">
                 {move || plan.get().milestones.into_iter().map(|milestone| {
                     let id = milestone.id;
@@ -197,6 +202,7 @@ fn Milestones(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
                 <input id="milestone-due" type="date" bind:value=due/>
                 <button type="submit">{move || i18n.t("milestone-add")}</button>
             </form>
+            </Editable>
         </section>
     }
 }
@@ -228,11 +234,13 @@ fn Tasks(editor: Editor, plan: Memo<ProjectPlan>, members: Memo<Vec<Person>>) ->
                     <TaskItem editor plan members id/>
                 </For>
             </ol>
+            <Editable editor>
             <form class="add" on:submit=add>
                 <h3>{move || i18n.t("task-add-heading")}</h3>
                 <TaskInputs prefix="task-new".to_owned() plan members fields/>
                 <button type="submit">{move || i18n.t("task-add")}</button>
             </form>
+            </Editable>
         </section>
     }
 }
@@ -289,6 +297,7 @@ fn TaskItem(
         <li>
             <h3>{move || task.get().map(|t| t.fields.title)}</h3>
             <p>{summary}</p>
+            <Editable editor>
             <label for=status_id.clone()>{move || i18n.t("task-status-label")}</label>
             <select id=status_id on:change=move |ev| {
                 if let Ok(status) = event_target_value(&ev).parse::<TaskStatus>() {
@@ -315,6 +324,7 @@ fn TaskItem(
                     {move || i18n.t("task-remove")}
                 </button>
             </Fold>
+            </Editable>
             <History editor key=id.to_string()/>
         </li>
     }

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::council::{SpaceHeader, person_name};
-use super::{Editor, parse_date, show_date, space_and_item, space_path};
+use super::{Editable, Editor, parse_date, show_date, space_and_item, space_path};
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState, Message, random_id};
 
@@ -61,6 +61,7 @@ pub fn Meetings(editor: Editor) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+            <Editable editor>
             <form class="add" on:submit=add>
                 <h3>{move || i18n.t("meeting-add-heading")}</h3>
                 <label for="meeting-title">{move || i18n.t("meeting-title-label")}</label>
@@ -69,6 +70,7 @@ pub fn Meetings(editor: Editor) -> impl IntoView {
                 <input id="meeting-date" type="date" bind:value=date/>
                 <button type="submit">{move || i18n.t("meeting-add")}</button>
             </form>
+            </Editable>
         </section>
     }
 }

@@ -16,24 +16,22 @@ use super::files::download;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::wheel::{Wheel, season_key};
-use super::{Editor, Fold, parse_date, show_date, stamp};
+use super::{Editable, Editor, Fold, parse_date, show_date, stamp};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
 /// The network's screen.
 #[component]
 pub fn NetworkScreen(id: SpaceId) -> impl IntoView {
-    let library = expect_context::<Library>();
     let editor = Editor::new(id);
+
     view! {
         <SpaceHeader editor/>
-        <fieldset class="space" disabled=!library.is_writable(id)>
-            <AnnualWheel editor/>
-            <CalendarFeed editor/>
-            <Desk editor/>
-            <Members editor/>
-            <ShareSpace id/>
-        </fieldset>
+        <AnnualWheel editor/>
+        <CalendarFeed editor/>
+        <Desk editor/>
+        <Members editor/>
+        <ShareSpace id/>
     }
 }
 
@@ -108,16 +106,20 @@ fn AnnualWheel(editor: Editor) -> impl IntoView {
             </div>
             <Wheel year=year.into() events today/>
             <div class="buttons">
+                <Editable editor>
                 <button type="button" on:click=prefill>
                     {move || i18n.t_with("wheel-prefill", &[("year", year.get().to_string())])}
                 </button>
+                </Editable>
                 <button type="button" class="secondary" on:click=save_ics>{move || i18n.t("wheel-ics")}</button>
             </div>
             <p role="status" aria-live="polite">
                 {move || added.get().map(|n| i18n.t_with("wheel-prefilled", &[("count", n.to_string())]))}
             </p>
             <EventList editor events/>
-            <AddEvent editor year/>
+            <Editable editor>
+                <AddEvent editor year/>
+            </Editable>
         </section>
     }
 }
@@ -192,6 +194,7 @@ fn EventItem(editor: Editor, event: WheelEvent) -> impl IntoView {
                 {move || i18n.t(event_kind_key(kind))} " · " {move || i18n.t(season_key(season))}
                 {(!invites.is_empty()).then(|| format!(" · {invites}"))}
             </p>
+            <Editable editor>
             <Fold summary="edit-summary">
                 <form on:submit=save>
                     <EventInputs prefix=format!("event-{id}") fields/>
@@ -201,6 +204,7 @@ fn EventItem(editor: Editor, event: WheelEvent) -> impl IntoView {
                     {move || i18n.t(if cancelled { "event-reinstate" } else { "event-cancel" })}
                 </button>
             </Fold>
+            </Editable>
         </li>
     }
 }

@@ -4,7 +4,7 @@ use landsbyplan_model::{Person, PersonFields, PersonId, Role};
 use leptos::prelude::*;
 
 use super::trail::History;
-use super::{Editor, Fold, role_key};
+use super::{Editable, Editor, Fold, role_key};
 use crate::i18n::I18n;
 use crate::library::random_id;
 
@@ -48,11 +48,13 @@ pub fn Members(editor: Editor) -> impl IntoView {
                     </For>
                 </ul>
             </Show>
-            <form class="add" on:submit=add>
-                <h3>{move || i18n.t("member-add-heading")}</h3>
-                <PersonInputs prefix=format!("{prefix}-new") name contact role/>
-                <button type="submit">{move || i18n.t("member-add")}</button>
-            </form>
+            <Editable editor>
+                <form class="add" on:submit=add>
+                    <h3>{move || i18n.t("member-add-heading")}</h3>
+                    <PersonInputs prefix=format!("{prefix}-new") name contact role/>
+                    <button type="submit">{move || i18n.t("member-add")}</button>
+                </form>
+            </Editable>
         </section>
     }
 }
@@ -101,6 +103,7 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
                     (!contact.is_empty()).then(|| format!(" · {contact}"))
                 }}
             </p>
+            <Editable editor>
             <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <PersonInputs prefix=format!("member-{id}") name contact role/>
@@ -110,6 +113,7 @@ fn MemberItem(editor: Editor, members: Memo<Vec<Person>>, id: PersonId) -> impl 
                     {move || i18n.t("member-remove")}
                 </button>
             </Fold>
+            </Editable>
             <History editor key=id.to_string()/>
         </li>
     }

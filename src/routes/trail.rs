@@ -3,7 +3,7 @@
 use landsbyplan_model::{Conflict, Space};
 use leptos::prelude::*;
 
-use super::Editor;
+use super::{Editable, Editor};
 use crate::i18n::I18n;
 
 /// An entity's history, folded away and read only when opened (reading it walks every
@@ -84,6 +84,7 @@ pub fn Conflicts(editor: Editor) -> impl IntoView {
             <section class="card conflicts" aria-labelledby="conflicts-heading">
                 <h2 id="conflicts-heading">{move || i18n.t("conflicts-heading")}</h2>
                 <p>{move || i18n.t("conflicts-intro")}</p>
+                <Editable editor>
                 <ul class="items">
                     {move || {
                         conflicts
@@ -130,6 +131,7 @@ pub fn Conflicts(editor: Editor) -> impl IntoView {
                             .collect_view()
                     }}
                 </ul>
+                </Editable>
             </section>
         </Show>
     }

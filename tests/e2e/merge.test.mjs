@@ -96,6 +96,10 @@ test("offline edits on two phones merge, and a field both changed is resolved by
   await c.getByText("kun giver lov til at læse", { exact: false }).waitFor();
   assert.equal(await c.getByLabel("Lokalrådets vision").isDisabled(), true);
   assert.equal(await c.getByRole("button", { name: "Tilføj handling" }).isDisabled(), true);
+  // Reading stays possible: filtering the plan and saving a copy as a file.
+  await c.locator("#filter-status").selectOption({ label: "Idé" });
+  await c.getByText("Viser 3 af 3 handlinger").waitFor();
+  assert.equal(await c.getByRole("button", { name: "Gem som fil" }).isDisabled(), false);
 
   // Later given the editing link, the same phone may edit, and its edit reaches the others.
   await c.getByRole("link", { name: "Til forsiden" }).click();
