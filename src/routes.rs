@@ -24,7 +24,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use crate::i18n::I18n;
-use crate::library::{Library, Message};
+use crate::library::{Library, LibraryState, Message};
 use crate::settings;
 
 /// What a screen needs to read and edit one space: a cheap `Copy` handle.
@@ -175,6 +175,40 @@ pub fn space_and_item<T: std::str::FromStr + PartialEq + Send + Sync + 'static>(
             params.get(key)?.parse().ok()?,
         ))
     })
+}
+
+/// The frame of a screen for one item of a space (an application, a meeting): it waits
+/// for the device's store, finds the space and the item the address names (parameter
+/// `key`) and says `missing` if the device has not got them. `show` builds the screen
+/// once per address, untracked: its parts follow the item's changes themselves, so an
+/// edit never rebuilds the screen under the person's fingers.
+pub fn item_screen<T, I>(
+    key: &'static str,
+    missing: &'static str,
+    find: fn(&Space, T) -> Option<I>,
+    show: impl Fn(Editor, T, Memo<Option<I>>) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: std::str::FromStr + PartialEq + Copy + Send + Sync + 'static,
+    I: Clone + PartialEq + Send + Sync + 'static,
+{
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let ids = space_and_item::<T>(key);
+    move || {
+        if library.state.get() == LibraryState::Opening {
+            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
+        }
+        let Some((space, id)) = ids.get() else {
+            return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
+        };
+        let editor = Editor::new(space);
+        let item = Memo::new(move |_| editor.read(|s| find(s, id)).flatten());
+        if item.get_untracked().is_none() {
+            return view! { <p>{move || i18n.t(missing)}</p> }.into_any();
+        }
+        untrack(|| show(editor, id, item))
+    }
 }
 
 /// The path of a space's screen.

@@ -5,7 +5,7 @@
 
 use landsbyplan_model::{
     ApplicationId, BudgetLine, BudgetLineId, Decision, Dkk, Endorsement, GrantApplication,
-    GrantRound, GrantStatus, OwnFinancing, SpaceId, SpaceKind,
+    GrantRound, GrantStatus, OwnFinancing, Space, SpaceId, SpaceKind,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,10 +13,11 @@ use leptos_router::hooks::use_navigate;
 
 use super::council::SpaceHeader;
 use super::{
-    Editable, Editor, focus_areas, parse_date, parse_kroner, show_date, space_and_item, space_path,
+    Editable, Editor, focus_areas, item_screen, parse_date, parse_kroner, show_date,
+    space_and_item, space_path,
 };
 use crate::i18n::I18n;
-use crate::library::{Library, LibraryState, Message, random_id};
+use crate::library::{Library, Message, random_id};
 
 /// The translation key of an application's status.
 pub fn status_key(status: GrantStatus) -> &'static str {
@@ -120,48 +121,32 @@ pub fn Applications(editor: Editor) -> impl IntoView {
 #[component]
 pub fn ApplicationScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let ids = space_and_item::<ApplicationId>("application");
-    move || {
-        // Reruns when the address changes and once the device's store is read; not on
-        // every edit (that would rebuild the screen under the person's fingers).
-        if library.state.get() == LibraryState::Opening {
-            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
-        }
-        let Some((space, id)) = ids.get() else {
-            return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
-        };
-        let editor = Editor::new(space);
-        let application = Memo::new(move |_| {
-            editor
-                .read(|s| s.applications().into_iter().find(|a| a.id == id))
-                .flatten()
-        });
-        // Read once: this closure must rerun only when the address changes, not on
-        // every edit (that would rebuild the screen under the person's fingers).
-        let kind = untrack(|| editor.read(|s| s.kind()));
-        if application.get_untracked().is_none() {
-            return view! { <p>{move || i18n.t("grant-missing")}</p> }.into_any();
-        }
-        view! {
-            <SpaceHeader editor/>
-            <fieldset class="space" disabled=!library.is_writable(space)>
-                <h2>{move || application.get().map(|a| a.title)}</h2>
-                <p class="kind">
-                    <span class="status">{move || application.get().map(|a| i18n.t(status_key(a.status)))}</span>
-                    " · "
-                    <A href=format!("{}/print", application_path(space, id))>{move || i18n.t("grant-print-link")}</A>
-                </p>
-                <Project editor id application council=kind == Some(SpaceKind::Council)/>
-                <Budget editor id application/>
-                <OwnFinancingStep editor id application/>
-                <RoundStep editor id application/>
-                <EndorseAndSubmit editor id application/>
-                <DecisionStep editor id application/>
-            </fieldset>
-        }
-        .into_any()
-    }
+    item_screen(
+        "application",
+        "grant-missing",
+        |space: &Space, id: ApplicationId| space.applications().into_iter().find(|a| a.id == id),
+        move |editor, id, application| {
+            let council = editor.read(|s| s.kind()) == Some(SpaceKind::Council);
+            view! {
+                <SpaceHeader editor/>
+                <Editable editor>
+                    <h2>{move || application.get().map(|a| a.title)}</h2>
+                    <p class="kind">
+                        <span class="status">{move || application.get().map(|a| i18n.t(status_key(a.status)))}</span>
+                        " · "
+                        <A href=format!("{}/print", application_path(editor.id, id))>{move || i18n.t("grant-print-link")}</A>
+                    </p>
+                    <Project editor id application council/>
+                    <Budget editor id application/>
+                    <OwnFinancingStep editor id application/>
+                    <RoundStep editor id application/>
+                    <EndorseAndSubmit editor id application/>
+                    <DecisionStep editor id application/>
+                </Editable>
+            }
+            .into_any()
+        },
+    )
 }
 
 type App = Memo<Option<GrantApplication>>;

@@ -3,16 +3,16 @@
 //! deadline that become an action or a task in the plan with one click.
 
 use landsbyplan_model::{
-    Attendance, DecisionId, Meeting, MeetingId, Person, PlanItem, SpaceId, SpaceKind,
+    Attendance, DecisionId, Meeting, MeetingId, Person, PlanItem, Space, SpaceId, SpaceKind,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::council::{SpaceHeader, person_name};
-use super::{Editable, Editor, parse_date, show_date, space_and_item, space_path};
+use super::{Editable, Editor, item_screen, parse_date, show_date, space_path};
 use crate::i18n::I18n;
-use crate::library::{Library, LibraryState, Message, random_id};
+use crate::library::{Library, Message, random_id};
 
 fn meeting_path(space: SpaceId, meeting: MeetingId) -> String {
     format!("{}/meeting/{meeting}", space_path(space))
@@ -79,43 +79,27 @@ pub fn Meetings(editor: Editor) -> impl IntoView {
 #[component]
 pub fn MeetingScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let ids = space_and_item::<MeetingId>("meeting");
-    move || {
-        // Reruns when the address changes and once the device's store is read; not on
-        // every edit (that would rebuild the screen under the person's fingers).
-        if library.state.get() == LibraryState::Opening {
-            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
-        }
-        let Some((space, id)) = ids.get() else {
-            return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
-        };
-        let editor = Editor::new(space);
-        let meeting = Memo::new(move |_| {
-            editor
-                .read(|s| s.meetings().into_iter().find(|m| m.id == id))
-                .flatten()
-        });
-        let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());
-        // Read once: this closure must rerun only when the address changes, not on
-        // every edit (that would rebuild the screen under the person's fingers).
-        let group = untrack(|| editor.read(|s| s.kind())) == Some(SpaceKind::ProjectGroup);
-        if meeting.get_untracked().is_none() {
-            return view! { <p>{move || i18n.t("meeting-missing")}</p> }.into_any();
-        }
-        view! {
-            <SpaceHeader editor/>
-            <fieldset class="space" disabled=!library.is_writable(space)>
-                <h2>{move || meeting.get().map(|m| m.title)}</h2>
-                <p class="kind">{move || meeting.get().and_then(|m| m.date).map(|d| show_date(i18n, d))}</p>
-                <MeetingText editor id meeting field="agenda"/>
-                <AttendanceList editor id meeting members/>
-                <MeetingText editor id meeting field="minutes"/>
-                <Decisions editor id meeting members group/>
-            </fieldset>
-        }
-        .into_any()
-    }
+    item_screen(
+        "meeting",
+        "meeting-missing",
+        |space: &Space, id: MeetingId| space.meetings().into_iter().find(|m| m.id == id),
+        move |editor, id, meeting| {
+            let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());
+            let group = editor.read(|s| s.kind()) == Some(SpaceKind::ProjectGroup);
+            view! {
+                <SpaceHeader editor/>
+                <Editable editor>
+                    <h2>{move || meeting.get().map(|m| m.title)}</h2>
+                    <p class="kind">{move || meeting.get().and_then(|m| m.date).map(|d| show_date(i18n, d))}</p>
+                    <MeetingText editor id meeting field="agenda"/>
+                    <AttendanceList editor id meeting members/>
+                    <MeetingText editor id meeting field="minutes"/>
+                    <Decisions editor id meeting members group/>
+                </Editable>
+            }
+            .into_any()
+        },
+    )
 }
 
 /// The agenda or the minutes: long text, saved as it is typed.
