@@ -156,6 +156,49 @@ pub fn Fold(
     }
 }
 
+/// A `<select>` of one of the model's fixed choices (a status, a role, a kind): each
+/// option shows the translation `name` gives it, the one `current` holds is selected, and
+/// choosing one calls `pick`.
+#[component]
+pub fn ChoiceSelect<T>(
+    id: String,
+    options: &'static [T],
+    /// The stored value of a choice (the model's `as_str`).
+    value: fn(T) -> &'static str,
+    /// The translation key of a choice's name.
+    name: fn(T) -> &'static str,
+    #[prop(into)] current: Signal<Option<T>>,
+    #[prop(into)] pick: Callback<T>,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + Send + Sync + 'static,
+{
+    let i18n = expect_context::<I18n>();
+    view! {
+        <select
+            id=id
+            on:change=move |ev| {
+                let chosen = event_target_value(&ev);
+                if let Some(option) = options.iter().find(|o| value(**o) == chosen) {
+                    pick.run(*option);
+                }
+            }
+        >
+            {options
+                .iter()
+                .map(|option| {
+                    let option = *option;
+                    view! {
+                        <option value=value(option) selected=move || current.get() == Some(option)>
+                            {move || i18n.t(name(option))}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
 /// The space named by the route's `:id`, if it parses.
 pub fn space_id_param() -> Memo<Option<SpaceId>> {
     let params = use_params_map();

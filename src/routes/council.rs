@@ -18,8 +18,8 @@ use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
 use super::{
-    Editable, Editor, Fold, SaveProblem, action_status_key, focus_area_name, focus_areas, kind_key,
-    parse_date, parse_kroner, show_date, space_id_param, space_path, stamp,
+    ChoiceSelect, Editable, Editor, Fold, SaveProblem, action_status_key, focus_area_name,
+    focus_areas, kind_key, parse_date, parse_kroner, show_date, space_id_param, space_path, stamp,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState, Message, random_id};
@@ -360,20 +360,14 @@ fn ActionItem(
             <p>{summary}</p>
             <Editable editor>
             <label for=status_id.clone()>{move || i18n.t("action-status-label")}</label>
-            <select id=status_id on:change=move |ev| {
-                if let Ok(status) = event_target_value(&ev).parse::<ActionStatus>() {
-                    editor.save(move |space, stamp| space.set_action_status(id, status, stamp));
-                }
-            }>
-                {ActionStatus::ALL.iter().map(|status| {
-                    let status = *status;
-                    view! {
-                        <option value=status.as_str() selected=move || action.get().map(|a| a.fields.status) == Some(status)>
-                            {move || i18n.t(action_status_key(status))}
-                        </option>
-                    }
-                }).collect_view()}
-            </select>
+            <ChoiceSelect
+                id=status_id
+                options=ActionStatus::ALL
+                value=ActionStatus::as_str
+                name=action_status_key
+                current=Signal::derive(move || action.get().map(|a| a.fields.status))
+                pick=move |status| editor.save(move |space, stamp| space.set_action_status(id, status, stamp))
+            />
             <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <ActionInputs prefix=format!("action-{id}") plan members fields/>

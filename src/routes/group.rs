@@ -14,7 +14,8 @@ use super::people::Members;
 use super::share::ShareSpace;
 use super::trail::{Conflicts, History};
 use super::{
-    Editable, Editor, Fold, focus_area_name, parse_date, show_date, space_path, task_status_key,
+    ChoiceSelect, Editable, Editor, Fold, focus_area_name, parse_date, show_date, space_path,
+    task_status_key,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -299,20 +300,14 @@ fn TaskItem(
             <p>{summary}</p>
             <Editable editor>
             <label for=status_id.clone()>{move || i18n.t("task-status-label")}</label>
-            <select id=status_id on:change=move |ev| {
-                if let Ok(status) = event_target_value(&ev).parse::<TaskStatus>() {
-                    editor.save(move |space, stamp| space.set_task_status(id, status, stamp));
-                }
-            }>
-                {TaskStatus::ALL.iter().map(|status| {
-                    let status = *status;
-                    view! {
-                        <option value=status.as_str() selected=move || task.get().map(|t| t.fields.status) == Some(status)>
-                            {move || i18n.t(task_status_key(status))}
-                        </option>
-                    }
-                }).collect_view()}
-            </select>
+            <ChoiceSelect
+                id=status_id
+                options=TaskStatus::ALL
+                value=TaskStatus::as_str
+                name=task_status_key
+                current=Signal::derive(move || task.get().map(|t| t.fields.status))
+                pick=move |status| editor.save(move |space, stamp| space.set_task_status(id, status, stamp))
+            />
             <Fold summary="edit-summary" on_open=reload>
                 <form on:submit=save>
                     <TaskInputs prefix=format!("task-{id}") plan members fields/>

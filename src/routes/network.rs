@@ -16,7 +16,7 @@ use super::files::download;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::wheel::{Wheel, season_key};
-use super::{Editable, Editor, Fold, parse_date, show_date, stamp};
+use super::{ChoiceSelect, Editable, Editor, Fold, parse_date, show_date, stamp};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
 
@@ -262,16 +262,14 @@ fn EventInputs(prefix: String, fields: RwSignal<WheelEventFields>) -> impl IntoV
             prop:value=move || fields.with(|f| f.title.clone())
             on:input=move |ev| fields.update(|f| f.title = event_target_value(&ev))/>
         <label for=id("kind")>{move || i18n.t("event-kind-label")}</label>
-        <select id=id("kind") on:change=move |ev| {
-            if let Ok(kind) = event_target_value(&ev).parse() {
-                fields.update(|f| f.kind = kind);
-            }
-        }>
-            {EventKind::ALL.iter().map(|kind| {
-                let kind = *kind;
-                view! { <option value=kind.as_str() selected=move || fields.with(|f| f.kind == kind)>{move || i18n.t(event_kind_key(kind))}</option> }
-            }).collect_view()}
-        </select>
+        <ChoiceSelect
+            id=id("kind")
+            options=EventKind::ALL
+            value=EventKind::as_str
+            name=event_kind_key
+            current=Signal::derive(move || Some(fields.with(|f| f.kind)))
+            pick=move |kind| fields.update(|f| f.kind = kind)
+        />
         <label for=id("date")>{move || i18n.t("event-date-label")}</label>
         <input id=id("date") type="date"
             prop:value=move || fields.with(|f| f.date.to_string())

@@ -4,7 +4,7 @@ use landsbyplan_model::{Person, PersonFields, PersonId, Role};
 use leptos::prelude::*;
 
 use super::trail::History;
-use super::{Editable, Editor, Fold, role_key};
+use super::{ChoiceSelect, Editable, Editor, Fold, role_key};
 use crate::i18n::I18n;
 use crate::library::random_id;
 
@@ -144,27 +144,14 @@ fn PersonInputs(
 /// A select of the roles, bound to `role`.
 #[component]
 pub fn RoleSelect(id: String, role: RwSignal<Role>) -> impl IntoView {
-    let i18n = expect_context::<I18n>();
     view! {
-        <select
-            id=id
-            on:change=move |ev| {
-                if let Ok(chosen) = event_target_value(&ev).parse() {
-                    role.set(chosen);
-                }
-            }
-        >
-            {Role::ALL
-                .iter()
-                .map(|option| {
-                    let option = *option;
-                    view! {
-                        <option value=option.as_str() selected=move || role.get() == option>
-                            {move || i18n.t(role_key(option))}
-                        </option>
-                    }
-                })
-                .collect_view()}
-        </select>
+        <ChoiceSelect
+            id
+            options=Role::ALL
+            value=Role::as_str
+            name=role_key
+            current=Signal::derive(move || Some(role.get()))
+            pick=move |chosen| role.set(chosen)
+        />
     }
 }

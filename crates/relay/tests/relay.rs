@@ -71,6 +71,27 @@ impl Running {
         self.request("GET", path, &[], b"").await
     }
 
+    /// A calendar feed request signed as by the writer of `keys` with `proof`.
+    async fn feed(
+        &self,
+        method: &str,
+        path: &str,
+        keys: &SpaceKeys,
+        proof: Vec<u8>,
+        body: &[u8],
+    ) -> String {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let headers = [
+            (
+                "x-landsbyplan-writer",
+                URL_SAFE_NO_PAD.encode(keys.read().writer.0),
+            ),
+            ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
+        ];
+        self.request(method, path, &headers, body).await
+    }
+
     /// One HTTP/1.1 request over a fresh connection; the whole response as text.
     async fn request(
         &self,
@@ -753,8 +774,6 @@ async fn a_missing_file_gets_a_plain_404_a_screen_gets_the_app_and_files_have_th
 
 #[tokio::test]
 async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_can() {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let data = tempfile::tempdir().unwrap();
     let app_dir = tempfile::tempdir().unwrap();
     let relay = Running::start(data.path(), app_dir.path()).await;
@@ -762,25 +781,11 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
     let stranger = keys(42);
     let writer = owner.read().writer;
     let path = format!("/calendar/{}.ics", writer.feed_id());
-    let signed = |keys: &SpaceKeys, proof: Vec<u8>| {
-        vec![
-            (
-                "x-landsbyplan-writer",
-                URL_SAFE_NO_PAD.encode(keys.read().writer.0),
-            ),
-            ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
-        ]
-    };
     let first = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Arshjul\r\nEND:VCALENDAR\r\n";
 
     assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
     let put = relay
-        .request(
-            "PUT",
-            &path,
-            &signed(&owner, owner.prove_publish(first)),
-            first,
-        )
+        .feed("PUT", &path, &owner, owner.prove_publish(first), first)
         .await;
     assert!(put.starts_with("HTTP/1.1 204"), "{put}");
     let got = relay.get(&path).await;
@@ -794,31 +799,22 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
     // Someone else's key, a proof for other content, or not a calendar: refused.
     let forged = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Falsk\r\nEND:VCALENDAR\r\n";
     let theirs = relay
-        .request(
+        .feed(
             "PUT",
             &path,
-            &signed(&stranger, stranger.prove_publish(forged)),
+            &stranger,
+            stranger.prove_publish(forged),
             forged,
         )
         .await;
     assert!(theirs.starts_with("HTTP/1.1 403"), "{theirs}");
     let replayed = relay
-        .request(
-            "PUT",
-            &path,
-            &signed(&owner, owner.prove_publish(first)),
-            forged,
-        )
+        .feed("PUT", &path, &owner, owner.prove_publish(first), forged)
         .await;
     assert!(replayed.starts_with("HTTP/1.1 403"), "{replayed}");
     let html = b"<html>not a calendar</html>";
     let wrong = relay
-        .request(
-            "PUT",
-            &path,
-            &signed(&owner, owner.prove_publish(html)),
-            html,
-        )
+        .feed("PUT", &path, &owner, owner.prove_publish(html), html)
         .await;
     assert!(wrong.starts_with("HTTP/1.1 415"), "{wrong}");
     assert!(
@@ -828,21 +824,11 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
 
     // Withdrawn by the writer only.
     let not_theirs = relay
-        .request(
-            "DELETE",
-            &path,
-            &signed(&stranger, stranger.prove_withdraw()),
-            b"",
-        )
+        .feed("DELETE", &path, &stranger, stranger.prove_withdraw(), b"")
         .await;
     assert!(not_theirs.starts_with("HTTP/1.1 403"), "{not_theirs}");
     let gone = relay
-        .request(
-            "DELETE",
-            &path,
-            &signed(&owner, owner.prove_withdraw()),
-            b"",
-        )
+        .feed("DELETE", &path, &owner, owner.prove_withdraw(), b"")
         .await;
     assert!(gone.starts_with("HTTP/1.1 204"), "{gone}");
     assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
