@@ -19,7 +19,11 @@ error-storage-full = Enheden har ikke mere plads. Intet er mistet; frigør plads
 error-storage-unavailable = Browseren tillader ikke lokal lagring her (privat vindue?). Dine data kan ikke gemmes.
 error-damaged-space = Et gemt rum kunne ikke læses: { $reason }
 sync-local = Gemt på denne enhed
-sync-waiting = Gemt på denne enhed; { $count } ændringer venter på at blive delt
+sync-waiting = Gemt på denne enhed; { $count } { $count ->
+    [one] ændring venter
+   *[other] ændringer venter
+} på at blive delt
+sync-missing = Venter på ændringer fra andre
 sync-synced = Delt – alt er synkroniseret
 sync-refused = Relæet afviste ændringerne; de er gemt på denne enhed
 share-summary = Del og omdøb
@@ -78,7 +82,13 @@ focus-area-1 = Natur-, kultur- og fritidstilbud
 focus-area-2 = Områdefornyelse
 focus-area-3 = Mobilitet
 focus-area-unknown = Ukendt fokusområde
-council-overview = { $members } medlemmer · { $goals } mål · { $actions } handlinger, heraf { $done } udført
+council-overview = { $members } { $members ->
+        [one] medlem
+       *[other] medlemmer
+    } · { $goals } mål · { $actions } { $actions ->
+        [one] handling
+       *[other] handlinger
+    }, heraf { $done } udført
 print-link = Udskriv udviklingsplanen (A4)
 members-heading = Medlemmer
 members-empty = Ingen medlemmer endnu.
@@ -100,7 +110,10 @@ actions-filter-label = Vis handlinger
 filter-status-label = Status
 filter-area-label = Fokusområde
 filter-all = Alle
-actions-shown = Viser { $shown } af { $all } handlinger
+actions-shown = Viser { $shown } af { $all } { $all ->
+        [one] handling
+       *[other] handlinger
+    }
 action-add-heading = Tilføj en handling
 action-add = Tilføj handling
 action-title-label = Handling
@@ -135,7 +148,10 @@ group-start = Start gruppen
 error-focus-area-required = Vælg et fokusområde først.
 group-overview-heading = Om gruppen
 group-councils-heading = Lokalråd i gruppen
-group-progress = { $done } af { $all } opgaver er udført
+group-progress = { $done } af { $all } { $all ->
+        [one] opgave
+       *[other] opgaver
+    } er udført
 group-merged = Gruppen er lagt sammen med en anden gruppe.
 group-merged-link = Gå til den samlede gruppe
 leader-heading = Projektleder
@@ -204,7 +220,10 @@ wheel-today = I dag
 wheel-year-before = Vis { $year }
 wheel-year-after = Vis { $year }
 wheel-prefill = Læg de faste begivenheder for { $year } ind
-wheel-prefilled = { $count } faste begivenheder er lagt ind.
+wheel-prefilled = { $count ->
+        [one] { $count } fast begivenhed er lagt ind.
+       *[other] { $count } faste begivenheder er lagt ind.
+    }
 wheel-ics = Hent kalenderfil (.ics)
 wheel-empty = Der er ingen begivenheder i dette år endnu.
 event-cancelled = (aflyst)
@@ -291,7 +310,10 @@ own-hours-label = Frivillige timer
 error-own-financing-input = Skriv hele kroner og hele timer, fx 5000 og 40.
 rule-budget = Budgettet er på { $budget }; reglen gælder de første 100.000 kr., her { $base }
 rule-required = 25 % af det kræver mindst { $required } i egenfinansiering.
-rule-own = I har { $cash } kontant + { $hours } timer × 100 kr. = { $hours_value }; i alt { $own }
+rule-own = I har { $cash } kontant + { $hours } { $hours ->
+        [one] time
+       *[other] timer
+    } × 100 kr. = { $hours_value }; i alt { $own }
 rule-met = ✓ Kravet om 25 % egenfinansiering er opfyldt.
 rule-unmet = ✗ Der mangler { $missing } i egenfinansiering.
 grant-round-heading = 4. Ansøgningsrunde
@@ -342,7 +364,10 @@ minutes-heading = Referat
 minutes-label = Referatet – skriv under mødet, også uden net (gemmes, mens du skriver)
 attendance-heading = Fremmøde
 attendance-legend = Til stede
-attendance-count = { $present } af { $members } medlemmer er til stede.
+attendance-count = { $present } af { $members } { $members ->
+        [one] medlem
+       *[other] medlemmer
+    } er til stede.
 decisions-heading = Beslutninger
 decision-add-heading = Tilføj en beslutning
 decision-text-label = Beslutning
@@ -355,7 +380,10 @@ decision-became-task = Står på opgavelisten.
 desk-heading = Konsulentens overblik
 desk-intro = Lokalrådene på denne enhed mod politikkens fokusområder: mål, handlinger og de grupper, der arbejder med dem.
 desk-empty = Der er ingen lokalråd på denne enhed endnu. Få deres delingslinks, så ser du dem her.
-desk-cell = { $goals } mål · { $actions } handlinger
+desk-cell = { $goals } mål · { $actions } { $actions ->
+        [one] handling
+       *[other] handlinger
+    }
 desk-propose = Gruppen { $group } arbejder allerede med dette.
 desk-invite = Invitér { $council } ind i { $group }
 merge-heading = Læg to grupper sammen
@@ -363,10 +391,22 @@ merge-intro = To grupper på samme fokusområde kan blive til én. Medlemmer, op
 merge-survivor-label = Gruppen, der fortsætter
 merge-absorbed-label = Gruppen, der lægges ind i den
 merge-preview-heading = Sådan bliver det
-merge-preview-members = { $added } nye medlemmer: { $names }
-merge-preview-matched = { $matched } medlemmer er allerede med: { $names }
+merge-preview-members = { $added ->
+        [one] { $added } nyt medlem
+       *[other] { $added } nye medlemmer
+    }: { $names }
+merge-preview-matched = { $matched } { $matched ->
+        [one] medlem
+       *[other] medlemmer
+    } er allerede med: { $names }
 merge-preview-councils = Lokalråd, der kommer med: { $names }
-merge-preview-plan = { $milestones } milepæle og { $tasks } opgaver flyttes med.
+merge-preview-plan = { $milestones } { $milestones ->
+        [one] milepæl
+       *[other] milepæle
+    } og { $tasks } { $tasks ->
+        [one] opgave
+       *[other] opgaver
+    } flyttes med.
 merge-do = Læg grupperne sammen
 merge-done = Grupperne er lagt sammen i { $group }.
 error-merge-same-group = Vælg to forskellige grupper.
@@ -375,7 +415,10 @@ error-merge-already = En af grupperne er allerede lagt sammen med en anden.
 error-different-spaces = Filen hører til et andet rum.
 import-heading = Importér fra en fil
 import-label = Vælg en fil (.landsbyplan) fra et lokalråd eller en gruppe
-import-adds = Filen er en kopi af { $name } og tilføjer { $changes } ændringer fra { $authors }.
+import-adds = Filen er en kopi af { $name } og tilføjer { $changes } { $changes ->
+        [one] ændring
+       *[other] ændringer
+    } fra { $authors }.
 import-new = Filen indeholder { $name }, som ikke findes på denne enhed endnu.
 import-do = Læg filen ind
 import-done = Filen er lagt ind.
@@ -406,4 +449,7 @@ event-council-label = Lokalrådet, det gælder (hvis ét)
 event-council-hint = Står et lokalråds fremlæggelse af udviklingsplanen i hjulet, lægges den næste ind fire år efter, når årets faste begivenheder lægges ind.
 absorbed-heading = Grupper, der er lagt ind i denne
 absorbed-by = Lagt sammen af { $by }, { $time }
-absorbed-history = Gruppens historik ({ $count } ændringer)
+absorbed-history = Gruppens historik ({ $count } { $count ->
+        [one] ændring
+       *[other] ændringer
+    })

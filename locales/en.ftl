@@ -19,7 +19,11 @@ error-storage-full = The device has no more space. Nothing is lost; free some sp
 error-storage-unavailable = The browser does not allow local storage here (private window?). Your data cannot be saved.
 error-damaged-space = A saved space could not be read: { $reason }
 sync-local = Saved on this device
-sync-waiting = Saved on this device; { $count } changes wait to be shared
+sync-waiting = Saved on this device; { $count } { $count ->
+    [one] change waits
+   *[other] changes wait
+} to be shared
+sync-missing = Waiting for changes from others
 sync-synced = Shared – everything is in sync
 sync-refused = The relay refused the changes; they are saved on this device
 share-summary = Share and rename
@@ -78,7 +82,16 @@ focus-area-1 = Nature, culture and leisure
 focus-area-2 = Area renewal
 focus-area-3 = Mobility
 focus-area-unknown = Unknown focus area
-council-overview = { $members } members · { $goals } goals · { $actions } actions, { $done } of them done
+council-overview = { $members } { $members ->
+        [one] member
+       *[other] members
+    } · { $goals } { $goals ->
+        [one] goal
+       *[other] goals
+    } · { $actions } { $actions ->
+        [one] action
+       *[other] actions
+    }, { $done } of them done
 print-link = Print the development plan (A4)
 members-heading = Members
 members-empty = No members yet.
@@ -100,7 +113,10 @@ actions-filter-label = Show actions
 filter-status-label = Status
 filter-area-label = Focus area
 filter-all = All
-actions-shown = Showing { $shown } of { $all } actions
+actions-shown = Showing { $shown } of { $all } { $all ->
+        [one] action
+       *[other] actions
+    }
 action-add-heading = Add an action
 action-add = Add action
 action-title-label = Action
@@ -135,7 +151,10 @@ group-start = Start the group
 error-focus-area-required = Choose a focus area first.
 group-overview-heading = About the group
 group-councils-heading = Councils in the group
-group-progress = { $done } of { $all } tasks done
+group-progress = { $done } of { $all } { $all ->
+        [one] task
+       *[other] tasks
+    } done
 group-merged = This group has been merged into another.
 group-merged-link = Go to the merged group
 leader-heading = Project leader
@@ -204,7 +223,10 @@ wheel-today = Today
 wheel-year-before = Show { $year }
 wheel-year-after = Show { $year }
 wheel-prefill = Add the standard events of { $year }
-wheel-prefilled = { $count } standard events were added.
+wheel-prefilled = { $count ->
+        [one] { $count } standard event was added.
+       *[other] { $count } standard events were added.
+    }
 wheel-ics = Download calendar file (.ics)
 wheel-empty = There are no events in this year yet.
 event-cancelled = (cancelled)
@@ -291,7 +313,10 @@ own-hours-label = Volunteer hours
 error-own-financing-input = Write whole kroner and whole hours, e.g. 5000 and 40.
 rule-budget = The budget is { $budget }. The rule covers the first DKK 100,000, here { $base }.
 rule-required = 25 % of that requires at least { $required } of own financing.
-rule-own = You have { $cash } in cash + { $hours } hours × DKK 100 = { $hours_value }; { $own } in all.
+rule-own = You have { $cash } in cash + { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    } × DKK 100 = { $hours_value }; { $own } in all.
 rule-met = ✓ The 25 % own financing rule is met.
 rule-unmet = ✗ { $missing } of own financing is missing.
 grant-round-heading = 4. Round
@@ -342,7 +367,13 @@ minutes-heading = Minutes
 minutes-label = The minutes – write them during the meeting, offline too (saved as you type)
 attendance-heading = Attendance
 attendance-legend = Present
-attendance-count = { $present } of { $members } members are present.
+attendance-count = { $present } of { $members } { $members ->
+        [one] member
+       *[other] members
+    } { $present ->
+        [one] is
+       *[other] are
+    } present.
 decisions-heading = Decisions
 decision-add-heading = Add a decision
 decision-text-label = Decision
@@ -355,7 +386,13 @@ decision-became-task = It is on the task list.
 desk-heading = The consultant's overview
 desk-intro = The councils on this device against the policy's focus areas: goals, actions and the groups working on them.
 desk-empty = There are no councils on this device yet. Get their share links to see them here.
-desk-cell = { $goals } goals · { $actions } actions
+desk-cell = { $goals } { $goals ->
+        [one] goal
+       *[other] goals
+    } · { $actions } { $actions ->
+        [one] action
+       *[other] actions
+    }
 desk-propose = The group { $group } already works on this.
 desk-invite = Invite { $council } into { $group }
 merge-heading = Merge two groups
@@ -363,10 +400,22 @@ merge-intro = Two groups on the same focus area can become one. Members, tasks, 
 merge-survivor-label = The group that continues
 merge-absorbed-label = The group merged into it
 merge-preview-heading = What it will be
-merge-preview-members = { $added } new members: { $names }
-merge-preview-matched = { $matched } members are in already: { $names }
+merge-preview-members = { $added } new { $added ->
+        [one] member
+       *[other] members
+    }: { $names }
+merge-preview-matched = { $matched } { $matched ->
+        [one] member is
+       *[other] members are
+    } in already: { $names }
 merge-preview-councils = Councils joining: { $names }
-merge-preview-plan = { $milestones } milestones and { $tasks } tasks move over.
+merge-preview-plan = { $milestones } { $milestones ->
+        [one] milestone
+       *[other] milestones
+    } and { $tasks } { $tasks ->
+        [one] task
+       *[other] tasks
+    } move over.
 merge-do = Merge the groups
 merge-done = The groups are merged into { $group }.
 error-merge-same-group = Choose two different groups.
@@ -375,7 +424,10 @@ error-merge-already = One of the groups was merged into another already.
 error-different-spaces = The file belongs to another space.
 import-heading = Import from a file
 import-label = Choose a file (.landsbyplan) from a council or a group
-import-adds = The file is a copy of { $name } and adds { $changes } changes by { $authors }.
+import-adds = The file is a copy of { $name } and adds { $changes } { $changes ->
+        [one] change
+       *[other] changes
+    } by { $authors }.
 import-new = The file holds { $name }, which is not on this device yet.
 import-do = Bring the file in
 import-done = The file is in.
@@ -406,4 +458,7 @@ event-council-label = The council it concerns (if one)
 event-council-hint = When a council's development plan presentation is on the wheel, the next one is added four years later with that year's standard events.
 absorbed-heading = Groups merged into this one
 absorbed-by = Merged by { $by }, { $time }
-absorbed-history = The group's history ({ $count } changes)
+absorbed-history = The group's history ({ $count } { $count ->
+        [one] change
+       *[other] changes
+    })

@@ -9,10 +9,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::i18n::I18n;
-use crate::library::{DATABASE, Library};
+use crate::library::{DATABASE, Library, LibraryState};
 use crate::routes::council::SpaceScreen;
 use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
-use crate::routes::home::Home;
+use crate::routes::home::{Home, JoinProblem};
 use crate::routes::meetings::MeetingScreen;
 use crate::routes::print::PrintView;
 use crate::{settings, storage};
@@ -24,7 +24,10 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let library = Library::new();
     provide_context(library);
+    let join_problem = JoinProblem::new();
+    provide_context(join_problem);
     spawn_local(library.open(DATABASE, take_share_link()));
+    join_links_opened_later(library, join_problem);
     spawn_local(async {
         storage::request_persistence().await;
     });
@@ -102,6 +105,36 @@ fn take_share_link() -> Option<String> {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     }
     Some(hash)
+}
+
+/// Joins the share links opened in this tab while the app runs: the browser then changes
+/// only the address's `#fragment` (issue 10), so the page does not start again. Each link
+/// is taken out of the address bar as at start and joined through the library once it is
+/// open; a failure shows in the home screen's join form, as a pasted link's does.
+fn join_links_opened_later(library: Library, problem: JoinProblem) {
+    let arrived = RwSignal::new(Vec::<String>::new());
+    let on_hash_change = Closure::<dyn Fn()>::new(move || {
+        if let Some(link) = take_share_link() {
+            arrived.update(|links| links.push(link));
+        }
+    });
+    let _ = window()
+        .add_event_listener_with_callback("hashchange", on_hash_change.as_ref().unchecked_ref());
+    // The listener lives as long as the page does.
+    on_hash_change.forget();
+    Effect::new(move || {
+        arrived.track();
+        if library.state.get() != LibraryState::Ready {
+            return;
+        }
+        let links = arrived.try_update_untracked(std::mem::take).unwrap_or_default();
+        for link in links {
+            spawn_local(async move {
+                let joined = library.join(&link).await;
+                problem.0.set(joined.err());
+            });
+        }
+    });
 }
 
 /// Whether the browser believes it is online, kept current by its events.

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource};
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use leptos::prelude::*;
 use unic_langid::{LanguageIdentifier, langid};
 
@@ -79,6 +79,26 @@ pub fn translate(language: Language, key: &str, args: Option<&FluentArgs>) -> St
         .into_owned()
 }
 
+/// Named arguments for a message. A whole number written plainly (`"3"`, `"-2"`, as
+/// `to_string` writes counts) goes in as a number, so plural selectors like
+/// `{ $count -> [one] … *[other] … }` can pick the singular (Fluent compares a string
+/// only with the variant names, so `"1"` would never select `one`); it reads the same in
+/// the text. Anything else (`"007"`, `"12.500"`, a name) stays text.
+pub fn arguments<'a>(args: &'a [(&'static str, String)]) -> FluentArgs<'a> {
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        let value = match value.parse::<i64>() {
+            // Fluent keeps numbers as `f64`: only those it holds exactly.
+            Ok(number) if number.to_string() == *value && number.unsigned_abs() < 1 << 53 => {
+                FluentValue::from(number)
+            }
+            _ => FluentValue::from(value.as_str()),
+        };
+        fluent_args.set(*name, value);
+    }
+    fluent_args
+}
+
 /// The app's language, shared through context; reading it in a view re-renders on change.
 #[derive(Clone, Copy)]
 pub struct I18n {
@@ -109,12 +129,9 @@ impl I18n {
     }
 
     /// Message `key` with named arguments, in the current language (tracked).
+    /// Whole numbers among them select plural variants (see [`arguments`]).
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
-        let mut fluent_args = FluentArgs::new();
-        for (name, value) in args {
-            fluent_args.set(*name, value.clone());
-        }
-        translate(self.language.get(), key, Some(&fluent_args))
+        translate(self.language.get(), key, Some(&arguments(args)))
     }
 }
 
@@ -199,6 +216,118 @@ mod tests {
             translate(Language::Danish, "council-created", Some(&args)),
             "Vorbasse er oprettet og gemt på denne enhed."
         );
+    }
+
+    fn counted(language: Language, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args: Vec<_> = args
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned()))
+            .collect();
+        translate(language, key, Some(&arguments(&args)))
+    }
+
+    #[test]
+    fn a_count_of_1_given_as_text_selects_the_singular() {
+        assert_eq!(
+            counted(Language::Danish, "wheel-prefilled", &[("count", "1")]),
+            "1 fast begivenhed er lagt ind."
+        );
+        assert_eq!(
+            counted(Language::English, "wheel-prefilled", &[("count", "1")]),
+            "1 standard event was added."
+        );
+    }
+
+    #[test]
+    fn other_counts_select_the_plural() {
+        for count in ["0", "2", "10", "101"] {
+            assert_eq!(
+                counted(Language::Danish, "wheel-prefilled", &[("count", count)]),
+                format!("{count} faste begivenheder er lagt ind.")
+            );
+            assert_eq!(
+                counted(Language::English, "wheel-prefilled", &[("count", count)]),
+                format!("{count} standard events were added.")
+            );
+        }
+    }
+
+    #[test]
+    fn text_that_only_looks_like_a_number_is_shown_as_it_was_given() {
+        for text in ["007", "12.500", "-0", "+3", "1 000", "9007199254740993"] {
+            assert_eq!(
+                counted(Language::Danish, "council-created", &[("name", text)]),
+                format!("{text} er oprettet og gemt på denne enhed.")
+            );
+        }
+    }
+
+    #[test]
+    fn every_counted_message_reads_right_for_one_and_for_many() {
+        let cases: [(&str, &[(&str, &str)], &str, &str); 8] = [
+            (
+                "council-overview",
+                &[("members", "1"), ("goals", "1"), ("actions", "1"), ("done", "0")],
+                "1 medlem · 1 mål · 1 handling, heraf 0 udført",
+                "1 member · 1 goal · 1 action, 0 of them done",
+            ),
+            (
+                "attendance-count",
+                &[("present", "1"), ("members", "1")],
+                "1 af 1 medlem er til stede.",
+                "1 of 1 member is present.",
+            ),
+            (
+                "attendance-count",
+                &[("present", "2"), ("members", "3")],
+                "2 af 3 medlemmer er til stede.",
+                "2 of 3 members are present.",
+            ),
+            (
+                "merge-preview-members",
+                &[("added", "1"), ("names", "Bo Lund")],
+                "1 nyt medlem: Bo Lund",
+                "1 new member: Bo Lund",
+            ),
+            (
+                "merge-preview-matched",
+                &[("matched", "2"), ("names", "Anna Holm, Bo Lund")],
+                "2 medlemmer er allerede med: Anna Holm, Bo Lund",
+                "2 members are in already: Anna Holm, Bo Lund",
+            ),
+            (
+                "merge-preview-plan",
+                &[("milestones", "1"), ("tasks", "3")],
+                "1 milepæl og 3 opgaver flyttes med.",
+                "1 milestone and 3 tasks move over.",
+            ),
+            (
+                "import-adds",
+                &[("name", "Vorbasse"), ("changes", "1"), ("authors", "Bo Lund")],
+                "Filen er en kopi af Vorbasse og tilføjer 1 ændring fra Bo Lund.",
+                "The file is a copy of Vorbasse and adds 1 change by Bo Lund.",
+            ),
+            (
+                "rule-own",
+                &[("cash", "0 kr."), ("hours", "1"), ("hours_value", "100 kr."), ("own", "100 kr.")],
+                "I har 0 kr. kontant + 1 time × 100 kr. = 100 kr.; i alt 100 kr.",
+                "You have 0 kr. in cash + 1 hour × DKK 100 = 100 kr.; 100 kr. in all.",
+            ),
+        ];
+        for (key, args, danish, english) in cases {
+            assert_eq!(counted(Language::Danish, key, args), danish, "{key}");
+            assert_eq!(counted(Language::English, key, args), english, "{key}");
+        }
+        for (key, arg, danish, english) in [
+            ("absorbed-history", "count", "Gruppens historik (1 ændring)", "The group's history (1 change)"),
+            ("group-progress", "all", "0 af 1 opgave er udført", "0 of 1 task done"),
+            ("actions-shown", "all", "Viser 0 af 1 handling", "Showing 0 of 1 action"),
+            ("desk-cell", "actions", "0 mål · 1 handling", "0 goals · 1 action"),
+        ] {
+            let args = [("count", "1"), ("done", "0"), ("shown", "0"), ("goals", "0"), (arg, "1")];
+            assert_eq!(counted(Language::Danish, key, &args), danish, "{key}");
+            assert_eq!(counted(Language::English, key, &args), english, "{key}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use landsbyplan_model::{
     CouncilRef, FocusAreaId, GroupMergePreview, ImportPreview, Space, SpaceId, SpaceKind, Stamp,
 };
-use landsbyplan_sync::{Capability, DocId, Share, SpaceSecret, SyncStatus};
+use landsbyplan_model::ChangeHash;
+use landsbyplan_sync::{Capability, DocId, Hash, Outbox, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
 use crate::storage::{DocStore, KeyringEntry, StorageError};
@@ -31,6 +32,8 @@ pub struct SpaceSummary {
     pub name: String,
     /// Where it stands with the relay.
     pub status: SyncStatus,
+    /// Received changes wait for changes they depend on, which have not arrived.
+    pub missing: bool,
     /// Its share link's fragment, if this device may share it.
     pub share: Option<String>,
 }
@@ -117,6 +120,49 @@ struct Held {
     doc: Option<DocId>,
     /// Chunks the device refused to store (quota), kept until it takes them.
     unstored: Vec<u8>,
+    /// What the relay is known to hold of it (shared heads, stored in the keyring).
+    outbox: Outbox,
+}
+
+/// What became of changes received from the relay.
+pub struct Received {
+    /// They are stored on the device (with any refused before).
+    pub stored: bool,
+    /// The space's heads, and the changes received changes wait for (empty: none).
+    pub have: Vec<Hash>,
+    /// See `have`.
+    pub missing: Vec<Hash>,
+}
+
+/// A local change for the sync task: Automerge bytes, how many changes, and the
+/// document's heads right after them.
+pub struct Outgoing {
+    pub bytes: Vec<u8>,
+    pub count: usize,
+    pub heads: Vec<Hash>,
+}
+
+fn hashes(heads: &[ChangeHash]) -> Vec<Hash> {
+    heads.iter().map(|h| h.0).collect()
+}
+
+fn change_hashes(heads: &[Hash]) -> Vec<ChangeHash> {
+    heads.iter().map(|h| ChangeHash(*h)).collect()
+}
+
+/// What space `space` owes the relay beyond `shared`, for the sync task; `None` if
+/// nothing. Marks it as the latest local change.
+fn unshared(space: &mut Space, outbox: &mut Outbox) -> Option<Outgoing> {
+    let (bytes, count) = space.changes_after(&change_hashes(outbox.shared()));
+    (count > 0).then(|| {
+        let heads = hashes(&space.heads());
+        outbox.local(heads.clone());
+        Outgoing {
+            bytes,
+            count,
+            heads,
+        }
+    })
 }
 
 /// The device's spaces, shared through context. A cheap `Copy` handle.
@@ -184,6 +230,10 @@ impl Library {
                 match Space::load(&entry.bytes) {
                     Ok(space) => {
                         let doc = docs_of.get(&entry.id).copied();
+                        let shared = doc
+                            .and_then(|doc| keyring.get(&doc))
+                            .map(|e| e.shared.clone())
+                            .unwrap_or_default();
                         held.insert(
                             entry.id,
                             Held {
@@ -192,6 +242,7 @@ impl Library {
                                 since_snapshot: entry.next_seq.saturating_sub(1),
                                 doc,
                                 unstored: Vec::new(),
+                                outbox: Outbox::new(shared),
                             },
                         );
                     }
@@ -202,9 +253,30 @@ impl Library {
         self.store.set_value(Some(Rc::new(store)));
         self.damaged.set(damaged);
         let driver = Driver::start(self);
-        for entry in keyring.values() {
-            if let Ok(share) = Share::from_link(&entry.share) {
-                driver.send(Event::AddSpace(Box::new(capability(share)), entry.cursor));
+        for (doc, entry) in &keyring {
+            let Ok(share) = Share::from_link(&entry.share) else {
+                continue;
+            };
+            let writable = matches!(share, Share::Edit(_));
+            driver.send(Event::AddSpace(
+                Box::new(capability(share)),
+                entry.cursor,
+                entry.epoch,
+            ));
+            // Whatever the relay is not known to hold goes out again: edits made before
+            // an offline reload, a crash or a closed tab are never stranded.
+            let outgoing = entry
+                .space
+                .filter(|_| writable)
+                .and_then(|id| {
+                    self.held.try_update_value(|held| {
+                        let h = held.get_mut(&id)?;
+                        unshared(&mut h.space, &mut h.outbox)
+                    })
+                })
+                .flatten();
+            if let Some(outgoing) = outgoing {
+                driver.send(Event::Local(*doc, outgoing));
             }
         }
         self.driver.set_value(Some(driver));
@@ -240,15 +312,17 @@ impl Library {
             None => KeyringEntry {
                 share: share.to_fragment(),
                 cursor: 0,
+                epoch: 0,
                 space: None,
+                shared: Vec::new(),
             },
         };
-        let cursor = entry.cursor;
+        let (cursor, epoch) = (entry.cursor, entry.epoch);
         store.put_key(&doc.to_string(), &entry).await?;
         self.keys.update_value(|keys| {
             keys.insert(doc, entry);
         });
-        self.send(Event::AddSpace(Box::new(capability(share)), cursor));
+        self.send(Event::AddSpace(Box::new(capability(share)), cursor, epoch));
         self.revision.update(|r| *r += 1);
         self.refresh();
         Ok(())
@@ -271,8 +345,8 @@ impl Library {
     fn refresh(self) {
         let mut list: Vec<SpaceSummary> = self.statuses.with_value(|statuses| {
             self.keys.with_value(|keys| {
-                self.held.with_value(|held| {
-                    held.values()
+                self.held.try_update_value(|held| {
+                    held.values_mut()
                         .map(|h| SpaceSummary {
                             id: h.space.id(),
                             kind: h.space.kind(),
@@ -281,6 +355,7 @@ impl Library {
                                 .doc
                                 .and_then(|doc| statuses.get(&doc).cloned())
                                 .unwrap_or(SyncStatus::Local),
+                            missing: h.space.has_missing(),
                             share: h
                                 .doc
                                 .and_then(|doc| keys.get(&doc))
@@ -290,7 +365,8 @@ impl Library {
                         .collect()
                 })
             })
-        });
+        })
+        .unwrap_or_default();
         list.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id));
         self.spaces.set(list);
         let joining = self
@@ -339,15 +415,28 @@ impl Library {
         let entry = KeyringEntry {
             share: Share::Edit(secret).to_fragment(),
             cursor: 0,
+            epoch: 0,
             space: Some(space.id()),
+            shared: Vec::new(),
         };
+        let id = space.id();
         let snapshot = space.save();
         self.adopt(&store, space, doc, entry, &snapshot).await?;
         self.send(Event::AddSpace(
             Box::new(Capability::Write(Box::new(keys))),
             0,
+            0,
         ));
-        self.send(Event::Local(doc, snapshot));
+        let outgoing = self
+            .held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                unshared(&mut h.space, &mut h.outbox)
+            })
+            .flatten();
+        if let Some(outgoing) = outgoing {
+            self.send(Event::Local(doc, outgoing));
+        }
         self.refresh();
         Ok(())
     }
@@ -388,12 +477,14 @@ impl Library {
                 let [Some(a), Some(b)] = held.get_disjoint_mut([&survivor, &absorbed]) else {
                     return None;
                 };
+                let before = [a.space.heads(), b.space.heads()];
                 Some(
                     landsbyplan_model::merge_groups(&mut a.space, &mut b.space, stamp).map(
                         |preview| {
+                            let [before_a, before_b] = before;
                             let chunks = [
-                                (survivor, a.space.save_incremental(), a.doc),
-                                (absorbed, b.space.save_incremental(), b.doc),
+                                (survivor, local_change(a, &before_a), a.doc),
+                                (absorbed, local_change(b, &before_b), b.doc),
                             ];
                             (preview, chunks)
                         },
@@ -405,15 +496,15 @@ impl Library {
         let (preview, chunks) = merged?;
         self.revision.update(|r| *r += 1);
         let mut stored = Ok(());
-        for (id, chunk, doc) in chunks {
+        for (id, (chunk, outgoing), doc) in chunks {
             if chunk.is_empty() {
                 continue;
             }
-            if let Some(doc) = doc {
-                self.send(Event::Local(doc, chunk.clone()));
-            }
             if let Err(err) = self.store_with_unstored(&store, id, chunk).await {
                 stored = Err(err);
+            }
+            if let (Some(doc), Some(outgoing)) = (doc, outgoing) {
+                self.send(Event::Local(doc, outgoing));
             }
         }
         self.refresh();
@@ -553,24 +644,24 @@ impl Library {
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                Some(edit(&mut h.space).map(|()| {
-                    let chunk = h.space.save_incremental();
-                    (chunk, h.doc)
-                }))
+                let before = h.space.heads();
+                Some(edit(&mut h.space).map(|()| (local_change(h, &before), h.doc)))
             })
             .flatten();
         let Some(edited) = edited else {
             return Ok(());
         };
-        let (chunk, doc) = edited?;
+        let ((chunk, outgoing), doc) = edited?;
         self.revision.update(|r| *r += 1);
         if chunk.is_empty() {
             return Ok(());
         }
-        if let Some(doc) = doc {
-            self.send(Event::Local(doc, chunk.clone()));
-        }
+        // Stored first, so the relay never confirms a change this device could still
+        // lose; sent even if the device is full (it stays in memory meanwhile).
         let stored = self.store_with_unstored(&store, id, chunk).await;
+        if let (Some(doc), Some(outgoing)) = (doc, outgoing) {
+            self.send(Event::Local(doc, outgoing));
+        }
         self.refresh();
         stored
     }
@@ -647,9 +738,10 @@ impl Library {
     }
 
     /// Changes of a synced space from another device: merged, then stored as a chunk. The
-    /// first data of a space joined from a link creates it here.
-    /// Returns whether they are stored on the device (with any refused before).
-    pub async fn apply_remote(self, doc: DocId, changes: &[u8]) -> bool {
+    /// first data of a space joined from a link creates it here. Says whether they are
+    /// stored on the device (with any refused before), and what received changes still
+    /// wait for.
+    pub async fn apply_remote(self, doc: DocId, changes: &[u8]) -> Received {
         let stored = match self.try_apply_remote(doc, changes).await {
             Ok(()) => true,
             Err(err) => {
@@ -658,7 +750,25 @@ impl Library {
             }
         };
         self.refresh();
-        stored
+        let (have, missing) = self
+            .held_of(doc)
+            .and_then(|id| {
+                self.held.try_update_value(|held| {
+                    let h = held.get_mut(&id)?;
+                    Some((hashes(&h.space.heads()), hashes(&h.space.missing())))
+                })
+            })
+            .flatten()
+            .unwrap_or_default();
+        Received {
+            stored,
+            have,
+            missing,
+        }
+    }
+
+    fn held_of(self, doc: DocId) -> Option<SpaceId> {
+        self.keys.with_value(|keys| keys.get(&doc).and_then(|e| e.space))
     }
 
     async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Message> {
@@ -671,18 +781,27 @@ impl Library {
                     .held
                     .try_update_value(|held| {
                         let h = held.get_mut(&id)?;
-                        Some(
-                            h.space
-                                .apply_changes(changes)
-                                .map(|()| h.space.save_incremental()),
-                        )
+                        let before = hashes(&h.space.heads());
+                        Some(h.space.apply_changes(changes).map(|()| {
+                            let mut chunk = h.space.save_incremental();
+                            if h.space.has_missing() {
+                                // Changes waiting for others are not in the incremental
+                                // save: keep them as they came, or a restart loses them.
+                                chunk.extend_from_slice(changes);
+                            }
+                            let shared = h.outbox.received(before, hashes(&h.space.heads()));
+                            (chunk, shared)
+                        }))
                     })
                     .flatten();
                 if let Some(applied) = applied {
-                    let chunk = applied?;
+                    let (chunk, shared) = applied?;
                     if !chunk.is_empty() {
                         self.revision.update(|r| *r += 1);
                         self.store_with_unstored(&store, id, chunk).await?;
+                    }
+                    if let Some(shared) = shared {
+                        self.set_shared(doc, shared).await;
                     }
                 }
                 Ok(())
@@ -695,11 +814,77 @@ impl Library {
                     .with_value(|keys| keys.get(&doc).cloned())
                     .ok_or_else(|| Message::plain("error-storage-unavailable"))?;
                 entry.space = Some(id);
+                // All of it came from the relay.
+                entry.shared = hashes(&space.heads());
                 let snapshot = space.save();
                 self.adopt(&store, space, doc, entry, &snapshot).await?;
                 Ok(())
             }
         }
+    }
+
+    /// The relay confirmed this device's local changes of `doc` through the one made at
+    /// `heads`: remember what it holds.
+    pub async fn confirmed(self, doc: DocId, heads: Vec<Hash>) {
+        let shared = self.held_of(doc).and_then(|id| {
+            self.held
+                .try_update_value(|held| {
+                    let h = held.get_mut(&id)?;
+                    let current = hashes(&h.space.heads());
+                    h.outbox.confirmed(heads, current)
+                })
+                .flatten()
+        });
+        if let Some(shared) = shared {
+            self.set_shared(doc, shared).await;
+        }
+    }
+
+    /// Another device lacks changes `missing`: if this one holds any of them, everything
+    /// after that device's heads `have`, to send again.
+    pub fn repair(self, doc: DocId, have: &[Hash], missing: &[Hash]) -> Option<(Vec<u8>, usize)> {
+        let id = self.held_of(doc)?;
+        self.held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                let held_any = missing
+                    .iter()
+                    .any(|m| h.space.has_change(&ChangeHash(*m)));
+                held_any
+                    .then(|| h.space.changes_after(&change_hashes(have)))
+                    .filter(|(_, count)| *count > 0)
+            })
+            .flatten()
+    }
+
+    /// The relay lost what it held of `doc`: nothing is known to be shared, and the whole
+    /// space goes out again.
+    pub async fn lost(self, doc: DocId) -> Option<Outgoing> {
+        let id = self.held_of(doc)?;
+        let outgoing = self
+            .held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                h.outbox.forget();
+                unshared(&mut h.space, &mut h.outbox)
+            })
+            .flatten();
+        self.set_shared(doc, Vec::new()).await;
+        outgoing
+    }
+
+    async fn set_shared(self, doc: DocId, shared: Vec<Hash>) {
+        let entry = self.keys.try_update_value(|keys| {
+            let entry = keys.get_mut(&doc)?;
+            entry.shared = shared;
+            Some(entry.clone())
+        });
+        if let (Some(Some(entry)), Ok(store)) = (entry, self.store())
+            && let Err(err) = store.put_key(&doc.to_string(), &entry).await
+        {
+            leptos::logging::warn!("what the relay holds of {doc} was not stored: {err}");
+        }
+        self.refresh();
     }
 
     /// Stores chunk `seq` of a space, and when enough have piled up replaces them all
@@ -717,7 +902,8 @@ impl Library {
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 h.since_snapshot += 1;
-                (h.since_snapshot >= COMPACT_AFTER_CHUNKS).then(|| {
+                // A snapshot would drop received changes that wait for others.
+                (h.since_snapshot >= COMPACT_AFTER_CHUNKS && !h.space.has_missing()).then(|| {
                     h.since_snapshot = 0;
                     // Every change is in a stored chunk by now, so the snapshot holds
                     // nothing that is not already durable.
@@ -762,6 +948,7 @@ impl Library {
                     since_snapshot: 0,
                     doc: Some(doc),
                     unstored: Vec::new(),
+                    outbox: Outbox::new(entry.shared.clone()),
                 },
             );
         });
@@ -772,11 +959,13 @@ impl Library {
         Ok(())
     }
 
-    /// Remembers how far the relay's log of `doc` is stored here.
-    pub async fn set_cursor(self, doc: DocId, seq: u64) {
+    /// Remembers how far the relay's log of `doc` (in the relay store's `epoch`) is
+    /// stored here.
+    pub async fn set_cursor(self, doc: DocId, seq: u64, epoch: u64) {
         let entry = self.keys.try_update_value(|keys| {
             let entry = keys.get_mut(&doc)?;
             entry.cursor = seq;
+            entry.epoch = epoch;
             Some(entry.clone())
         });
         if let (Some(Some(entry)), Ok(store)) = (entry, self.store())
@@ -809,6 +998,25 @@ impl Default for Library {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// After an edit of `h` made at heads `before`: the chunk to store and what to send
+/// (`None` if the space does not sync).
+fn local_change(h: &mut Held, before: &[ChangeHash]) -> (Vec<u8>, Option<Outgoing>) {
+    let chunk = h.space.save_incremental();
+    let outgoing = h.doc.and_then(|_| {
+        let (bytes, count) = h.space.changes_after(before);
+        (count > 0).then(|| {
+            let heads = hashes(&h.space.heads());
+            h.outbox.local(heads.clone());
+            Outgoing {
+                bytes,
+                count,
+                heads,
+            }
+        })
+    });
+    (chunk, outgoing)
 }
 
 fn capability(share: Share) -> Capability {

@@ -13,6 +13,7 @@ pub mod network;
 pub mod people;
 pub mod print;
 pub mod share;
+pub mod text;
 pub mod trail;
 pub mod wheel;
 

@@ -6,6 +6,7 @@
 
 use js_sys::Uint8Array;
 use landsbyplan_model::{SpaceId, SpaceKind};
+use landsbyplan_sync::Hash;
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -22,8 +23,16 @@ pub struct KeyringEntry {
     pub share: String,
     /// Everything through this entry of the relay's log is stored here.
     pub cursor: u64,
+    /// The relay store's epoch the cursor counts in (0: not known yet).
+    #[serde(default)]
+    pub epoch: u64,
     /// The local space, once known.
     pub space: Option<SpaceId>,
+    /// The space's shared heads: every change in their causal past is on the relay
+    /// (see `landsbyplan_sync::Outbox`). Entries stored before there were shared heads
+    /// read as none, so everything is sent once more.
+    #[serde(default)]
+    pub shared: Vec<Hash>,
 }
 
 /// IndexedDB refused or failed.

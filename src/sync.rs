@@ -6,18 +6,18 @@
 //! state machine asked for them: a change received is stored in IndexedDB before the
 //! cursor that covers it is.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use js_sys::{ArrayBuffer, Uint8Array};
-use landsbyplan_sync::{Capability, Client, DocId, Effect};
+use landsbyplan_sync::{Capability, Client, DocId, Effect, Hash};
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
-use crate::library::Library;
+use crate::library::{Library, Outgoing};
 
 /// Something the sync task must handle.
 pub enum Event {
@@ -31,10 +31,10 @@ pub enum Event {
     Tick,
     /// The browser has a network again.
     Online,
-    /// Start syncing a space.
-    AddSpace(Box<Capability>, u64),
-    /// A local change of a space, already durable on this device.
-    Local(DocId, Vec<u8>),
+    /// Start syncing a space from its cursor in the relay store's epoch.
+    AddSpace(Box<Capability>, u64, u64),
+    /// Local changes of a space (an edit, or everything the relay is not known to hold).
+    Local(DocId, Outgoing),
 }
 
 /// The handle the library feeds the sync task through.
@@ -127,11 +127,29 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
     // Spaces whose received changes the device could not store yet (it was full): their
     // cursor stays put, so the relay sends those changes again after a restart.
     let mut unstored: HashSet<DocId> = HashSet::new();
+    // Spaces whose received changes wait for changes that never came: (our heads, what
+    // is missing), asked for once per connection and whenever it changes.
+    let mut waiting: HashMap<DocId, (Vec<Hash>, Vec<Hash>)> = HashMap::new();
     while let Some(event) = queue.next().await {
         let current = socket.as_ref().map(|s| s.generation);
         let effects = match event {
             Event::Opened(g) if Some(g) == current => client.connected(now()),
-            Event::Frame(g, bytes) if Some(g) == current => client.received(&bytes, now()),
+            Event::Frame(g, bytes) if Some(g) == current => {
+                let greeted = client.peer().is_some();
+                let mut effects = client.received(&bytes, now());
+                // Just greeted: ask again for what received changes still wait for.
+                if !greeted && client.peer().is_some() {
+                    for (doc, (have, missing)) in &waiting {
+                        effects.extend(client.ask(
+                            *doc,
+                            have.clone(),
+                            missing.clone(),
+                            random_bytes(),
+                        ));
+                    }
+                }
+                effects
+            }
             Event::Closed(g) if Some(g) == current => {
                 socket = None;
                 client.disconnected(now(), u32::from_le_bytes(random_bytes()))
@@ -142,8 +160,12 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 client.tick(now())
             }
             Event::Online => client.reconnect_soon(now()),
-            Event::AddSpace(capability, cursor) => client.add_space(*capability, cursor),
-            Event::Local(doc, changes) => client.local_changes(doc, &changes, random_bytes()),
+            Event::AddSpace(capability, cursor, epoch) => {
+                client.add_space(*capability, cursor, epoch)
+            }
+            Event::Local(doc, out) => {
+                client.local_changes(doc, &out.bytes, out.count, out.heads, random_bytes())
+            }
         };
         let mut effects: VecDeque<Effect> = effects.into();
         while let Some(effect) = effects.pop_front() {
@@ -175,14 +197,50 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                     }
                 }
                 Effect::Apply { doc, changes } => {
-                    if library.apply_remote(doc, &changes).await {
+                    let received = library.apply_remote(doc, &changes).await;
+                    if received.stored {
                         unstored.remove(&doc);
                     } else {
                         unstored.insert(doc);
                     }
+                    if received.missing.is_empty() {
+                        waiting.remove(&doc);
+                    } else if waiting.get(&doc).map(|(_, m)| m) != Some(&received.missing) {
+                        effects.extend(client.ask(
+                            doc,
+                            received.have.clone(),
+                            received.missing.clone(),
+                            random_bytes(),
+                        ));
+                        waiting.insert(doc, (received.have, received.missing));
+                    }
                 }
-                Effect::Cursor { doc, seq } if !unstored.contains(&doc) => {
-                    library.set_cursor(doc, seq).await;
+                Effect::Shared { doc, heads } => library.confirmed(doc, heads).await,
+                Effect::Reconnect => {
+                    if let Some(open) = socket.take() {
+                        let _ = open.socket.close();
+                        effects
+                            .extend(client.disconnected(now(), u32::from_le_bytes(random_bytes())));
+                    }
+                }
+                Effect::Needed { doc, have, missing } => {
+                    if let Some((changes, count)) = library.repair(doc, &have, &missing) {
+                        effects.extend(client.repair(doc, &changes, count, random_bytes()));
+                    }
+                }
+                Effect::Lost { doc, .. } => {
+                    if let Some(out) = library.lost(doc).await {
+                        effects.extend(client.local_changes(
+                            doc,
+                            &out.bytes,
+                            out.count,
+                            out.heads,
+                            random_bytes(),
+                        ));
+                    }
+                }
+                Effect::Cursor { doc, seq, epoch } if !unstored.contains(&doc) => {
+                    library.set_cursor(doc, seq, epoch).await;
                 }
                 Effect::Cursor { .. } => {}
                 Effect::WantSnapshot { doc, covers } => {

@@ -112,7 +112,9 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
     let entry = KeyringEntry {
         share: "edit=abc".into(),
         cursor: 0,
+        epoch: 0,
         space: Some(id),
+        shared: Vec::new(),
     };
     store
         .create(
@@ -128,6 +130,8 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
             "doc1",
             &KeyringEntry {
                 cursor: 7,
+                epoch: 3,
+                shared: vec![[1; 32], [2; 32]],
                 ..entry.clone()
             },
         )
@@ -139,7 +143,9 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
             &KeyringEntry {
                 share: "read=xyz".into(),
                 cursor: 0,
+                epoch: 0,
                 space: None,
+                shared: Vec::new(),
             },
         )
         .await
@@ -151,7 +157,15 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         keys[0],
-        ("doc1".to_owned(), KeyringEntry { cursor: 7, ..entry })
+        (
+            "doc1".to_owned(),
+            KeyringEntry {
+                cursor: 7,
+                epoch: 3,
+                shared: vec![[1; 32], [2; 32]],
+                ..entry
+            }
+        )
     );
     assert_eq!(keys[1].1.space, None);
     store.close();

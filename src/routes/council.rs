@@ -16,6 +16,7 @@ use super::meetings::Meetings;
 use super::network::NetworkScreen;
 use super::people::Members;
 use super::share::ShareSpace;
+use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
     ChoiceSelect, Editable, Editor, Fold, SaveProblem, action_status_key, focus_area_name,
@@ -66,7 +67,7 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
         <p class="kind">
             {move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}
             " · "
-            {move || summary.get().map(|s| super::home::status_text(i18n, &s.status))}
+            {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
         </p>
         <Show when=move || !library.is_writable(id)>
             <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>
@@ -127,15 +128,14 @@ fn Vision(editor: Editor, plan: Memo<DevelopmentPlan>) -> impl IntoView {
             <h2 id="vision-heading">{move || i18n.t("vision-heading")}</h2>
             <label for=field.clone()>{move || i18n.t("vision-label")}</label>
             <Editable editor>
-            <textarea
+            <LiveText
                 id=field
-                rows="6"
-                prop:value=move || vision.get()
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
+                rows=6
+                value=vision
+                on_input=move |text: String| {
                     editor.save(move |space, stamp| space.set_vision(&text, stamp));
                 }
-            ></textarea>
+            />
             </Editable>
         </section>
     }

@@ -12,6 +12,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::council::SpaceHeader;
+use super::text::LiveText;
 use super::{
     Editable, Editor, focus_areas, item_screen, parse_date, parse_kroner, show_date,
     space_and_item, space_path,
@@ -160,21 +161,30 @@ fn draft(application: App) -> bool {
 fn Project(editor: Editor, id: ApplicationId, application: App, council: bool) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let current = application.get_untracked();
     let title = RwSignal::new(
-        current
-            .as_ref()
-            .map(|a| a.title.clone())
+        application
+            .get_untracked()
+            .map(|a| a.title)
             .unwrap_or_default(),
     );
-    let description = RwSignal::new(
-        current
-            .as_ref()
-            .map(|a| a.description.clone())
-            .unwrap_or_default(),
-    );
-    let save_text = move || {
-        let (t, d) = (title.get_untracked(), description.get_untracked());
+    // The title is saved when it is left; the description as it is typed, as the other
+    // long texts are, so two people writing it at once merge character by character and
+    // neither's unsaved words are overwritten by the other's. Each saves the other part
+    // as the document has it.
+    let description = Memo::new(move |_| {
+        application
+            .with(|a| a.as_ref().map(|a| a.description.clone()))
+            .unwrap_or_default()
+    });
+    let save_title = move || {
+        let t = title.get_untracked();
+        let d = description.get_untracked();
+        editor.save(move |s, stamp| s.describe_application(id, &t, &d, stamp));
+    };
+    let save_description = move |d: String| {
+        let t = application
+            .with_untracked(|a| a.as_ref().map(|a| a.title.clone()))
+            .unwrap_or_default();
         editor.save(move |s, stamp| s.describe_application(id, &t, &d, stamp));
     };
     let goals = Memo::new(move |_| {
@@ -212,9 +222,9 @@ fn Project(editor: Editor, id: ApplicationId, application: App, council: bool) -
         <section class="card" aria-labelledby="grant-project-heading">
             <h2 id="grant-project-heading">{move || i18n.t("grant-project-heading")}</h2>
             <label for="grant-title">{move || i18n.t("grant-title-label")}</label>
-            <input id="grant-title" type="text" bind:value=title disabled=move || !draft(application) on:change=move |_| save_text()/>
+            <input id="grant-title" type="text" bind:value=title disabled=move || !draft(application) on:change=move |_| save_title()/>
             <label for="grant-description">{move || i18n.t("grant-description-label")}</label>
-            <textarea id="grant-description" rows="5" bind:value=description disabled=move || !draft(application) on:change=move |_| save_text()></textarea>
+            <LiveText id="grant-description" rows=5 value=description disabled=Signal::derive(move || !draft(application)) on_input=save_description/>
             <fieldset class="choices" disabled=move || !draft(application)>
                 <legend>{move || i18n.t("grant-areas-legend")}</legend>
                 {move || focus_areas(library, i18n).into_iter().map(|(area, name)| view! {

@@ -12,6 +12,7 @@ use super::grants::Applications;
 use super::meetings::Meetings;
 use super::people::Members;
 use super::share::ShareSpace;
+use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
     ChoiceSelect, Editable, Editor, Fold, focus_area_name, parse_date, show_date, space_path,
@@ -139,15 +140,14 @@ fn GroupGoal(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
             <h2 id="group-goal-heading">{move || i18n.t("group-goal-heading")}</h2>
             <label for="group-goal">{move || i18n.t("group-goal-label")}</label>
             <Editable editor>
-            <textarea
+            <LiveText
                 id="group-goal"
-                rows="4"
-                prop:value=move || goal.get()
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
+                rows=4
+                value=goal
+                on_input=move |text: String| {
                     editor.save(move |space, stamp| space.set_group_goal(&text, stamp));
                 }
-            ></textarea>
+            />
             </Editable>
         </section>
     }

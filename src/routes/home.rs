@@ -11,7 +11,7 @@ use super::files::OpenFile;
 use super::people::RoleSelect;
 use super::{kind_key, space_path, stamp};
 use crate::i18n::{I18n, Language};
-use crate::library::{Library, LibraryState, Message};
+use crate::library::{Library, LibraryState, Message, SpaceSummary};
 use crate::{settings, storage};
 
 /// The home screen.
@@ -216,7 +216,7 @@ fn SpaceItem(id: SpaceId) -> impl IntoView {
     let status_text = move || {
         summary
             .get()
-            .map(|s| status_text(i18n, &s.status))
+            .map(|s| status_text(i18n, &s))
             .unwrap_or_default()
     };
     let link = move || {
@@ -302,8 +302,20 @@ fn of_kind(library: Library, kind: SpaceKind) -> Vec<crate::library::SpaceSummar
         .collect()
 }
 
-/// Where a space stands with the relay, in words.
-pub fn status_text(i18n: I18n, status: &SyncStatus) -> String {
+/// Where a space stands with the relay, in words: what waits to be shared, what waits
+/// for others, or that everything is shared.
+pub fn status_text(i18n: I18n, space: &SpaceSummary) -> String {
+    let missing = space.missing.then(|| i18n.t("sync-missing"));
+    match (&space.status, missing) {
+        (SyncStatus::Waiting { .. }, Some(missing)) => {
+            format!("{} · {missing}", sync_text(i18n, &space.status))
+        }
+        (_, Some(missing)) => missing,
+        (status, None) => sync_text(i18n, status),
+    }
+}
+
+fn sync_text(i18n: I18n, status: &SyncStatus) -> String {
     match status {
         SyncStatus::Waiting { unsent } => {
             i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
@@ -320,6 +332,25 @@ pub fn status_text(i18n: I18n, status: &SyncStatus) -> String {
     }
 }
 
+/// Why the last share link could not be joined, shown in the join form: a link pasted
+/// into it, or one opened in this tab while the app ran (only the `#fragment` changed).
+/// Shared through context by the app.
+#[derive(Clone, Copy)]
+pub struct JoinProblem(pub RwSignal<Option<Message>>);
+
+impl JoinProblem {
+    /// No problem yet.
+    pub fn new() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
+
+impl Default for JoinProblem {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Joining a council or a group from a share link someone sent as text. (A QR code opens
 /// the link in the browser, which joins it the same way.)
 #[component]
@@ -327,7 +358,7 @@ fn JoinLink() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
     let link = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<Message>);
+    let JoinProblem(problem) = use_context().unwrap_or_default();
     let join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let wanted = link.get_untracked();

@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::council::{SpaceHeader, person_name};
+use super::text::LiveText;
 use super::{Editable, Editor, item_screen, parse_date, show_date, space_path};
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -127,12 +128,11 @@ fn MeetingText(
         <section class="card" aria-labelledby=format!("{field}-heading")>
             <h2 id=format!("{field}-heading")>{move || i18n.t(heading)}</h2>
             <label for=format!("meeting-{field}")>{move || i18n.t(label)}</label>
-            <textarea
+            <LiveText
                 id=format!("meeting-{field}")
-                rows=if minutes { "10" } else { "5" }
-                prop:value=move || text.get()
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
+                rows=if minutes { 10 } else { 5 }
+                value=text
+                on_input=move |value: String| {
                     editor.save(move |s, stamp| {
                         if minutes {
                             s.set_minutes(id, &value, stamp)
@@ -141,7 +141,7 @@ fn MeetingText(
                         }
                     });
                 }
-            ></textarea>
+            />
         </section>
     }
 }

@@ -24,6 +24,7 @@ mod rules;
 mod space;
 mod stamp;
 
+pub use automerge::ChangeHash;
 pub use calendar::wheel_to_ics;
 pub use conflict::Conflict;
 pub use error::Error;

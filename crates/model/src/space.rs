@@ -220,7 +220,10 @@ impl Space {
 
     /// Takes in changes of this space received from another device (Automerge bytes:
     /// changes, chunks or a whole saved document). Changes for another space are refused
-    /// and leave this one untouched.
+    /// and leave this one untouched. Changes whose dependencies have not arrived yet are
+    /// kept aside in the document and applied when those come ([`Space::missing`] names
+    /// what they wait for); `save_incremental` does not hold them, so a caller that
+    /// stores what it received stores `changes` themselves while anything is missing.
     pub fn apply_changes(&mut self, changes: &[u8]) -> Result<()> {
         let mut incoming = self.doc.fork();
         incoming
@@ -232,8 +235,39 @@ impl Space {
         if !same_space {
             return Err(Error::DifferentSpaces);
         }
-        self.doc.merge(&mut incoming)?;
+        // The copy becomes the document (merging it in would drop the changes still
+        // waiting for their dependencies); it keeps this device's actor.
+        incoming.set_actor(self.doc.get_actor().clone());
+        self.doc = incoming;
         Ok(())
+    }
+
+    /// Changes that received changes depend on but that have not arrived: while any are
+    /// missing, some received changes wait unapplied.
+    pub fn missing(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_missing_deps(&[])
+    }
+
+    /// Whether received changes wait for changes that have not arrived.
+    pub fn has_missing(&mut self) -> bool {
+        !self.missing().is_empty()
+    }
+
+    /// Whether the document holds change `hash`.
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
+    /// Every change not in the causal past of `heads` (heads this document does not know
+    /// are ignored), as Automerge bytes, and how many changes that is.
+    pub fn changes_after(&mut self, heads: &[ChangeHash]) -> (Vec<u8>, usize) {
+        let changes = self.doc.get_changes(heads);
+        let count = changes.len();
+        let bytes = changes
+            .into_iter()
+            .flat_map(|change| change.raw_bytes().to_vec())
+            .collect();
+        (bytes, count)
     }
 
     /// The document's current heads: equal heads mean equal documents.

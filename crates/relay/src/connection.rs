@@ -86,7 +86,10 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
         at: Instant::now(),
     };
     if sink
-        .send(binary(&RelayFrame::Hello { peer }))
+        .send(binary(&RelayFrame::Hello {
+            peer,
+            epoch: relay.store.epoch(),
+        }))
         .await
         .is_err()
     {
@@ -262,6 +265,12 @@ async fn subscribe(
                 cursors.insert(doc, seq);
                 frames.push(RelayFrame::Entry { doc, seq, payload });
             }
+            // Lets the device tell "caught up" from "still receiving", and notice a store
+            // that holds less than it was given before (lost, or restored from a backup).
+            frames.push(RelayFrame::Subscribed {
+                doc,
+                latest: backlog.latest,
+            });
             frames
         }
         Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],

@@ -45,6 +45,8 @@ pub struct Backlog {
     pub snapshot: Option<(u64, Vec<u8>)>,
     /// Entries after the snapshot or the subscriber's cursor, oldest first.
     pub entries: Vec<(u64, Vec<u8>)>,
+    /// The last entry the document's log has held (0 for none), whatever the cursor.
+    pub latest: u64,
 }
 
 /// Totals for the metrics endpoint.
@@ -62,6 +64,7 @@ pub struct StoreStats {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    epoch: u64,
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -139,11 +142,31 @@ impl Store {
             CREATE TABLE IF NOT EXISTS feeds (
                 id BLOB PRIMARY KEY,
                 body BLOB NOT NULL
-            ) WITHOUT ROWID;",
+            ) WITHOUT ROWID;
+            -- The store's epoch: a random number made with the store. Sequence numbers
+            -- mean something only within one epoch; a device that sees another epoch
+            -- knows the store it synced with is gone and sends what it holds again.
+            -- (SQLite's random() draws from the operating system's random source.)
+            CREATE TABLE IF NOT EXISTS meta (
+                key TEXT PRIMARY KEY,
+                value INTEGER NOT NULL
+            );
+            INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', random());",
         )?;
+        let epoch: i64 =
+            conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
+                row.get(0)
+            })?;
         Ok(Self {
             conn: Mutex::new(conn),
+            // Never 0, which devices read as "not known yet".
+            epoch: u64::from_ne_bytes(epoch.to_ne_bytes()).max(1),
         })
+    }
+
+    /// The store's epoch (see the `meta` table).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -262,9 +285,16 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let snapshot = snapshot
-            .map(|(covers, payload)| (covers.unsigned_abs(), payload))
-            .filter(|(covers, _)| *covers > since);
+        let snapshot = snapshot.map(|(covers, payload)| (covers.unsigned_abs(), payload));
+        let last_entry: Option<i64> = conn
+            .prepare_cached("SELECT last_seq FROM docs WHERE doc = ?1")?
+            .query_row(params![doc.0.as_slice()], |row| row.get(0))
+            .optional()?;
+        let latest = snapshot
+            .as_ref()
+            .map_or(0, |(covers, _)| *covers)
+            .max(last_entry.map_or(0, i64::unsigned_abs));
+        let snapshot = snapshot.filter(|(covers, _)| *covers > since);
         let after = snapshot.as_ref().map_or(since, |(covers, _)| *covers);
         let mut stmt = conn.prepare_cached(
             "SELECT seq, payload FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
@@ -274,7 +304,11 @@ impl Store {
                 Ok((row.get::<_, i64>(0)?.unsigned_abs(), row.get(1)?))
             })?
             .collect::<Result<_, _>>()?;
-        Ok(Backlog { snapshot, entries })
+        Ok(Backlog {
+            snapshot,
+            entries,
+            latest,
+        })
     }
 
     /// Totals across documents.

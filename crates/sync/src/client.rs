@@ -7,11 +7,18 @@
 //! the sender included); after any disconnect it resubscribes from its cursor and sends
 //! again whatever is not confirmed, and the relay stores a resent entry only once;
 //! entries at or below the cursor are ignored, so duplicates change nothing.
+//!
+//! Memory is not what keeps a change: the app hands the client, at every start,
+//! everything after the space's durable shared heads (see [`crate::Outbox`]), and the
+//! client tells the app when the relay has confirmed local changes ([`Effect::Shared`]),
+//! so the app can move those heads. Its status says "synced" only on evidence: the relay
+//! confirmed every local change and said it sent everything it holds.
 
 use std::collections::{BTreeMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
+use crate::payload::{Hash, Payload};
 use crate::{ClientFrame, DocId, ErrorCode, ReadCapability, RelayFrame, SpaceKeys};
 
 /// Milliseconds on the caller's clock.
@@ -57,7 +64,8 @@ pub enum SyncStatus {
         /// Changes the relay has not confirmed.
         unsent: usize,
     },
-    /// The relay has every change of this device, as of `at`.
+    /// The relay confirmed every change of this device and had sent it everything it
+    /// held, as of `at`.
     Synced {
         /// The last contact with the relay.
         at: Millis,
@@ -80,12 +88,15 @@ pub enum Effect {
         /// Changes or a whole saved document.
         changes: Vec<u8>,
     },
-    /// Everything through entry `seq` is applied: remember it for the next start.
+    /// Everything through entry `seq` of the relay store's epoch `epoch` is applied:
+    /// remember both for the next start.
     Cursor {
         /// The space.
         doc: DocId,
         /// The cursor.
         seq: u64,
+        /// The epoch the cursor counts in.
+        epoch: u64,
     },
     /// Call [`Client::snapshot`] with the whole document, so the relay can compact.
     WantSnapshot {
@@ -110,6 +121,38 @@ pub enum Effect {
         /// The new status.
         status: SyncStatus,
     },
+    /// The relay confirmed every local change through the one made at `heads` (the
+    /// document's heads right after it, as passed to [`Client::local_changes`]): move
+    /// the space's shared heads ([`crate::Outbox::confirmed`]).
+    Shared {
+        /// The space.
+        doc: DocId,
+        /// The heads passed with the confirmed change.
+        heads: Vec<Hash>,
+    },
+    /// Another device lacks changes: if this device holds any of `missing`, send
+    /// everything after `have` with [`Client::repair`].
+    Needed {
+        /// The space.
+        doc: DocId,
+        /// The asking device's heads.
+        have: Vec<Hash>,
+        /// The changes it lacks.
+        missing: Vec<Hash>,
+    },
+    /// The relay holds less than this device got from it before (its store was lost or
+    /// restored from a backup): the cursor is back at 0 (the relay's log is read again
+    /// from the start on the next connection, which [`Effect::Reconnect`] asks for);
+    /// nothing is known to be shared any more, so send the whole document again with
+    /// [`Client::local_changes`].
+    Lost {
+        /// The space.
+        doc: DocId,
+        /// The relay's last entry.
+        latest: u64,
+    },
+    /// Close the connection; the client makes a new one after the usual backoff.
+    Reconnect,
     /// An entry that this space's key cannot open was skipped (damaged or forged).
     Undecryptable {
         /// The space.
@@ -131,18 +174,41 @@ struct Pending {
     hash: [u8; 32],
     payload: Vec<u8>,
     proof: Vec<u8>,
+    /// How many changes it carries (for the status).
+    changes: usize,
+    /// The document's heads right after it; `None` for a repair, which shares nothing of
+    /// this device's own.
+    heads: Option<Vec<Hash>>,
+    /// The relay sent it back; it stays until every older one is confirmed too.
+    confirmed: bool,
 }
 
 #[derive(Debug)]
 struct SpaceState {
     capability: Capability,
     cursor: u64,
-    /// Sealed payloads not yet confirmed, oldest first, with their hashes and proofs.
+    /// The relay store's epoch `cursor` counts in (0: not known yet).
+    epoch: u64,
+    /// Sealed payloads in the order they were made, with their hashes and proofs.
     pending: Vec<Pending>,
     since_snapshot: u32,
     status: SyncStatus,
     resend_at: Option<Millis>,
-    contacted: bool,
+    /// The relay said it had sent everything it holds, on this connection.
+    caught_up: bool,
+    /// The relay lost entries: what this connection still brings is ignored until the
+    /// next one reads the log from the start.
+    stale: bool,
+}
+
+impl SpaceState {
+    fn unsent(&self) -> usize {
+        self.pending
+            .iter()
+            .filter(|p| !p.confirmed)
+            .map(|p| p.changes)
+            .sum()
+    }
 }
 
 /// The sync state of every space this device holds, over one connection.
@@ -177,8 +243,9 @@ impl Client {
         }
     }
 
-    /// Starts syncing a space, from `cursor` (0 for a new device).
-    pub fn add_space(&mut self, capability: Capability, cursor: u64) -> Vec<Effect> {
+    /// Starts syncing a space, from `cursor` in the relay store's `epoch` (both 0 for a
+    /// new device).
+    pub fn add_space(&mut self, capability: Capability, cursor: u64, epoch: u64) -> Vec<Effect> {
         let doc = capability.doc_id();
         match self.spaces.entry(doc) {
             // Held already: an editing capability replaces a read-only one (the person
@@ -192,11 +259,13 @@ impl Client {
                 slot.insert(SpaceState {
                     capability,
                     cursor,
+                    epoch,
                     pending: Vec::new(),
                     since_snapshot: 0,
                     status: SyncStatus::Local,
                     resend_at: None,
-                    contacted: false,
+                    caught_up: false,
+                    stale: false,
                 });
             }
         }
@@ -226,16 +295,80 @@ impl Client {
         }
     }
 
-    /// Local changes (Automerge bytes) of a space: sealed with `nonce`, signed, kept until
-    /// confirmed, and sent now if connected.
-    pub fn local_changes(&mut self, doc: DocId, changes: &[u8], nonce: [u8; 24]) -> Vec<Effect> {
+    /// Local changes (Automerge bytes, `count` changes) of a space: sealed with `nonce`,
+    /// signed, kept until confirmed, and sent now if connected. `heads` are the
+    /// document's heads right after them; [`Effect::Shared`] gives them back once the
+    /// relay has these changes and every older one.
+    pub fn local_changes(
+        &mut self,
+        doc: DocId,
+        changes: &[u8],
+        count: usize,
+        heads: Vec<Hash>,
+        nonce: [u8; 24],
+    ) -> Vec<Effect> {
+        self.queue(doc, changes, count, Some(heads), nonce)
+    }
+
+    /// Changes another device asked for ([`Effect::Needed`]): sent and kept until
+    /// confirmed like local ones, but they move no shared heads.
+    pub fn repair(
+        &mut self,
+        doc: DocId,
+        changes: &[u8],
+        count: usize,
+        nonce: [u8; 24],
+    ) -> Vec<Effect> {
+        self.queue(doc, changes, count, None, nonce)
+    }
+
+    /// Asks the other devices for the changes `missing` that changes received depend on
+    /// (the asking device's heads are `have`). Sent only if connected, and only by a
+    /// device that may write; ask again after the next connect if they are still missing.
+    pub fn ask(
+        &mut self,
+        doc: DocId,
+        have: Vec<Hash>,
+        missing: Vec<Hash>,
+        nonce: [u8; 24],
+    ) -> Vec<Effect> {
+        let Some(space) = self.spaces.get(&doc) else {
+            return Vec::new();
+        };
+        let Capability::Write(keys) = &space.capability else {
+            return Vec::new();
+        };
+        if self.link != Link::Up || missing.is_empty() {
+            return Vec::new();
+        }
+        let payload = keys
+            .read()
+            .seal(&Payload::Need { have, missing }.encode(), nonce);
+        vec![send(&ClientFrame::Append {
+            doc,
+            writer: keys.read().writer.0,
+            proof: keys.prove_append(&payload),
+            payload,
+        })]
+    }
+
+    fn queue(
+        &mut self,
+        doc: DocId,
+        changes: &[u8],
+        count: usize,
+        heads: Option<Vec<Hash>>,
+        nonce: [u8; 24],
+    ) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
         let Capability::Write(keys) = &space.capability else {
             return Vec::new();
         };
-        let payload = keys.read().seal(changes, nonce);
+        let payload = keys
+            .read()
+            .seal(&Payload::Changes(changes.to_vec()).encode(), nonce);
         let proof = keys.prove_append(&payload);
         let frame = ClientFrame::Append {
             doc,
@@ -247,6 +380,9 @@ impl Client {
             hash: hash(&payload),
             payload,
             proof,
+            changes: count.max(1),
+            heads,
+            confirmed: false,
         });
         let mut effects = Vec::new();
         if self.link == Link::Up {
@@ -273,7 +409,9 @@ impl Client {
         if self.link != Link::Up || covers > space.cursor {
             return Vec::new();
         }
-        let payload = keys.read().seal(document, nonce);
+        let payload = keys
+            .read()
+            .seal(&Payload::Changes(document.to_vec()).encode(), nonce);
         space.since_snapshot = 0;
         vec![send(&ClientFrame::Snapshot {
             doc,
@@ -321,13 +459,38 @@ impl Client {
         effects
     }
 
-    /// The connection is open: subscribe every space from its cursor and send what is
-    /// not confirmed.
+    /// The connection is open; it is up once the relay's greeting
+    /// ([`RelayFrame::Hello`]) has come.
     pub fn connected(&mut self, _now: Millis) -> Vec<Effect> {
-        self.link = Link::Up;
         self.attempt = 0;
+        Vec::new()
+    }
+
+    /// The relay greeted this connection: spaces whose cursor counts in another store
+    /// epoch start from 0 (the store they synced with is gone, so what it held is sent
+    /// again), then every space subscribes from its cursor and sends what is not
+    /// confirmed.
+    fn greeted(&mut self, epoch: u64) -> Vec<Effect> {
         let mut effects = Vec::new();
         for (doc, space) in &mut self.spaces {
+            space.stale = false;
+            if space.epoch != epoch {
+                // A device that never synced (cursor 0) just learns the epoch.
+                if space.cursor > 0 || space.epoch != 0 {
+                    space.cursor = 0;
+                    space.since_snapshot = 0;
+                    effects.push(Effect::Lost {
+                        doc: *doc,
+                        latest: 0,
+                    });
+                }
+                space.epoch = epoch;
+                effects.push(Effect::Cursor {
+                    doc: *doc,
+                    seq: space.cursor,
+                    epoch,
+                });
+            }
             effects.push(send(&ClientFrame::Subscribe {
                 doc: *doc,
                 since: space.cursor,
@@ -344,6 +507,9 @@ impl Client {
     pub fn disconnected(&mut self, now: Millis, random: u32) -> Vec<Effect> {
         self.link = Link::Down;
         self.peer = None;
+        for space in self.spaces.values_mut() {
+            space.caught_up = false;
+        }
         let delay = (FIRST_RETRY << self.attempt.min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
         self.retry_at = Some(now + delay + u64::from(random) % (delay / 2 + 1));
@@ -369,16 +535,13 @@ impl Client {
             return Vec::new();
         };
         match frame {
-            RelayFrame::Hello { peer } => {
+            RelayFrame::Hello { peer, epoch } => {
+                self.link = Link::Up;
                 self.peer = Some(peer);
-                Vec::new()
+                self.greeted(epoch)
             }
-            RelayFrame::Acked { doc, .. } => {
-                if let Some(space) = self.spaces.get_mut(&doc) {
-                    space.contacted = true;
-                }
-                self.update_status(doc, Some(now))
-            }
+            RelayFrame::Acked { doc, .. } => self.update_status(doc, Some(now)),
+            RelayFrame::Subscribed { doc, latest } => self.subscribed(doc, latest, now),
             RelayFrame::Entry { doc, seq, payload } => self.entry(doc, seq, &payload, now),
             RelayFrame::Snapshot {
                 doc,
@@ -388,17 +551,17 @@ impl Client {
                 let Some(space) = self.spaces.get_mut(&doc) else {
                     return Vec::new();
                 };
-                if covers <= space.cursor {
+                if covers <= space.cursor || space.stale {
                     return Vec::new();
                 }
                 space.cursor = covers;
                 space.since_snapshot = 0;
-                space.contacted = true;
-                let mut effects = match space.capability.read().open(&payload) {
-                    Ok(changes) => vec![Effect::Apply { doc, changes }],
-                    Err(_) => vec![Effect::Undecryptable { doc, seq: covers }],
-                };
-                effects.push(Effect::Cursor { doc, seq: covers });
+                let mut effects = vec![opened(doc, covers, &space.capability, &payload)];
+                effects.push(Effect::Cursor {
+                    doc,
+                    seq: covers,
+                    epoch: space.epoch,
+                });
                 effects.extend(self.update_status(doc, Some(now)));
                 effects
             }
@@ -422,24 +585,38 @@ impl Client {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
-        if seq <= space.cursor {
+        if seq <= space.cursor || space.stale {
             return Vec::new();
         }
         space.cursor = seq;
-        space.contacted = true;
         space.since_snapshot += 1;
         let digest = hash(payload);
-        let before = space.pending.len();
-        space.pending.retain(|p| p.hash != digest);
         let mut effects = Vec::new();
-        if space.pending.len() == before {
-            // Someone else's change (our own came back: we have it already).
-            match space.capability.read().open(payload) {
-                Ok(changes) => effects.push(Effect::Apply { doc, changes }),
-                Err(_) => effects.push(Effect::Undecryptable { doc, seq }),
+        match space
+            .pending
+            .iter_mut()
+            .find(|p| p.hash == digest && !p.confirmed)
+        {
+            // Our own change came back: we have it already.
+            Some(mine) => mine.confirmed = true,
+            None => effects.push(opened(doc, seq, &space.capability, payload)),
+        }
+        // Shared heads move only over an unbroken run of confirmed changes, oldest first.
+        let mut shared = None;
+        while space.pending.first().is_some_and(|p| p.confirmed) {
+            let done = space.pending.remove(0);
+            if done.heads.is_some() {
+                shared = done.heads;
             }
         }
-        effects.push(Effect::Cursor { doc, seq });
+        effects.push(Effect::Cursor {
+            doc,
+            seq,
+            epoch: space.epoch,
+        });
+        if let Some(heads) = shared {
+            effects.push(Effect::Shared { doc, heads });
+        }
         if space.since_snapshot >= SNAPSHOT_EVERY
             && space.pending.is_empty()
             && matches!(space.capability, Capability::Write(_))
@@ -447,6 +624,38 @@ impl Client {
             space.since_snapshot = 0;
             effects.push(Effect::WantSnapshot { doc, covers: seq });
         }
+        effects.extend(self.update_status(doc, Some(now)));
+        effects
+    }
+
+    /// The relay has sent everything of `doc` it holds, through entry `latest`.
+    fn subscribed(&mut self, doc: DocId, latest: u64, now: Millis) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        if space.stale {
+            return Vec::new();
+        }
+        if latest < space.cursor {
+            // The same store holds less than it gave us (restored from a backup): its
+            // numbers may name entries new to us, so its log is read again from the
+            // start on a fresh connection (frames still on their way on this one are
+            // ignored), and what it lost is sent again.
+            space.cursor = 0;
+            space.since_snapshot = 0;
+            space.stale = true;
+            return vec![
+                Effect::Cursor {
+                    doc,
+                    seq: 0,
+                    epoch: space.epoch,
+                },
+                Effect::Lost { doc, latest },
+                Effect::Reconnect,
+            ];
+        }
+        let mut effects = Vec::new();
+        space.caught_up = true;
         effects.extend(self.update_status(doc, Some(now)));
         effects
     }
@@ -488,18 +697,18 @@ impl Client {
         if matches!(space.status, SyncStatus::Refused(_)) {
             return Vec::new();
         }
-        let status = if !space.pending.is_empty() {
-            SyncStatus::Waiting {
-                unsent: space.pending.len(),
+        let unsent = space.unsent();
+        let status = if unsent > 0 {
+            SyncStatus::Waiting { unsent }
+        } else if self.link == Link::Up && space.caught_up {
+            match (contact, &space.status) {
+                (Some(at), _) => SyncStatus::Synced { at },
+                (None, SyncStatus::Synced { at }) => SyncStatus::Synced { at: *at },
+                (None, _) => SyncStatus::Synced { at: 0 },
             }
-        } else if let Some(at) = contact.filter(|_| self.link == Link::Up) {
-            SyncStatus::Synced { at }
         } else if let SyncStatus::Synced { at } = space.status {
+            // Offline, or catching up again: everything of ours was shared at `at`.
             SyncStatus::Synced { at }
-        } else if space.contacted {
-            SyncStatus::Synced {
-                at: contact.unwrap_or(0),
-            }
         } else {
             SyncStatus::Local
         };
@@ -508,6 +717,24 @@ impl Client {
         }
         space.status = status.clone();
         vec![Effect::Status { doc, status }]
+    }
+}
+
+/// What an entry (or snapshot) numbered `seq` asks of the app, once opened.
+fn opened(doc: DocId, seq: u64, capability: &Capability, sealed: &[u8]) -> Effect {
+    let payload = capability
+        .read()
+        .open(sealed)
+        .ok()
+        .and_then(|bytes| Payload::decode(&bytes).ok());
+    match payload {
+        Some(Payload::Changes(changes)) => Effect::Apply { doc, changes },
+        Some(Payload::Need { have, missing }) => Effect::Needed {
+            doc,
+            have,
+            missing,
+        },
+        None => Effect::Undecryptable { doc, seq },
     }
 }
 
@@ -523,7 +750,7 @@ fn resend_all(doc: DocId, space: &SpaceState) -> Vec<Effect> {
     space
         .pending
         .iter()
-        .filter(|p| seen.insert(p.hash))
+        .filter(|p| !p.confirmed && seen.insert(p.hash))
         .map(|p| {
             send(&ClientFrame::Append {
                 doc,
@@ -544,6 +771,11 @@ mod tests {
         SpaceSecret::from_random([1; 32]).keys()
     }
 
+    /// The relay's greeting, from a store of epoch 5.
+    fn hello() -> Vec<u8> {
+        RelayFrame::Hello { peer: 1, epoch: 5 }.encode()
+    }
+
     fn sent(effects: &[Effect]) -> Vec<ClientFrame> {
         effects
             .iter()
@@ -557,10 +789,11 @@ mod tests {
     #[test]
     fn the_first_tick_connects_and_connecting_subscribes_from_the_cursor() {
         let mut client = Client::new();
-        client.add_space(Capability::Write(Box::new(keys())), 7);
+        client.add_space(Capability::Write(Box::new(keys())), 7, 5);
         assert_eq!(client.tick(0), vec![Effect::Connect]);
+        assert!(client.connected(0).is_empty(), "nothing before the relay's greeting");
         assert_eq!(
-            sent(&client.connected(0)),
+            sent(&client.received(&hello(), 0)),
             vec![ClientFrame::Subscribe {
                 doc: keys().doc_id(),
                 since: 7
@@ -590,12 +823,14 @@ mod tests {
         let keys = keys();
         let doc = keys.doc_id();
         let mut client = Client::new();
-        client.add_space(Capability::Write(Box::new(keys)), 0);
-        let effects = client.local_changes(doc, b"change", [1; 24]);
+        client.add_space(Capability::Write(Box::new(keys)), 0, 0);
+        let effects = client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]);
         assert!(sent(&effects).is_empty(), "nothing is sent while offline");
         assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
         client.tick(0);
-        let frames = sent(&client.connected(10));
+        client.connected(10);
+        client.received(&hello(), 10);
+        let frames = sent(&client.received(&hello(), 10));
         let ClientFrame::Append { payload, .. } = frames[1].clone() else {
             panic!("expected the change to be sent after subscribing: {frames:?}")
         };
@@ -610,7 +845,17 @@ mod tests {
             !effects.iter().any(|e| matches!(e, Effect::Apply { .. })),
             "our own change is not applied twice"
         );
-        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 20 }));
+        assert!(effects.contains(&Effect::Shared {
+            doc,
+            heads: vec![[9; 32]]
+        }));
+        assert_eq!(
+            client.status(&doc),
+            Some(SyncStatus::Local),
+            "not synced before the relay said it sent everything it holds"
+        );
+        client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 25);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 25 }));
         assert!(
             client.received(&echo, 30).is_empty(),
             "a duplicate changes nothing"
@@ -622,12 +867,13 @@ mod tests {
         let writer = keys();
         let doc = writer.doc_id();
         let mut client = Client::new();
-        client.add_space(Capability::Read(writer.read().clone()), 3);
+        client.add_space(Capability::Read(writer.read().clone()), 3, 0);
         client.tick(0);
         client.connected(0);
-        assert!(sent(&client.local_changes(doc, b"change", [1; 24])).is_empty());
-        client.add_space(Capability::Write(Box::new(keys())), 0);
-        let frames = sent(&client.local_changes(doc, b"change", [1; 24]));
+        client.received(&hello(), 0);
+        assert!(sent(&client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24])).is_empty());
+        client.add_space(Capability::Write(Box::new(keys())), 0, 0);
+        let frames = sent(&client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]));
         assert!(
             matches!(frames.as_slice(), [ClientFrame::Append { doc: d, .. }] if *d == doc),
             "{frames:?}"
@@ -639,11 +885,14 @@ mod tests {
         let writer = keys();
         let doc = writer.doc_id();
         let mut client = Client::new();
-        client.add_space(Capability::Read(writer.read().clone()), 0);
-        assert!(client.local_changes(doc, b"change", [1; 24]).is_empty());
+        client.add_space(Capability::Read(writer.read().clone()), 0, 0);
+        assert!(client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]).is_empty());
         client.tick(0);
         client.connected(0);
-        let sealed = writer.read().seal(b"from the writer", [2; 24]);
+        client.received(&hello(), 0);
+        let sealed = writer
+            .read()
+            .seal(&Payload::Changes(b"from the writer".to_vec()).encode(), [2; 24]);
         let effects = client.received(
             &RelayFrame::Entry {
                 doc,
@@ -675,7 +924,7 @@ mod tests {
         let keys = keys();
         let doc = keys.doc_id();
         let mut client = Client::new();
-        client.add_space(Capability::Write(Box::new(keys)), 3);
+        client.add_space(Capability::Write(Box::new(keys)), 3, 0);
         let refusal = RelayFrame::Error {
             doc: Some(doc),
             code: ErrorCode::LogFull,
@@ -685,5 +934,203 @@ mod tests {
             client.received(&refusal.encode(), 0),
             vec![Effect::WantSnapshot { doc, covers: 3 }]
         );
+    }
+
+    fn connected_client(keys: &SpaceKeys, cursor: u64) -> Client {
+        let mut client = Client::new();
+        client.add_space(Capability::Write(Box::new(keys.clone())), cursor, 5);
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        client
+    }
+
+    fn appended(effects: &[Effect]) -> Vec<Vec<u8>> {
+        sent(effects)
+            .into_iter()
+            .filter_map(|f| match f {
+                ClientFrame::Append { payload, .. } => Some(payload),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shared_heads_move_only_over_an_unbroken_run_of_confirmed_changes() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 0);
+        let first = appended(&client.local_changes(doc, b"one", 1, vec![[1; 32]], [1; 24]));
+        let second = appended(&client.local_changes(doc, b"two", 2, vec![[2; 32]], [2; 24]));
+        assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 3 }));
+        let echo = |seq, payload: &Vec<u8>| {
+            RelayFrame::Entry {
+                doc,
+                seq,
+                payload: payload.clone(),
+            }
+            .encode()
+        };
+        // The second comes back first (another connection's order): nothing is shared yet.
+        let effects = client.received(&echo(1, &second[0]), 10);
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Shared { .. })));
+        assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
+        let effects = client.received(&echo(2, &first[0]), 20);
+        assert!(effects.contains(&Effect::Shared {
+            doc,
+            heads: vec![[2; 32]]
+        }));
+    }
+
+    #[test]
+    fn a_relay_that_holds_less_than_the_cursor_is_caught_and_everything_is_resent() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 40);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 5);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Cursor {
+                    doc,
+                    seq: 0,
+                    epoch: 5
+                },
+                Effect::Lost { doc, latest: 3 },
+                Effect::Reconnect
+            ]
+        );
+        let late = keys
+            .read()
+            .seal(&Payload::Changes(b"late".to_vec()).encode(), [2; 24]);
+        assert!(
+            client
+                .received(
+                    &RelayFrame::Entry {
+                        doc,
+                        seq: 41,
+                        payload: late
+                    }
+                    .encode(),
+                    6
+                )
+                .is_empty(),
+            "what the old connection still brings is ignored"
+        );
+        client.disconnected(6, 0);
+        client.tick(10_000);
+        client.connected(10_000);
+        let frames = sent(&client.received(&hello(), 10_000));
+        assert!(frames.contains(&ClientFrame::Subscribe { doc, since: 0 }));
+        // Entry 4 of the relay's new log is not skipped.
+        let sealed = keys
+            .read()
+            .seal(&Payload::Changes(b"new".to_vec()).encode(), [3; 24]);
+        let effects = client.received(
+            &RelayFrame::Entry {
+                doc,
+                seq: 4,
+                payload: sealed,
+            }
+            .encode(),
+            6,
+        );
+        assert!(effects.contains(&Effect::Apply {
+            doc,
+            changes: b"new".to_vec()
+        }));
+    }
+
+    #[test]
+    fn a_request_for_missing_changes_reaches_the_app_and_the_repair_is_sent() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut asker = connected_client(&keys, 0);
+        let asked = appended(&asker.ask(doc, vec![[1; 32]], vec![[2; 32]], [4; 24]));
+        assert_eq!(asked.len(), 1);
+        assert_eq!(
+            asker.status(&doc),
+            Some(SyncStatus::Local),
+            "asking is not a change of ours that waits"
+        );
+        let mut holder = connected_client(&keys, 0);
+        let effects = holder.received(
+            &RelayFrame::Entry {
+                doc,
+                seq: 1,
+                payload: asked[0].clone(),
+            }
+            .encode(),
+            7,
+        );
+        assert!(effects.contains(&Effect::Needed {
+            doc,
+            have: vec![[1; 32]],
+            missing: vec![[2; 32]]
+        }));
+        assert_eq!(
+            appended(&holder.repair(doc, b"the missing change", 1, [5; 24])).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_reader_never_asks_since_the_relay_would_refuse_it() {
+        let writer = keys();
+        let doc = writer.doc_id();
+        let mut client = Client::new();
+        client.add_space(Capability::Read(writer.read().clone()), 0, 0);
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        assert!(client.ask(doc, vec![], vec![[2; 32]], [1; 24]).is_empty());
+    }
+
+    #[test]
+    fn after_a_disconnect_the_status_keeps_the_last_contact_but_never_claims_new_sync() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 0);
+        client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 3);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 3 }));
+        client.disconnected(4, 0);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 3 }));
+        client.local_changes(doc, b"offline", 1, vec![[1; 32]], [1; 24]);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
+    }
+
+    #[test]
+    fn another_store_epoch_means_the_relay_lost_its_log_even_with_as_many_entries() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = Client::new();
+        client.add_space(Capability::Write(Box::new(keys.clone())), 9, 4);
+        client.tick(0);
+        client.connected(0);
+        let effects = client.received(&hello(), 0);
+        assert!(effects.contains(&Effect::Lost { doc, latest: 0 }));
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 0,
+            epoch: 5
+        }));
+        assert!(sent(&effects).contains(&ClientFrame::Subscribe { doc, since: 0 }));
+    }
+
+    #[test]
+    fn a_new_device_learns_the_epoch_from_its_first_greeting() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = Client::new();
+        client.add_space(Capability::Write(Box::new(keys.clone())), 0, 0);
+        client.tick(0);
+        client.connected(0);
+        let effects = client.received(&hello(), 0);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 0,
+            epoch: 5
+        }));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Lost { .. })));
     }
 }

@@ -105,6 +105,9 @@ pub enum RelayFrame {
     Hello {
         /// This connection's peer id.
         peer: u64,
+        /// The relay store's epoch: sequence numbers count within one epoch, so another
+        /// epoch than before means the store the device synced with is gone.
+        epoch: u64,
     },
     /// An append of this connection is durable under sequence number `seq`.
     Acked {
@@ -149,7 +152,16 @@ pub enum RelayFrame {
         /// What went wrong, for people.
         message: String,
     },
+    /// Answers [`ClientFrame::Subscribe`] after the backlog: everything of `doc` the relay
+    /// holds, through entry `latest`, has been sent (0: it holds nothing).
+    Subscribed {
+        /// The document.
+        doc: DocId,
+        /// The last entry in the relay's log of `doc`.
+        latest: u64,
+    },
 }
+
 
 /// Why the relay refused a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,7 +326,10 @@ mod tests {
                     seq,
                     payload
                 }),
-            any::<u64>().prop_map(|peer| RelayFrame::Hello { peer }),
+            (any::<u64>(), any::<u64>())
+                .prop_map(|(peer, epoch)| RelayFrame::Hello { peer, epoch }),
+            (doc_id(), any::<u64>())
+                .prop_map(|(doc, latest)| RelayFrame::Subscribed { doc, latest }),
             (
                 doc_id(),
                 any::<u64>(),

@@ -10,10 +10,14 @@ mod envelope;
 mod feed;
 mod frame;
 mod keys;
+mod outbox;
+mod payload;
 
 pub use client::{Capability, Client, Effect, Millis, SNAPSHOT_EVERY, SyncStatus};
 pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
+pub use outbox::Outbox;
+pub use payload::{Hash, Payload};
 pub use keys::{
     ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,
 };
@@ -28,4 +32,7 @@ pub enum SyncError {
     /// another space.
     #[error("the data cannot be decrypted with this space's key")]
     CannotDecrypt,
+    /// Opened bytes in a format this build does not know.
+    #[error("the entry holds data this version of the app cannot read")]
+    UnknownPayload,
 }

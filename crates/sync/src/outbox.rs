@@ -1,0 +1,133 @@
+//! What a device still owes the relay for one space, derived from durable facts rather
+//! than from a queue in memory (issue 10: an edit made offline before an offline reload
+//! was never shared).
+//!
+//! The durable fact is the space's *shared heads*: every change in their causal past is
+//! known to be on the relay, because the relay acknowledged it or sent it. It is stored
+//! beside the space; on every start the device sends everything after it (Automerge's
+//! `save_after(shared)`), so a reload, a crash, a closed tab or an offline start cannot
+//! strand an edit. Claiming too little only costs a resend, which Automerge ignores.
+//! Heads the document does not know are ignored by `save_after`, so a stale claim after
+//! a lost write also only costs a resend.
+
+use crate::payload::Hash;
+
+/// The shared heads of one space and the heads after its latest local change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outbox {
+    shared: Vec<Hash>,
+    last_local: Option<Vec<Hash>>,
+}
+
+impl Outbox {
+    /// The outbox of a space whose stored shared heads are `shared`.
+    pub fn new(shared: Vec<Hash>) -> Self {
+        Self {
+            shared: sorted(shared),
+            last_local: None,
+        }
+    }
+
+    /// The shared heads: send everything after these.
+    pub fn shared(&self) -> &[Hash] {
+        &self.shared
+    }
+
+    /// A local change (or the bundle of everything unshared at start) was handed to sync;
+    /// `heads` are the document's heads right after it.
+    pub fn local(&mut self, heads: Vec<Hash>) {
+        self.last_local = Some(sorted(heads));
+    }
+
+    /// The relay confirmed every local change through the one made at `heads`; `current`
+    /// are the document's heads now. Returns the new shared heads if they moved (store
+    /// them).
+    ///
+    /// If no local change came after it, everything else in the document came from the
+    /// relay, so all of `current` is shared; otherwise only `heads` are.
+    pub fn confirmed(&mut self, heads: Vec<Hash>, current: Vec<Hash>) -> Option<Vec<Hash>> {
+        let heads = sorted(heads);
+        let new = if self.last_local.as_ref() == Some(&heads) {
+            sorted(current)
+        } else {
+            heads
+        };
+        self.set(new)
+    }
+
+    /// Changes from the relay were applied, moving the document from heads `before` to
+    /// `after`. If nothing was unshared before, nothing is after. Returns the new shared
+    /// heads if they moved.
+    pub fn received(&mut self, before: Vec<Hash>, after: Vec<Hash>) -> Option<Vec<Hash>> {
+        if sorted(before) == self.shared {
+            self.set(sorted(after))
+        } else {
+            None
+        }
+    }
+
+    /// The relay lost what it had: nothing is known to be shared any more.
+    pub fn forget(&mut self) -> Vec<Hash> {
+        self.shared.clear();
+        Vec::new()
+    }
+
+    fn set(&mut self, new: Vec<Hash>) -> Option<Vec<Hash>> {
+        (new != self.shared).then(|| {
+            self.shared = new.clone();
+            new
+        })
+    }
+}
+
+fn sorted(mut heads: Vec<Hash>) -> Vec<Hash> {
+    heads.sort_unstable();
+    heads.dedup();
+    heads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmed_latest_local_change_shares_everything_received_meanwhile() {
+        let mut outbox = Outbox::new(vec![[1; 32]]);
+        outbox.local(vec![[2; 32]]);
+        assert_eq!(
+            outbox.confirmed(vec![[2; 32]], vec![[3; 32], [2; 32]]),
+            Some(vec![[2; 32], [3; 32]])
+        );
+    }
+
+    #[test]
+    fn a_confirmed_older_change_shares_only_up_to_itself() {
+        let mut outbox = Outbox::new(Vec::new());
+        outbox.local(vec![[2; 32]]);
+        outbox.local(vec![[4; 32]]);
+        assert_eq!(
+            outbox.confirmed(vec![[2; 32]], vec![[4; 32]]),
+            Some(vec![[2; 32]])
+        );
+        assert_eq!(outbox.shared(), [[2; 32]]);
+    }
+
+    #[test]
+    fn received_changes_are_shared_only_when_nothing_local_waits() {
+        let mut outbox = Outbox::new(vec![[1; 32]]);
+        assert_eq!(
+            outbox.received(vec![[1; 32]], vec![[5; 32]]),
+            Some(vec![[5; 32]])
+        );
+        // A local change [6] waits: the document's heads differ from the shared ones.
+        assert_eq!(outbox.received(vec![[6; 32]], vec![[6; 32], [7; 32]]), None);
+        assert_eq!(outbox.shared(), [[5; 32]]);
+    }
+
+    #[test]
+    fn forgetting_shares_nothing() {
+        let mut outbox = Outbox::new(vec![[1; 32]]);
+        assert!(outbox.forget().is_empty());
+        assert!(outbox.shared().is_empty());
+    }
+}
