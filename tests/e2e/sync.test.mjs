@@ -55,7 +55,7 @@ test("a council shared by link converges on two devices, also after the relay wa
   await openSharing(annas);
   await annas.getByLabel("Nyt navn").fill("Vorbasse og omegn");
   await annas.getByRole("button", { name: "Gem navn" }).click();
-  await council(a, "Vorbasse og omegn").getByText("1 ændringer venter på at blive delt").waitFor();
+  await council(a, "Vorbasse og omegn").getByText("1 ændring venter på at blive delt").waitFor();
 
   // The relay comes back with its store; both devices reconnect and converge.
   env.relay = await startRelay({ port: env.relay.port, dataDir: env.relay.dataDir });

@@ -224,3 +224,50 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_received_change_whose_dependency_is_missing_waits_is_kept_through_a_reload_and_applies_later()
+{
+    let mut anna = council();
+    let mut bo = anna.fork();
+    let base = bo.heads();
+    bo.rename("Vorbasse Lokalråd", &stamp("Bo", 200)).unwrap();
+    let (first, _) = bo.changes_after(&base);
+    let middle = bo.heads();
+    bo.rename("Lokalrådet i Vorbasse", &stamp("Bo", 300))
+        .unwrap();
+    let (second, count) = bo.changes_after(&middle);
+    assert_eq!(count, 1);
+
+    // The second change arrives first: it waits, and says what for.
+    anna.apply_changes(&second).unwrap();
+    assert_eq!(anna.name(), "Vorbasse");
+    assert_eq!(anna.missing(), middle);
+    assert!(anna.has_missing());
+
+    // Stored as the device stores it (the document, then the change as it came), it
+    // still waits after a reload.
+    let mut stored = anna.save();
+    stored.extend_from_slice(&second);
+    let mut reloaded = Space::load(&stored).unwrap();
+    assert_eq!(reloaded.missing(), middle);
+
+    // The missing change arrives: both apply.
+    reloaded.apply_changes(&first).unwrap();
+    assert!(!reloaded.has_missing());
+    assert_eq!(reloaded.name(), "Lokalrådet i Vorbasse");
+    assert_eq!(reloaded.heads(), bo.heads());
+}
+
+#[test]
+fn changes_after_heads_the_document_does_not_know_are_everything_after_what_it_knows() {
+    let mut anna = council();
+    let known = anna.heads();
+    anna.rename("Vorbasse Lokalråd", &stamp("Anna", 200)).unwrap();
+    let unknown = automerge::ChangeHash([7; 32]);
+    let (_, count) = anna.changes_after(&[known[0], unknown]);
+    assert_eq!(count, 1);
+    let latest = anna.heads()[0];
+    assert!(anna.has_change(&latest));
+    assert!(!anna.has_change(&unknown));
+}

@@ -173,6 +173,17 @@ fn append(keys: &SpaceKeys, payload: &[u8]) -> ClientFrame {
     }
 }
 
+/// The frame that ends a subscription's backlog: the relay holds entries through `latest`.
+async fn caught_up(socket: &mut Socket, keys: &SpaceKeys, latest: u64) {
+    assert_eq!(
+        receive(socket).await,
+        RelayFrame::Subscribed {
+            doc: keys.doc_id(),
+            latest
+        }
+    );
+}
+
 fn subscribe(keys: &SpaceKeys, since: u64) -> ClientFrame {
     ClientFrame::Subscribe {
         doc: keys.doc_id(),
@@ -204,6 +215,7 @@ async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection()
             payload: b"sealed bundle".to_vec()
         }
     );
+    caught_up(&mut reader, &space, 1).await;
     relay.stop().await;
 }
 
@@ -216,7 +228,7 @@ async fn several_clients_converge_and_each_gets_only_its_documents_live() {
     for _ in 0..3 {
         let mut reader = relay.connect().await;
         send(&mut reader, subscribe(&space, 0)).await;
-        // A round trip on the reader's own connection proves the subscription is in place.
+        caught_up(&mut reader, &space, 0).await;
         send(&mut reader, append(&other, b"elsewhere")).await;
         assert!(matches!(
             receive(&mut reader).await,
@@ -271,6 +283,7 @@ async fn a_client_that_was_away_catches_up_from_its_cursor() {
         receive(&mut returning).await,
         RelayFrame::Entry { seq: 4, .. }
     ));
+    caught_up(&mut returning, &space, 4).await;
     silent(&mut returning).await;
     relay.stop().await;
 }
@@ -297,6 +310,7 @@ async fn resending_an_entry_after_a_lost_ack_stores_it_once() {
         receive(&mut reader).await,
         RelayFrame::Entry { seq: 1, .. }
     ));
+    caught_up(&mut reader, &space, 1).await;
     silent(&mut reader).await;
     relay.stop().await;
 }
@@ -404,6 +418,7 @@ async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_cip
         space.read().open(&payload).unwrap(),
         b"Vorbasse vil have en ny legeplads"
     );
+    caught_up(&mut intruder, &space, 1).await;
     silent(&mut intruder).await;
     relay.stop().await;
 }
@@ -494,6 +509,7 @@ async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
             payload: vec![4]
         }
     );
+    caught_up(&mut fresh, &space, 4).await;
 
     let forged = ClientFrame::Snapshot {
         doc,
@@ -542,11 +558,10 @@ async fn signaling_reaches_the_other_subscribers_of_the_document_only() {
     ));
     for socket in [&mut a, &mut b] {
         send(socket, subscribe(&space, 0)).await;
+        caught_up(socket, &space, 0).await;
     }
     send(&mut stranger, subscribe(&keys(2), 0)).await;
-    // A round trip on b proves its subscription is in place.
-    send(&mut b, append(&keys(3), b"x")).await;
-    receive(&mut b).await;
+    caught_up(&mut stranger, &keys(2), 0).await;
     send(
         &mut a,
         ClientFrame::Signal {
@@ -832,5 +847,38 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
         .await;
     assert!(gone.starts_with("HTTP/1.1 204"), "{gone}");
     assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
+    relay.stop().await;
+}
+
+/// The epoch in the relay's greeting on a new connection to the relay at `addr`.
+async fn epoch_of(relay: &Running) -> u64 {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/sync", relay.addr))
+        .await
+        .unwrap();
+    match receive(&mut socket).await {
+        RelayFrame::Hello { epoch, .. } => epoch,
+        other => panic!("expected the greeting, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_greeting_names_the_stores_epoch_which_outlives_a_restart_but_not_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let first = epoch_of(&relay).await;
+    assert_ne!(first, 0, "0 means 'not known yet' to devices");
+    relay.stop().await;
+
+    let relay = Running::start(dir.path(), dir.path()).await;
+    assert_eq!(epoch_of(&relay).await, first, "the same store after a restart");
+    relay.stop().await;
+
+    let other = tempfile::tempdir().unwrap();
+    let relay = Running::start(other.path(), dir.path()).await;
+    assert_ne!(
+        epoch_of(&relay).await,
+        first,
+        "a new store (the old one lost) has another epoch"
+    );
     relay.stop().await;
 }
