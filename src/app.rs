@@ -127,7 +127,9 @@ fn join_links_opened_later(library: Library, problem: JoinProblem) {
         if library.state.get() != LibraryState::Ready {
             return;
         }
-        let links = arrived.try_update_untracked(std::mem::take).unwrap_or_default();
+        let links = arrived
+            .try_update_untracked(std::mem::take)
+            .unwrap_or_default();
         for link in links {
             spawn_local(async move {
                 let joined = library.join(&link).await;

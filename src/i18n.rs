@@ -218,7 +218,10 @@ mod tests {
         );
     }
 
-    fn counted(language: Language, key: &str, args: &[(&'static str, &str)]) -> String {
+    /// Arguments as a test writes them.
+    type Args<'a> = &'a [(&'static str, &'a str)];
+
+    fn counted(language: Language, key: &str, args: Args) -> String {
         let args: Vec<_> = args
             .iter()
             .map(|(name, value)| (*name, (*value).to_owned()))
@@ -264,10 +267,15 @@ mod tests {
 
     #[test]
     fn every_counted_message_reads_right_for_one_and_for_many() {
-        let cases: [(&str, &[(&str, &str)], &str, &str); 8] = [
+        let cases: [(&str, Args, &str, &str); 8] = [
             (
                 "council-overview",
-                &[("members", "1"), ("goals", "1"), ("actions", "1"), ("done", "0")],
+                &[
+                    ("members", "1"),
+                    ("goals", "1"),
+                    ("actions", "1"),
+                    ("done", "0"),
+                ],
                 "1 medlem · 1 mål · 1 handling, heraf 0 udført",
                 "1 member · 1 goal · 1 action, 0 of them done",
             ),
@@ -303,13 +311,22 @@ mod tests {
             ),
             (
                 "import-adds",
-                &[("name", "Vorbasse"), ("changes", "1"), ("authors", "Bo Lund")],
+                &[
+                    ("name", "Vorbasse"),
+                    ("changes", "1"),
+                    ("authors", "Bo Lund"),
+                ],
                 "Filen er en kopi af Vorbasse og tilføjer 1 ændring fra Bo Lund.",
                 "The file is a copy of Vorbasse and adds 1 change by Bo Lund.",
             ),
             (
                 "rule-own",
-                &[("cash", "0 kr."), ("hours", "1"), ("hours_value", "100 kr."), ("own", "100 kr.")],
+                &[
+                    ("cash", "0 kr."),
+                    ("hours", "1"),
+                    ("hours_value", "100 kr."),
+                    ("own", "100 kr."),
+                ],
                 "I har 0 kr. kontant + 1 time × 100 kr. = 100 kr.; i alt 100 kr.",
                 "You have 0 kr. in cash + 1 hour × DKK 100 = 100 kr.; 100 kr. in all.",
             ),
@@ -319,12 +336,38 @@ mod tests {
             assert_eq!(counted(Language::English, key, args), english, "{key}");
         }
         for (key, arg, danish, english) in [
-            ("absorbed-history", "count", "Gruppens historik (1 ændring)", "The group's history (1 change)"),
-            ("group-progress", "all", "0 af 1 opgave er udført", "0 of 1 task done"),
-            ("actions-shown", "all", "Viser 0 af 1 handling", "Showing 0 of 1 action"),
-            ("desk-cell", "actions", "0 mål · 1 handling", "0 goals · 1 action"),
+            (
+                "absorbed-history",
+                "count",
+                "Gruppens historik (1 ændring)",
+                "The group's history (1 change)",
+            ),
+            (
+                "group-progress",
+                "all",
+                "0 af 1 opgave er udført",
+                "0 of 1 task done",
+            ),
+            (
+                "actions-shown",
+                "all",
+                "Viser 0 af 1 handling",
+                "Showing 0 of 1 action",
+            ),
+            (
+                "desk-cell",
+                "actions",
+                "0 mål · 1 handling",
+                "0 goals · 1 action",
+            ),
         ] {
-            let args = [("count", "1"), ("done", "0"), ("shown", "0"), ("goals", "0"), (arg, "1")];
+            let args = [
+                ("count", "1"),
+                ("done", "0"),
+                ("shown", "0"),
+                ("goals", "0"),
+                (arg, "1"),
+            ];
             assert_eq!(counted(Language::Danish, key, &args), danish, "{key}");
             assert_eq!(counted(Language::English, key, &args), english, "{key}");
         }

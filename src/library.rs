@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use landsbyplan_model::ChangeHash;
 use landsbyplan_model::{
     CouncilRef, FocusAreaId, GroupMergePreview, ImportPreview, Space, SpaceId, SpaceKind, Stamp,
 };
-use landsbyplan_model::ChangeHash;
 use landsbyplan_sync::{Capability, DocId, Hash, Outbox, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
@@ -343,30 +343,32 @@ impl Library {
     }
 
     fn refresh(self) {
-        let mut list: Vec<SpaceSummary> = self.statuses.with_value(|statuses| {
-            self.keys.with_value(|keys| {
-                self.held.try_update_value(|held| {
-                    held.values_mut()
-                        .map(|h| SpaceSummary {
-                            id: h.space.id(),
-                            kind: h.space.kind(),
-                            name: h.space.name(),
-                            status: h
-                                .doc
-                                .and_then(|doc| statuses.get(&doc).cloned())
-                                .unwrap_or(SyncStatus::Local),
-                            missing: h.space.has_missing(),
-                            share: h
-                                .doc
-                                .and_then(|doc| keys.get(&doc))
-                                .map(|entry| entry.share.clone())
-                                .filter(|share| share.starts_with("edit=")),
-                        })
-                        .collect()
+        let mut list: Vec<SpaceSummary> = self
+            .statuses
+            .with_value(|statuses| {
+                self.keys.with_value(|keys| {
+                    self.held.try_update_value(|held| {
+                        held.values_mut()
+                            .map(|h| SpaceSummary {
+                                id: h.space.id(),
+                                kind: h.space.kind(),
+                                name: h.space.name(),
+                                status: h
+                                    .doc
+                                    .and_then(|doc| statuses.get(&doc).cloned())
+                                    .unwrap_or(SyncStatus::Local),
+                                missing: h.space.has_missing(),
+                                share: h
+                                    .doc
+                                    .and_then(|doc| keys.get(&doc))
+                                    .map(|entry| entry.share.clone())
+                                    .filter(|share| share.starts_with("edit=")),
+                            })
+                            .collect()
+                    })
                 })
             })
-        })
-        .unwrap_or_default();
+            .unwrap_or_default();
         list.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id));
         self.spaces.set(list);
         let joining = self
@@ -768,7 +770,8 @@ impl Library {
     }
 
     fn held_of(self, doc: DocId) -> Option<SpaceId> {
-        self.keys.with_value(|keys| keys.get(&doc).and_then(|e| e.space))
+        self.keys
+            .with_value(|keys| keys.get(&doc).and_then(|e| e.space))
     }
 
     async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Message> {
@@ -847,9 +850,7 @@ impl Library {
         self.held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                let held_any = missing
-                    .iter()
-                    .any(|m| h.space.has_change(&ChangeHash(*m)));
+                let held_any = missing.iter().any(|m| h.space.has_change(&ChangeHash(*m)));
                 held_any
                     .then(|| h.space.changes_after(&change_hashes(have)))
                     .filter(|(_, count)| *count > 0)

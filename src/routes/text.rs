@@ -233,10 +233,7 @@ mod tests {
     #[test]
     fn an_unchanged_text_keeps_the_selection_as_it_is() {
         let selection = Selection { start: 2, end: 5 };
-        assert_eq!(
-            map_selection("Vorbasse", "Vorbasse", selection),
-            selection
-        );
+        assert_eq!(map_selection("Vorbasse", "Vorbasse", selection), selection);
     }
 
     #[test]
@@ -255,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn an_insert_exactly_at_the_caret_lands_after_the_caret() {
+    fn an_insert_exactly_at_the_caret_leaves_the_caret_before_the_inserted_text() {
         let old = "Grindsted";
         let new = "Grind og sted";
         let caret = unit(old, "sted");
@@ -296,10 +293,7 @@ mod tests {
     fn a_caret_at_the_end_follows_an_insert_before_it() {
         let old = "godt sted";
         let new = "Et godt sted";
-        assert_eq!(
-            caret_after(old, new, old.len() as u32),
-            new.len() as u32
-        );
+        assert_eq!(caret_after(old, new, old.len() as u32), new.len() as u32);
     }
 
     #[test]
@@ -347,6 +341,41 @@ mod tests {
         let new = "Sø 🌊 og å 🦆 og æbletræer";
         let caret = unit(old, " og å");
         assert_eq!(caret_after(old, new, caret), caret);
+    }
+
+    #[test]
+    fn every_caret_position_follows_every_single_splice_of_a_text_with_wide_characters() {
+        // Distinct characters, so each splice has one diff and the expected place is plain.
+        let old: Vec<char> = "aæb🎉cødå🌊e".chars().collect();
+        let units = |chars: &[char]| chars.iter().map(|c| c.len_utf16() as u32).sum::<u32>();
+        for at in 0..=old.len() {
+            for end in at..=old.len() {
+                for inserted in ["", "X", "🦆Ø"] {
+                    let mut new = old[..at].to_vec();
+                    new.extend(inserted.chars());
+                    new.extend(&old[end..]);
+                    let (old_text, new_text): (String, String) =
+                        (old.iter().collect(), new.iter().collect());
+                    let (start, stop) = (units(&old[..at]), units(&old[..end]));
+                    let added = inserted.encode_utf16().count() as u32;
+                    for caret in 0..=old.len() {
+                        let before = units(&old[..caret]);
+                        let expected = if before <= start {
+                            before
+                        } else if before < stop {
+                            start
+                        } else {
+                            before - (stop - start) + added
+                        };
+                        assert_eq!(
+                            caret_after(&old_text, &new_text, before),
+                            expected,
+                            "caret {before} in {old_text:?} → {new_text:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

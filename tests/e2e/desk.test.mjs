@@ -76,10 +76,10 @@ test("the consultant sees every council by focus area, invites, merges two group
   const merge = page.getByRole("region", { name: "Læg to grupper sammen" });
   await merge.getByLabel("Gruppen, der fortsætter").selectOption({ label: "Busforbindelse (Mobilitet)" });
   await merge.getByLabel("Gruppen, der lægges ind i den").selectOption({ label: "Bus til Billund (Mobilitet)" });
-  await merge.getByText("1 nye medlemmer: Bo Lund").waitFor();
-  await merge.getByText("1 medlemmer er allerede med: Anna Holm").waitFor();
+  await merge.getByText("1 nyt medlem: Bo Lund").waitFor();
+  await merge.getByText("1 medlem er allerede med: Anna Holm").waitFor();
   await merge.getByText("Lokalråd, der kommer med: Hejnsvig Lokalråd").waitFor();
-  await merge.getByText("0 milepæle og 1 opgaver flyttes med.").waitFor();
+  await merge.getByText("0 milepæle og 1 opgave flyttes med.").waitFor();
   assert.deepEqual(await violations(page), [], "the merge preview");
   await merge.getByRole("button", { name: "Læg grupperne sammen" }).click();
   await merge.getByText("Grupperne er lagt sammen i Busforbindelse.").waitFor();
@@ -140,7 +140,7 @@ test("the consultant sees every council by focus area, invites, merges two group
   await page.getByRole("link", { name: "Landdistrikterne i Billund Kommune" }).click();
   const importing = page.getByRole("region", { name: "Importér fra en fil" });
   await importing.getByLabel("Vælg en fil").setInputFiles(join(dir, "fra-bo.landsbyplan"));
-  await importing.getByText("Filen er en kopi af Vorbasse Lokalråd og tilføjer 1 ændringer fra Bo Lund.").waitFor();
+  await importing.getByText("Filen er en kopi af Vorbasse Lokalråd og tilføjer 1 ændring fra Bo Lund.").waitFor();
   await importing.getByRole("button", { name: "Læg filen ind" }).click();
   await importing.getByText("Filen er lagt ind.").waitFor();
 

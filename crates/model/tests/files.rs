@@ -263,7 +263,8 @@ fn a_received_change_whose_dependency_is_missing_waits_is_kept_through_a_reload_
 fn changes_after_heads_the_document_does_not_know_are_everything_after_what_it_knows() {
     let mut anna = council();
     let known = anna.heads();
-    anna.rename("Vorbasse Lokalråd", &stamp("Anna", 200)).unwrap();
+    anna.rename("Vorbasse Lokalråd", &stamp("Anna", 200))
+        .unwrap();
     let unknown = automerge::ChangeHash([7; 32]);
     let (_, count) = anna.changes_after(&[known[0], unknown]);
     assert_eq!(count, 1);

@@ -870,7 +870,11 @@ async fn the_greeting_names_the_stores_epoch_which_outlives_a_restart_but_not_th
     relay.stop().await;
 
     let relay = Running::start(dir.path(), dir.path()).await;
-    assert_eq!(epoch_of(&relay).await, first, "the same store after a restart");
+    assert_eq!(
+        epoch_of(&relay).await,
+        first,
+        "the same store after a restart"
+    );
     relay.stop().await;
 
     let other = tempfile::tempdir().unwrap();

@@ -729,11 +729,7 @@ fn opened(doc: DocId, seq: u64, capability: &Capability, sealed: &[u8]) -> Effec
         .and_then(|bytes| Payload::decode(&bytes).ok());
     match payload {
         Some(Payload::Changes(changes)) => Effect::Apply { doc, changes },
-        Some(Payload::Need { have, missing }) => Effect::Needed {
-            doc,
-            have,
-            missing,
-        },
+        Some(Payload::Need { have, missing }) => Effect::Needed { doc, have, missing },
         None => Effect::Undecryptable { doc, seq },
     }
 }
@@ -791,7 +787,10 @@ mod tests {
         let mut client = Client::new();
         client.add_space(Capability::Write(Box::new(keys())), 7, 5);
         assert_eq!(client.tick(0), vec![Effect::Connect]);
-        assert!(client.connected(0).is_empty(), "nothing before the relay's greeting");
+        assert!(
+            client.connected(0).is_empty(),
+            "nothing before the relay's greeting"
+        );
         assert_eq!(
             sent(&client.received(&hello(), 0)),
             vec![ClientFrame::Subscribe {
@@ -886,13 +885,18 @@ mod tests {
         let doc = writer.doc_id();
         let mut client = Client::new();
         client.add_space(Capability::Read(writer.read().clone()), 0, 0);
-        assert!(client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]).is_empty());
+        assert!(
+            client
+                .local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24])
+                .is_empty()
+        );
         client.tick(0);
         client.connected(0);
         client.received(&hello(), 0);
-        let sealed = writer
-            .read()
-            .seal(&Payload::Changes(b"from the writer".to_vec()).encode(), [2; 24]);
+        let sealed = writer.read().seal(
+            &Payload::Changes(b"from the writer".to_vec()).encode(),
+            [2; 24],
+        );
         let effects = client.received(
             &RelayFrame::Entry {
                 doc,

@@ -162,7 +162,6 @@ pub enum RelayFrame {
     },
 }
 
-
 /// Why the relay refused a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {

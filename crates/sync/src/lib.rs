@@ -16,11 +16,11 @@ mod payload;
 pub use client::{Capability, Client, Effect, Millis, SNAPSHOT_EVERY, SyncStatus};
 pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
-pub use outbox::Outbox;
-pub use payload::{Hash, Payload};
 pub use keys::{
     ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,
 };
+pub use outbox::Outbox;
+pub use payload::{Hash, Payload};
 
 /// What can go wrong in sync, apart from undecodable frames ([`FrameError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

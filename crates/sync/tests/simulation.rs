@@ -226,13 +226,21 @@ impl Device {
         if !self.writes() {
             return Vec::new();
         }
-        let shared: Vec<ChangeHash> = self.outbox.shared().iter().map(|h| ChangeHash(*h)).collect();
+        let shared: Vec<ChangeHash> = self
+            .outbox
+            .shared()
+            .iter()
+            .map(|h| ChangeHash(*h))
+            .collect();
         let changes = self.doc.get_changes(&shared);
         if changes.is_empty() {
             return Vec::new();
         }
         let count = changes.len();
-        let bytes: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        let bytes: Vec<u8> = changes
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
         let heads = self.heads();
         self.outbox.local(heads.clone());
         let nonce = self.nonce();
@@ -301,18 +309,26 @@ impl World {
         let n = device.nonces;
         let (own, value) = (format!("e{d}-{n}"), format!("d{d}-{n}"));
         device.doc.put(ROOT, own.as_str(), value.as_str()).unwrap();
-        device.doc.put(ROOT, format!("k{key}"), value.as_str()).unwrap();
+        device
+            .doc
+            .put(ROOT, format!("k{key}"), value.as_str())
+            .unwrap();
         device.doc.commit();
         // Durable before it is sent, as in the app.
         let chunk = device.doc.save_incremental();
         device.store(&chunk);
         let changes = device.doc.get_changes(&before);
         let count = changes.len();
-        let bytes: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        let bytes: Vec<u8> = changes
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
         let heads = device.heads();
         device.outbox.local(heads.clone());
         let nonce = device.nonce();
-        let effects = device.client.local_changes(doc, &bytes, count, heads, nonce);
+        let effects = device
+            .client
+            .local_changes(doc, &bytes, count, heads, nonce);
         self.written.push((own, value));
         self.run(d, effects);
     }
@@ -440,8 +456,10 @@ impl World {
                     let changes = device.doc.get_changes(&have);
                     if holds && !changes.is_empty() {
                         let count = changes.len();
-                        let bytes: Vec<u8> =
-                            changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+                        let bytes: Vec<u8> = changes
+                            .iter()
+                            .flat_map(|c| c.raw_bytes().to_vec())
+                            .collect();
                         let nonce = device.nonce();
                         queue.extend(device.client.repair(doc, &bytes, count, nonce));
                     }
@@ -537,7 +555,11 @@ impl World {
         let heads = self.devices[0].doc.get_heads();
         for (d, device) in self.devices.iter_mut().enumerate() {
             prop_assert_eq!(device.doc.get_heads(), heads.clone(), "device {}", d);
-            prop_assert!(device.doc.get_missing_deps(&[]).is_empty(), "device {} waits", d);
+            prop_assert!(
+                device.doc.get_missing_deps(&[]).is_empty(),
+                "device {} waits",
+                d
+            );
             for (key, value) in &self.written {
                 let found = device
                     .doc

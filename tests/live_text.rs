@@ -1,0 +1,99 @@
+//! Browser tests: a text that syncs live keeps the caret of the person typing in it when
+//! others' changes arrive (issue 10), in a real textarea in headless Chromium.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use landsbyplan::routes::text::LiveText;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::HtmlTextAreaElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Lets the page run its effects.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A live text with id `id` showing `text`, mounted in the page; what was typed goes to
+/// `typed`.
+async fn live_text(
+    id: &'static str,
+    text: RwSignal<String>,
+    typed: RwSignal<Vec<String>>,
+) -> HtmlTextAreaElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(host.unchecked_into(), move || {
+        view! {
+            <label for=id>"Vision"</label>
+            <LiveText id=id rows=4 value=text on_input=move |t: String| typed.update(|all| all.push(t))/>
+        }
+    })
+    .forget();
+    settle().await;
+    document
+        .get_element_by_id(id)
+        .unwrap()
+        .unchecked_into::<HtmlTextAreaElement>()
+}
+
+#[wasm_bindgen_test]
+async fn a_remote_insert_before_the_caret_moves_it_and_one_after_leaves_it() {
+    let text = RwSignal::new("Et godt sted at bo".to_owned());
+    let area = live_text("live-caret", text, RwSignal::new(Vec::new())).await;
+    assert_eq!(area.value(), "Et godt sted at bo");
+    area.focus().unwrap();
+    area.set_selection_range(7, 7).unwrap();
+
+    text.set("🎉 Et godt sted at bo".to_owned());
+    settle().await;
+    assert_eq!(area.value(), "🎉 Et godt sted at bo");
+    assert_eq!(
+        area.selection_start().unwrap(),
+        Some(10),
+        "an emoji and a space"
+    );
+    assert_eq!(area.selection_end().unwrap(), Some(10));
+
+    text.set("🎉 Et godt sted at bo i Grindsted".to_owned());
+    settle().await;
+    assert_eq!(area.selection_start().unwrap(), Some(10));
+}
+
+#[wasm_bindgen_test]
+async fn a_selection_spanning_a_remote_deletion_shrinks() {
+    let text = RwSignal::new("Vi vil have en meget stor hal".to_owned());
+    let area = live_text("live-selection", text, RwSignal::new(Vec::new())).await;
+    area.focus().unwrap();
+    area.set_selection_range(7, 25).unwrap();
+
+    text.set("Vi vil have en stor hal".to_owned());
+    settle().await;
+    assert_eq!(area.selection_start().unwrap(), Some(7));
+    assert_eq!(area.selection_end().unwrap(), Some(19));
+}
+
+#[wasm_bindgen_test]
+async fn typing_hands_the_whole_text_over_and_a_text_not_in_focus_simply_follows() {
+    let text = RwSignal::new(String::new());
+    let typed = RwSignal::new(Vec::new());
+    let area = live_text("live-typing", text, typed).await;
+    area.set_value("Bålhytte");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    assert_eq!(typed.get_untracked(), ["Bålhytte"]);
+
+    text.set("Bålhytte ved søen".to_owned());
+    settle().await;
+    assert_eq!(area.value(), "Bålhytte ved søen");
+}
