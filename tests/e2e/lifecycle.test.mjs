@@ -11,7 +11,8 @@
 //
 // Bounded by default (3 seeds of 40 steps); for a long hunt, e.g.
 //   LIFECYCLE_SEEDS=200 LIFECYCLE_STEPS=60 node --test tests/e2e/lifecycle.test.mjs
-// and to repeat one seed: LIFECYCLE_FIRST_SEED=17 LIFECYCLE_SEEDS=1.
+// and to repeat one seed: LIFECYCLE_FIRST_SEED=17 LIFECYCLE_SEEDS=1 (LIFECYCLE_TRACE=1 prints
+// what every phone shows after each step).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -41,6 +42,8 @@ const STEPS = Number(process.env.LIFECYCLE_STEPS ?? 40);
 const PHONES = ["Anna", "Bo", "Carla"];
 /** How long the phones get to agree once everyone is online and the relay is up. */
 const CONVERGE_MS = 60_000;
+/** LIFECYCLE_TRACE=1 prints what every phone shows after each step. */
+const TRACE = Boolean(process.env.LIFECYCLE_TRACE);
 
 /** A small seeded generator (mulberry32): numbers in [0, 1). */
 function mulberry32(seed) {
@@ -192,12 +195,14 @@ class Walk {
       case "type a word": {
         const field = visionField(page);
         const value = await field.inputValue();
-        const boundaries = [0, value.length];
-        for (let i = 1; i < value.length; i++) if (value[i - 1] === " " && value[i] !== " ") boundaries.push(i);
-        const position = this.pick([...new Set(boundaries)].sort((x, y) => x - y));
+        // Every word is typed with a space after it, at the start or after a space: so a
+        // word is never typed onto the end of one whose letters are still arriving.
+        const boundaries = [0];
+        for (let i = 1; i <= value.length; i++) if (value[i - 1] === " ") boundaries.push(i);
+        const position = this.pick([...new Set(boundaries)]);
         const next = value[position] ?? "";
         const word = `${this.pick([...LETTERS].filter((letter) => letter !== next))}${this.seed}x${++this.count}`;
-        const typed = position === value.length && value !== "" && !value.endsWith(" ") ? ` ${word}` : `${word} `;
+        const typed = `${word} `;
         await field.evaluate((el, at) => {
           el.focus();
           el.setSelectionRange(at, at);
@@ -205,7 +210,7 @@ class Walk {
         await page.keyboard.type(typed);
         await until(`${at}: the word "${word}" typed at ${position} of "${value}" shows whole in the vision`, async () =>
           wordsOf(await field.inputValue()).includes(word),
-        { timeout: 5_000 });
+        { timeout: 5_000, show: async () => `the vision shows "${await field.inputValue()}"` });
         this.words.add(word);
         this.edited(phone);
         await this.checkOwed(phone, at);
@@ -247,6 +252,13 @@ class Walk {
           for (const one of this.phones) if (this.connected(one)) one.owes = false;
         }
         break;
+      }
+    }
+    if (TRACE) {
+      console.log(`# ${at}`);
+      for (const one of this.phones) {
+        const shown = await this.shown(one).catch((error) => ({ titles: [], vision: error.message.split("\n")[0] }));
+        console.log(`#   ${one.name}: "${await statusText(one.page).catch(() => "?")}", ${shown.titles.length} actions, vision "${shown.vision}"`);
       }
     }
     // No phone that cannot have reached the relay since its change may claim "shared".

@@ -41,7 +41,8 @@ export async function until(what, check, { timeout = 10_000, interval = 150, sho
 /**
  * A phone's own way to the relay, whose signal the test can cut. The phone opens the app
  * at `url`, a TCP proxy on its own port that passes everything to the relay (at the port
- * `relayPort()` gives, so a restarted relay is found again). `set(false)` takes the phone
+ * `relayPort()` gives, so a restarted relay is found again); so each phone has its own
+ * origin, and opens a share link at its own address (`link`). `set(false)` takes the phone
  * offline: `context.setOffline` makes Chromium refuse new requests and fire the page's
  * `offline` event, but in this Chromium a WebSocket that is open stays open and keeps
  * carrying frames through it; so the proxy also cuts every connection the phone has (as

@@ -168,10 +168,10 @@ async fn handle(
             if !verify_append(&doc, &WriterKey(writer), &payload, &proof) {
                 return vec![forbidden(relay, doc)];
             }
-            match relay.writer.append(doc, payload.clone()).await {
+            // The writer hands the entry to the subscribers, in order.
+            match relay.writer.append(doc, payload).await {
                 Ok(seq) => {
                     Counters::add(&relay.counters.appends);
-                    relay.publish(doc, Live::Entry { doc, seq, payload });
                     vec![RelayFrame::Acked { doc, seq }]
                 }
                 Err(StoreError::LogFull) => vec![refusal(

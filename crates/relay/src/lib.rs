@@ -91,28 +91,46 @@ struct Subscriber {
 struct Relay {
     store: Arc<Store>,
     writer: writer::Writer,
-    subscribers: Mutex<HashMap<DocId, HashMap<u64, Subscriber>>>,
+    subscribers: Arc<Subscribers>,
     limits: Limits,
     next_peer: AtomicU64,
     counters: metrics::Counters,
 }
 
 impl Relay {
-    fn subscribers(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, HashMap<u64, Subscriber>>> {
-        self.subscribers
+    fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
+        self.subscribers.subscribe(doc, peer, subscriber);
+    }
+
+    fn unsubscribe(&self, peer: u64, docs: impl IntoIterator<Item = DocId>) {
+        self.subscribers.unsubscribe(peer, docs);
+    }
+
+    fn publish(&self, doc: DocId, live: Live) {
+        self.subscribers.publish(doc, live);
+    }
+}
+
+/// Every document's subscribers.
+#[derive(Default)]
+struct Subscribers(Mutex<HashMap<DocId, HashMap<u64, Subscriber>>>);
+
+impl Subscribers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, HashMap<u64, Subscriber>>> {
+        self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
-        self.subscribers()
+        self.lock()
             .entry(doc)
             .or_default()
             .insert(peer, subscriber.clone());
     }
 
     fn unsubscribe(&self, peer: u64, docs: impl IntoIterator<Item = DocId>) {
-        let mut all = self.subscribers();
+        let mut all = self.lock();
         for doc in docs {
             if let Some(subs) = all.get_mut(&doc) {
                 subs.remove(&peer);
@@ -127,7 +145,7 @@ impl Relay {
     /// only, whatever else the relay carries.
     fn publish(&self, doc: DocId, live: Live) {
         let live = Arc::new(live);
-        if let Some(subs) = self.subscribers().get_mut(&doc) {
+        if let Some(subs) = self.lock().get_mut(&doc) {
             subs.retain(
                 |_, subscriber| match subscriber.inbox.try_send(Arc::clone(&live)) {
                     Ok(()) => true,
@@ -145,10 +163,15 @@ impl Relay {
 /// The relay's router: `/sync` (WebSocket), `/healthz`, `/metrics`, and the built app.
 pub fn app(store: Store, config: &Config) -> Router {
     let store = Arc::new(store);
+    let subscribers = Arc::new(Subscribers::default());
     let relay = Arc::new(Relay {
-        writer: writer::Writer::start(Arc::clone(&store), config.limits.max_log_bytes),
+        writer: writer::Writer::start(
+            Arc::clone(&store),
+            Arc::clone(&subscribers),
+            config.limits.max_log_bytes,
+        ),
         store,
-        subscribers: Mutex::new(HashMap::new()),
+        subscribers,
         limits: config.limits,
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),

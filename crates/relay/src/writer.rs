@@ -1,13 +1,18 @@
 //! Group commit: appends from every connection go to one writer thread, which stores
 //! whatever has queued up in one transaction, so one disk sync makes many appends
 //! durable. Each append is answered only after its transaction committed.
+//!
+//! The writer thread also hands each new entry to the document's subscribers, right
+//! after the commit and in the order of the sequence numbers: subscribers skip what is
+//! at or below what they had, so an entry handed over after a later one (as happened
+//! when each connection published its own append) was never seen (issue 10).
 
 use std::sync::Arc;
 
 use landsbyplan_sync::DocId;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Store, StoreError};
+use crate::{Live, Store, StoreError, Subscribers};
 
 /// At most this many appends share one transaction.
 const BATCH: usize = 256;
@@ -25,7 +30,11 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer thread; it ends when the last handle is dropped.
-    pub(crate) fn start(store: Arc<Store>, max_log_bytes: u64) -> Self {
+    pub(crate) fn start(
+        store: Arc<Store>,
+        subscribers: Arc<Subscribers>,
+        max_log_bytes: u64,
+    ) -> Self {
         let (queue, mut requests) = mpsc::channel::<Request>(BATCH * 16);
         std::thread::Builder::new()
             .name("relay-writer".into())
@@ -45,6 +54,16 @@ impl Writer {
                     match store.append_batch(&appends, max_log_bytes) {
                         Ok(results) => {
                             for (request, result) in batch.into_iter().zip(results) {
+                                if let Ok(seq) = result {
+                                    subscribers.publish(
+                                        request.doc,
+                                        Live::Entry {
+                                            doc: request.doc,
+                                            seq,
+                                            payload: request.payload,
+                                        },
+                                    );
+                                }
                                 let _ = request.reply.send(result);
                             }
                         }

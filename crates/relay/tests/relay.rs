@@ -886,3 +886,47 @@ async fn the_greeting_names_the_stores_epoch_which_outlives_a_restart_but_not_th
     );
     relay.stop().await;
 }
+
+// Several worker threads, as the relay binary runs: connections finish their appends in
+// parallel, which is where an entry could reach subscribers after a later one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscriber_gets_every_entry_in_order_while_many_devices_append_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let mut reader = relay.connect().await;
+    send(&mut reader, subscribe(&space, 0)).await;
+    caught_up(&mut reader, &space, 0).await;
+    const WRITERS: u8 = 8;
+    const EACH: u8 = 25;
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let mut writer = relay.connect().await;
+        let space = space.clone();
+        tasks.push(tokio::spawn(async move {
+            // Each device sends its appends without waiting, as a phone coming back
+            // online does; they all land in the same few transactions.
+            for n in 0..EACH {
+                send(&mut writer, append(&space, &[w, n])).await;
+            }
+            for _ in 0..EACH {
+                assert!(matches!(
+                    receive(&mut writer).await,
+                    RelayFrame::Acked { .. }
+                ));
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let total = u64::from(WRITERS) * u64::from(EACH);
+    for expected in 1..=total {
+        match receive(&mut reader).await {
+            RelayFrame::Entry { seq, .. } => assert_eq!(seq, expected, "no entry skipped"),
+            other => panic!("expected entry {expected}, got {other:?}"),
+        }
+    }
+    silent(&mut reader).await;
+    relay.stop().await;
+}
