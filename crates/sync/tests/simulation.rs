@@ -232,15 +232,14 @@ impl Device {
             .iter()
             .map(|h| ChangeHash(*h))
             .collect();
-        let changes = self.doc.get_changes(&shared);
-        if changes.is_empty() {
+        self.send_after(doc, &shared)
+    }
+
+    /// Hands every change after `heads` to sync as local changes, as the app does.
+    fn send_after(&mut self, doc: DocId, heads: &[ChangeHash]) -> Vec<Effect> {
+        let Some((bytes, count)) = changes_after(&mut self.doc, heads) else {
             return Vec::new();
-        }
-        let count = changes.len();
-        let bytes: Vec<u8> = changes
-            .iter()
-            .flat_map(|c| c.raw_bytes().to_vec())
-            .collect();
+        };
         let heads = self.heads();
         self.outbox.local(heads.clone());
         let nonce = self.nonce();
@@ -250,6 +249,16 @@ impl Device {
     fn store(&mut self, chunk: &[u8]) {
         self.durable.chunks.extend_from_slice(chunk);
     }
+}
+
+/// Every change of `doc` after `heads` as Automerge bytes, and how many; `None` if none.
+fn changes_after(doc: &mut AutoCommit, heads: &[ChangeHash]) -> Option<(Vec<u8>, usize)> {
+    let changes = doc.get_changes(heads);
+    let bytes: Vec<u8> = changes
+        .iter()
+        .flat_map(|c| c.raw_bytes().to_vec())
+        .collect();
+    (!changes.is_empty()).then_some((bytes, changes.len()))
 }
 
 struct World {
@@ -317,18 +326,7 @@ impl World {
         // Durable before it is sent, as in the app.
         let chunk = device.doc.save_incremental();
         device.store(&chunk);
-        let changes = device.doc.get_changes(&before);
-        let count = changes.len();
-        let bytes: Vec<u8> = changes
-            .iter()
-            .flat_map(|c| c.raw_bytes().to_vec())
-            .collect();
-        let heads = device.heads();
-        device.outbox.local(heads.clone());
-        let nonce = device.nonce();
-        let effects = device
-            .client
-            .local_changes(doc, &bytes, count, heads, nonce);
+        let effects = device.send_after(doc, &before);
         self.written.push((own, value));
         self.run(d, effects);
     }
@@ -453,13 +451,9 @@ impl World {
                         .iter()
                         .any(|m| device.doc.get_change_by_hash(&ChangeHash(*m)).is_some());
                     let have: Vec<ChangeHash> = have.iter().map(|h| ChangeHash(*h)).collect();
-                    let changes = device.doc.get_changes(&have);
-                    if holds && !changes.is_empty() {
-                        let count = changes.len();
-                        let bytes: Vec<u8> = changes
-                            .iter()
-                            .flat_map(|c| c.raw_bytes().to_vec())
-                            .collect();
+                    if let Some((bytes, count)) =
+                        changes_after(&mut device.doc, &have).filter(|_| holds)
+                    {
                         let nonce = device.nonce();
                         queue.extend(device.client.repair(doc, &bytes, count, nonce));
                     }
