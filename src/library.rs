@@ -134,13 +134,19 @@ pub struct Received {
     pub missing: Vec<Hash>,
 }
 
-/// A local change for the sync task: Automerge bytes, how many changes, and the
-/// document's heads right after them.
+/// Local changes for the sync task: Automerge bytes, how many changes, and the
+/// document's heads right after them (`None` for all but the last of a split bundle,
+/// which move no shared heads on their own).
 pub struct Outgoing {
     pub bytes: Vec<u8>,
     pub count: usize,
-    pub heads: Vec<Hash>,
+    pub heads: Option<Vec<Hash>>,
 }
+
+/// The most a device sends in one entry, well under the relay's 1 MiB default: what is
+/// owed after a long time offline (or everything, after the relay lost its store) goes
+/// in several.
+const MAX_ENTRY_BYTES: usize = 256 * 1024;
 
 fn hashes(heads: &[ChangeHash]) -> Vec<Hash> {
     heads.iter().map(|h| h.0).collect()
@@ -150,19 +156,31 @@ fn change_hashes(heads: &[Hash]) -> Vec<ChangeHash> {
     heads.iter().map(|h| ChangeHash(*h)).collect()
 }
 
-/// What space `space` owes the relay beyond `shared`, for the sync task; `None` if
-/// nothing. Marks it as the latest local change.
-fn unshared(space: &mut Space, outbox: &mut Outbox) -> Option<Outgoing> {
-    let (bytes, count) = space.changes_after(&change_hashes(outbox.shared()));
-    (count > 0).then(|| {
-        let heads = hashes(&space.heads());
+/// What space `space` owes the relay beyond `shared`, for the sync task (nothing if
+/// nothing). Marks it as the latest local change.
+fn unshared(space: &mut Space, outbox: &mut Outbox) -> Vec<Outgoing> {
+    let shared = change_hashes(outbox.shared());
+    changes_since(space, outbox, &shared)
+}
+
+/// The changes of `space` after `before`, in entries, the last with the heads now; marks
+/// them as the latest local change.
+fn changes_since(space: &mut Space, outbox: &mut Outbox, before: &[ChangeHash]) -> Vec<Outgoing> {
+    let bundles = space.change_bundles(before, MAX_ENTRY_BYTES);
+    let last = bundles.len().saturating_sub(1);
+    let heads = hashes(&space.heads());
+    if !bundles.is_empty() {
         outbox.local(heads.clone());
-        Outgoing {
+    }
+    bundles
+        .into_iter()
+        .enumerate()
+        .map(|(n, (bytes, count))| Outgoing {
             bytes,
             count,
-            heads,
-        }
-    })
+            heads: (n == last).then(|| heads.clone()),
+        })
+        .collect()
 }
 
 /// The device's spaces, shared through context. A cheap `Copy` handle.
@@ -271,12 +289,13 @@ impl Library {
                 .and_then(|id| {
                     self.held.try_update_value(|held| {
                         let h = held.get_mut(&id)?;
-                        unshared(&mut h.space, &mut h.outbox)
+                        Some(unshared(&mut h.space, &mut h.outbox))
                     })
                 })
-                .flatten();
-            if let Some(outgoing) = outgoing {
-                driver.send(Event::Local(*doc, outgoing));
+                .flatten()
+                .unwrap_or_default();
+            for out in outgoing {
+                driver.send(Event::Local(*doc, out));
             }
         }
         self.driver.set_value(Some(driver));
@@ -433,11 +452,12 @@ impl Library {
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                unshared(&mut h.space, &mut h.outbox)
+                Some(unshared(&mut h.space, &mut h.outbox))
             })
-            .flatten();
-        if let Some(outgoing) = outgoing {
-            self.send(Event::Local(doc, outgoing));
+            .flatten()
+            .unwrap_or_default();
+        for out in outgoing {
+            self.send(Event::Local(doc, out));
         }
         self.refresh();
         Ok(())
@@ -505,8 +525,10 @@ impl Library {
             if let Err(err) = self.store_with_unstored(&store, id, chunk).await {
                 stored = Err(err);
             }
-            if let (Some(doc), Some(outgoing)) = (doc, outgoing) {
-                self.send(Event::Local(doc, outgoing));
+            if let Some(doc) = doc {
+                for out in outgoing {
+                    self.send(Event::Local(doc, out));
+                }
             }
         }
         self.refresh();
@@ -661,8 +683,10 @@ impl Library {
         // Stored first, so the relay never confirms a change this device could still
         // lose; sent even if the device is full (it stays in memory meanwhile).
         let stored = self.store_with_unstored(&store, id, chunk).await;
-        if let (Some(doc), Some(outgoing)) = (doc, outgoing) {
-            self.send(Event::Local(doc, outgoing));
+        if let Some(doc) = doc {
+            for out in outgoing {
+                self.send(Event::Local(doc, out));
+            }
         }
         self.refresh();
         stored
@@ -845,31 +869,40 @@ impl Library {
 
     /// Another device lacks changes `missing`: if this one holds any of them, everything
     /// after that device's heads `have`, to send again.
-    pub fn repair(self, doc: DocId, have: &[Hash], missing: &[Hash]) -> Option<(Vec<u8>, usize)> {
-        let id = self.held_of(doc)?;
+    pub fn repair(self, doc: DocId, have: &[Hash], missing: &[Hash]) -> Vec<(Vec<u8>, usize)> {
+        let Some(id) = self.held_of(doc) else {
+            return Vec::new();
+        };
         self.held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 let held_any = missing.iter().any(|m| h.space.has_change(&ChangeHash(*m)));
-                held_any
-                    .then(|| h.space.changes_after(&change_hashes(have)))
-                    .filter(|(_, count)| *count > 0)
+                Some(if held_any {
+                    h.space
+                        .change_bundles(&change_hashes(have), MAX_ENTRY_BYTES)
+                } else {
+                    Vec::new()
+                })
             })
             .flatten()
+            .unwrap_or_default()
     }
 
     /// The relay lost what it held of `doc`: nothing is known to be shared, and the whole
     /// space goes out again.
-    pub async fn lost(self, doc: DocId) -> Option<Outgoing> {
-        let id = self.held_of(doc)?;
+    pub async fn lost(self, doc: DocId) -> Vec<Outgoing> {
+        let Some(id) = self.held_of(doc) else {
+            return Vec::new();
+        };
         let outgoing = self
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 h.outbox.forget();
-                unshared(&mut h.space, &mut h.outbox)
+                Some(unshared(&mut h.space, &mut h.outbox))
             })
-            .flatten();
+            .flatten()
+            .unwrap_or_default();
         self.set_shared(doc, Vec::new()).await;
         outgoing
     }
@@ -1002,21 +1035,14 @@ impl Default for Library {
 }
 
 /// After an edit of `h` made at heads `before`: the chunk to store and what to send
-/// (`None` if the space does not sync).
-fn local_change(h: &mut Held, before: &[ChangeHash]) -> (Vec<u8>, Option<Outgoing>) {
+/// (nothing if the space does not sync).
+fn local_change(h: &mut Held, before: &[ChangeHash]) -> (Vec<u8>, Vec<Outgoing>) {
     let chunk = h.space.save_incremental();
-    let outgoing = h.doc.and_then(|_| {
-        let (bytes, count) = h.space.changes_after(before);
-        (count > 0).then(|| {
-            let heads = hashes(&h.space.heads());
-            h.outbox.local(heads.clone());
-            Outgoing {
-                bytes,
-                count,
-                heads,
-            }
-        })
-    });
+    let outgoing = if h.doc.is_some() {
+        changes_since(&mut h.space, &mut h.outbox, before)
+    } else {
+        Vec::new()
+    };
     (chunk, outgoing)
 }
 

@@ -163,9 +163,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
             Event::AddSpace(capability, cursor, epoch) => {
                 client.add_space(*capability, cursor, epoch)
             }
-            Event::Local(doc, out) => {
-                client.local_changes(doc, &out.bytes, out.count, out.heads, random_bytes())
-            }
+            Event::Local(doc, out) => send_local(&mut client, doc, out),
         };
         let mut effects: VecDeque<Effect> = effects.into();
         while let Some(effect) = effects.pop_front() {
@@ -224,19 +222,13 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                     }
                 }
                 Effect::Needed { doc, have, missing } => {
-                    if let Some((changes, count)) = library.repair(doc, &have, &missing) {
+                    for (changes, count) in library.repair(doc, &have, &missing) {
                         effects.extend(client.repair(doc, &changes, count, random_bytes()));
                     }
                 }
                 Effect::Lost { doc, .. } => {
-                    if let Some(out) = library.lost(doc).await {
-                        effects.extend(client.local_changes(
-                            doc,
-                            &out.bytes,
-                            out.count,
-                            out.heads,
-                            random_bytes(),
-                        ));
+                    for out in library.lost(doc).await {
+                        effects.extend(send_local(&mut client, doc, out));
                     }
                 }
                 Effect::Cursor { doc, seq, epoch } if !unstored.contains(&doc) => {
@@ -261,6 +253,15 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
             schedule_tick(&driver, at.saturating_sub(now()));
             timer_at = Some(at);
         }
+    }
+}
+
+/// Local changes to the client: the last entry of a bundle carries the heads that move
+/// the shared heads once the relay has all of it; the others move none.
+fn send_local(client: &mut Client, doc: DocId, out: Outgoing) -> Vec<Effect> {
+    match out.heads {
+        Some(heads) => client.local_changes(doc, &out.bytes, out.count, heads, random_bytes()),
+        None => client.repair(doc, &out.bytes, out.count, random_bytes()),
     }
 }
 

@@ -258,6 +258,28 @@ impl Space {
         self.doc.get_change_by_hash(hash).is_some()
     }
 
+    /// The changes [`Space::changes_after`] gives, in bundles of at most `max_bytes`
+    /// each (a single larger change is a bundle of its own), in causal order: what a
+    /// device owes the relay after a long time offline can be large.
+    pub fn change_bundles(
+        &mut self,
+        heads: &[ChangeHash],
+        max_bytes: usize,
+    ) -> Vec<(Vec<u8>, usize)> {
+        let mut bundles: Vec<(Vec<u8>, usize)> = Vec::new();
+        for change in self.doc.get_changes(heads) {
+            let raw = change.raw_bytes();
+            match bundles.last_mut() {
+                Some((bytes, count)) if bytes.len() + raw.len() <= max_bytes => {
+                    bytes.extend_from_slice(raw);
+                    *count += 1;
+                }
+                _ => bundles.push((raw.to_vec(), 1)),
+            }
+        }
+        bundles
+    }
+
     /// Every change not in the causal past of `heads` (heads this document does not know
     /// are ignored), as Automerge bytes, and how many changes that is.
     pub fn changes_after(&mut self, heads: &[ChangeHash]) -> (Vec<u8>, usize) {

@@ -240,14 +240,22 @@ fn a_received_change_whose_dependency_is_missing_waits_is_kept_through_a_reload_
     assert_eq!(count, 1);
 
     // The second change arrives first: it waits, and says what for.
+    let before_apply = anna.save();
     anna.apply_changes(&second).unwrap();
     assert_eq!(anna.name(), "Vorbasse");
     assert_eq!(anna.missing(), middle);
     assert!(anna.has_missing());
 
-    // Stored as the device stores it (the document, then the change as it came), it
-    // still waits after a reload.
-    let mut stored = anna.save();
+    // The device stores an incremental save after applying: it leaves the waiting change
+    // out, so the device keeps the change as it came beside it, and after a reload it
+    // still waits.
+    let incremental = anna.save_incremental();
+    let mut stored = before_apply.clone();
+    stored.extend_from_slice(&incremental);
+    assert!(
+        !Space::load(&stored).unwrap().has_missing(),
+        "without the change as it came, a reload would lose it"
+    );
     stored.extend_from_slice(&second);
     let mut reloaded = Space::load(&stored).unwrap();
     assert_eq!(reloaded.missing(), middle);
@@ -271,4 +279,24 @@ fn changes_after_heads_the_document_does_not_know_are_everything_after_what_it_k
     let latest = anna.heads()[0];
     assert!(anna.has_change(&latest));
     assert!(!anna.has_change(&unknown));
+}
+
+#[test]
+fn what_is_owed_is_cut_into_bundles_that_each_fit_and_together_are_everything() {
+    let mut anna = council();
+    let base = anna.heads();
+    for n in 0..40 {
+        anna.rename(&format!("Vorbasse {n}"), &stamp("Anna", 200 + n))
+            .unwrap();
+    }
+    let (all, count) = anna.changes_after(&base);
+    let bundles = anna.change_bundles(&base, 600);
+    assert!(bundles.len() > 1, "forty changes do not fit in 600 bytes");
+    assert!(bundles.iter().all(|(bytes, _)| bytes.len() <= 600));
+    assert_eq!(bundles.iter().map(|(_, n)| n).sum::<usize>(), count);
+    let joined: Vec<u8> = bundles
+        .iter()
+        .flat_map(|(bytes, _)| bytes.clone())
+        .collect();
+    assert_eq!(joined, all);
 }

@@ -29,6 +29,10 @@ pub const SNAPSHOT_EVERY: u32 = 200;
 const FIRST_RETRY: Millis = 500;
 const LAST_RETRY: Millis = 30_000;
 const RESEND_AFTER_REFUSAL: Millis = 1_000;
+/// A change the relay has not sent back this long after the client was caught up is
+/// asked for again (doubling to [`LAST_CONFIRM_WAIT`]).
+const FIRST_CONFIRM_WAIT: Millis = 10_000;
+const LAST_CONFIRM_WAIT: Millis = 300_000;
 
 /// What this device may do with a space.
 #[derive(Clone, Debug)]
@@ -181,6 +185,8 @@ struct Pending {
     heads: Option<Vec<Hash>>,
     /// The relay sent it back; it stays until every older one is confirmed too.
     confirmed: bool,
+    /// The space's cursor when it was made: its entry, if stored, comes after it.
+    cursor_at: u64,
 }
 
 #[derive(Debug)]
@@ -199,6 +205,9 @@ struct SpaceState {
     /// The relay lost entries: what this connection still brings is ignored until the
     /// next one reads the log from the start.
     stale: bool,
+    /// Since when local changes wait to come back while the client is caught up, and
+    /// how long to wait before asking the relay for the log again.
+    unconfirmed: Option<(Millis, Millis)>,
 }
 
 impl SpaceState {
@@ -266,6 +275,7 @@ impl Client {
                     resend_at: None,
                     caught_up: false,
                     stale: false,
+                    unconfirmed: None,
                 });
             }
         }
@@ -288,7 +298,12 @@ impl Client {
 
     /// When the caller should call [`Client::tick`] next, if at all.
     pub fn next_wakeup(&self) -> Option<Millis> {
-        let resend = self.spaces.values().filter_map(|s| s.resend_at).min();
+        let resend = self
+            .spaces
+            .values()
+            .flat_map(|s| [s.resend_at, s.unconfirmed.map(|(since, wait)| since + wait)])
+            .flatten()
+            .min();
         match (self.retry_at.filter(|_| self.link == Link::Down), resend) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -383,6 +398,7 @@ impl Client {
             changes: count.max(1),
             heads,
             confirmed: false,
+            cursor_at: space.cursor,
         });
         let mut effects = Vec::new();
         if self.link == Link::Up {
@@ -454,6 +470,26 @@ impl Client {
                     space.resend_at = None;
                     effects.extend(resend_all(*doc, space));
                 }
+                if let Some((since, wait)) = space.unconfirmed
+                    && now >= since + wait
+                {
+                    // Caught up, yet our change never came back (its entry was lost on
+                    // the way): read the log again from before it, and send it again in
+                    // case the relay never got it. Entries already applied only confirm.
+                    let from = space
+                        .pending
+                        .iter()
+                        .filter(|p| !p.confirmed)
+                        .map(|p| p.cursor_at)
+                        .min()
+                        .unwrap_or(space.cursor);
+                    space.unconfirmed = Some((now, (wait * 2).min(LAST_CONFIRM_WAIT)));
+                    effects.push(send(&ClientFrame::Subscribe {
+                        doc: *doc,
+                        since: from,
+                    }));
+                    effects.extend(resend_all(*doc, space));
+                }
             }
         }
         effects
@@ -462,7 +498,6 @@ impl Client {
     /// The connection is open; it is up once the relay's greeting
     /// ([`RelayFrame::Hello`]) has come.
     pub fn connected(&mut self, _now: Millis) -> Vec<Effect> {
-        self.attempt = 0;
         Vec::new()
     }
 
@@ -531,11 +566,27 @@ impl Client {
 
     /// A frame from the relay.
     pub fn received(&mut self, bytes: &[u8], now: Millis) -> Vec<Effect> {
+        let effects = self.handle(bytes, now);
+        for space in self.spaces.values_mut() {
+            let waiting = space.caught_up && space.pending.iter().any(|p| !p.confirmed);
+            match (waiting, space.unconfirmed) {
+                (true, None) => space.unconfirmed = Some((now, FIRST_CONFIRM_WAIT)),
+                (false, Some(_)) => space.unconfirmed = None,
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    fn handle(&mut self, bytes: &[u8], now: Millis) -> Vec<Effect> {
         let Ok(frame) = RelayFrame::decode(bytes) else {
             return Vec::new();
         };
         match frame {
             RelayFrame::Hello { peer, epoch } => {
+                // Only a greeted connection ends the backoff: one the relay cuts at once
+                // (a frame too large for it) is not tried again every half second.
+                self.attempt = 0;
                 self.link = Link::Up;
                 self.peer = Some(peer);
                 self.greeted(epoch)
@@ -585,38 +636,38 @@ impl Client {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
-        if seq <= space.cursor || space.stale {
+        if space.stale {
             return Vec::new();
         }
-        space.cursor = seq;
-        space.since_snapshot += 1;
         let digest = hash(payload);
-        let mut effects = Vec::new();
-        match space
+        let mine = space
             .pending
             .iter_mut()
-            .find(|p| p.hash == digest && !p.confirmed)
-        {
+            .find(|p| p.hash == digest && !p.confirmed);
+        if seq <= space.cursor {
+            // Applied already; it only tells that a change of ours is on the relay.
+            let Some(mine) = mine else {
+                return Vec::new();
+            };
+            mine.confirmed = true;
+            let mut effects = confirm_run(doc, space);
+            effects.extend(self.update_status(doc, Some(now)));
+            return effects;
+        }
+        let mut effects = Vec::new();
+        match mine {
             // Our own change came back: we have it already.
             Some(mine) => mine.confirmed = true,
             None => effects.push(opened(doc, seq, &space.capability, payload)),
         }
-        // Shared heads move only over an unbroken run of confirmed changes, oldest first.
-        let mut shared = None;
-        while space.pending.first().is_some_and(|p| p.confirmed) {
-            let done = space.pending.remove(0);
-            if done.heads.is_some() {
-                shared = done.heads;
-            }
-        }
+        space.cursor = seq;
+        space.since_snapshot += 1;
         effects.push(Effect::Cursor {
             doc,
             seq,
             epoch: space.epoch,
         });
-        if let Some(heads) = shared {
-            effects.push(Effect::Shared { doc, heads });
-        }
+        effects.extend(confirm_run(doc, space));
         if space.since_snapshot >= SNAPSHOT_EVERY
             && space.pending.is_empty()
             && matches!(space.capability, Capability::Write(_))
@@ -718,6 +769,22 @@ impl Client {
         space.status = status.clone();
         vec![Effect::Status { doc, status }]
     }
+}
+
+/// Drops the unbroken run of confirmed changes at the front, oldest first: the shared
+/// heads move over it ([`Effect::Shared`] with the heads of its last local change).
+fn confirm_run(doc: DocId, space: &mut SpaceState) -> Vec<Effect> {
+    let mut shared = None;
+    while space.pending.first().is_some_and(|p| p.confirmed) {
+        let done = space.pending.remove(0);
+        if done.heads.is_some() {
+            shared = done.heads;
+        }
+    }
+    shared
+        .map(|heads| Effect::Shared { doc, heads })
+        .into_iter()
+        .collect()
 }
 
 /// What an entry (or snapshot) numbered `seq` asks of the app, once opened.
@@ -1136,5 +1203,62 @@ mod tests {
             epoch: 5
         }));
         assert!(!effects.iter().any(|e| matches!(e, Effect::Lost { .. })));
+    }
+
+    #[test]
+    fn an_own_change_whose_entry_never_came_back_is_asked_for_again_and_then_confirmed() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 3);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 0);
+        let payload = appended(&client.local_changes(doc, b"mine", 1, vec![[1; 32]], [7; 24]))
+            .pop()
+            .unwrap();
+        // The relay stores it as entry 4, but that entry is lost on the way; entry 5 of
+        // another device arrives.
+        client.received(&RelayFrame::Acked { doc, seq: 4 }.encode(), 100);
+        let other = keys
+            .read()
+            .seal(&Payload::Changes(b"theirs".to_vec()).encode(), [8; 24]);
+        client.received(
+            &RelayFrame::Entry {
+                doc,
+                seq: 5,
+                payload: other,
+            }
+            .encode(),
+            200,
+        );
+        assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
+        let wakeup = client.next_wakeup().unwrap();
+        assert!(
+            wakeup <= 200 + FIRST_CONFIRM_WAIT,
+            "a check is due: {wakeup}"
+        );
+        let frames = sent(&client.tick(wakeup));
+        assert!(
+            frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
+            "the log is read again from before the change: {frames:?}"
+        );
+        // Entry 4 comes again, below the cursor: it is not applied again, only confirms.
+        let effects = client.received(
+            &RelayFrame::Entry {
+                doc,
+                seq: 4,
+                payload,
+            }
+            .encode(),
+            wakeup + 1,
+        );
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Apply { .. })));
+        assert!(effects.contains(&Effect::Shared {
+            doc,
+            heads: vec![[1; 32]]
+        }));
+        assert!(matches!(
+            client.status(&doc),
+            Some(SyncStatus::Synced { .. })
+        ));
+        assert_eq!(client.next_wakeup(), None, "nothing more to check");
     }
 }
