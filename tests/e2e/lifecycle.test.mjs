@@ -12,7 +12,9 @@
 // Bounded by default (3 seeds of 40 steps); for a long hunt, e.g.
 //   LIFECYCLE_SEEDS=200 LIFECYCLE_STEPS=60 node --test tests/e2e/lifecycle.test.mjs
 // and to repeat one seed: LIFECYCLE_FIRST_SEED=17 LIFECYCLE_SEEDS=1 (LIFECYCLE_TRACE=1 prints
-// what every phone shows after each step).
+// what every phone shows after each step). A seed fixes the steps, the phones they fall
+// on and the draws; what a phone has received when a step runs depends on timing, so a
+// failure may take a few repeats of its seed to show again.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -80,6 +82,43 @@ function keeps(text, earlier) {
   return true;
 }
 
+/**
+ * Watches the WebSockets of a phone's pages, to say in a failure whether the phone was
+ * connected and what went over its connection.
+ */
+function watchSockets(context) {
+  const stats = { latest: null, openedAt: 0, sent: 0, received: 0, lastSent: 0, lastReceived: 0 };
+  const seconds = (at) => (at ? `${((Date.now() - at) / 1000).toFixed(1)} s ago` : "never");
+  context.on("page", (page) =>
+    page.on("websocket", (socket) => {
+      stats.latest = socket;
+      stats.openedAt = Date.now();
+      socket.on("framesent", () => {
+        stats.sent += 1;
+        stats.lastSent = Date.now();
+      });
+      socket.on("framereceived", () => {
+        stats.received += 1;
+        stats.lastReceived = Date.now();
+      });
+    }),
+  );
+  stats.describe = () => {
+    const latest = stats.latest ? `${stats.latest.isClosed() ? "closed" : "open"}, made ${seconds(stats.openedAt)}` : "none";
+    return `its newest socket ${latest}; ${stats.sent} frames sent (last ${seconds(stats.lastSent)}), ${stats.received} received (last ${seconds(stats.lastReceived)})`;
+  };
+  return stats;
+}
+
+/**
+ * Waits two frames in the page. The app stores an edit within two frames of the keystroke
+ * (plan.test.mjs: "a keystroke is in IndexedDB before the tab can be closed"), so a
+ * reload or a closed tab comes no sooner than that after the last keystroke.
+ */
+function twoFrames(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
 /** The words in a vision. */
 function wordsOf(text) {
   return text.split(/\s+/).filter(Boolean);
@@ -126,7 +165,9 @@ class Walk {
       const context = await phoneContext(env.browser);
       context.setDefaultTimeout(15_000);
       const net = await phoneNetwork(context, () => env.relay.port);
-      this.phones.push({ name, context, net, page: await context.newPage(), owes: false });
+      const phone = { name, context, net, owes: false, sockets: watchSockets(context) };
+      phone.page = await context.newPage();
+      this.phones.push(phone);
     }
     const [first, ...others] = this.phones;
     this.link = await createSharedCouncil(first.page, first.net.url, first.name, this.council);
@@ -194,19 +235,24 @@ class Walk {
       }
       case "type a word": {
         const field = visionField(page);
-        const value = await field.inputValue();
-        // Every word is typed with a space after it, at the start or after a space: so a
-        // word is never typed onto the end of one whose letters are still arriving.
-        const boundaries = [0];
-        for (let i = 1; i <= value.length; i++) if (value[i - 1] === " ") boundaries.push(i);
-        const position = this.pick([...new Set(boundaries)]);
-        const next = value[position] ?? "";
-        const word = `${this.pick([...LETTERS].filter((letter) => letter !== next))}${this.seed}x${++this.count}`;
+        // The place is chosen and the caret put there in one go in the page, so no letter
+        // arriving from another phone can move the text in between. Every word is typed
+        // with a space after it, at the start or after a space: so a word is never typed
+        // onto the end of one whose letters are still arriving, and never starts with the
+        // letter that follows it.
+        const { value, position, word } = await field.evaluate(
+          (el, [place, letter, letters, suffix]) => {
+            const boundaries = [0];
+            for (let i = 1; i <= el.value.length; i++) if (el.value[i - 1] === " ") boundaries.push(i);
+            const position = boundaries[Math.floor(place * boundaries.length)];
+            const choices = [...letters].filter((l) => l !== (el.value[position] ?? ""));
+            el.focus();
+            el.setSelectionRange(position, position);
+            return { value: el.value, position, word: `${choices[Math.floor(letter * choices.length)]}${suffix}` };
+          },
+          [this.random(), this.random(), LETTERS, `${this.seed}x${++this.count}`],
+        );
         const typed = `${word} `;
-        await field.evaluate((el, at) => {
-          el.focus();
-          el.setSelectionRange(at, at);
-        }, position);
         await page.keyboard.type(typed);
         await until(`${at}: the word "${word}" typed at ${position} of "${value}" shows whole in the vision`, async () =>
           wordsOf(await field.inputValue()).includes(word),
@@ -226,6 +272,7 @@ class Walk {
       }
       case "reload": {
         const before = await this.shown(phone);
+        await twoFrames(page);
         await page.reload({ timeout: 15_000 });
         await page.getByRole("heading", { level: 2, name: this.council, exact: true }).waitFor();
         await this.checkKept(phone, before, at);
@@ -234,6 +281,7 @@ class Walk {
       }
       case "reopen": {
         const before = await this.shown(phone);
+        await twoFrames(page);
         await page.close();
         phone.page = await phone.context.newPage();
         await phone.page.goto(phone.net.url, { timeout: 15_000 });
@@ -305,7 +353,8 @@ class Walk {
           ...expected.titles.filter((t) => !s.titles.includes(t)),
           ...expected.words.filter((w) => !s.words.includes(w)),
         ];
-        return `${s.name}: "${s.status}", ${s.titles.length} actions, ${s.words.length} words, missing ${JSON.stringify(missing)}`;
+        const phone = this.phones.find((p) => p.name === s.name);
+        return `${s.name}: "${s.status}", ${s.titles.length} actions, ${s.words.length} words, missing ${JSON.stringify(missing)}; ${phone.sockets.describe()}`;
       });
       throw new Error(`${error.message}\n    ${report.join("\n    ")}`);
     });

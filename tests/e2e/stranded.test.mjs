@@ -1,8 +1,10 @@
 // Nothing typed is ever stranded (issue 10): two phones share a council by its editing
 // link through the real relay. An edit made offline reaches the other phone after an
-// offline reload, and the status never claims it is shared before it is; two people
-// type in the vision at once without losing their place; a link opened in a tab that
-// already shows the app (only the part after # changes) joins its space.
+// offline reload, and the status never claims it is shared before it is; it counts what
+// waits in words that agree with the count; two people type in the vision, in turn and
+// at the same moment, without losing their place or breaking each other's words; a link
+// opened in a tab that already shows the app (only the part after # changes) joins its
+// space.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -228,6 +230,84 @@ test("two people typing in the vision keep their place in it", async () => {
   );
   await a.keyboard.type("friskole");
   await both("Ja! Bo: Et levende Hejnsvig med hal og bibliotek og friskole.");
+  await anna.close();
+  await bo.close();
+});
+
+test("a caret keeps its place when several edits from another phone arrive at once", async () => {
+  const council = "Vorbasse Lokalråd";
+  const { anna, bo } = await sharedCouncil(council);
+  const [a, b] = [anna.page, bo.page];
+  const vision = [visionField(a), visionField(b)];
+  const first = "Et levende Vorbasse med hal og skole.";
+  await vision[0].fill(first);
+  await until("Bo's phone shows Anna's vision", async () => (await vision[1].inputValue()) === first);
+
+  // Offline, Bo writes in two places before the place Anna is at.
+  await bo.net.set(false);
+  await vision[1].evaluate((el) => {
+    el.focus();
+    el.setSelectionRange(0, 0);
+  });
+  await b.keyboard.type("Bo: ");
+  const levende = `Bo: ${first}`.indexOf(" Vorbasse");
+  await vision[1].evaluate((el, at) => el.setSelectionRange(at, at), levende);
+  await b.keyboard.type(" og trygt");
+  const merged = "Bo: Et levende og trygt Vorbasse med hal og skole.";
+  assert.equal(await vision[1].inputValue(), merged);
+
+  // Anna's caret is after "hal" when Bo's phone comes back and both edits arrive.
+  const caret = first.indexOf(" og skole");
+  await vision[0].evaluate((el, at) => {
+    el.focus();
+    el.setSelectionRange(at, at);
+  }, caret);
+  await bo.net.set(true);
+  await until("Bo's edits reach Anna", async () => (await vision[0].inputValue()) === merged, { timeout: 30_000 });
+  const after = await vision[0].evaluate((el) => ({ start: el.selectionStart, end: el.selectionEnd }));
+  const moved = caret + "Bo: ".length + " og trygt".length;
+  assert.deepEqual(after, { start: moved, end: moved }, `Anna's caret stays after "hal" (at ${moved} of ${merged.length})`);
+  await a.keyboard.type(" og bibliotek");
+  const last = "Bo: Et levende og trygt Vorbasse med hal og bibliotek og skole.";
+  await until(
+    `both phones show "${last}"`,
+    async () => (await vision[0].inputValue()) === last && (await vision[1].inputValue()) === last,
+    { show: async () => `Anna's phone shows "${await vision[0].inputValue()}", Bo's "${await vision[1].inputValue()}"` },
+  );
+  await anna.close();
+  await bo.close();
+});
+
+test("two people typing in the vision at the same moment both keep their words whole", async () => {
+  const council = "Vesterhede Lokalråd";
+  const { anna, bo } = await sharedCouncil(council);
+  const [a, b] = [anna.page, bo.page];
+  const vision = [visionField(a), visionField(b)];
+  const first = "Et levende Vesterhede med hal og skole.";
+  await vision[0].fill(first);
+  await until("Bo's phone shows Anna's vision", async () => (await vision[1].inputValue()) === first);
+
+  // Anna types after "hal" while Bo types at the start: each one's letters arrive at the
+  // other's phone between their own keystrokes.
+  const caret = first.indexOf(" og skole");
+  await vision[0].evaluate((el, at) => {
+    el.focus();
+    el.setSelectionRange(at, at);
+  }, caret);
+  await vision[1].evaluate((el) => {
+    el.focus();
+    el.setSelectionRange(0, 0);
+  });
+  await Promise.all([
+    a.keyboard.type(" og et stort bibliotek", { delay: 40 }),
+    b.keyboard.type("Bo skriver her i starten. ", { delay: 40 }),
+  ]);
+  const expected = "Bo skriver her i starten. Et levende Vesterhede med hal og et stort bibliotek og skole.";
+  await until(
+    `both phones show "${expected}"`,
+    async () => (await vision[0].inputValue()) === expected && (await vision[1].inputValue()) === expected,
+    { show: async () => `Anna's phone shows "${await vision[0].inputValue()}", Bo's "${await vision[1].inputValue()}"` },
+  );
   await anna.close();
   await bo.close();
 });
