@@ -246,6 +246,11 @@ impl Device {
         self.client.local_changes(doc, &bytes, count, heads, nonce)
     }
 
+    /// The changes received changes wait for.
+    fn missing(&mut self) -> Vec<Hash> {
+        self.doc.get_missing_deps(&[]).iter().map(|h| h.0).collect()
+    }
+
     fn store(&mut self, chunk: &[u8]) {
         self.durable.chunks.extend_from_slice(chunk);
     }
@@ -371,12 +376,7 @@ impl World {
     fn ask_if_waiting(&mut self, d: usize) -> Vec<Effect> {
         let doc = self.doc;
         let device = &mut self.devices[d];
-        let missing: Vec<Hash> = device
-            .doc
-            .get_missing_deps(&[])
-            .iter()
-            .map(|h| h.0)
-            .collect();
+        let missing = device.missing();
         if missing.is_empty() {
             device.asked = None;
             return Vec::new();
@@ -422,12 +422,7 @@ impl World {
                     if let Some(shared) = device.outbox.received(before, after) {
                         device.durable.shared = shared;
                     }
-                    let missing: Vec<Hash> = device
-                        .doc
-                        .get_missing_deps(&[])
-                        .iter()
-                        .map(|h| h.0)
-                        .collect();
+                    let missing = device.missing();
                     if missing.is_empty() {
                         device.asked = None;
                     } else if device.asked.as_ref() != Some(&missing) {
