@@ -867,6 +867,22 @@ impl Library {
         }
     }
 
+    /// The spaces whose received changes wait for changes this device never got: each
+    /// with its heads and what is missing (read from the documents, so it holds after a
+    /// reload as well as within one).
+    pub fn waiting(self) -> Vec<(DocId, Vec<Hash>, Vec<Hash>)> {
+        self.held
+            .try_update_value(|held| {
+                held.values_mut()
+                    .filter_map(|h| h.space.has_missing().then_some(h))
+                    .filter_map(|h| {
+                        Some((h.doc?, hashes(&h.space.heads()), hashes(&h.space.missing())))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Another device lacks changes `missing`: if this one holds any of them, everything
     /// after that device's heads `have`, to send again.
     pub fn repair(self, doc: DocId, have: &[Hash], missing: &[Hash]) -> Vec<(Vec<u8>, usize)> {

@@ -31,6 +31,8 @@ pub enum Event {
     Tick,
     /// The browser has a network again.
     Online,
+    /// The browser lost its network: the socket cannot work, whatever it says.
+    Offline,
     /// Start syncing a space from its cursor in the relay store's epoch.
     AddSpace(Box<Capability>, u64, u64),
     /// Local changes of a space (an edit, or everything the relay is not known to hold).
@@ -51,13 +53,9 @@ impl Driver {
         spawn_local(run(library, driver.clone(), queue));
         driver.send(Event::Tick);
         let events = driver.clone();
-        let on_online = Closure::<dyn Fn()>::new(move || events.send(Event::Online));
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-        }
-        // Listens as long as the page lives.
-        on_online.forget();
+        listen("online", move || events.send(Event::Online));
+        let events = driver.clone();
+        listen("offline", move || events.send(Event::Offline));
         driver
     }
 
@@ -66,6 +64,15 @@ impl Driver {
         // Fails only when the page is going away.
         let _ = self.events.unbounded_send(event);
     }
+}
+
+/// Calls `handler` on every `name` event of the window, as long as the page lives.
+fn listen(name: &str, handler: impl Fn() + 'static) {
+    let listener = Closure::<dyn Fn()>::new(handler);
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+    }
+    listener.forget();
 }
 
 fn now() -> u64 {
@@ -127,9 +134,9 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
     // Spaces whose received changes the device could not store yet (it was full): their
     // cursor stays put, so the relay sends those changes again after a restart.
     let mut unstored: HashSet<DocId> = HashSet::new();
-    // Spaces whose received changes wait for changes that never came: (our heads, what
-    // is missing), asked for once per connection and whenever it changes.
-    let mut waiting: HashMap<DocId, (Vec<Hash>, Vec<Hash>)> = HashMap::new();
+    // What was asked for on this connection: the changes each space's received changes
+    // wait for (asked again when that changes, and after every greeting).
+    let mut asked: HashMap<DocId, Vec<Hash>> = HashMap::new();
     while let Some(event) = queue.next().await {
         let current = socket.as_ref().map(|s| s.generation);
         let effects = match event {
@@ -137,15 +144,13 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
             Event::Frame(g, bytes) if Some(g) == current => {
                 let greeted = client.peer().is_some();
                 let mut effects = client.received(&bytes, now());
-                // Just greeted: ask again for what received changes still wait for.
+                // Just greeted: ask for what received changes still wait for, as the
+                // stored documents say (a reload forgets nothing of it).
                 if !greeted && client.peer().is_some() {
-                    for (doc, (have, missing)) in &waiting {
-                        effects.extend(client.ask(
-                            *doc,
-                            have.clone(),
-                            missing.clone(),
-                            random_bytes(),
-                        ));
+                    asked.clear();
+                    for (doc, have, missing) in library.waiting() {
+                        effects.extend(client.ask(doc, have, missing.clone(), random_bytes()));
+                        asked.insert(doc, missing);
                     }
                 }
                 effects
@@ -160,6 +165,13 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 client.tick(now())
             }
             Event::Online => client.reconnect_soon(now()),
+            Event::Offline => match socket.take() {
+                Some(open) => {
+                    let _ = open.socket.close();
+                    client.disconnected(now(), u32::from_le_bytes(random_bytes()))
+                }
+                None => Vec::new(),
+            },
             Event::AddSpace(capability, cursor, epoch) => {
                 client.add_space(*capability, cursor, epoch)
             }
@@ -202,15 +214,15 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                         unstored.insert(doc);
                     }
                     if received.missing.is_empty() {
-                        waiting.remove(&doc);
-                    } else if waiting.get(&doc).map(|(_, m)| m) != Some(&received.missing) {
+                        asked.remove(&doc);
+                    } else if asked.get(&doc) != Some(&received.missing) {
                         effects.extend(client.ask(
                             doc,
-                            received.have.clone(),
+                            received.have,
                             received.missing.clone(),
                             random_bytes(),
                         ));
-                        waiting.insert(doc, (received.have, received.missing));
+                        asked.insert(doc, received.missing);
                     }
                 }
                 Effect::Shared { doc, heads } => library.confirmed(doc, heads).await,

@@ -12,15 +12,27 @@ use web_sys::HtmlTextAreaElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Lets the page run its effects.
-async fn settle() {
+/// Waits one animation frame.
+async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
+            .request_animation_frame(&resolve)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (at most 120 frames, about two seconds) until the page's effects have put
+/// `expected` into the textarea.
+async fn shows(area: &HtmlTextAreaElement, expected: &str) {
+    for _ in 0..120 {
+        if area.value() == expected {
+            return;
+        }
+        next_frame().await;
+    }
+    panic!("the textarea shows {:?}, not {expected:?}", area.value());
 }
 
 /// A live text with id `id` showing `text`, mounted in the page; what was typed goes to
@@ -40,11 +52,12 @@ async fn live_text(
         }
     })
     .forget();
-    settle().await;
-    document
+    let area = document
         .get_element_by_id(id)
-        .unwrap()
-        .unchecked_into::<HtmlTextAreaElement>()
+        .expect("mounting draws the textarea at once")
+        .unchecked_into::<HtmlTextAreaElement>();
+    shows(&area, &text.get_untracked()).await;
+    area
 }
 
 #[wasm_bindgen_test]
@@ -56,7 +69,7 @@ async fn a_remote_insert_before_the_caret_moves_it_and_one_after_leaves_it() {
     area.set_selection_range(7, 7).unwrap();
 
     text.set("🎉 Et godt sted at bo".to_owned());
-    settle().await;
+    shows(&area, "🎉 Et godt sted at bo").await;
     assert_eq!(area.value(), "🎉 Et godt sted at bo");
     assert_eq!(
         area.selection_start().unwrap(),
@@ -66,7 +79,7 @@ async fn a_remote_insert_before_the_caret_moves_it_and_one_after_leaves_it() {
     assert_eq!(area.selection_end().unwrap(), Some(10));
 
     text.set("🎉 Et godt sted at bo i Grindsted".to_owned());
-    settle().await;
+    shows(&area, "🎉 Et godt sted at bo i Grindsted").await;
     assert_eq!(area.selection_start().unwrap(), Some(10));
 }
 
@@ -78,7 +91,7 @@ async fn a_selection_spanning_a_remote_deletion_shrinks() {
     area.set_selection_range(7, 25).unwrap();
 
     text.set("Vi vil have en stor hal".to_owned());
-    settle().await;
+    shows(&area, "Vi vil have en stor hal").await;
     assert_eq!(area.selection_start().unwrap(), Some(7));
     assert_eq!(area.selection_end().unwrap(), Some(19));
 }
@@ -94,6 +107,6 @@ async fn typing_hands_the_whole_text_over_and_a_text_not_in_focus_simply_follows
     assert_eq!(typed.get_untracked(), ["Bålhytte"]);
 
     text.set("Bålhytte ved søen".to_owned());
-    settle().await;
+    shows(&area, "Bålhytte ved søen").await;
     assert_eq!(area.value(), "Bålhytte ved søen");
 }

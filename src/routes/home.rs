@@ -321,15 +321,23 @@ fn sync_text(i18n: I18n, status: &SyncStatus) -> String {
             i18n.t_with("sync-waiting", &[("count", unsent.to_string())])
         }
         SyncStatus::Synced { at } if *at > 0 => {
-            let time = chrono::DateTime::from_timestamp_millis(*at as i64)
-                .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-                .unwrap_or_default();
-            i18n.t_with("sync-synced-at", &[("time", time)])
+            i18n.t_with("sync-synced-at", &[("time", clock(*at))])
         }
         SyncStatus::Synced { .. } => i18n.t("sync-synced"),
+        SyncStatus::Shared { at } if *at > 0 => {
+            i18n.t_with("sync-shared-at", &[("time", clock(*at))])
+        }
+        SyncStatus::Shared { .. } => i18n.t("sync-shared"),
         SyncStatus::Refused(_) => i18n.t("sync-refused"),
         SyncStatus::Local => i18n.t("sync-local"),
     }
+}
+
+/// The local time of day of a moment (milliseconds since 1970), as "14:05".
+fn clock(at: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(at as i64)
+        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// Why the last share link could not be joined, shown in the join form: a link pasted

@@ -211,6 +211,19 @@ class Walk {
     }, { show: async () => `before ${JSON.stringify(before)}, now ${JSON.stringify(await this.shown(phone))}, status "${await statusText(phone.page)}"` });
   }
 
+  /**
+   * A phone that cannot reach the relay cannot know that it has everything the others
+   * shared: soon after it lost the relay its status must stop saying so.
+   */
+  async checkNotClaimingSync(phone, when) {
+    if (this.connected(phone) || phone.page.isClosed()) return;
+    await until(
+      `${when}: ${this.describe(phone)} cannot reach the relay, so its status must not say everything is in sync`,
+      async () => !(await claimsSynced(phone.page)),
+      { timeout: 5_000, show: saysStatus(phone.name, phone.page) },
+    );
+  }
+
   edited(phone) {
     if (!this.connected(phone)) phone.owes = true;
   }
@@ -268,6 +281,7 @@ class Walk {
         await banner.waitFor({ state: phone.net.online ? "detached" : "visible", timeout: 5_000 });
         if (this.connected(phone)) phone.owes = false;
         await this.checkOwed(phone, at);
+        await this.checkNotClaimingSync(phone, at);
         break;
       }
       case "reload": {
@@ -294,6 +308,7 @@ class Walk {
         if (this.relayUp) {
           await env.relay.stop({ keepData: true });
           this.relayUp = false;
+          for (const one of this.phones) await this.checkNotClaimingSync(one, at);
         } else {
           env.relay = await startRelay({ port: env.relay.port, dataDir: env.relay.dataDir });
           this.relayUp = true;

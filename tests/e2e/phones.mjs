@@ -10,7 +10,7 @@ export const SYNCED = "Delt – alt er synkroniseret";
 export const WAITING_TO_SHARE = /venter på at blive delt/;
 /** Any of a space's statuses (for reports: what a phone said instead). */
 const ANY_STATUS =
-  /Delt – alt er synkroniseret|venter på at blive delt|Venter på ændringer fra andre|Gemt på denne enhed|Relæet afviste/;
+  /Delt – alt er synkroniseret|Alt herfra er delt|venter på at blive delt|Venter på ændringer fra andre|Gemt på denne enhed|Relæet afviste/;
 
 /**
  * Waits until `check` returns something truthy (polling every `interval` ms) and

@@ -74,6 +74,13 @@ pub enum SyncStatus {
         /// The last contact with the relay.
         at: Millis,
     },
+    /// Not connected (or reading the relay's log again), but the relay had confirmed
+    /// every change of this device at `at`: nothing of ours waits, while what others did
+    /// since is not known.
+    Shared {
+        /// The last contact with the relay.
+        at: Millis,
+    },
     /// The relay refused this space's changes (a read-only share, or a change too large).
     Refused(ErrorCode),
 }
@@ -754,12 +761,14 @@ impl Client {
         } else if self.link == Link::Up && space.caught_up {
             match (contact, &space.status) {
                 (Some(at), _) => SyncStatus::Synced { at },
-                (None, SyncStatus::Synced { at }) => SyncStatus::Synced { at: *at },
+                (None, SyncStatus::Synced { at } | SyncStatus::Shared { at }) => {
+                    SyncStatus::Synced { at: *at }
+                }
                 (None, _) => SyncStatus::Synced { at: 0 },
             }
-        } else if let SyncStatus::Synced { at } = space.status {
+        } else if let SyncStatus::Synced { at } | SyncStatus::Shared { at } = space.status {
             // Offline, or catching up again: everything of ours was shared at `at`.
-            SyncStatus::Synced { at }
+            SyncStatus::Shared { at }
         } else {
             SyncStatus::Local
         };
@@ -1165,7 +1174,15 @@ mod tests {
         client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 3);
         assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 3 }));
         client.disconnected(4, 0);
-        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 3 }));
+        assert_eq!(client.status(&doc), Some(SyncStatus::Shared { at: 3 }));
+        // Connected again, it is in sync only once the relay sent all it holds.
+        client.tick(10_000);
+        client.connected(10_000);
+        client.received(&hello(), 10_001);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Shared { at: 3 }));
+        client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 10_002);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 10_002 }));
+        client.disconnected(10_003, 0);
         client.local_changes(doc, b"offline", 1, vec![[1; 32]], [1; 24]);
         assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
     }

@@ -401,7 +401,6 @@ impl World {
                     }
                     let now = self.now;
                     queue.extend(self.devices[d].client.connected(now));
-                    queue.extend(self.ask_if_waiting(d));
                 }
                 Effect::Send(bytes) => {
                     if self.devices[d].conn.is_some() {
@@ -489,7 +488,12 @@ impl World {
         }
         if let Some(bytes) = self.devices[d].from_relay.pop_front() {
             let now = self.now;
-            let effects = self.devices[d].client.received(&bytes, now);
+            let greeted = self.devices[d].client.peer().is_some();
+            let mut effects = self.devices[d].client.received(&bytes, now);
+            // Just greeted: ask for what received changes wait for, as the app does.
+            if !greeted && self.devices[d].client.peer().is_some() {
+                effects.extend(self.ask_if_waiting(d));
+            }
             self.run(d, effects);
             moved = true;
         }
@@ -505,6 +509,11 @@ impl World {
             let (now, random) = (self.now, self.random);
             let effects = self.devices[d].client.disconnected(now, random);
             self.run(d, effects);
+            let status = self.devices[d].client.status(&self.doc);
+            assert!(
+                !matches!(status, Some(SyncStatus::Synced { .. })),
+                "device {d} lost its connection yet says {status:?}"
+            );
         }
     }
 
