@@ -205,6 +205,10 @@ file-opening = Åbner filen …
 error-file-unreadable = Filen kunne ikke læses.
 error-file-not-a-space = Filen er ikke et lokalråd eller en gruppe fra Landsbyplan: { $reason }
 sync-synced-at = Delt – alt er synkroniseret (seneste kontakt kl. { $time })
+sync-rejected = { $count ->
+    [one] 1 besked
+   *[other] { $count } beskeder
+} fra relæet blev afvist (forfalsket eller i forkert rækkefølge)
 sync-shared = Alt herfra er delt
 sync-shared-at = Alt herfra er delt (seneste kontakt kl. { $time })
 join-heading = Deltag via et link
@@ -414,6 +418,8 @@ merge-done = Grupperne er lagt sammen i { $group }.
 error-merge-same-group = Vælg to forskellige grupper.
 error-merge-different-areas = Kun grupper på samme fokusområde kan lægges sammen.
 error-merge-already = En af grupperne er allerede lagt sammen med en anden.
+error-not-a-copy = Filen har samme id som et rum, du har, men er ikke en kopi af det. Den blev ikke åbnet, og dit rum er uændret.
+error-link-other-copy = Et link førte til et andet dokument, der bærer samme id som «{ $name }», som du allerede har. Det blev ikke åbnet, og dit «{ $name }» er uændret.
 error-different-spaces = Filen hører til et andet rum.
 import-heading = Importér fra en fil
 import-label = Vælg en fil (.landsbyplan) fra et lokalråd eller en gruppe

@@ -208,6 +208,10 @@ file-opening = Opening the file …
 error-file-unreadable = The file could not be read.
 error-file-not-a-space = The file is not a council or a group from Landsbyplan: { $reason }
 sync-synced-at = Shared – everything is synchronised (last contact at { $time })
+sync-rejected = { $count ->
+    [one] 1 message from the relay was refused
+   *[other] { $count } messages from the relay were refused
+} (forged or out of order)
 sync-shared = Everything from here is shared
 sync-shared-at = Everything from here is shared (last contact at { $time })
 join-heading = Join by a link
@@ -423,6 +427,8 @@ merge-done = The groups are merged into { $group }.
 error-merge-same-group = Choose two different groups.
 error-merge-different-areas = Only groups on the same focus area can be merged.
 error-merge-already = One of the groups was merged into another already.
+error-not-a-copy = The file has the id of a space you have, but it is not a copy of it. It was not opened, and your space is unchanged.
+error-link-other-copy = A link led to another document carrying the id of “{ $name }”, which you already have. It was not opened, and your “{ $name }” is unchanged.
 error-different-spaces = The file belongs to another space.
 import-heading = Import from a file
 import-label = Choose a file (.landsbyplan) from a council or a group

@@ -267,7 +267,31 @@ mod tests {
 
     #[test]
     fn every_counted_message_reads_right_for_one_and_for_many() {
-        let cases: [(&str, Args, &str, &str); 8] = [
+        let cases: [(&str, Args, &str, &str); 12] = [
+            (
+                "sync-waiting",
+                &[("count", "1")],
+                "Gemt på denne enhed; 1 ændring venter på at blive delt",
+                "Saved on this device; 1 change waits to be shared",
+            ),
+            (
+                "sync-waiting",
+                &[("count", "2")],
+                "Gemt på denne enhed; 2 ændringer venter på at blive delt",
+                "Saved on this device; 2 changes wait to be shared",
+            ),
+            (
+                "sync-rejected",
+                &[("count", "1")],
+                "1 besked fra relæet blev afvist (forfalsket eller i forkert rækkefølge)",
+                "1 message from the relay was refused (forged or out of order)",
+            ),
+            (
+                "sync-rejected",
+                &[("count", "2")],
+                "2 beskeder fra relæet blev afvist (forfalsket eller i forkert rækkefølge)",
+                "2 messages from the relay were refused (forged or out of order)",
+            ),
             (
                 "council-overview",
                 &[

@@ -34,6 +34,9 @@ pub struct SpaceSummary {
     pub status: SyncStatus,
     /// Received changes wait for changes they depend on, which have not arrived.
     pub missing: bool,
+    /// How many things the relay sent for it were refused (forged, out of order, or
+    /// unreadable), since the app started.
+    pub rejected: u64,
     /// Its share link's fragment, if this device may share it.
     pub share: Option<String>,
 }
@@ -91,6 +94,7 @@ impl From<landsbyplan_model::Error> for Message {
             }
             landsbyplan_model::Error::AlreadyMerged => Message::plain("error-merge-already"),
             landsbyplan_model::Error::DifferentSpaces => Message::plain("error-different-spaces"),
+            landsbyplan_model::Error::NotACopy => Message::plain("error-not-a-copy"),
             landsbyplan_model::Error::InvalidTransition { .. } => {
                 Message::plain("error-invalid-transition")
             }
@@ -194,11 +198,16 @@ pub struct Library {
     pub damaged: RwSignal<Vec<Message>>,
     /// Shared spaces joined from a link whose data has not arrived yet.
     pub joining: RwSignal<usize>,
+    /// Links whose document was refused since the app started (it posed as a space
+    /// held here).
+    pub refused: RwSignal<Vec<Message>>,
     /// Counts every change to a held space, so reads made through the library rerun.
     revision: RwSignal<u64>,
     held: StoredValue<HashMap<SpaceId, Held>, LocalStorage>,
     keys: StoredValue<HashMap<DocId, KeyringEntry>, LocalStorage>,
     statuses: StoredValue<HashMap<DocId, SyncStatus>, LocalStorage>,
+    /// Per space: how many things from the relay were refused since the app started.
+    rejected: StoredValue<HashMap<DocId, u64>, LocalStorage>,
     store: StoredValue<Option<Rc<DocStore>>, LocalStorage>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
 }
@@ -211,10 +220,12 @@ impl Library {
             state: RwSignal::new(LibraryState::Opening),
             damaged: RwSignal::new(Vec::new()),
             joining: RwSignal::new(0),
+            refused: RwSignal::new(Vec::new()),
             revision: RwSignal::new(0),
             held: StoredValue::new_local(HashMap::new()),
             keys: StoredValue::new_local(HashMap::new()),
             statuses: StoredValue::new_local(HashMap::new()),
+            rejected: StoredValue::new_local(HashMap::new()),
             store: StoredValue::new_local(None),
             driver: StoredValue::new_local(None),
         }
@@ -294,6 +305,11 @@ impl Library {
                 })
                 .flatten()
                 .unwrap_or_default();
+            if outgoing.is_empty() && entry.shared_at > 0 {
+                // Nothing is owed: everything was on the relay at the last contact,
+                // which the status can say even while offline.
+                driver.send(Event::SharedBefore(*doc, entry.shared_at));
+            }
             for out in outgoing {
                 driver.send(Event::Local(*doc, out));
             }
@@ -334,6 +350,7 @@ impl Library {
                 epoch: 0,
                 space: None,
                 shared: Vec::new(),
+                shared_at: 0,
             },
         };
         let (cursor, epoch) = (entry.cursor, entry.epoch);
@@ -365,6 +382,7 @@ impl Library {
         let mut list: Vec<SpaceSummary> = self
             .statuses
             .with_value(|statuses| {
+                let rejected = self.rejected.get_value();
                 self.keys.with_value(|keys| {
                     self.held.try_update_value(|held| {
                         held.values_mut()
@@ -377,6 +395,10 @@ impl Library {
                                     .and_then(|doc| statuses.get(&doc).cloned())
                                     .unwrap_or(SyncStatus::Local),
                                 missing: h.space.has_missing(),
+                                rejected: h
+                                    .doc
+                                    .and_then(|doc| rejected.get(&doc).copied())
+                                    .unwrap_or(0),
                                 share: h
                                     .doc
                                     .and_then(|doc| keys.get(&doc))
@@ -439,6 +461,7 @@ impl Library {
             epoch: 0,
             space: Some(space.id()),
             shared: Vec::new(),
+            shared_at: 0,
         };
         let id = space.id();
         let snapshot = space.save();
@@ -836,6 +859,28 @@ impl Library {
             Some(None) => {
                 let mut space = Space::load(changes)?;
                 let id = space.id();
+                if let Some(name) = self
+                    .held
+                    .try_update_value(|held| held.get_mut(&id).map(|h| h.space.name()))
+                    .flatten()
+                {
+                    // Another document with the id of a space held here (a forged link,
+                    // or a copy someone shares under keys of their own): it never
+                    // replaces the held one. The link is forgotten and the person told.
+                    store.delete_key(&doc.to_string()).await?;
+                    self.keys.update_value(|keys| {
+                        keys.remove(&doc);
+                    });
+                    self.send(Event::Forget(doc));
+                    self.refused.update(|refused| {
+                        refused.push(Message {
+                            key: "error-link-other-copy",
+                            args: vec![("name", name)],
+                        })
+                    });
+                    self.refresh();
+                    return Ok(());
+                }
                 let mut entry = self
                     .keys
                     .with_value(|keys| keys.get(&doc).cloned())
@@ -927,6 +972,7 @@ impl Library {
         let entry = self.keys.try_update_value(|keys| {
             let entry = keys.get_mut(&doc)?;
             entry.shared = shared;
+            entry.shared_at = js_sys::Date::now() as u64;
             Some(entry.clone())
         });
         if let (Some(Some(entry)), Ok(store)) = (entry, self.store())
@@ -1039,6 +1085,14 @@ impl Library {
     pub fn set_status(self, doc: DocId, status: SyncStatus) {
         self.statuses.update_value(|statuses| {
             statuses.insert(doc, status);
+        });
+        self.refresh();
+    }
+
+    /// `count` things the relay sent for `doc` have been refused so far.
+    pub fn set_rejected(self, doc: DocId, count: u64) {
+        self.rejected.update_value(|rejected| {
+            rejected.insert(doc, count);
         });
         self.refresh();
     }

@@ -33,6 +33,10 @@ pub struct KeyringEntry {
     /// read as none, so everything is sent once more.
     #[serde(default)]
     pub shared: Vec<Hash>,
+    /// When the shared heads last moved: the last time the relay is known to have held
+    /// everything of this device's (milliseconds since 1970; 0: never).
+    #[serde(default)]
+    pub shared_at: u64,
 }
 
 /// IndexedDB refused or failed.
@@ -207,6 +211,15 @@ impl DocStore {
             .db
             .transaction(&[KEYRING], TransactionMode::ReadWrite)?;
         put_key(&tx, doc, entry).await?;
+        finish(tx).await
+    }
+
+    /// Forgets the keyring entry of document `doc`.
+    pub async fn delete_key(&self, doc: &str) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[KEYRING], TransactionMode::ReadWrite)?;
+        tx.store(KEYRING)?.delete(JsValue::from_str(doc)).await?;
         finish(tx).await
     }
 

@@ -37,6 +37,10 @@ pub enum Event {
     AddSpace(Box<Capability>, u64, u64),
     /// Local changes of a space (an edit, or everything the relay is not known to hold).
     Local(DocId, Outgoing),
+    /// At start: the space owes nothing, and the relay held all of it at this time.
+    SharedBefore(DocId, u64),
+    /// Stop syncing a document the device no longer holds.
+    Forget(DocId),
 }
 
 /// The handle the library feeds the sync task through.
@@ -176,6 +180,11 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 client.add_space(*capability, cursor, epoch)
             }
             Event::Local(doc, out) => send_local(&mut client, doc, out),
+            Event::SharedBefore(doc, at) => client.shared_before(doc, at),
+            Event::Forget(doc) => {
+                client.remove_space(&doc);
+                Vec::new()
+            }
         };
         let mut effects: VecDeque<Effect> = effects.into();
         while let Some(effect) = effects.pop_front() {
@@ -254,8 +263,9 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 }
                 Effect::Status { doc, status } => library.set_status(doc, status),
                 Effect::Signal { .. } => {}
-                Effect::Undecryptable { doc, seq } => {
-                    leptos::logging::warn!("entry {seq} of {doc} could not be decrypted; skipped");
+                Effect::Rejected { doc, seq, why } => {
+                    leptos::logging::warn!("refused entry {seq} of {doc} from the relay: {why:?}");
+                    library.set_rejected(doc, client.rejected(&doc));
                 }
             }
         }
@@ -273,7 +283,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
 fn send_local(client: &mut Client, doc: DocId, out: Outgoing) -> Vec<Effect> {
     match out.heads {
         Some(heads) => client.local_changes(doc, &out.bytes, out.count, heads, random_bytes()),
-        None => client.repair(doc, &out.bytes, out.count, random_bytes()),
+        None => client.local_part(doc, &out.bytes, out.count, random_bytes()),
     }
 }
 

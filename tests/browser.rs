@@ -115,6 +115,7 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
         epoch: 0,
         space: Some(id),
         shared: Vec::new(),
+        shared_at: 0,
     };
     store
         .create(
@@ -146,6 +147,7 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
                 epoch: 0,
                 space: None,
                 shared: Vec::new(),
+                shared_at: 0,
             },
         )
         .await

@@ -172,6 +172,13 @@ fn Councils() -> impl IntoView {
                 <p role="status">{move || i18n.t("joining")}</p>
             </Show>
             <For
+                each=move || library.refused.get().into_iter().enumerate()
+                key=|(index, _)| *index
+                let:refused
+            >
+                <p class="error" role="alert">{move || i18n.t_with(refused.1.key, &refused.1.args)}</p>
+            </For>
+            <For
                 each=move || library.damaged.get().into_iter().enumerate()
                 key=|(index, _)| *index
                 let:damaged
@@ -306,12 +313,19 @@ fn of_kind(library: Library, kind: SpaceKind) -> Vec<crate::library::SpaceSummar
 /// for others, or that everything is shared.
 pub fn status_text(i18n: I18n, space: &SpaceSummary) -> String {
     let missing = space.missing.then(|| i18n.t("sync-missing"));
-    match (&space.status, missing) {
+    let status = match (&space.status, missing) {
         (SyncStatus::Waiting { .. }, Some(missing)) => {
             format!("{} · {missing}", sync_text(i18n, &space.status))
         }
         (_, Some(missing)) => missing,
         (status, None) => sync_text(i18n, status),
+    };
+    match space.rejected {
+        0 => status,
+        count => format!(
+            "{status} · {}",
+            i18n.t_with("sync-rejected", &[("count", count.to_string())])
+        ),
     }
 }
 

@@ -346,3 +346,31 @@ test("a share link opened in a tab that already shows the app joins its space", 
   await anna.close();
   await bo.close();
 });
+
+test("offline with everything shared, the status says what it knows, also after an offline reload", async () => {
+  const council = "Stenderup Lokalråd";
+  const { anna, bo } = await sharedCouncil(council);
+  const b = bo.page;
+  await addAction(b, "Delt før nettet forsvandt");
+  await b.getByText(SYNCED).waitFor();
+
+  await bo.net.set(false);
+  await b.getByText("Du er offline", { exact: false }).waitFor();
+  const SHARED_AT = /Alt herfra er delt \(seneste kontakt kl\. \d\d:\d\d\)$/;
+  await until("offline, Bo's status says all of his was shared at the last contact", async () => SHARED_AT.test(await statusText(b)), {
+    timeout: 5_000,
+    show: saysStatus("Bo", b),
+  });
+  await b.reload();
+  await actionHeading(b, "Delt før nettet forsvandt").waitFor();
+  await until("after an offline reload it still says so", async () => SHARED_AT.test(await statusText(b)), {
+    timeout: 5_000,
+    show: saysStatus("Bo", b),
+  });
+  assert.ok(!(await claimsSynced(b)), "offline, it never claims everything is in sync");
+
+  await bo.net.set(true);
+  await b.getByText(SYNCED).waitFor({ timeout: 30_000 });
+  await anna.close();
+  await bo.close();
+});

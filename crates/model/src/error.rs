@@ -28,6 +28,10 @@ pub enum Error {
     /// Two documents of different spaces were to be merged.
     #[error("the documents belong to different spaces and cannot be merged")]
     DifferentSpaces,
+    /// A document carries a held space's id but not its history: another document
+    /// posing as it (a copy would hold the change that created the space).
+    #[error("the document carries this space's id but is not a copy of it")]
+    NotACopy,
     /// The operation belongs to another kind of space.
     #[error("this is a {} space; that needs a {} space", found.as_str(), expected.as_str())]
     WrongKind {

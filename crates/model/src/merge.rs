@@ -237,6 +237,9 @@ impl Space {
         if other.id() != self.id() || other.kind() != self.kind() {
             return Err(Error::DifferentSpaces);
         }
+        if !self.is_copy(&other) {
+            return Err(Error::NotACopy);
+        }
         let mut authors: Vec<String> = self
             .doc
             .get_changes_added(&mut other.doc)

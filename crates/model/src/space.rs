@@ -209,13 +209,28 @@ impl Space {
         (stats.num_ops, stats.num_changes)
     }
 
-    /// Takes in every change of `other`, a copy of the same space.
+    /// Takes in every change of `other`, a copy of the same space. A document that only
+    /// carries the same id ([`Space::is_copy`] fails) is refused and changes nothing.
     pub fn merge(&mut self, other: &mut Space) -> Result<()> {
         if other.id != self.id || other.kind != self.kind {
             return Err(Error::DifferentSpaces);
         }
+        if !self.is_copy(other) {
+            return Err(Error::NotACopy);
+        }
         self.doc.merge(&mut other.doc)?;
         Ok(())
+    }
+
+    /// Whether `other` is a copy of this space, not just a document with its id: it holds
+    /// a change this one started from (one with no dependencies, such as the change that
+    /// created the space), which only a document grown from this one has.
+    pub fn is_copy(&mut self, other: &Space) -> bool {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .filter(|change| change.deps().is_empty())
+            .any(|change| other.doc.get_change_by_hash(&change.hash()).is_some())
     }
 
     /// Takes in changes of this space received from another device (Automerge bytes:
@@ -567,6 +582,24 @@ mod tests {
         let mut other =
             Space::create_council(SpaceId::from_random(8), "Skjoldbjerg", &stamp()).unwrap();
         assert!(matches!(a.merge(&mut other), Err(Error::DifferentSpaces)));
+    }
+
+    #[test]
+    fn a_document_that_only_carries_a_spaces_id_is_not_taken_for_a_copy() {
+        let mut real = council("Vorbasse");
+        let before = real.heads();
+        let mut forged = Space::create_council(real.id(), "Vorbasse", &stamp()).unwrap();
+        assert!(!real.is_copy(&forged));
+        assert!(matches!(real.merge(&mut forged), Err(Error::NotACopy)));
+        assert!(matches!(real.import(&forged.save()), Err(Error::NotACopy)));
+        assert!(matches!(
+            real.preview_import(&forged.save()),
+            Err(Error::NotACopy)
+        ));
+        assert!(real.apply_changes(&forged.save()).is_err());
+        assert_eq!(real.heads(), before, "nothing of the forgery got in");
+        let copy = Space::load(&real.save()).unwrap();
+        assert!(real.is_copy(&copy));
     }
 
     #[test]

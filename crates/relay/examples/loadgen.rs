@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use landsbyplan_model::{Space, SpaceId, Stamp};
-use landsbyplan_sync::{ClientFrame, RelayFrame, SpaceKeys, SpaceSecret};
+use landsbyplan_sync::{ClientFrame, RelayFrame, Sealed, SpaceKeys, SpaceSecret};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -134,11 +134,12 @@ fn edit_on_the_wire() -> (usize, usize, usize, usize) {
     space.rename("Vorbasse Lokalråd", &stamp).unwrap();
     let change = space.save_incremental();
     let keys = SpaceSecret::from_random([1; 32]).keys();
-    let sealed = keys.read().seal(&change, [0; 24]);
+    let sealed = keys.read().seal(Sealed::Entry, &change, [0; 24]);
     let append = append_frame(&keys, sealed.clone()).encode();
     let entry = RelayFrame::Entry {
         doc: keys.doc_id(),
         seq: 1000,
+        proof: keys.prove_append(&sealed),
         payload: sealed.clone(),
     }
     .encode();

@@ -169,7 +169,7 @@ async fn handle(
                 return vec![forbidden(relay, doc)];
             }
             // The writer hands the entry to the subscribers, in order.
-            match relay.writer.append(doc, payload).await {
+            match relay.writer.append(doc, payload, proof).await {
                 Ok(seq) => {
                     Counters::add(&relay.counters.appends);
                     vec![RelayFrame::Acked { doc, seq }]
@@ -194,8 +194,10 @@ async fn handle(
                 return vec![forbidden(relay, doc)];
             }
             let store = Arc::clone(&relay.store);
-            match tokio::task::spawn_blocking(move || store.put_snapshot(&doc, covers, &payload))
-                .await
+            match tokio::task::spawn_blocking(move || {
+                store.put_snapshot(&doc, covers, &payload, &proof)
+            })
+            .await
             {
                 Ok(Ok(())) => vec![RelayFrame::Acked { doc, seq: covers }],
                 Ok(Err(StoreError::AheadOfLog)) => vec![refusal(
@@ -253,17 +255,23 @@ async fn subscribe(
     match tokio::task::spawn_blocking(move || store.backlog(&doc, since)).await {
         Ok(Ok(backlog)) => {
             let mut frames = Vec::with_capacity(backlog.entries.len() + 1);
-            if let Some((covers, payload)) = backlog.snapshot {
-                cursors.insert(doc, covers);
+            if let Some(snapshot) = backlog.snapshot {
+                cursors.insert(doc, snapshot.seq);
                 frames.push(RelayFrame::Snapshot {
                     doc,
-                    covers,
-                    payload,
+                    covers: snapshot.seq,
+                    payload: snapshot.payload,
+                    proof: snapshot.proof,
                 });
             }
-            for (seq, payload) in backlog.entries {
-                cursors.insert(doc, seq);
-                frames.push(RelayFrame::Entry { doc, seq, payload });
+            for entry in backlog.entries {
+                cursors.insert(doc, entry.seq);
+                frames.push(RelayFrame::Entry {
+                    doc,
+                    seq: entry.seq,
+                    payload: entry.payload,
+                    proof: entry.proof,
+                });
             }
             // Lets the device tell "caught up" from "still receiving", and notice a store
             // that holds less than it was given before (lost, or restored from a backup).
@@ -280,7 +288,12 @@ async fn subscribe(
 
 fn forward(peer: u64, cursors: &mut Cursors, live: &Live) -> Option<RelayFrame> {
     match live {
-        Live::Entry { doc, seq, payload } => {
+        Live::Entry {
+            doc,
+            seq,
+            payload,
+            proof,
+        } => {
             let last = cursors.get_mut(doc)?;
             if *seq <= *last {
                 return None;
@@ -290,6 +303,7 @@ fn forward(peer: u64, cursors: &mut Cursors, live: &Live) -> Option<RelayFrame> 
                 doc: *doc,
                 seq: *seq,
                 payload: payload.clone(),
+                proof: proof.clone(),
             })
         }
         Live::Signal {

@@ -25,7 +25,7 @@ use landsbyplan_sync::DocId;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
-pub use store::{Backlog, Store, StoreError, StoreStats};
+pub use store::{Backlog, Store, StoreError, StoreStats, Stored};
 
 /// How the relay is set up.
 #[derive(Clone, Debug)]
@@ -68,6 +68,7 @@ enum Live {
         doc: DocId,
         seq: u64,
         payload: Vec<u8>,
+        proof: Vec<u8>,
     },
     /// Signaling from one peer to the others of a document (or to one of them).
     Signal {

@@ -1,5 +1,6 @@
 //! The relay's embedded store: one SQLite file holding every document's log of opaque
-//! entries and its latest opaque snapshot.
+//! entries and its latest opaque snapshot, each with its writer's proof, which the relay
+//! hands on to every device so that each checks it for itself.
 //!
 //! WAL with `synchronous = FULL`, so an append is on disk before it is acknowledged. An
 //! entry already in the log (same bytes) is not stored twice: a device that resends after
@@ -37,14 +38,25 @@ pub enum StoreError {
     Failed(String),
 }
 
+/// An entry (or a snapshot) as its writer sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The entry's sequence number (for a snapshot: the last entry it covers).
+    pub seq: u64,
+    /// Opaque bytes.
+    pub payload: Vec<u8>,
+    /// The writer's proof of them.
+    pub proof: Vec<u8>,
+}
+
 /// What a subscriber gets for a document: the snapshot (if newer than what it has) and
 /// the entries after it.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Backlog {
-    /// The snapshot and the last entry it covers.
-    pub snapshot: Option<(u64, Vec<u8>)>,
+    /// The snapshot (its `seq`: the last entry it covers).
+    pub snapshot: Option<Stored>,
     /// Entries after the snapshot or the subscriber's cursor, oldest first.
-    pub entries: Vec<(u64, Vec<u8>)>,
+    pub entries: Vec<Stored>,
     /// The last entry the document's log has held (0 for none), whatever the cursor.
     pub latest: u64,
 }
@@ -76,6 +88,7 @@ fn append_one(
     tx: &rusqlite::Transaction<'_>,
     doc: &DocId,
     payload: &[u8],
+    proof: &[u8],
     max_log_bytes: u64,
 ) -> Result<u64, StoreError> {
     let hash: [u8; 32] = Sha256::digest(payload).into();
@@ -97,14 +110,31 @@ fn append_one(
         return Err(StoreError::LogFull);
     }
     let seq = last + 1;
-    tx.prepare_cached("INSERT INTO entries (doc, seq, hash, payload) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![doc.0.as_slice(), seq, hash.as_slice(), payload])?;
+    tx.prepare_cached(
+        "INSERT INTO entries (doc, seq, hash, payload, proof) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        doc.0.as_slice(),
+        seq,
+        hash.as_slice(),
+        payload,
+        proof
+    ])?;
     tx.prepare_cached(
         "INSERT INTO docs (doc, last_seq, log_bytes) VALUES (?1, ?2, ?3)
          ON CONFLICT (doc) DO UPDATE SET last_seq = excluded.last_seq, log_bytes = excluded.log_bytes",
     )?
     .execute(params![doc.0.as_slice(), seq, used + payload.len() as i64])?;
     Ok(seq.unsigned_abs())
+}
+
+/// A row of (sequence number, payload, proof).
+fn stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        seq: row.get::<_, i64>(0)?.unsigned_abs(),
+        payload: row.get(1)?,
+        proof: row.get(2)?,
+    })
 }
 
 impl Store {
@@ -117,19 +147,42 @@ impl Store {
         let conn = Connection::open(data_dir.join("relay.sqlite3"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // A store from before proofs were kept has entries no device would accept: its
+        // logs go, and a new epoch tells every device to send what it holds again (each
+        // device keeps all of its spaces, so nothing is lost).
+        let without_proofs: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries')
+               AND NOT EXISTS (SELECT 1 FROM pragma_table_info('entries') WHERE name = 'proof')",
+            [],
+            |row| row.get(0),
+        )?;
+        if without_proofs {
+            tracing::warn!("the store's logs have no proofs: dropping them under a new epoch");
+            conn.execute_batch(
+                "BEGIN;
+                DROP TABLE entries;
+                DROP TABLE IF EXISTS snapshots;
+                DROP TABLE IF EXISTS docs;
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                DELETE FROM meta WHERE key = 'epoch';
+                COMMIT;",
+            )?;
+        }
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS entries (
                 doc BLOB NOT NULL,
                 seq INTEGER NOT NULL,
                 hash BLOB NOT NULL,
                 payload BLOB NOT NULL,
+                proof BLOB NOT NULL,
                 PRIMARY KEY (doc, seq)
             ) WITHOUT ROWID;
             CREATE UNIQUE INDEX IF NOT EXISTS entries_by_hash ON entries (doc, hash);
             CREATE TABLE IF NOT EXISTS snapshots (
                 doc BLOB PRIMARY KEY,
                 covers INTEGER NOT NULL,
-                payload BLOB NOT NULL
+                payload BLOB NOT NULL,
+                proof BLOB NOT NULL
             ) WITHOUT ROWID;
             -- Per document: the last sequence number given and the bytes its log holds,
             -- so an append costs the same whatever the log's length.
@@ -176,16 +229,17 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Appends `payload` to `doc`'s log unless it is there already, and returns its
-    /// sequence number (1, 2, …) once the entry is durable. Refuses with
-    /// [`StoreError::LogFull`] if the log would grow past `max_log_bytes`.
+    /// Appends `payload` (with its writer's `proof`) to `doc`'s log unless it is there
+    /// already, and returns its sequence number (1, 2, …) once the entry is durable.
+    /// Refuses with [`StoreError::LogFull`] if the log would grow past `max_log_bytes`.
     pub fn append(
         &self,
         doc: &DocId,
         payload: &[u8],
+        proof: &[u8],
         max_log_bytes: u64,
     ) -> Result<u64, StoreError> {
-        self.append_batch(&[(*doc, payload)], max_log_bytes)?
+        self.append_batch(&[(*doc, payload, proof)], max_log_bytes)?
             .pop()
             .expect("one result per append")
     }
@@ -195,22 +249,29 @@ impl Store {
     /// once: the cost of making data durable is shared.
     pub fn append_batch(
         &self,
-        appends: &[(DocId, &[u8])],
+        appends: &[(DocId, &[u8], &[u8])],
         max_log_bytes: u64,
     ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(appends.len());
-        for (doc, payload) in appends {
-            results.push(append_one(&tx, doc, payload, max_log_bytes));
+        for (doc, payload, proof) in appends {
+            results.push(append_one(&tx, doc, payload, proof, max_log_bytes));
         }
         tx.commit()?;
         Ok(results)
     }
 
-    /// Keeps `payload` as `doc`'s snapshot through entry `covers` and drops the entries it
-    /// covers. An older snapshot than the one held changes nothing.
-    pub fn put_snapshot(&self, doc: &DocId, covers: u64, payload: &[u8]) -> Result<(), StoreError> {
+    /// Keeps `payload` (with its writer's `proof`) as `doc`'s snapshot through entry
+    /// `covers` and drops the entries it covers. An older snapshot than the one held
+    /// changes nothing.
+    pub fn put_snapshot(
+        &self,
+        doc: &DocId,
+        covers: u64,
+        payload: &[u8],
+        proof: &[u8],
+    ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (last, held): (i64, Option<i64>) = tx.query_row(
@@ -227,9 +288,10 @@ impl Store {
             return Ok(());
         }
         tx.execute(
-            "INSERT INTO snapshots (doc, covers, payload) VALUES (?1, ?2, ?3)
-             ON CONFLICT (doc) DO UPDATE SET covers = excluded.covers, payload = excluded.payload",
-            params![doc.0.as_slice(), covers, payload],
+            "INSERT INTO snapshots (doc, covers, payload, proof) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (doc) DO UPDATE SET
+                covers = excluded.covers, payload = excluded.payload, proof = excluded.proof",
+            params![doc.0.as_slice(), covers, payload, proof],
         )?;
         tx.execute(
             "DELETE FROM entries WHERE doc = ?1 AND seq <= ?2",
@@ -278,31 +340,28 @@ impl Store {
     /// What a subscriber that has everything through `since` is missing.
     pub fn backlog(&self, doc: &DocId, since: u64) -> Result<Backlog, StoreError> {
         let conn = self.lock();
-        let snapshot: Option<(i64, Vec<u8>)> = conn
+        let snapshot: Option<Stored> = conn
             .query_row(
-                "SELECT covers, payload FROM snapshots WHERE doc = ?1",
+                "SELECT covers, payload, proof FROM snapshots WHERE doc = ?1",
                 params![doc.0.as_slice()],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                stored,
             )
             .optional()?;
-        let snapshot = snapshot.map(|(covers, payload)| (covers.unsigned_abs(), payload));
         let last_entry: Option<i64> = conn
             .prepare_cached("SELECT last_seq FROM docs WHERE doc = ?1")?
             .query_row(params![doc.0.as_slice()], |row| row.get(0))
             .optional()?;
         let latest = snapshot
             .as_ref()
-            .map_or(0, |(covers, _)| *covers)
+            .map_or(0, |s| s.seq)
             .max(last_entry.map_or(0, i64::unsigned_abs));
-        let snapshot = snapshot.filter(|(covers, _)| *covers > since);
-        let after = snapshot.as_ref().map_or(since, |(covers, _)| *covers);
+        let snapshot = snapshot.filter(|s| s.seq > since);
+        let after = snapshot.as_ref().map_or(since, |s| s.seq);
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, payload FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
+            "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
         )?;
         let entries = stmt
-            .query_map(params![doc.0.as_slice(), to_i64(after)], |row| {
-                Ok((row.get::<_, i64>(0)?.unsigned_abs(), row.get(1)?))
-            })?
+            .query_map(params![doc.0.as_slice(), to_i64(after)], stored)?
             .collect::<Result<_, _>>()?;
         Ok(Backlog {
             snapshot,
@@ -336,6 +395,16 @@ mod tests {
     use super::*;
 
     const ROOM: u64 = 1 << 20;
+    const PROOF: &[u8] = b"the writer's proof";
+
+    /// Entry `seq` holding `payload`, as stored with [`PROOF`].
+    fn entry(seq: u64, payload: &[u8]) -> Stored {
+        Stored {
+            seq,
+            payload: payload.to_vec(),
+            proof: PROOF.to_vec(),
+        }
+    }
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -347,16 +416,16 @@ mod tests {
     fn appends_get_consecutive_sequence_numbers_per_document() {
         let (_dir, store) = store();
         let (a, b) = (DocId([1; 32]), DocId([2; 32]));
-        assert_eq!(store.append(&a, b"one", ROOM).unwrap(), 1);
-        assert_eq!(store.append(&a, b"two", ROOM).unwrap(), 2);
-        assert_eq!(store.append(&b, b"other", ROOM).unwrap(), 1);
+        assert_eq!(store.append(&a, b"one", PROOF, ROOM).unwrap(), 1);
+        assert_eq!(store.append(&a, b"two", PROOF, ROOM).unwrap(), 2);
+        assert_eq!(store.append(&b, b"other", PROOF, ROOM).unwrap(), 1);
         assert_eq!(
             store.backlog(&a, 1).unwrap().entries,
-            vec![(2, b"two".to_vec())]
+            vec![entry(2, b"two")]
         );
         assert_eq!(
             store.backlog(&b, 0).unwrap().entries,
-            vec![(1, b"other".to_vec())]
+            vec![entry(1, b"other")]
         );
     }
 
@@ -364,9 +433,9 @@ mod tests {
     fn the_same_entry_appended_twice_is_stored_once_under_its_first_number() {
         let (_dir, store) = store();
         let doc = DocId([1; 32]);
-        assert_eq!(store.append(&doc, b"one", ROOM).unwrap(), 1);
-        assert_eq!(store.append(&doc, b"two", ROOM).unwrap(), 2);
-        assert_eq!(store.append(&doc, b"one", ROOM).unwrap(), 1);
+        assert_eq!(store.append(&doc, b"one", PROOF, ROOM).unwrap(), 1);
+        assert_eq!(store.append(&doc, b"two", PROOF, ROOM).unwrap(), 2);
+        assert_eq!(store.append(&doc, b"one", PROOF, ROOM).unwrap(), 1);
         assert_eq!(store.backlog(&doc, 0).unwrap().entries.len(), 2);
     }
 
@@ -374,13 +443,15 @@ mod tests {
     fn a_full_log_refuses_appends_until_a_snapshot_makes_room() {
         let (_dir, store) = store();
         let doc = DocId([1; 32]);
-        store.append(&doc, &[1; 60], 100).unwrap();
+        store.append(&doc, &[1; 60], PROOF, 100).unwrap();
         assert!(matches!(
-            store.append(&doc, &[2; 60], 100),
+            store.append(&doc, &[2; 60], PROOF, 100),
             Err(StoreError::LogFull)
         ));
-        store.put_snapshot(&doc, 1, b"everything so far").unwrap();
-        assert_eq!(store.append(&doc, &[2; 60], 100).unwrap(), 2);
+        store
+            .put_snapshot(&doc, 1, b"everything so far", PROOF)
+            .unwrap();
+        assert_eq!(store.append(&doc, &[2; 60], PROOF, 100).unwrap(), 2);
     }
 
     #[test]
@@ -388,26 +459,26 @@ mod tests {
         let (_dir, store) = store();
         let doc = DocId([1; 32]);
         for n in 1..=3u8 {
-            store.append(&doc, &[n], ROOM).unwrap();
+            store.append(&doc, &[n], PROOF, ROOM).unwrap();
         }
-        store.put_snapshot(&doc, 3, b"snap").unwrap();
-        assert_eq!(store.append(&doc, &[4], ROOM).unwrap(), 4);
+        store.put_snapshot(&doc, 3, b"snap", PROOF).unwrap();
+        assert_eq!(store.append(&doc, &[4], PROOF, ROOM).unwrap(), 4);
         let from_start = store.backlog(&doc, 0).unwrap();
-        assert_eq!(from_start.snapshot, Some((3, b"snap".to_vec())));
-        assert_eq!(from_start.entries, vec![(4, vec![4])]);
+        assert_eq!(from_start.snapshot, Some(entry(3, b"snap")));
+        assert_eq!(from_start.entries, vec![entry(4, &[4])]);
         let caught_up = store.backlog(&doc, 3).unwrap();
         assert_eq!(
             (caught_up.snapshot, caught_up.entries),
-            (None, vec![(4, vec![4])])
+            (None, vec![entry(4, &[4])])
         );
         assert!(matches!(
-            store.put_snapshot(&doc, 9, b"x"),
+            store.put_snapshot(&doc, 9, b"x", PROOF),
             Err(StoreError::AheadOfLog)
         ));
-        store.put_snapshot(&doc, 2, b"older").unwrap();
+        store.put_snapshot(&doc, 2, b"older", PROOF).unwrap();
         assert_eq!(
             store.backlog(&doc, 0).unwrap().snapshot,
-            Some((3, b"snap".to_vec()))
+            Some(entry(3, b"snap"))
         );
     }
 
@@ -416,12 +487,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         Store::open(dir.path())
             .unwrap()
-            .append(&DocId([3; 32]), b"kept", ROOM)
+            .append(&DocId([3; 32]), b"kept", PROOF, ROOM)
             .unwrap();
         let reopened = Store::open(dir.path()).unwrap();
         assert_eq!(
             reopened.backlog(&DocId([3; 32]), 0).unwrap().entries,
-            vec![(1, b"kept".to_vec())]
+            vec![entry(1, b"kept")]
         );
         assert_eq!(
             reopened.stats().unwrap(),
@@ -430,6 +501,46 @@ mod tests {
                 entries: 1,
                 bytes: 4
             }
+        );
+    }
+
+    #[test]
+    fn a_store_from_before_proofs_drops_its_logs_under_a_new_epoch_and_keeps_its_feeds() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let old = Connection::open(dir.path().join("relay.sqlite3")).unwrap();
+            old.execute_batch(
+                "CREATE TABLE entries (doc BLOB NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,
+                    payload BLOB NOT NULL, PRIMARY KEY (doc, seq)) WITHOUT ROWID;
+                 CREATE TABLE snapshots (doc BLOB PRIMARY KEY, covers INTEGER NOT NULL,
+                    payload BLOB NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE docs (doc BLOB PRIMARY KEY, last_seq INTEGER NOT NULL,
+                    log_bytes INTEGER NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE feeds (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                 INSERT INTO meta VALUES ('epoch', 42);
+                 INSERT INTO entries VALUES (x'01', 1, x'02', x'03');
+                 INSERT INTO docs VALUES (x'01', 1, 1);
+                 INSERT INTO feeds VALUES (zeroblob(32), CAST('BEGIN:VCALENDAR' AS BLOB));",
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_ne!(
+            store.epoch(),
+            42,
+            "devices must learn that the logs are gone"
+        );
+        assert_eq!(store.stats().unwrap().entries, 0);
+        assert!(store.feed(&[0; 32]).unwrap().is_some());
+        let doc = DocId([1; 32]);
+        assert_eq!(store.append(&doc, b"new", PROOF, ROOM).unwrap(), 1);
+        let epoch = store.epoch();
+        drop(store);
+        assert_eq!(
+            Store::open(dir.path()).unwrap().epoch(),
+            epoch,
+            "migrated once"
         );
     }
 }

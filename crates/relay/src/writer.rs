@@ -20,6 +20,7 @@ const BATCH: usize = 256;
 struct Request {
     doc: DocId,
     payload: Vec<u8>,
+    proof: Vec<u8>,
     reply: oneshot::Sender<Result<u64, StoreError>>,
 }
 
@@ -47,9 +48,9 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let appends: Vec<(DocId, &[u8])> = batch
+                    let appends: Vec<(DocId, &[u8], &[u8])> = batch
                         .iter()
-                        .map(|r| (r.doc, r.payload.as_slice()))
+                        .map(|r| (r.doc, r.payload.as_slice(), r.proof.as_slice()))
                         .collect();
                     match store.append_batch(&appends, max_log_bytes) {
                         Ok(results) => {
@@ -61,6 +62,7 @@ impl Writer {
                                             doc: request.doc,
                                             seq,
                                             payload: request.payload,
+                                            proof: request.proof,
                                         },
                                     );
                                 }
@@ -82,13 +84,20 @@ impl Writer {
         Self { queue }
     }
 
-    /// Appends `payload` to `doc`'s log; returns once it is durable.
-    pub(crate) async fn append(&self, doc: DocId, payload: Vec<u8>) -> Result<u64, StoreError> {
+    /// Appends `payload` (with its writer's `proof`) to `doc`'s log; returns once it is
+    /// durable.
+    pub(crate) async fn append(
+        &self,
+        doc: DocId,
+        payload: Vec<u8>,
+        proof: Vec<u8>,
+    ) -> Result<u64, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Request {
                 doc,
                 payload,
+                proof,
                 reply,
             })
             .await

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use landsbyplan_relay::{Config, Limits, Store, app};
-use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, SpaceKeys, SpaceSecret};
+use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, Sealed, SpaceKeys, SpaceSecret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -212,7 +212,8 @@ async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection()
         RelayFrame::Entry {
             doc,
             seq: 1,
-            payload: b"sealed bundle".to_vec()
+            payload: b"sealed bundle".to_vec(),
+            proof: space.prove_append(b"sealed bundle"),
         }
     );
     caught_up(&mut reader, &space, 1).await;
@@ -254,7 +255,8 @@ async fn several_clients_converge_and_each_gets_only_its_documents_live() {
                 RelayFrame::Entry {
                     doc: space.doc_id(),
                     seq: u64::from(n),
-                    payload: vec![n]
+                    payload: vec![n],
+                    proof: space.prove_append(&[n]),
                 }
             );
         }
@@ -342,7 +344,8 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
         RelayFrame::Entry {
             doc: space.doc_id(),
             seq: 2,
-            payload: vec![2]
+            payload: vec![2],
+            proof: space.prove_append(&[2]),
         }
     );
     assert_eq!(
@@ -350,7 +353,8 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
         RelayFrame::Entry {
             doc: space.doc_id(),
             seq: 3,
-            payload: vec![3]
+            payload: vec![3],
+            proof: space.prove_append(&[3]),
         }
     );
     relay.stop().await;
@@ -365,7 +369,7 @@ async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_cip
     let mut owner = relay.connect().await;
     let sealed = space
         .read()
-        .seal(b"Vorbasse vil have en ny legeplads", [7; 24]);
+        .seal(Sealed::Entry, b"Vorbasse vil have en ny legeplads", [7; 24]);
     send(&mut owner, append(&space, &sealed)).await;
     receive(&mut owner).await;
 
@@ -411,11 +415,11 @@ async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_cip
         panic!("expected the one stored entry")
     };
     assert!(
-        intruder_keys.read().open(&payload).is_err(),
+        intruder_keys.read().open(Sealed::Entry, &payload).is_err(),
         "without the key, the entry is noise"
     );
     assert_eq!(
-        space.read().open(&payload).unwrap(),
+        space.read().open(Sealed::Entry, &payload).unwrap(),
         b"Vorbasse vil have en ny legeplads"
     );
     caught_up(&mut intruder, &space, 1).await;
@@ -430,9 +434,11 @@ async fn the_relays_files_contain_no_plaintext() {
     let space = keys(1);
     let mut writer = relay.connect().await;
     for n in 0..20u8 {
-        let sealed = space
-            .read()
-            .seal(format!("CANARY-{n}-Sdr. Omme").as_bytes(), [n; 24]);
+        let sealed = space.read().seal(
+            Sealed::Entry,
+            format!("CANARY-{n}-Sdr. Omme").as_bytes(),
+            [n; 24],
+        );
         send(&mut writer, append(&space, &sealed)).await;
         receive(&mut writer).await;
     }
@@ -498,7 +504,8 @@ async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
         RelayFrame::Snapshot {
             doc,
             covers: 3,
-            payload: b"all three".to_vec()
+            payload: b"all three".to_vec(),
+            proof: space.prove_snapshot(3, b"all three"),
         }
     );
     assert_eq!(
@@ -506,7 +513,8 @@ async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
         RelayFrame::Entry {
             doc,
             seq: 4,
-            payload: vec![4]
+            payload: vec![4],
+            proof: space.prove_append(&[4]),
         }
     );
     caught_up(&mut fresh, &space, 4).await;
@@ -598,7 +606,9 @@ async fn a_bad_frame_gets_a_clear_error_and_the_connection_and_relay_stay_up() {
     let mut socket = relay.connect().await;
 
     socket
-        .send(Message::Binary(vec![1, 250, 250, 250].into()))
+        .send(Message::Binary(
+            vec![landsbyplan_sync::PROTOCOL_VERSION, 250, 250, 250].into(),
+        ))
         .await
         .unwrap();
     assert!(matches!(

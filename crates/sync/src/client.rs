@@ -14,12 +14,15 @@
 //! so the app can move those heads. Its status says "synced" only on evidence: the relay
 //! confirmed every local change and said it sent everything it holds.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
 use crate::payload::{Hash, Payload};
-use crate::{ClientFrame, DocId, ErrorCode, ReadCapability, RelayFrame, SpaceKeys};
+use crate::{
+    ClientFrame, DocId, ErrorCode, ReadCapability, RelayFrame, Sealed, SpaceKeys, verify_append,
+    verify_snapshot,
+};
 
 /// Milliseconds on the caller's clock.
 pub type Millis = u64;
@@ -164,13 +167,35 @@ pub enum Effect {
     },
     /// Close the connection; the client makes a new one after the usual backoff.
     Reconnect,
-    /// An entry that this space's key cannot open was skipped (damaged or forged).
-    Undecryptable {
+    /// Something the relay sent for a space was refused, never applied (and counted:
+    /// [`Client::rejected`]).
+    Rejected {
         /// The space.
         doc: DocId,
-        /// The entry.
+        /// The entry (or the last entry a snapshot covers).
         seq: u64,
+        /// Why.
+        why: Rejection,
     },
+}
+
+/// Why something the relay sent was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// Its proof is not the space's writer's signature of it: forged or altered on the
+    /// way. The cursor stays before it, and the connection is made again (after a
+    /// growing delay), so an honest relay's copy can take its place.
+    Forged,
+    /// A sequence number that cannot come next (a gap, or past what the relay holds):
+    /// the cursor stays, and the connection is made again as for [`Rejection::Forged`].
+    OutOfOrder,
+    /// An entry this client already got under another sequence number (an honest relay
+    /// stores each payload once): a replay that would stand in for the entry really
+    /// numbered so. Refused as [`Rejection::OutOfOrder`].
+    Replayed,
+    /// Signed by the space's writer, but it does not open or read as a payload: set
+    /// aside, and the cursor moves past it, so one bad entry cannot stop a space.
+    Unreadable,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +217,8 @@ struct Pending {
     heads: Option<Vec<Hash>>,
     /// The relay sent it back; it stays until every older one is confirmed too.
     confirmed: bool,
+    /// This device's own changes (not a repair of others'): what the status counts.
+    own: bool,
     /// The space's cursor when it was made: its entry, if stored, comes after it.
     cursor_at: u64,
 }
@@ -209,9 +236,14 @@ struct SpaceState {
     resend_at: Option<Millis>,
     /// The relay said it had sent everything it holds, on this connection.
     caught_up: bool,
-    /// The relay lost entries: what this connection still brings is ignored until the
-    /// next one reads the log from the start.
+    /// The relay lost entries, or sent something refused: what this connection still
+    /// brings is ignored until the next one.
     stale: bool,
+    /// How many things the relay sent for this space were refused.
+    rejected: u64,
+    /// The sequence number of every entry taken since the cursor last went back to 0,
+    /// by the hash of its payload: the same payload under another number is a replay.
+    seen: HashMap<[u8; 32], u64>,
     /// Since when local changes wait to come back while the client is caught up, and
     /// how long to wait before asking the relay for the log again.
     unconfirmed: Option<(Millis, Millis)>,
@@ -221,7 +253,7 @@ impl SpaceState {
     fn unsent(&self) -> usize {
         self.pending
             .iter()
-            .filter(|p| !p.confirmed)
+            .filter(|p| !p.confirmed && p.own)
             .map(|p| p.changes)
             .sum()
     }
@@ -235,6 +267,10 @@ pub struct Client {
     attempt: u32,
     retry_at: Option<Millis>,
     peer: Option<u64>,
+    /// Raised by every refusal of something the relay sent, never lowered: the backoff
+    /// after a connection ends is at least this many doublings, so a relay that lies
+    /// is not asked again every half second.
+    distrust: u32,
 }
 
 impl Default for Client {
@@ -256,6 +292,7 @@ impl Client {
             attempt: 0,
             retry_at: Some(0),
             peer: None,
+            distrust: 0,
         }
     }
 
@@ -282,6 +319,8 @@ impl Client {
                     resend_at: None,
                     caught_up: false,
                     stale: false,
+                    rejected: 0,
+                    seen: HashMap::new(),
                     unconfirmed: None,
                 });
             }
@@ -296,6 +335,33 @@ impl Client {
     /// The status of a space.
     pub fn status(&self, doc: &DocId) -> Option<SyncStatus> {
         self.spaces.get(doc).map(|s| s.status.clone())
+    }
+
+    /// Stops syncing a space: what the relay still sends for it is ignored.
+    pub fn remove_space(&mut self, doc: &DocId) {
+        self.spaces.remove(doc);
+    }
+
+    /// What the device stored says: nothing of `doc` is owed, and the relay held all of
+    /// it at `at`. Until the relay is reached again, the status says so
+    /// ([`SyncStatus::Shared`]) instead of "saved on this device" (after a reload while
+    /// offline, say).
+    pub fn shared_before(&mut self, doc: DocId, at: Millis) -> Vec<Effect> {
+        match self.spaces.get_mut(&doc) {
+            Some(space) if space.status == SyncStatus::Local && space.pending.is_empty() => {
+                space.status = SyncStatus::Shared { at };
+                vec![Effect::Status {
+                    doc,
+                    status: space.status.clone(),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// How many things the relay sent for `doc` were refused ([`Effect::Rejected`]).
+    pub fn rejected(&self, doc: &DocId) -> u64 {
+        self.spaces.get(doc).map_or(0, |s| s.rejected)
     }
 
     /// The peer id the relay gave this connection.
@@ -329,7 +395,20 @@ impl Client {
         heads: Vec<Hash>,
         nonce: [u8; 24],
     ) -> Vec<Effect> {
-        self.queue(doc, changes, count, Some(heads), nonce)
+        self.queue(doc, changes, count, Some(heads), true, nonce)
+    }
+
+    /// A part of this device's own changes that was split over several entries, all but
+    /// the last (which goes through [`Client::local_changes`] with the heads): counted
+    /// and kept like them, but moving no shared heads on its own.
+    pub fn local_part(
+        &mut self,
+        doc: DocId,
+        changes: &[u8],
+        count: usize,
+        nonce: [u8; 24],
+    ) -> Vec<Effect> {
+        self.queue(doc, changes, count, None, true, nonce)
     }
 
     /// Changes another device asked for ([`Effect::Needed`]): sent and kept until
@@ -341,7 +420,7 @@ impl Client {
         count: usize,
         nonce: [u8; 24],
     ) -> Vec<Effect> {
-        self.queue(doc, changes, count, None, nonce)
+        self.queue(doc, changes, count, None, false, nonce)
     }
 
     /// Asks the other devices for the changes `missing` that changes received depend on
@@ -363,9 +442,11 @@ impl Client {
         if self.link != Link::Up || missing.is_empty() {
             return Vec::new();
         }
-        let payload = keys
-            .read()
-            .seal(&Payload::Need { have, missing }.encode(), nonce);
+        let payload = keys.read().seal(
+            Sealed::Entry,
+            &Payload::Need { have, missing }.encode(),
+            nonce,
+        );
         vec![send(&ClientFrame::Append {
             doc,
             writer: keys.read().writer.0,
@@ -380,6 +461,7 @@ impl Client {
         changes: &[u8],
         count: usize,
         heads: Option<Vec<Hash>>,
+        own: bool,
         nonce: [u8; 24],
     ) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
@@ -388,9 +470,11 @@ impl Client {
         let Capability::Write(keys) = &space.capability else {
             return Vec::new();
         };
-        let payload = keys
-            .read()
-            .seal(&Payload::Changes(changes.to_vec()).encode(), nonce);
+        let payload = keys.read().seal(
+            Sealed::Entry,
+            &Payload::Changes(changes.to_vec()).encode(),
+            nonce,
+        );
         let proof = keys.prove_append(&payload);
         let frame = ClientFrame::Append {
             doc,
@@ -403,6 +487,7 @@ impl Client {
             payload,
             proof,
             changes: count.max(1),
+            own,
             heads,
             confirmed: false,
             cursor_at: space.cursor,
@@ -432,9 +517,11 @@ impl Client {
         if self.link != Link::Up || covers > space.cursor {
             return Vec::new();
         }
-        let payload = keys
-            .read()
-            .seal(&Payload::Changes(document.to_vec()).encode(), nonce);
+        let payload = keys.read().seal(
+            Sealed::Snapshot,
+            &Payload::Changes(document.to_vec()).encode(),
+            nonce,
+        );
         space.since_snapshot = 0;
         vec![send(&ClientFrame::Snapshot {
             doc,
@@ -457,7 +544,7 @@ impl Client {
             Some(space) if self.link == Link::Up => vec![send(&ClientFrame::Signal {
                 doc,
                 to,
-                data: space.capability.read().seal(data, nonce),
+                data: space.capability.read().seal(Sealed::Signal, data, nonce),
             })],
             _ => Vec::new(),
         }
@@ -521,6 +608,7 @@ impl Client {
                 if space.cursor > 0 || space.epoch != 0 {
                     space.cursor = 0;
                     space.since_snapshot = 0;
+                    space.seen.clear();
                     effects.push(Effect::Lost {
                         doc: *doc,
                         latest: 0,
@@ -552,7 +640,7 @@ impl Client {
         for space in self.spaces.values_mut() {
             space.caught_up = false;
         }
-        let delay = (FIRST_RETRY << self.attempt.min(6)).min(LAST_RETRY);
+        let delay = (FIRST_RETRY << self.attempt.max(self.distrust).min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
         self.retry_at = Some(now + delay + u64::from(random) % (delay / 2 + 1));
         let docs: Vec<DocId> = self.spaces.keys().copied().collect();
@@ -600,11 +688,17 @@ impl Client {
             }
             RelayFrame::Acked { doc, .. } => self.update_status(doc, Some(now)),
             RelayFrame::Subscribed { doc, latest } => self.subscribed(doc, latest, now),
-            RelayFrame::Entry { doc, seq, payload } => self.entry(doc, seq, &payload, now),
+            RelayFrame::Entry {
+                doc,
+                seq,
+                payload,
+                proof,
+            } => self.entry(doc, seq, &payload, &proof, now),
             RelayFrame::Snapshot {
                 doc,
                 covers,
                 payload,
+                proof,
             } => {
                 let Some(space) = self.spaces.get_mut(&doc) else {
                     return Vec::new();
@@ -612,9 +706,13 @@ impl Client {
                 if covers <= space.cursor || space.stale {
                     return Vec::new();
                 }
+                let writer = space.capability.read().writer;
+                if !verify_snapshot(&doc, &writer, covers, &payload, &proof) {
+                    return self.distrusted(doc, covers, Rejection::Forged);
+                }
                 space.cursor = covers;
                 space.since_snapshot = 0;
-                let mut effects = vec![opened(doc, covers, &space.capability, &payload)];
+                let mut effects = vec![opened(doc, covers, space, Sealed::Snapshot, &payload)];
                 effects.push(Effect::Cursor {
                     doc,
                     seq: covers,
@@ -624,7 +722,7 @@ impl Client {
                 effects
             }
             RelayFrame::Signal { doc, from, data } => match self.spaces.get(&doc) {
-                Some(space) => match space.capability.read().open(&data) {
+                Some(space) => match space.capability.read().open(Sealed::Signal, &data) {
                     Ok(data) => vec![Effect::Signal { doc, from, data }],
                     Err(_) => Vec::new(),
                 },
@@ -639,7 +737,14 @@ impl Client {
         }
     }
 
-    fn entry(&mut self, doc: DocId, seq: u64, payload: &[u8], now: Millis) -> Vec<Effect> {
+    fn entry(
+        &mut self,
+        doc: DocId,
+        seq: u64,
+        payload: &[u8],
+        proof: &[u8],
+        now: Millis,
+    ) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
@@ -661,11 +766,30 @@ impl Client {
             effects.extend(self.update_status(doc, Some(now)));
             return effects;
         }
+        // The relay numbers a log's entries 1, 2, 3, … and sends them in order, after a
+        // snapshot if it dropped older ones: anything else is a gap or a made-up number.
+        if seq != space.cursor + 1 {
+            return self.distrusted(doc, seq, Rejection::OutOfOrder);
+        }
+        if space
+            .seen
+            .get(&digest)
+            .is_some_and(|&earlier| earlier != seq)
+        {
+            return self.distrusted(doc, seq, Rejection::Replayed);
+        }
+        space.seen.insert(digest, seq);
         let mut effects = Vec::new();
         match mine {
             // Our own change came back: we have it already.
             Some(mine) => mine.confirmed = true,
-            None => effects.push(opened(doc, seq, &space.capability, payload)),
+            None => {
+                let writer = space.capability.read().writer;
+                if !verify_append(&doc, &writer, payload, proof) {
+                    return self.distrusted(doc, seq, Rejection::Forged);
+                }
+                effects.push(opened(doc, seq, space, Sealed::Entry, payload));
+            }
         }
         space.cursor = seq;
         space.since_snapshot += 1;
@@ -686,6 +810,19 @@ impl Client {
         effects
     }
 
+    /// Refuses what the relay sent for `doc` (numbered `seq`) without moving the cursor:
+    /// the rest of this connection is ignored for the space, and a new connection (after
+    /// a longer wait than usual) reads on from the cursor.
+    fn distrusted(&mut self, doc: DocId, seq: u64, why: Rejection) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        space.rejected += 1;
+        space.stale = true;
+        self.distrust = self.distrust.saturating_add(1);
+        vec![Effect::Rejected { doc, seq, why }, Effect::Reconnect]
+    }
+
     /// The relay has sent everything of `doc` it holds, through entry `latest`.
     fn subscribed(&mut self, doc: DocId, latest: u64, now: Millis) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
@@ -701,6 +838,7 @@ impl Client {
             // ignored), and what it lost is sent again.
             space.cursor = 0;
             space.since_snapshot = 0;
+            space.seen.clear();
             space.stale = true;
             return vec![
                 Effect::Cursor {
@@ -796,17 +934,26 @@ fn confirm_run(doc: DocId, space: &mut SpaceState) -> Vec<Effect> {
         .collect()
 }
 
-/// What an entry (or snapshot) numbered `seq` asks of the app, once opened.
-fn opened(doc: DocId, seq: u64, capability: &Capability, sealed: &[u8]) -> Effect {
-    let payload = capability
+/// What a checked entry (or snapshot) numbered `seq` asks of the app, once opened; one
+/// that does not open or read is set aside and counted.
+fn opened(doc: DocId, seq: u64, space: &mut SpaceState, kind: Sealed, sealed: &[u8]) -> Effect {
+    let payload = space
+        .capability
         .read()
-        .open(sealed)
+        .open(kind, sealed)
         .ok()
         .and_then(|bytes| Payload::decode(&bytes).ok());
     match payload {
         Some(Payload::Changes(changes)) => Effect::Apply { doc, changes },
         Some(Payload::Need { have, missing }) => Effect::Needed { doc, have, missing },
-        None => Effect::Undecryptable { doc, seq },
+        None => {
+            space.rejected += 1;
+            Effect::Rejected {
+                doc,
+                seq,
+                why: Rejection::Unreadable,
+            }
+        }
     }
 }
 
@@ -844,6 +991,26 @@ mod tests {
     }
 
     /// The relay's greeting, from a store of epoch 5.
+    /// Entry `seq` of `keys`' space as an honest relay sends it: with its writer's proof.
+    fn signed_entry(keys: &SpaceKeys, seq: u64, payload: Vec<u8>) -> Vec<u8> {
+        RelayFrame::Entry {
+            doc: keys.doc_id(),
+            seq,
+            proof: keys.prove_append(&payload),
+            payload,
+        }
+        .encode()
+    }
+
+    /// `changes` sealed as an entry of `keys`' space.
+    fn sealed(keys: &SpaceKeys, changes: &[u8], nonce: u8) -> Vec<u8> {
+        keys.read().seal(
+            Sealed::Entry,
+            &Payload::Changes(changes.to_vec()).encode(),
+            [nonce; 24],
+        )
+    }
+
     fn hello() -> Vec<u8> {
         RelayFrame::Hello { peer: 1, epoch: 5 }.encode()
     }
@@ -898,7 +1065,7 @@ mod tests {
         let keys = keys();
         let doc = keys.doc_id();
         let mut client = Client::new();
-        client.add_space(Capability::Write(Box::new(keys)), 0, 0);
+        client.add_space(Capability::Write(Box::new(keys.clone())), 0, 0);
         let effects = client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]);
         assert!(sent(&effects).is_empty(), "nothing is sent while offline");
         assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
@@ -909,12 +1076,7 @@ mod tests {
         let ClientFrame::Append { payload, .. } = frames[1].clone() else {
             panic!("expected the change to be sent after subscribing: {frames:?}")
         };
-        let echo = RelayFrame::Entry {
-            doc,
-            seq: 1,
-            payload,
-        }
-        .encode();
+        let echo = signed_entry(&keys, 1, payload);
         let effects = client.received(&echo, 20);
         assert!(
             !effects.iter().any(|e| matches!(e, Effect::Apply { .. })),
@@ -969,17 +1131,8 @@ mod tests {
         client.tick(0);
         client.connected(0);
         client.received(&hello(), 0);
-        let sealed = writer.read().seal(
-            &Payload::Changes(b"from the writer".to_vec()).encode(),
-            [2; 24],
-        );
         let effects = client.received(
-            &RelayFrame::Entry {
-                doc,
-                seq: 1,
-                payload: sealed,
-            }
-            .encode(),
+            &signed_entry(&writer, 1, sealed(&writer, b"from the writer", 2)),
             5,
         );
         assert!(effects.contains(&Effect::Apply {
@@ -1043,14 +1196,7 @@ mod tests {
         let first = appended(&client.local_changes(doc, b"one", 1, vec![[1; 32]], [1; 24]));
         let second = appended(&client.local_changes(doc, b"two", 2, vec![[2; 32]], [2; 24]));
         assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 3 }));
-        let echo = |seq, payload: &Vec<u8>| {
-            RelayFrame::Entry {
-                doc,
-                seq,
-                payload: payload.clone(),
-            }
-            .encode()
-        };
+        let echo = |seq, payload: &Vec<u8>| signed_entry(&keys, seq, payload.clone());
         // The second comes back first (another connection's order): nothing is shared yet.
         let effects = client.received(&echo(1, &second[0]), 10);
         assert!(!effects.iter().any(|e| matches!(e, Effect::Shared { .. })));
@@ -1080,20 +1226,9 @@ mod tests {
                 Effect::Reconnect
             ]
         );
-        let late = keys
-            .read()
-            .seal(&Payload::Changes(b"late".to_vec()).encode(), [2; 24]);
         assert!(
             client
-                .received(
-                    &RelayFrame::Entry {
-                        doc,
-                        seq: 41,
-                        payload: late
-                    }
-                    .encode(),
-                    6
-                )
+                .received(&signed_entry(&keys, 41, sealed(&keys, b"late", 2)), 6)
                 .is_empty(),
             "what the old connection still brings is ignored"
         );
@@ -1102,19 +1237,8 @@ mod tests {
         client.connected(10_000);
         let frames = sent(&client.received(&hello(), 10_000));
         assert!(frames.contains(&ClientFrame::Subscribe { doc, since: 0 }));
-        // Entry 4 of the relay's new log is not skipped.
-        let sealed = keys
-            .read()
-            .seal(&Payload::Changes(b"new".to_vec()).encode(), [3; 24]);
-        let effects = client.received(
-            &RelayFrame::Entry {
-                doc,
-                seq: 4,
-                payload: sealed,
-            }
-            .encode(),
-            6,
-        );
+        // The relay's log is read from its first entry (the new ones in it included).
+        let effects = client.received(&signed_entry(&keys, 1, sealed(&keys, b"new", 3)), 6);
         assert!(effects.contains(&Effect::Apply {
             doc,
             changes: b"new".to_vec()
@@ -1134,15 +1258,7 @@ mod tests {
             "asking is not a change of ours that waits"
         );
         let mut holder = connected_client(&keys, 0);
-        let effects = holder.received(
-            &RelayFrame::Entry {
-                doc,
-                seq: 1,
-                payload: asked[0].clone(),
-            }
-            .encode(),
-            7,
-        );
+        let effects = holder.received(&signed_entry(&keys, 1, asked[0].clone()), 7);
         assert!(effects.contains(&Effect::Needed {
             doc,
             have: vec![[1; 32]],
@@ -1231,21 +1347,8 @@ mod tests {
         let payload = appended(&client.local_changes(doc, b"mine", 1, vec![[1; 32]], [7; 24]))
             .pop()
             .unwrap();
-        // The relay stores it as entry 4, but that entry is lost on the way; entry 5 of
-        // another device arrives.
-        client.received(&RelayFrame::Acked { doc, seq: 4 }.encode(), 100);
-        let other = keys
-            .read()
-            .seal(&Payload::Changes(b"theirs".to_vec()).encode(), [8; 24]);
-        client.received(
-            &RelayFrame::Entry {
-                doc,
-                seq: 5,
-                payload: other,
-            }
-            .encode(),
-            200,
-        );
+        // The relay stores it as entry 4, but that entry never comes back.
+        client.received(&RelayFrame::Acked { doc, seq: 4 }.encode(), 200);
         assert_eq!(client.status(&doc), Some(SyncStatus::Waiting { unsent: 1 }));
         let wakeup = client.next_wakeup().unwrap();
         assert!(
@@ -1257,16 +1360,8 @@ mod tests {
             frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
             "the log is read again from before the change: {frames:?}"
         );
-        // Entry 4 comes again, below the cursor: it is not applied again, only confirms.
-        let effects = client.received(
-            &RelayFrame::Entry {
-                doc,
-                seq: 4,
-                payload,
-            }
-            .encode(),
-            wakeup + 1,
-        );
+        // Entry 4 comes: it is ours, so it is not applied, only confirms.
+        let effects = client.received(&signed_entry(&keys, 4, payload), wakeup + 1);
         assert!(!effects.iter().any(|e| matches!(e, Effect::Apply { .. })));
         assert!(effects.contains(&Effect::Shared {
             doc,
@@ -1277,5 +1372,240 @@ mod tests {
             Some(SyncStatus::Synced { .. })
         ));
         assert_eq!(client.next_wakeup(), None, "nothing more to check");
+    }
+
+    /// A reader's client at cursor 3, caught up.
+    fn reader_at_3(keys: &SpaceKeys) -> Client {
+        let mut client = Client::new();
+        client.add_space(Capability::Read(keys.read().clone()), 3, 5);
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        client
+    }
+
+    fn applied(effects: &[Effect]) -> bool {
+        effects.iter().any(|e| matches!(e, Effect::Apply { .. }))
+    }
+
+    #[test]
+    fn a_forged_or_altered_entry_is_refused_counted_and_read_again_from_an_honest_relay() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let stranger = SpaceSecret::from_random([9; 32]).keys();
+        let payload = sealed(&keys, b"forged", 1);
+        // Sealed with the space's read key (a read-only holder can), but signed by
+        // someone else; then the same with a proof from the writer for other bytes.
+        let forged = RelayFrame::Entry {
+            doc,
+            seq: 4,
+            proof: stranger.prove_append(&payload),
+            payload: payload.clone(),
+        };
+        let mut altered = payload.clone();
+        altered[30] ^= 1;
+        let altered = RelayFrame::Entry {
+            doc,
+            seq: 4,
+            proof: keys.prove_append(&payload),
+            payload: altered,
+        };
+        for bad in [forged, altered] {
+            let mut client = reader_at_3(&keys);
+            let effects = client.received(&bad.encode(), 1);
+            assert!(!applied(&effects), "{bad:?}");
+            assert_eq!(
+                effects,
+                vec![
+                    Effect::Rejected {
+                        doc,
+                        seq: 4,
+                        why: Rejection::Forged
+                    },
+                    Effect::Reconnect
+                ]
+            );
+            assert_eq!(client.rejected(&doc), 1);
+            // The rest of this connection is ignored: no cursor moves past the forgery.
+            let next = client.received(&signed_entry(&keys, 5, sealed(&keys, b"later", 2)), 2);
+            assert!(next.is_empty(), "{next:?}");
+            // On the next connection the log is read on from entry 4.
+            client.disconnected(3, 0);
+            let at = client.next_wakeup().unwrap();
+            client.tick(at);
+            client.connected(at);
+            let frames = sent(&client.received(&hello(), at));
+            assert!(frames.contains(&ClientFrame::Subscribe { doc, since: 3 }));
+            let honest = client.received(&signed_entry(&keys, 4, sealed(&keys, b"real", 3)), at);
+            assert!(honest.contains(&Effect::Apply {
+                doc,
+                changes: b"real".to_vec()
+            }));
+        }
+    }
+
+    #[test]
+    fn sequence_numbers_that_cannot_come_next_are_refused_and_the_cursor_stays() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        for seq in [5, 1_000, u64::MAX] {
+            let mut client = reader_at_3(&keys);
+            let effects = client.received(&signed_entry(&keys, seq, sealed(&keys, b"x", 1)), 1);
+            assert_eq!(
+                effects,
+                vec![
+                    Effect::Rejected {
+                        doc,
+                        seq,
+                        why: Rejection::OutOfOrder
+                    },
+                    Effect::Reconnect
+                ],
+                "entry {seq} after 3"
+            );
+        }
+        // An entry the device has already (a replay) is ignored and moves nothing.
+        let mut client = reader_at_3(&keys);
+        assert!(
+            client
+                .received(&signed_entry(&keys, 2, sealed(&keys, b"old", 1)), 1)
+                .is_empty()
+        );
+        assert_eq!(client.rejected(&doc), 0);
+    }
+
+    #[test]
+    fn a_writers_entry_that_does_not_open_is_set_aside_and_the_log_goes_on() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        // Signed by the writer, but sealed as a snapshot: it does not open as an entry.
+        let wrong_kind = keys.read().seal(
+            Sealed::Snapshot,
+            &Payload::Changes(b"x".to_vec()).encode(),
+            [1; 24],
+        );
+        let effects = client.received(&signed_entry(&keys, 4, wrong_kind), 1);
+        assert_eq!(
+            effects[0],
+            Effect::Rejected {
+                doc,
+                seq: 4,
+                why: Rejection::Unreadable
+            }
+        );
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 4,
+            epoch: 5
+        }));
+        assert!(
+            client
+                .received(&signed_entry(&keys, 5, sealed(&keys, b"next", 2)), 2)
+                .contains(&Effect::Apply {
+                    doc,
+                    changes: b"next".to_vec()
+                })
+        );
+        assert_eq!(client.rejected(&doc), 1);
+    }
+
+    #[test]
+    fn a_snapshot_is_applied_only_with_the_writers_proof_of_what_it_covers() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let payload = keys.read().seal(
+            Sealed::Snapshot,
+            &Payload::Changes(b"whole".to_vec()).encode(),
+            [1; 24],
+        );
+        let snapshot = |covers, proof| {
+            RelayFrame::Snapshot {
+                doc,
+                covers,
+                payload: payload.clone(),
+                proof,
+            }
+            .encode()
+        };
+        let mut client = reader_at_3(&keys);
+        // A proof for another number of entries, and one cut short.
+        for bad in [
+            snapshot(9, keys.prove_snapshot(8, &payload)),
+            snapshot(9, keys.prove_snapshot(9, &payload)[..40].to_vec()),
+        ] {
+            let effects = client.received(&bad, 1);
+            assert!(!applied(&effects), "{effects:?}");
+            assert!(effects.contains(&Effect::Reconnect));
+            client.disconnected(2, 0);
+            let at = client.next_wakeup().unwrap();
+            client.tick(at);
+            client.connected(at);
+            client.received(&hello(), at);
+        }
+        assert_eq!(client.rejected(&doc), 2);
+        let effects = client.received(&snapshot(9, keys.prove_snapshot(9, &payload)), 50_000);
+        assert!(effects.contains(&Effect::Apply {
+            doc,
+            changes: b"whole".to_vec()
+        }));
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 9,
+            epoch: 5
+        }));
+    }
+
+    #[test]
+    fn a_relay_that_keeps_lying_is_asked_again_ever_more_slowly() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let stranger = SpaceSecret::from_random([9; 32]).keys();
+        let mut client = reader_at_3(&keys);
+        let mut now = 0;
+        let mut delays = Vec::new();
+        for _ in 0..6 {
+            let payload = sealed(&keys, b"forged", 1);
+            let forged = RelayFrame::Entry {
+                doc,
+                seq: 4,
+                proof: stranger.prove_append(&payload),
+                payload,
+            };
+            client.received(&forged.encode(), now);
+            client.disconnected(now, 0);
+            let at = client.next_wakeup().unwrap();
+            delays.push(at - now);
+            now = at;
+            client.tick(now);
+            client.connected(now);
+            // Every greeting would reset an ordinary backoff.
+            client.received(&hello(), now);
+        }
+        assert!(delays.windows(2).all(|w| w[0] < w[1]), "{delays:?}");
+        assert_eq!(client.rejected(&doc), 6);
+    }
+
+    #[test]
+    fn an_old_entry_replayed_under_the_next_number_is_refused() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        let old = sealed(&keys, b"four", 1);
+        assert!(applied(
+            &client.received(&signed_entry(&keys, 4, old.clone()), 1)
+        ));
+        // Entry 5 is really another change; a lying relay sends entry 4 again as 5.
+        assert_eq!(
+            client.received(&signed_entry(&keys, 5, old), 2),
+            vec![
+                Effect::Rejected {
+                    doc,
+                    seq: 5,
+                    why: Rejection::Replayed
+                },
+                Effect::Reconnect
+            ]
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! The encryption envelope: what a device sends the relay instead of its changes.
 //!
-//! `[version 1][24-byte random nonce][XChaCha20-Poly1305 ciphertext]`, with the document
-//! id as associated data so a sealed bundle cannot be moved to another document. Nonces
+//! `[version 2][24-byte random nonce][XChaCha20-Poly1305 ciphertext]`, with the document
+//! id and what the payload is ([`Sealed`]: a log entry, a snapshot, signaling) as
+//! associated data, so a sealed payload cannot be moved to another document or opened
+//! as something it was not sealed as. Nonces
 //! are 192 random bits from the caller's random source: at that size, random nonces do
 //! not repeat in practice, which is why XChaCha rather than ChaCha is used.
 
@@ -10,20 +12,40 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
 use crate::{ReadCapability, SyncError};
 
-const ENVELOPE_VERSION: u8 = 1;
+const ENVELOPE_VERSION: u8 = 2;
 const NONCE_LEN: usize = 24;
 
+/// What a sealed payload is; bound to it as associated data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sealed {
+    /// An entry of a space's log (changes, or a request for changes).
+    Entry = 1,
+    /// A snapshot of a whole space.
+    Snapshot = 2,
+    /// Signaling between the devices of a space.
+    Signal = 3,
+}
+
+/// The associated data: the document id, then the kind.
+fn associated(doc: &crate::DocId, kind: Sealed) -> [u8; 33] {
+    let mut aad = [0u8; 33];
+    aad[..32].copy_from_slice(&doc.0);
+    aad[32] = kind as u8;
+    aad
+}
+
 impl ReadCapability {
-    /// Encrypts `plaintext` for this space with the caller's random `nonce`.
-    pub fn seal(&self, plaintext: &[u8], nonce: [u8; NONCE_LEN]) -> Vec<u8> {
+    /// Encrypts `plaintext` for this space, as a `kind`, with the caller's random
+    /// `nonce`.
+    pub fn seal(&self, kind: Sealed, plaintext: &[u8], nonce: [u8; NONCE_LEN]) -> Vec<u8> {
         let cipher = XChaCha20Poly1305::new((&self.read_key).into());
-        let doc = self.doc_id();
+        let aad = associated(&self.doc_id(), kind);
         let ciphertext = cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext,
-                    aad: &doc.0,
+                    aad: &aad,
                 },
             )
             .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
@@ -34,22 +56,22 @@ impl ReadCapability {
         sealed
     }
 
-    /// Decrypts what [`ReadCapability::seal`] made for this space; fails on anything
-    /// altered, truncated, or sealed for another space.
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, SyncError> {
+    /// Decrypts what [`ReadCapability::seal`] made for this space as a `kind`; fails on
+    /// anything altered, truncated, sealed for another space or as another kind.
+    pub fn open(&self, kind: Sealed, sealed: &[u8]) -> Result<Vec<u8>, SyncError> {
         let (&version, rest) = sealed.split_first().ok_or(SyncError::CannotDecrypt)?;
         if version != ENVELOPE_VERSION || rest.len() < NONCE_LEN {
             return Err(SyncError::CannotDecrypt);
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let cipher = XChaCha20Poly1305::new((&self.read_key).into());
-        let doc = self.doc_id();
+        let aad = associated(&self.doc_id(), kind);
         cipher
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
                     msg: ciphertext,
-                    aad: &doc.0,
+                    aad: &aad,
                 },
             )
             .map_err(|_| SyncError::CannotDecrypt)
@@ -60,6 +82,7 @@ impl ReadCapability {
 mod tests {
     use proptest::prelude::*;
 
+    use super::Sealed;
     use crate::{SpaceSecret, SyncError};
 
     proptest! {
@@ -70,24 +93,24 @@ mod tests {
             plaintext in proptest::collection::vec(any::<u8>(), 0..512),
         ) {
             let read = SpaceSecret::from_random(secret).keys().read().clone();
-            let sealed = read.seal(&plaintext, nonce);
-            prop_assert_eq!(read.open(&sealed).unwrap(), plaintext);
+            let sealed = read.seal(Sealed::Entry, &plaintext, nonce);
+            prop_assert_eq!(read.open(Sealed::Entry, &sealed).unwrap(), plaintext);
         }
 
         #[test]
         fn any_altered_byte_makes_opening_fail(at in any::<prop::sample::Index>(), flip in 1..=255u8) {
             let read = SpaceSecret::from_random([5; 32]).keys().read().clone();
-            let mut sealed = read.seal(b"Vorbasse Lokalraad", [9; 24]);
+            let mut sealed = read.seal(Sealed::Entry, b"Vorbasse Lokalraad", [9; 24]);
             let i = at.index(sealed.len());
             sealed[i] ^= flip;
-            prop_assert!(read.open(&sealed).is_err());
+            prop_assert!(read.open(Sealed::Entry, &sealed).is_err());
         }
     }
 
     #[test]
     fn the_ciphertext_does_not_contain_the_plaintext() {
         let read = SpaceSecret::from_random([1; 32]).keys().read().clone();
-        let sealed = read.seal(b"CANARY-text-that-must-not-leak", [3; 24]);
+        let sealed = read.seal(Sealed::Entry, b"CANARY-text-that-must-not-leak", [3; 24]);
         assert!(!sealed.windows(6).any(|w| w == b"CANARY"));
     }
 
@@ -96,9 +119,28 @@ mod tests {
         let a = SpaceSecret::from_random([1; 32]).keys().read().clone();
         let b = SpaceSecret::from_random([2; 32]).keys().read().clone();
         assert!(matches!(
-            b.open(&a.seal(b"x", [0; 24])),
+            b.open(Sealed::Entry, &a.seal(Sealed::Entry, b"x", [0; 24])),
             Err(SyncError::CannotDecrypt)
         ));
-        assert!(matches!(a.open(&[]), Err(SyncError::CannotDecrypt)));
+        assert!(matches!(
+            a.open(Sealed::Entry, &[]),
+            Err(SyncError::CannotDecrypt)
+        ));
+    }
+
+    #[test]
+    fn a_payload_sealed_as_one_kind_does_not_open_as_another() {
+        let read = SpaceSecret::from_random([1; 32]).keys().read().clone();
+        let kinds = [Sealed::Entry, Sealed::Snapshot, Sealed::Signal];
+        for sealed_as in kinds {
+            let sealed = read.seal(sealed_as, b"x", [0; 24]);
+            for opened_as in kinds {
+                assert_eq!(
+                    read.open(opened_as, &sealed).is_ok(),
+                    sealed_as == opened_as,
+                    "sealed as {sealed_as:?}, opened as {opened_as:?}"
+                );
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks; the first byte of every frame.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 
 /// The id under which the relay keeps a document's log. Opaque to the relay.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -124,6 +124,8 @@ pub enum RelayFrame {
         seq: u64,
         /// Opaque bytes as appended.
         payload: Vec<u8>,
+        /// The writer's proof as appended: every receiver checks it.
+        proof: Vec<u8>,
     },
     /// A snapshot of a document, sent before the entries after it.
     Snapshot {
@@ -133,6 +135,8 @@ pub enum RelayFrame {
         covers: u64,
         /// Opaque bytes as uploaded.
         payload: Vec<u8>,
+        /// The writer's proof as uploaded: every receiver checks it.
+        proof: Vec<u8>,
     },
     /// Signaling data from another subscriber of `doc`.
     Signal {
@@ -323,7 +327,8 @@ mod tests {
                 .prop_map(|(doc, seq, payload)| RelayFrame::Entry {
                     doc,
                     seq,
-                    payload
+                    proof: payload.iter().rev().copied().collect(),
+                    payload,
                 }),
             (any::<u64>(), any::<u64>())
                 .prop_map(|(peer, epoch)| RelayFrame::Hello { peer, epoch }),
@@ -337,7 +342,8 @@ mod tests {
                 .prop_map(|(doc, covers, payload)| RelayFrame::Snapshot {
                     doc,
                     covers,
-                    payload
+                    proof: payload.iter().rev().copied().collect(),
+                    payload,
                 }),
             (
                 doc_id(),

@@ -13,7 +13,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -182,7 +182,8 @@ fn verify(
         )
 }
 
-/// Whether `proof` is `writer`'s signature of `message`.
+/// Whether `proof` is `writer`'s signature of `message`, checked strictly: a weak
+/// (small-order) key or a malleated signature is refused.
 pub(crate) fn signed_by(writer: &WriterKey, message: &[u8], proof: &[u8]) -> bool {
     let (Ok(key), Ok(signature)) = (
         VerifyingKey::from_bytes(&writer.0),
@@ -190,7 +191,7 @@ pub(crate) fn signed_by(writer: &WriterKey, message: &[u8], proof: &[u8]) -> boo
     ) else {
         return false;
     };
-    key.verify(message, &signature).is_ok()
+    !key.is_weak() && key.verify_strict(message, &signature).is_ok()
 }
 
 /// Whether `proof` shows that the holder of the secret of `doc` appended `payload`. Used
@@ -254,7 +255,11 @@ impl Share {
                 read_key.copy_from_slice(&bytes[..32]);
                 let mut writer = [0u8; 32];
                 writer.copy_from_slice(&bytes[32..]);
-                VerifyingKey::from_bytes(&writer).map_err(|_| SyncError::BadShareLink)?;
+                let key = VerifyingKey::from_bytes(&writer).map_err(|_| SyncError::BadShareLink)?;
+                // A small-order key would let anyone forge "its" signatures.
+                if key.is_weak() {
+                    return Err(SyncError::BadShareLink);
+                }
                 Ok(Self::Read(ReadCapability {
                     read_key,
                     writer: WriterKey(writer),
@@ -356,6 +361,21 @@ mod tests {
         let parsed = Share::from_link(&read.to_fragment()).unwrap();
         assert_eq!(parsed.read_capability().doc_id(), secret(3).keys().doc_id());
         assert!(matches!(parsed, Share::Read(_)));
+    }
+
+    #[test]
+    fn a_read_link_with_a_weak_writer_key_is_refused() {
+        // The identity point: a small-order key that "verifies" forged signatures.
+        let mut weak = [0u8; 32];
+        weak[0] = 1;
+        let mut bytes = [7u8; 64];
+        bytes[32..].copy_from_slice(&weak);
+        let link = format!("#read={}", URL_SAFE_NO_PAD.encode(bytes));
+        assert!(matches!(
+            Share::from_link(&link),
+            Err(SyncError::BadShareLink)
+        ));
+        assert!(!signed_by(&WriterKey(weak), b"forged", &[0; 64]));
     }
 
     #[test]

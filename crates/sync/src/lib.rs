@@ -13,7 +13,8 @@ mod keys;
 mod outbox;
 mod payload;
 
-pub use client::{Capability, Client, Effect, Millis, SNAPSHOT_EVERY, SyncStatus};
+pub use client::{Capability, Client, Effect, Millis, Rejection, SNAPSHOT_EVERY, SyncStatus};
+pub use envelope::Sealed;
 pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
 pub use keys::{

@@ -13,17 +13,22 @@ use std::collections::{HashMap, VecDeque};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc};
 use landsbyplan_sync::{
-    Capability, Client, ClientFrame, DocId, Effect, Hash, Outbox, RelayFrame, SpaceKeys,
-    SpaceSecret, SyncStatus, verify_append, verify_snapshot,
+    Capability, Client, ClientFrame, DocId, Effect, Hash, Outbox, Payload, ReadCapability,
+    RelayFrame, Sealed, SpaceKeys, SpaceSecret, SyncStatus, verify_append, verify_snapshot,
 };
 use proptest::prelude::*;
+
+/// Sequence number (or what a snapshot covers), payload and proof.
+type Signed = (u64, Vec<u8>, Vec<u8>);
 
 /// The relay's rules, in memory: checked proofs, one entry per payload, sequence numbers,
 /// snapshots, live forwarding to every subscriber.
 #[derive(Default)]
 struct SimRelay {
-    entries: HashMap<DocId, Vec<(u64, Vec<u8>)>>,
-    snapshots: HashMap<DocId, (u64, Vec<u8>)>,
+    /// Per document: sequence number, payload and proof of every entry.
+    entries: HashMap<DocId, Vec<Signed>>,
+    /// Per document: what the snapshot covers, its payload and proof.
+    snapshots: HashMap<DocId, Signed>,
     subscriptions: HashMap<usize, HashMap<DocId, u64>>,
     /// The last sequence number given, per document.
     latest: HashMap<DocId, u64>,
@@ -53,8 +58,8 @@ impl SimRelay {
         match frame {
             ClientFrame::Subscribe { doc, since } => {
                 let mut cursor = since;
-                if let Some((covers, payload)) =
-                    self.snapshots.get(&doc).filter(|(c, _)| *c > since)
+                if let Some((covers, payload, proof)) =
+                    self.snapshots.get(&doc).filter(|(c, ..)| *c > since)
                 {
                     cursor = *covers;
                     out.push((
@@ -63,10 +68,11 @@ impl SimRelay {
                             doc,
                             covers: *covers,
                             payload: payload.clone(),
+                            proof: proof.clone(),
                         },
                     ));
                 }
-                for (seq, payload) in self.entries.get(&doc).into_iter().flatten() {
+                for (seq, payload, proof) in self.entries.get(&doc).into_iter().flatten() {
                     if *seq > cursor {
                         out.push((
                             conn,
@@ -74,6 +80,7 @@ impl SimRelay {
                                 doc,
                                 seq: *seq,
                                 payload: payload.clone(),
+                                proof: proof.clone(),
                             },
                         ));
                         cursor = *seq;
@@ -98,13 +105,13 @@ impl SimRelay {
                     &proof
                 ));
                 let log = self.entries.entry(doc).or_default();
-                let seq = match log.iter().find(|(_, p)| *p == payload) {
-                    Some((seq, _)) => *seq,
+                let seq = match log.iter().find(|(_, p, _)| *p == payload) {
+                    Some((seq, ..)) => *seq,
                     None => {
                         let latest = self.latest.entry(doc).or_default();
                         *latest += 1;
                         let seq = *latest;
-                        log.push((seq, payload.clone()));
+                        log.push((seq, payload.clone(), proof.clone()));
                         for (other, subs) in &mut self.subscriptions {
                             if let Some(cursor) = subs.get_mut(&doc)
                                 && seq > *cursor
@@ -116,6 +123,7 @@ impl SimRelay {
                                         doc,
                                         seq,
                                         payload: payload.clone(),
+                                        proof: proof.clone(),
                                     },
                                 ));
                             }
@@ -139,12 +147,12 @@ impl SimRelay {
                     &payload,
                     &proof
                 ));
-                if self.snapshots.get(&doc).is_none_or(|(c, _)| *c < covers) {
-                    self.snapshots.insert(doc, (covers, payload));
+                if self.snapshots.get(&doc).is_none_or(|(c, ..)| *c < covers) {
+                    self.snapshots.insert(doc, (covers, payload, proof));
                     self.entries
                         .entry(doc)
                         .or_default()
-                        .retain(|(seq, _)| *seq > covers);
+                        .retain(|(seq, ..)| *seq > covers);
                 }
                 out.push((conn, RelayFrame::Acked { doc, seq: covers }));
             }
@@ -177,6 +185,8 @@ struct Device {
     from_relay: VecDeque<Vec<u8>>,
     // Kept across restarts only so that nonces never repeat (the app draws them at random).
     nonces: u64,
+    /// How many things from the relay this device refused.
+    rejected: u64,
     id: u8,
 }
 
@@ -201,6 +211,7 @@ impl Device {
             to_relay: VecDeque::new(),
             from_relay: VecDeque::new(),
             nonces: 0,
+            rejected: 0,
             id,
         }
     }
@@ -268,6 +279,10 @@ fn changes_after(doc: &mut AutoCommit, heads: &[ChangeHash]) -> Option<(Vec<u8>,
 
 struct World {
     relay: SimRelay,
+    /// The space's read capability, which a read-only holder has too.
+    read: ReadCapability,
+    /// Someone who is not the space's writer.
+    stranger: SpaceKeys,
     devices: Vec<Device>,
     doc: DocId,
     now: u64,
@@ -287,6 +302,8 @@ impl World {
                 epoch: 1,
                 ..SimRelay::default()
             },
+            read: keys.read().clone(),
+            stranger: SpaceSecret::from_random([0xee; 32]).keys(),
             devices: Vec::new(),
             doc: keys.doc_id(),
             now: 0,
@@ -357,8 +374,78 @@ impl World {
         );
         device.outbox = Outbox::new(device.durable.shared.clone());
         device.asked = None;
+        device.rejected = 0;
         let effects = device.unshared(doc);
         self.run(d, effects);
+    }
+
+    /// Puts a lie in front of what the relay sends device `d` (only while connected: a
+    /// lie needs a connection to come by).
+    fn tamper(&mut self, d: usize, lie: Lie) {
+        if self.devices[d].conn.is_none() {
+            return;
+        }
+        let doc = self.doc;
+        let next = self.devices[d].durable.cursor + 1;
+        let log = self.relay.entries.get(&doc).cloned().unwrap_or_default();
+        let entry = |seq, payload: Vec<u8>, proof| RelayFrame::Entry {
+            doc,
+            seq,
+            payload,
+            proof,
+        };
+        let frame = match lie {
+            Lie::Forged => {
+                let mut forger = AutoCommit::new();
+                forger.put(ROOT, "forged", "by a stranger").unwrap();
+                let payload = self.read.seal(
+                    Sealed::Entry,
+                    &Payload::Changes(forger.save()).encode(),
+                    [0xf0; 24],
+                );
+                let proof = self.stranger.prove_append(&payload);
+                entry(next, payload, proof)
+            }
+            Lie::Altered => {
+                let Some((_, mut payload, proof)) = log.last().cloned() else {
+                    return;
+                };
+                let at = payload.len() / 2;
+                payload[at] ^= 0x20;
+                entry(next, payload, proof)
+            }
+            Lie::Replayed => {
+                let Some((_, payload, proof)) = log.iter().find(|(seq, ..)| *seq < next).cloned()
+                else {
+                    return;
+                };
+                entry(next, payload, proof)
+            }
+            Lie::Gap => {
+                let Some((_, payload, proof)) = log.last().cloned() else {
+                    return;
+                };
+                entry(next + 3, payload, proof)
+            }
+            Lie::Absurd => {
+                let Some((_, payload, proof)) = log.last().cloned() else {
+                    return;
+                };
+                entry(u64::MAX, payload, proof)
+            }
+            Lie::TruncatedSnapshot => {
+                let Some((covers, payload, proof)) = self.relay.snapshots.get(&doc).cloned() else {
+                    return;
+                };
+                RelayFrame::Snapshot {
+                    doc,
+                    covers: covers.max(next),
+                    payload: payload[..payload.len() / 2].to_vec(),
+                    proof,
+                }
+            }
+        };
+        self.devices[d].from_relay.push_front(frame.encode());
     }
 
     /// The relay loses its store and every connection.
@@ -464,7 +551,7 @@ impl World {
                     queue.extend(self.devices[d].client.snapshot(doc, &whole, covers, nonce));
                 }
                 Effect::Status { .. } | Effect::Signal { .. } => {}
-                Effect::Undecryptable { .. } => panic!("every entry was sealed for this space"),
+                Effect::Rejected { .. } => self.devices[d].rejected += 1,
             }
         }
     }
@@ -572,6 +659,17 @@ impl World {
                     key
                 );
             }
+            prop_assert!(
+                device.doc.get(ROOT, "forged").unwrap().is_none(),
+                "device {} applied a forged change",
+                d
+            );
+            prop_assert_eq!(
+                device.rejected,
+                device.client.rejected(&self.doc),
+                "device {}: every refusal is counted",
+                d
+            );
             let status = device.client.status(&self.doc).unwrap();
             prop_assert!(
                 matches!(status, SyncStatus::Synced { .. }),
@@ -600,6 +698,26 @@ enum Step {
     Restart(usize),
     /// The relay's store is gone.
     WipeRelay,
+    /// A lying relay (or anyone on the way) sends the device something it must refuse.
+    Tamper(usize, Lie),
+}
+
+/// What a lying relay sends a device, as the entry that would come next.
+#[derive(Clone, Copy, Debug)]
+enum Lie {
+    /// Changes sealed with the space's read key (a read-only holder can) but signed by a
+    /// stranger's key.
+    Forged,
+    /// A real entry with one payload byte changed.
+    Altered,
+    /// A real earlier entry under the next number.
+    Replayed,
+    /// A real entry under a number far ahead.
+    Gap,
+    /// A number no log reaches.
+    Absurd,
+    /// The real snapshot cut short, claiming to cover the next entry.
+    TruncatedSnapshot,
 }
 
 fn step(devices: usize) -> impl Strategy<Value = Step> {
@@ -613,6 +731,14 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
         1 => (0..40_000u64).prop_map(Step::Wait),
         2 => (0..devices).prop_map(Step::Restart),
         1 => Just(Step::WipeRelay),
+        1 => (0..devices, prop_oneof![
+            Just(Lie::Forged),
+            Just(Lie::Altered),
+            Just(Lie::Replayed),
+            Just(Lie::Gap),
+            Just(Lie::Absurd),
+            Just(Lie::TruncatedSnapshot),
+        ]).prop_map(|(d, lie)| Step::Tamper(d, lie)),
     ]
 }
 
@@ -653,6 +779,7 @@ proptest! {
                 Step::Wait(ms) => world.advance(ms),
                 Step::Restart(d) => world.restart(d),
                 Step::WipeRelay => world.wipe_relay(),
+                Step::Tamper(d, lie) => world.tamper(d, lie),
             }
         }
         world.heal();
@@ -695,4 +822,40 @@ fn a_busy_space_asks_for_a_snapshot_and_a_new_device_starts_from_it() {
     world.heal();
     let heads = world.devices[0].doc.get_heads();
     assert_eq!(world.devices[2].doc.get_heads(), heads);
+}
+
+#[test]
+fn every_lie_of_a_relay_is_refused_and_the_devices_still_converge() {
+    let keys = SpaceSecret::from_random([5; 32]).keys();
+    // Two writers and a reader.
+    let mut world = World::new(2, 1, &keys);
+    world.heal();
+    for n in 0..(landsbyplan_sync::SNAPSHOT_EVERY as usize + 5) {
+        world.edit(n % 2, (n % 4) as u8);
+        world.heal();
+    }
+    assert!(world.relay.snapshots.contains_key(&world.doc));
+    let lies = [
+        Lie::Forged,
+        Lie::Altered,
+        Lie::Replayed,
+        Lie::Gap,
+        Lie::Absurd,
+        Lie::TruncatedSnapshot,
+    ];
+    for (n, lie) in lies.into_iter().enumerate() {
+        for d in [1, 2] {
+            let before = world.devices[d].rejected;
+            world.tamper(d, lie);
+            while world.pump(d) {}
+            assert_eq!(
+                world.devices[d].rejected,
+                before + 1,
+                "device {d} refused {lie:?}"
+            );
+        }
+        world.edit(n % 2, 1);
+        world.heal();
+        world.assert_converged().unwrap();
+    }
 }
