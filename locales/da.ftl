@@ -202,6 +202,7 @@ error-file-save = Filen kunne ikke laves i denne browser.
 file-open-heading = Åbn fra fil
 file-open-label = Åbn et lokalråd eller en gruppe fra en fil (.landsbyplan). Har du det allerede, lægges filen sammen med dit.
 file-opening = Åbner filen …
+error-file-too-large = Filen fylder { $size } MB; Landsbyplan åbner filer på højst { $limit } MB. Er det den rigtige fil?
 error-file-unreadable = Filen kunne ikke læses.
 error-file-not-a-space = Filen er ikke et lokalråd eller en gruppe fra Landsbyplan: { $reason }
 sync-synced-at = Delt – alt er synkroniseret (seneste kontakt kl. { $time })

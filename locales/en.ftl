@@ -205,6 +205,7 @@ error-file-save = This browser could not make the file.
 file-open-heading = Open from a file
 file-open-label = Open a council or a group from a file (.landsbyplan). If you already have it, the file is merged with yours.
 file-opening = Opening the file …
+error-file-too-large = The file is { $size } MB; Landsbyplan opens files of at most { $limit } MB. Is it the right file?
 error-file-unreadable = The file could not be read.
 error-file-not-a-space = The file is not a council or a group from Landsbyplan: { $reason }
 sync-synced-at = Shared – everything is synchronised (last contact at { $time })

@@ -591,24 +591,28 @@ impl Library {
 
     /// The address of space `id`'s calendar feed on the relay, and the headers that prove
     /// a request to publish `body` there (or, for `None`, to withdraw it) comes from a
-    /// writer. `None` if this device may not write the space.
+    /// writer, now: the version is the time in milliseconds, so a later request of any
+    /// writer's device replaces an earlier one and none can be replayed. `None` if this
+    /// device may not write the space.
     pub fn feed_request(
         self,
         id: SpaceId,
         body: Option<&[u8]>,
-    ) -> Option<(landsbyplan_sync::FeedId, [(&'static str, String); 2])> {
+    ) -> Option<(landsbyplan_sync::FeedId, [(&'static str, String); 3])> {
         use base64::Engine;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let keys = self.space_keys(id)?;
         let writer = keys.read().writer;
+        let version = js_sys::Date::now() as u64;
         let proof = match body {
-            Some(body) => keys.prove_publish(body),
-            None => keys.prove_withdraw(),
+            Some(body) => keys.prove_publish(version, body),
+            None => keys.prove_withdraw(version),
         };
         Some((
             writer.feed_id(),
             [
                 ("x-landsbyplan-writer", URL_SAFE_NO_PAD.encode(writer.0)),
+                ("x-landsbyplan-version", version.to_string()),
                 ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
             ],
         ))

@@ -87,14 +87,29 @@ pub fn OpenFile() -> impl IntoView {
     }
 }
 
+/// The largest file the app opens: far above any council's plan (a plan with 10,000
+/// edits saves to well under 1 MiB), far below what would stall a phone.
+pub const MAX_FILE_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+
 /// The bytes of the file chosen in the `<input type="file">` that fired `ev`: `None` if
-/// none was chosen, `Err` if the browser could not read it.
+/// none was chosen, `Err` if the browser could not read it or it is larger than
+/// [`MAX_FILE_BYTES`] (refused before it is read into memory).
 pub async fn chosen_file(ev: &leptos::ev::Event) -> Option<Result<Vec<u8>, Message>> {
     let file = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
         .and_then(|input| input.files())
         .and_then(|files| files.get(0))?;
+    if file.size() > MAX_FILE_BYTES {
+        let megabytes = |bytes: f64| format!("{:.0}", (bytes / 1024.0 / 1024.0).ceil());
+        return Some(Err(Message {
+            key: "error-file-too-large",
+            args: vec![
+                ("size", megabytes(file.size())),
+                ("limit", megabytes(MAX_FILE_BYTES)),
+            ],
+        }));
+    }
     Some(
         wasm_bindgen_futures::JsFuture::from(file.array_buffer())
             .await

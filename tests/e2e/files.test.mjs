@@ -75,6 +75,14 @@ test("a council saved as a file is opened on another phone and merged back", asy
   writeFileSync(junk, "mælk, brød, kaffe");
   await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(junk);
   await a.getByRole("alert").filter({ hasText: "Filen er ikke et lokalråd eller en gruppe fra Landsbyplan" }).waitFor();
+
+  // A huge file is refused before it is read, and the app goes on.
+  const huge = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), "kæmpe.landsbyplan");
+  writeFileSync(huge, Buffer.alloc(20 * 1024 * 1024, 7));
+  await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(huge);
+  await a.getByRole("alert").filter({ hasText: "Filen fylder 20 MB; Landsbyplan åbner filer på højst 16 MB." }).waitFor();
+  await a.getByRole("link", { name: "Urup Lokalråd" }).click();
+  await a.getByRole("heading", { level: 3, name: "Fælles drivhus" }).waitFor();
   await anna.close();
   await bo.close();
 });

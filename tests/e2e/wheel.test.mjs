@@ -159,6 +159,6 @@ test("the wheel shows the year's events in their months, edits them, and exports
   assert.equal(updated.events.find((e) => e.summary === "Høstfest i Grindsted")?.start, `${YEAR}-09-12`);
   await feed.getByRole("button", { name: "Træk kalenderen tilbage" }).click();
   await feed.getByRole("button", { name: "Udgiv årshjulet som kalender" }).waitFor();
-  assert.equal((await fetch(address)).status, 404);
+  assert.equal((await fetch(address)).status, 410, "a withdrawn calendar is gone");
   await context.close();
 });

@@ -1,8 +1,10 @@
 //! Published calendar feeds: `GET /calendar/<id>.ics` for calendar programs, and `PUT` /
-//! `DELETE` for the space's writers, each carrying the writer key and a signature
-//! (`x-landsbyplan-writer`, `x-landsbyplan-proof`, base64url) that the relay checks
-//! against the feed id. This is the one thing the relay holds in plain text, and only
-//! because a writer chose to publish it.
+//! `DELETE` for the space's writers, each carrying the writer key, a version and a
+//! signature over both and the body (`x-landsbyplan-writer`, `x-landsbyplan-version`,
+//! `x-landsbyplan-proof`) that the relay checks against the feed id. A version not above
+//! the one held is refused, so no request can be replayed; a withdrawn feed leaves a
+//! tombstone with its version (`410 Gone`). This is the one thing the relay holds in
+//! plain text, and only because a writer chose to publish it.
 
 use std::sync::Arc;
 
@@ -41,21 +43,33 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     (status, format!("{why}\n")).into_response()
 }
 
-/// The feed, the writer key and the proof a publish or withdraw request carries.
-fn signed(file: &str, headers: &HeaderMap) -> Option<(FeedId, WriterKey, Vec<u8>)> {
+/// The feed, the writer key, the version and the proof a publish or withdraw request
+/// carries.
+fn signed(file: &str, headers: &HeaderMap) -> Option<(FeedId, WriterKey, u64, Vec<u8>)> {
     Some((
         feed_id(file)?,
         writer(headers)?,
+        headers
+            .get("x-landsbyplan-version")?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?,
         header_bytes(headers, "x-landsbyplan-proof")?,
     ))
 }
 
-const UNSIGNED: &str = "a feed id, writer and proof are needed";
+const UNSIGNED: &str = "a feed id, writer, version and proof are needed";
 
 /// Answers a store operation's outcome.
 fn stored(what: &str, outcome: Result<(), crate::store::StoreError>) -> Response {
     match outcome {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(crate::store::StoreError::StaleFeed) => refuse(
+            StatusCode::CONFLICT,
+            "a newer version of the calendar is held; nothing was changed",
+        ),
         Err(err) => {
             tracing::error!("{what} failed: {err}");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
@@ -68,6 +82,7 @@ pub(crate) async fn get(State(relay): State<Arc<Relay>>, Path(file): Path<String
         return refuse(StatusCode::NOT_FOUND, "no such calendar");
     };
     match relay.store.feed(&id.0) {
+        Ok(Some(body)) if body.is_empty() => refuse(StatusCode::GONE, "the calendar was withdrawn"),
         Ok(Some(body)) => (
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -96,7 +111,7 @@ pub(crate) async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some((id, writer, proof)) = signed(&file, &headers) else {
+    let Some((id, writer, version, proof)) = signed(&file, &headers) else {
         return refuse(StatusCode::BAD_REQUEST, UNSIGNED);
     };
     if body.len() > MAX_FEED_BYTES {
@@ -108,10 +123,13 @@ pub(crate) async fn put(
             "only iCalendar files are published",
         );
     }
-    if !verify_publish(&id, &writer, &body, &proof) {
+    if !verify_publish(&id, &writer, version, &body, &proof) {
         return refuse(StatusCode::FORBIDDEN, "the proof does not match");
     }
-    stored("storing a feed", relay.store.put_feed(&id.0, &body))
+    stored(
+        "storing a feed",
+        relay.store.put_feed(&id.0, version, &body),
+    )
 }
 
 pub(crate) async fn delete(
@@ -119,11 +137,14 @@ pub(crate) async fn delete(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((id, writer, proof)) = signed(&file, &headers) else {
+    let Some((id, writer, version, proof)) = signed(&file, &headers) else {
         return refuse(StatusCode::BAD_REQUEST, UNSIGNED);
     };
-    if !verify_withdraw(&id, &writer, &proof) {
+    if !verify_withdraw(&id, &writer, version, &proof) {
         return refuse(StatusCode::FORBIDDEN, "the proof does not match");
     }
-    stored("withdrawing a feed", relay.store.delete_feed(&id.0))
+    stored(
+        "withdrawing a feed",
+        relay.store.put_feed(&id.0, version, &[]),
+    )
 }

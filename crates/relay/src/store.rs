@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The document's log holds as many bytes as it may; a snapshot makes room.
     #[error("the document's log is full")]
     LogFull,
+    /// A calendar feed request whose version is not above the one held (a replay, or
+    /// older than what another device published).
+    #[error("a newer version of the calendar is held")]
+    StaleFeed,
     /// A snapshot claims entries the log does not have yet.
     #[error("the snapshot covers entries the relay does not have")]
     AheadOfLog,
@@ -191,10 +195,13 @@ impl Store {
                 last_seq INTEGER NOT NULL,
                 log_bytes INTEGER NOT NULL
             ) WITHOUT ROWID;
-            -- Calendar feeds their spaces' writers chose to publish, in plain text.
+            -- Calendar feeds their spaces' writers chose to publish, in plain text, with the
+            -- version of the last signed request; an empty body is a withdrawn feed (a
+            -- tombstone that keeps the version, so no older request can bring it back).
             CREATE TABLE IF NOT EXISTS feeds (
                 id BLOB PRIMARY KEY,
-                body BLOB NOT NULL
+                body BLOB NOT NULL,
+                version INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             -- The store's epoch: a random number made with the store. Sequence numbers
             -- mean something only within one epoch; a device that sees another epoch
@@ -206,6 +213,14 @@ impl Store {
             );
             INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', random());",
         )?;
+        let feeds_without_versions: bool = conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('feeds') WHERE name = 'version')",
+            [],
+            |row| row.get(0),
+        )?;
+        if feeds_without_versions {
+            conn.execute_batch("ALTER TABLE feeds ADD COLUMN version INTEGER NOT NULL DEFAULT 0")?;
+        }
         let epoch: i64 =
             conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
                 row.get(0)
@@ -308,17 +323,23 @@ impl Store {
         Ok(())
     }
 
-    /// Publishes (or replaces) a calendar feed.
-    pub fn put_feed(&self, id: &[u8; 32], body: &[u8]) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT INTO feeds (id, body) VALUES (?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            params![id.as_slice(), body],
+    /// Publishes (or replaces) a calendar feed as `version`; an empty `body` withdraws
+    /// it. Refuses with [`StoreError::StaleFeed`], changing nothing, unless `version` is
+    /// above the version held.
+    pub fn put_feed(&self, id: &[u8; 32], version: u64, body: &[u8]) -> Result<(), StoreError> {
+        let changed = self.lock().execute(
+            "INSERT INTO feeds (id, body, version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version
+             WHERE excluded.version > feeds.version",
+            params![id.as_slice(), body, to_i64(version)],
         )?;
+        if changed == 0 {
+            return Err(StoreError::StaleFeed);
+        }
         Ok(())
     }
 
-    /// A published calendar feed.
+    /// A calendar feed: `Some` with its body (empty: withdrawn) if it was ever published.
     pub fn feed(&self, id: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .lock()
@@ -328,13 +349,6 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?)
-    }
-
-    /// Withdraws a calendar feed.
-    pub fn delete_feed(&self, id: &[u8; 32]) -> Result<(), StoreError> {
-        self.lock()
-            .execute("DELETE FROM feeds WHERE id = ?1", params![id.as_slice()])?;
-        Ok(())
     }
 
     /// What a subscriber that has everything through `since` is missing.

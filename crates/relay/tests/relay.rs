@@ -77,7 +77,7 @@ impl Running {
         method: &str,
         path: &str,
         keys: &SpaceKeys,
-        proof: Vec<u8>,
+        (version, proof): (u64, Vec<u8>),
         body: &[u8],
     ) -> String {
         use base64::Engine;
@@ -87,6 +87,7 @@ impl Running {
                 "x-landsbyplan-writer",
                 URL_SAFE_NO_PAD.encode(keys.read().writer.0),
             ),
+            ("x-landsbyplan-version", version.to_string()),
             ("x-landsbyplan-proof", URL_SAFE_NO_PAD.encode(proof)),
         ];
         self.request(method, path, &headers, body).await
@@ -807,10 +808,12 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
     let writer = owner.read().writer;
     let path = format!("/calendar/{}.ics", writer.feed_id());
     let first = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Arshjul\r\nEND:VCALENDAR\r\n";
+    let publish =
+        |keys: &SpaceKeys, version, body: &[u8]| (version, keys.prove_publish(version, body));
 
     assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
     let put = relay
-        .feed("PUT", &path, &owner, owner.prove_publish(first), first)
+        .feed("PUT", &path, &owner, publish(&owner, 10, first), first)
         .await;
     assert!(put.starts_with("HTTP/1.1 204"), "{put}");
     let got = relay.get(&path).await;
@@ -821,25 +824,36 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
     assert!(lower.contains("content-security-policy: sandbox"), "{got}");
     assert!(got.ends_with("END:VCALENDAR\r\n"), "{got}");
 
-    // Someone else's key, a proof for other content, or not a calendar: refused.
+    // Someone else's key, a proof for other content or another version, or not a
+    // calendar: refused.
     let forged = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Falsk\r\nEND:VCALENDAR\r\n";
     let theirs = relay
         .feed(
             "PUT",
             &path,
             &stranger,
-            stranger.prove_publish(forged),
+            publish(&stranger, 11, forged),
             forged,
         )
         .await;
     assert!(theirs.starts_with("HTTP/1.1 403"), "{theirs}");
-    let replayed = relay
-        .feed("PUT", &path, &owner, owner.prove_publish(first), forged)
+    let other_body = relay
+        .feed("PUT", &path, &owner, publish(&owner, 11, first), forged)
         .await;
-    assert!(replayed.starts_with("HTTP/1.1 403"), "{replayed}");
+    assert!(other_body.starts_with("HTTP/1.1 403"), "{other_body}");
+    let other_version = relay
+        .feed(
+            "PUT",
+            &path,
+            &owner,
+            (12, owner.prove_publish(11, forged)),
+            forged,
+        )
+        .await;
+    assert!(other_version.starts_with("HTTP/1.1 403"), "{other_version}");
     let html = b"<html>not a calendar</html>";
     let wrong = relay
-        .feed("PUT", &path, &owner, owner.prove_publish(html), html)
+        .feed("PUT", &path, &owner, publish(&owner, 11, html), html)
         .await;
     assert!(wrong.starts_with("HTTP/1.1 415"), "{wrong}");
     assert!(
@@ -847,16 +861,45 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
         "unchanged by the refusals"
     );
 
-    // Withdrawn by the writer only.
+    // A newer version replaces it; the older request, replayed, changes nothing.
+    let second = b"BEGIN:VCALENDAR\r\nX-WR-CALNAME:Arshjul 2027\r\nEND:VCALENDAR\r\n";
+    let newer = relay
+        .feed("PUT", &path, &owner, publish(&owner, 20, second), second)
+        .await;
+    assert!(newer.starts_with("HTTP/1.1 204"), "{newer}");
+    let replayed = relay
+        .feed("PUT", &path, &owner, publish(&owner, 10, first), first)
+        .await;
+    assert!(replayed.starts_with("HTTP/1.1 409"), "{replayed}");
+    assert!(relay.get(&path).await.contains("Arshjul 2027"));
+
+    // Withdrawn by the writer only; the tombstone keeps the version, so replaying an
+    // earlier publish cannot bring the calendar back.
     let not_theirs = relay
-        .feed("DELETE", &path, &stranger, stranger.prove_withdraw(), b"")
+        .feed(
+            "DELETE",
+            &path,
+            &stranger,
+            (21, stranger.prove_withdraw(21)),
+            b"",
+        )
         .await;
     assert!(not_theirs.starts_with("HTTP/1.1 403"), "{not_theirs}");
     let gone = relay
-        .feed("DELETE", &path, &owner, owner.prove_withdraw(), b"")
+        .feed("DELETE", &path, &owner, (21, owner.prove_withdraw(21)), b"")
         .await;
     assert!(gone.starts_with("HTTP/1.1 204"), "{gone}");
-    assert!(relay.get(&path).await.starts_with("HTTP/1.1 404"));
+    assert!(relay.get(&path).await.starts_with("HTTP/1.1 410"));
+    let back = relay
+        .feed("PUT", &path, &owner, publish(&owner, 20, second), second)
+        .await;
+    assert!(back.starts_with("HTTP/1.1 409"), "{back}");
+    assert!(relay.get(&path).await.starts_with("HTTP/1.1 410"));
+    let again = relay
+        .feed("PUT", &path, &owner, publish(&owner, 30, second), second)
+        .await;
+    assert!(again.starts_with("HTTP/1.1 204"), "{again}");
+    assert!(relay.get(&path).await.contains("Arshjul 2027"));
     relay.stop().await;
 }
 

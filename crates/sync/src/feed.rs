@@ -14,8 +14,8 @@ use crate::keys::signed_by;
 use crate::{SpaceKeys, WriterKey};
 
 const FEED_ID_CONTEXT: &[u8] = b"landsbyplan calendar feed id v1";
-const PUBLISH_CONTEXT: &[u8] = b"landsbyplan calendar publish v1";
-const WITHDRAW_CONTEXT: &[u8] = b"landsbyplan calendar withdraw v1";
+const PUBLISH_CONTEXT: &[u8] = b"landsbyplan calendar publish v2";
+const WITHDRAW_CONTEXT: &[u8] = b"landsbyplan calendar withdraw v2";
 
 /// The address of a space's published calendar.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,46 +59,67 @@ impl WriterKey {
     }
 }
 
-fn message(context: &[u8], feed: &FeedId, body: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(context.len() + 64);
+/// What a publish or withdraw signs: the feed, its `version` (which only goes up: the
+/// relay refuses any version not above the one it holds, so a request cannot be
+/// replayed) and the body.
+fn message(context: &[u8], feed: &FeedId, version: u64, body: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(context.len() + 72);
     message.extend_from_slice(context);
     message.extend_from_slice(&feed.0);
+    message.extend_from_slice(&version.to_be_bytes());
     message.extend_from_slice(&Sha256::digest(body));
     message
 }
 
 impl SpaceKeys {
-    /// Proves that the holder of the secret publishes `body` as the space's feed.
-    pub fn prove_publish(&self, body: &[u8]) -> Vec<u8> {
+    /// Proves that the holder of the secret publishes `body` as version `version` of the
+    /// space's feed.
+    pub fn prove_publish(&self, version: u64, body: &[u8]) -> Vec<u8> {
         let feed = self.read().writer.feed_id();
         self.signer()
-            .sign(&message(PUBLISH_CONTEXT, &feed, body))
+            .sign(&message(PUBLISH_CONTEXT, &feed, version, body))
             .to_bytes()
             .to_vec()
     }
 
-    /// Proves that the holder of the secret withdraws the space's feed.
-    pub fn prove_withdraw(&self) -> Vec<u8> {
+    /// Proves that the holder of the secret withdraws the space's feed, as version
+    /// `version`.
+    pub fn prove_withdraw(&self, version: u64) -> Vec<u8> {
         let feed = self.read().writer.feed_id();
         self.signer()
-            .sign(&message(WITHDRAW_CONTEXT, &feed, &[]))
+            .sign(&message(WITHDRAW_CONTEXT, &feed, version, &[]))
             .to_bytes()
             .to_vec()
     }
 }
 
-fn verify(context: &[u8], feed: &FeedId, writer: &WriterKey, body: &[u8], proof: &[u8]) -> bool {
-    writer.feed_id() == *feed && signed_by(writer, &message(context, feed, body), proof)
+fn verify(
+    context: &[u8],
+    feed: &FeedId,
+    writer: &WriterKey,
+    version: u64,
+    body: &[u8],
+    proof: &[u8],
+) -> bool {
+    writer.feed_id() == *feed && signed_by(writer, &message(context, feed, version, body), proof)
 }
 
-/// Whether `proof` shows the holder of the secret behind `feed` publishes `body`.
-pub fn verify_publish(feed: &FeedId, writer: &WriterKey, body: &[u8], proof: &[u8]) -> bool {
-    verify(PUBLISH_CONTEXT, feed, writer, body, proof)
+/// Whether `proof` shows the holder of the secret behind `feed` publishes `body` as
+/// version `version`.
+pub fn verify_publish(
+    feed: &FeedId,
+    writer: &WriterKey,
+    version: u64,
+    body: &[u8],
+    proof: &[u8],
+) -> bool {
+    verify(PUBLISH_CONTEXT, feed, writer, version, body, proof)
 }
 
-/// Whether `proof` shows the holder of the secret behind `feed` withdraws it.
-pub fn verify_withdraw(feed: &FeedId, writer: &WriterKey, proof: &[u8]) -> bool {
-    verify(WITHDRAW_CONTEXT, feed, writer, &[], proof)
+/// Whether `proof` shows the holder of the secret behind `feed` withdraws it as version
+/// `version`.
+pub fn verify_withdraw(feed: &FeedId, writer: &WriterKey, version: u64, proof: &[u8]) -> bool {
+    verify(WITHDRAW_CONTEXT, feed, writer, version, &[], proof)
 }
 
 #[cfg(test)]
@@ -115,25 +136,38 @@ mod tests {
         assert_ne!(feed.0, keys.doc_id().0);
         assert_eq!(feed.to_string().parse::<FeedId>().unwrap(), feed);
         let body = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
-        let proof = keys.prove_publish(body);
-        assert!(verify_publish(&feed, &writer, body, &proof));
-        assert!(!verify_publish(&feed, &writer, b"something else", &proof));
+        let proof = keys.prove_publish(5, body);
+        assert!(verify_publish(&feed, &writer, 5, body, &proof));
+        assert!(
+            !verify_publish(&feed, &writer, 6, body, &proof),
+            "the proof is for its version only"
+        );
         assert!(!verify_publish(
             &feed,
             &writer,
+            5,
+            b"something else",
+            &proof
+        ));
+        assert!(!verify_publish(
+            &feed,
+            &writer,
+            5,
             body,
-            &other.prove_publish(body)
+            &other.prove_publish(5, body)
         ));
         assert!(!verify_publish(
             &other.read().writer.feed_id(),
             &writer,
+            5,
             body,
             &proof
         ));
         assert!(
-            !verify_withdraw(&feed, &writer, &proof),
+            !verify_withdraw(&feed, &writer, 5, &proof),
             "a publish proof is no withdrawal"
         );
-        assert!(verify_withdraw(&feed, &writer, &keys.prove_withdraw()));
+        assert!(verify_withdraw(&feed, &writer, 6, &keys.prove_withdraw(6)));
+        assert!(!verify_withdraw(&feed, &writer, 7, &keys.prove_withdraw(6)));
     }
 }
