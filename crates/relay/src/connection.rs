@@ -28,7 +28,11 @@ pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(relay): State<Arc<Relay>
     // Frames a little over the payload limit get a clear error; far larger ones are cut
     // off by the WebSocket layer before they fill memory.
     // Small buffers: most connections are idle phones, and buffers grow when needed.
-    ws.max_message_size(relay.limits.max_payload_bytes * 2 + 4096)
+    let largest = relay
+        .limits
+        .max_payload_bytes
+        .max(relay.limits.max_snapshot_bytes);
+    ws.max_message_size(largest + largest / 2 + 4096)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| serve(socket, relay))
@@ -149,14 +153,23 @@ async fn handle(
         ClientFrame::Subscribe { doc, since } => {
             subscribe(relay, peer, me, cursors, doc, since).await
         }
-        ClientFrame::Append { payload, .. } | ClientFrame::Snapshot { payload, .. }
-            if payload.len() > max =>
-        {
+        ClientFrame::Append { payload, .. } if payload.len() > max => {
             vec![refusal(
                 relay,
                 about,
                 ErrorCode::TooLarge,
                 format!("payloads may be at most {max} bytes"),
+            )]
+        }
+        ClientFrame::Snapshot { payload, .. }
+            if payload.len() > relay.limits.max_snapshot_bytes =>
+        {
+            let most = relay.limits.max_snapshot_bytes;
+            vec![refusal(
+                relay,
+                about,
+                ErrorCode::TooLarge,
+                format!("snapshots may be at most {most} bytes"),
             )]
         }
         ClientFrame::Append {

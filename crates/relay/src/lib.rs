@@ -39,8 +39,11 @@ pub struct Config {
 /// Limits, each answered with a clear error frame when reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest payload of one frame, in bytes.
+    /// The largest payload of one frame, in bytes (snapshots apart).
     pub max_payload_bytes: usize,
+    /// The largest snapshot, in bytes: above one entry's limit, so a space whose whole
+    /// document outgrew one entry can still be compacted and no log stays full.
+    pub max_snapshot_bytes: usize,
     /// The most bytes one document's log may hold before it needs a snapshot.
     pub max_log_bytes: u64,
     /// Frames per second one connection may send, on average.
@@ -53,6 +56,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_payload_bytes: 1 << 20,
+            max_snapshot_bytes: 16 << 20,
             max_log_bytes: 64 << 20,
             frames_per_second: 100,
             burst: 200,

@@ -23,6 +23,9 @@ struct Args {
     /// Largest payload of one frame, in bytes.
     #[arg(long, env = "LANDSBYPLAN_MAX_PAYLOAD_BYTES", default_value_t = Limits::default().max_payload_bytes)]
     max_payload_bytes: usize,
+    /// Largest snapshot, in bytes (above one frame's payload, so any space can compact).
+    #[arg(long, env = "LANDSBYPLAN_MAX_SNAPSHOT_BYTES", default_value_t = Limits::default().max_snapshot_bytes)]
+    max_snapshot_bytes: usize,
     /// Most bytes one document's log may hold before a snapshot must make room.
     #[arg(long, env = "LANDSBYPLAN_MAX_LOG_BYTES", default_value_t = Limits::default().max_log_bytes)]
     max_log_bytes: u64,
@@ -59,6 +62,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             app_dir: args.app_dir.clone(),
             limits: Limits {
                 max_payload_bytes: args.max_payload_bytes,
+                max_snapshot_bytes: args.max_snapshot_bytes,
                 max_log_bytes: args.max_log_bytes,
                 frames_per_second: args.frames_per_second,
                 burst: args.burst,

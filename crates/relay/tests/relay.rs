@@ -664,9 +664,10 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let limits = Limits {
         max_payload_bytes: 100,
+        max_snapshot_bytes: 400,
         max_log_bytes: 150,
         frames_per_second: 1,
-        burst: 6,
+        burst: 8,
     };
     let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
     let space = keys(1);
@@ -691,6 +692,33 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
             code: ErrorCode::LogFull,
             ..
         }
+    ));
+    // A full log is compacted by a snapshot larger than any entry may be, up to the
+    // snapshot limit; then the log takes entries again.
+    let snapshot = |size: usize| ClientFrame::Snapshot {
+        doc: space.doc_id(),
+        writer: space.read().writer.0,
+        covers: 1,
+        payload: vec![3; size],
+        proof: space.prove_snapshot(1, &vec![3; size]),
+    };
+    send(&mut socket, snapshot(401)).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Error {
+            code: ErrorCode::TooLarge,
+            ..
+        }
+    ));
+    send(&mut socket, snapshot(400)).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    send(&mut socket, append(&space, &[2; 100])).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        RelayFrame::Acked { seq: 2, .. }
     ));
     let mut limited = 0;
     for n in 0..6u8 {
