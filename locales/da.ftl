@@ -204,12 +204,13 @@ file-open-label = Åbn et lokalråd eller en gruppe fra en fil (.landsbyplan). H
 file-opening = Åbner filen …
 error-file-too-large = Filen fylder { $size } MB; Landsbyplan åbner filer på højst { $limit } MB. Er det den rigtige fil?
 error-file-unreadable = Filen kunne ikke læses.
-error-file-not-a-space = Filen er ikke et lokalråd eller en gruppe fra Landsbyplan: { $reason }
+error-file-not-a-space = Filen er ikke et lokalråd eller en gruppe fra Landsbyplan.
+error-file-newer = Filen er gemt med en nyere udgave af Landsbyplan. Genindlæs siden for at få den nyeste udgave, og prøv igen.
 sync-synced-at = Delt – alt er synkroniseret (seneste kontakt kl. { $time })
 sync-rejected = { $count ->
-    [one] 1 besked
-   *[other] { $count } beskeder
-} fra relæet blev afvist (forfalsket eller i forkert rækkefølge)
+    [one] 1 modtaget besked blev afvist
+   *[other] { $count } modtagne beskeder blev afvist
+} (forfalsket, i forkert rækkefølge eller ulæselig)
 sync-shared = Alt herfra er delt
 sync-shared-at = Alt herfra er delt (seneste kontakt kl. { $time })
 join-heading = Deltag via et link
@@ -420,7 +421,7 @@ error-merge-same-group = Vælg to forskellige grupper.
 error-merge-different-areas = Kun grupper på samme fokusområde kan lægges sammen.
 error-merge-already = En af grupperne er allerede lagt sammen med en anden.
 error-not-a-copy = Filen har samme id som et rum, du har, men er ikke en kopi af det. Den blev ikke åbnet, og dit rum er uændret.
-error-link-other-copy = Et link førte til et andet dokument, der bærer samme id som «{ $name }», som du allerede har. Det blev ikke åbnet, og dit «{ $name }» er uændret.
+error-link-other-copy = Linket hører til en anden kopi af «{ $name }» end den, du har. Den blev ikke åbnet, og din udgave er uændret. Spørg den, der sendte linket, hvor det kommer fra.
 error-different-spaces = Filen hører til et andet rum.
 import-heading = Importér fra en fil
 import-label = Vælg en fil (.landsbyplan) fra et lokalråd eller en gruppe

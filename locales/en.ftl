@@ -207,12 +207,13 @@ file-open-label = Open a council or a group from a file (.landsbyplan). If you a
 file-opening = Opening the file …
 error-file-too-large = The file is { $size } MB; Landsbyplan opens files of at most { $limit } MB. Is it the right file?
 error-file-unreadable = The file could not be read.
-error-file-not-a-space = The file is not a council or a group from Landsbyplan: { $reason }
+error-file-not-a-space = The file is not a council or a group from Landsbyplan.
+error-file-newer = The file was saved by a newer version of Landsbyplan. Reload the page to get the newest version, and try again.
 sync-synced-at = Shared – everything is synchronised (last contact at { $time })
 sync-rejected = { $count ->
-    [one] 1 message from the relay was refused
-   *[other] { $count } messages from the relay were refused
-} (forged or out of order)
+    [one] 1 received message was refused
+   *[other] { $count } received messages were refused
+} (forged, out of order or unreadable)
 sync-shared = Everything from here is shared
 sync-shared-at = Everything from here is shared (last contact at { $time })
 join-heading = Join by a link
@@ -429,7 +430,7 @@ error-merge-same-group = Choose two different groups.
 error-merge-different-areas = Only groups on the same focus area can be merged.
 error-merge-already = One of the groups was merged into another already.
 error-not-a-copy = The file has the id of a space you have, but it is not a copy of it. It was not opened, and your space is unchanged.
-error-link-other-copy = A link led to another document carrying the id of “{ $name }”, which you already have. It was not opened, and your “{ $name }” is unchanged.
+error-link-other-copy = The link belongs to another copy of “{ $name }” than the one you have. It was not opened, and yours is unchanged. Ask whoever sent the link where it comes from.
 error-different-spaces = The file belongs to another space.
 import-heading = Import from a file
 import-label = Choose a file (.landsbyplan) from a council or a group

@@ -283,14 +283,14 @@ mod tests {
             (
                 "sync-rejected",
                 &[("count", "1")],
-                "1 besked fra relæet blev afvist (forfalsket eller i forkert rækkefølge)",
-                "1 message from the relay was refused (forged or out of order)",
+                "1 modtaget besked blev afvist (forfalsket, i forkert rækkefølge eller ulæselig)",
+                "1 received message was refused (forged, out of order or unreadable)",
             ),
             (
                 "sync-rejected",
                 &[("count", "2")],
-                "2 beskeder fra relæet blev afvist (forfalsket eller i forkert rækkefølge)",
-                "2 messages from the relay were refused (forged or out of order)",
+                "2 modtagne beskeder blev afvist (forfalsket, i forkert rækkefølge eller ulæselig)",
+                "2 received messages were refused (forged, out of order or unreadable)",
             ),
             (
                 "council-overview",

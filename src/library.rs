@@ -103,6 +103,16 @@ impl From<landsbyplan_model::Error> for Message {
     }
 }
 
+/// Why a file could not be opened, in words for people: a file made by a newer version
+/// says so; any other (not Automerge, or not a space) is simply not a space, since the
+/// parser's reason means nothing to a villager.
+fn file_problem(err: landsbyplan_model::Error) -> Message {
+    match err {
+        landsbyplan_model::Error::NewerSchema { .. } => Message::plain("error-file-newer"),
+        _ => Message::plain("error-file-not-a-space"),
+    }
+}
+
 /// Where the library is in its life.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LibraryState {
@@ -128,10 +138,28 @@ struct Held {
     outbox: Outbox,
 }
 
+/// Why changes received from the relay are not in the space.
+enum Failed {
+    /// The device could not store them (it is full): the cursor stays, so they come again.
+    NotStored(Message),
+    /// They do not apply (unreadable, or another space's): set aside, so they do not
+    /// come again at every start.
+    SetAside(Message),
+}
+
+impl From<Message> for Failed {
+    fn from(message: Message) -> Self {
+        Self::NotStored(message)
+    }
+}
+
 /// What became of changes received from the relay.
 pub struct Received {
-    /// They are stored on the device (with any refused before).
+    /// They are stored on the device (with any refused before), or set aside.
     pub stored: bool,
+    /// They did not apply and were set aside (counted with what the relay sent that
+    /// was refused).
+    pub set_aside: bool,
     /// The space's heads, and the changes received changes wait for (empty: none).
     pub have: Vec<Hash>,
     /// See `have`.
@@ -564,8 +592,7 @@ impl Library {
         self,
         bytes: &[u8],
     ) -> Result<(SpaceId, String, Option<ImportPreview>), Message> {
-        let space = Space::load(bytes)
-            .map_err(|err| Message::with_reason("error-file-not-a-space", err.to_string()))?;
+        let space = Space::load(bytes).map_err(file_problem)?;
         let id = space.id();
         let preview = self
             .held
@@ -628,8 +655,7 @@ impl Library {
     /// Opens a space from a file: merged into this device's copy if it holds the space,
     /// else kept as a new space here (shared under keys of its own). Returns its id.
     pub async fn open_file(self, bytes: &[u8]) -> Result<SpaceId, Message> {
-        let space = Space::load(bytes)
-            .map_err(|err| Message::with_reason("error-file-not-a-space", err.to_string()))?;
+        let space = Space::load(bytes).map_err(file_problem)?;
         let id = space.id();
         let held = self.held.with_value(|held| held.contains_key(&id));
         if held {
@@ -795,11 +821,15 @@ impl Library {
     /// stored on the device (with any refused before), and what received changes still
     /// wait for.
     pub async fn apply_remote(self, doc: DocId, changes: &[u8]) -> Received {
-        let stored = match self.try_apply_remote(doc, changes).await {
-            Ok(()) => true,
-            Err(err) => {
+        let (stored, set_aside) = match self.try_apply_remote(doc, changes).await {
+            Ok(()) => (true, false),
+            Err(Failed::NotStored(err)) => {
                 leptos::logging::warn!("changes for {doc} were not stored: {}", err.key);
-                false
+                (false, false)
+            }
+            Err(Failed::SetAside(err)) => {
+                leptos::logging::warn!("changes for {doc} do not apply, set aside: {}", err.key);
+                (true, true)
             }
         };
         self.refresh();
@@ -815,6 +845,7 @@ impl Library {
             .unwrap_or_default();
         Received {
             stored,
+            set_aside,
             have,
             missing,
         }
@@ -825,7 +856,7 @@ impl Library {
             .with_value(|keys| keys.get(&doc).and_then(|e| e.space))
     }
 
-    async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Message> {
+    async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Failed> {
         let store = self.store()?;
         let known = self.keys.with_value(|keys| keys.get(&doc).map(|e| e.space));
         match known {
@@ -849,7 +880,7 @@ impl Library {
                     })
                     .flatten();
                 if let Some(applied) = applied {
-                    let (chunk, shared) = applied?;
+                    let (chunk, shared) = applied.map_err(|err| Failed::SetAside(err.into()))?;
                     if !chunk.is_empty() {
                         self.revision.update(|r| *r += 1);
                         self.store_with_unstored(&store, id, chunk).await?;
@@ -861,7 +892,7 @@ impl Library {
                 Ok(())
             }
             Some(None) => {
-                let mut space = Space::load(changes)?;
+                let mut space = Space::load(changes).map_err(|err| Failed::SetAside(err.into()))?;
                 let id = space.id();
                 if let Some(name) = self
                     .held
@@ -871,7 +902,10 @@ impl Library {
                     // Another document with the id of a space held here (a forged link,
                     // or a copy someone shares under keys of their own): it never
                     // replaces the held one. The link is forgotten and the person told.
-                    store.delete_key(&doc.to_string()).await?;
+                    store
+                        .delete_key(&doc.to_string())
+                        .await
+                        .map_err(|err| Failed::NotStored(err.into()))?;
                     self.keys.update_value(|keys| {
                         keys.remove(&doc);
                     });

@@ -172,3 +172,42 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
     assert_eq!(keys[1].1.space, None);
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on() {
+    use landsbyplan::library::{Library, LibraryState};
+    use landsbyplan_sync::{Share, SpaceSecret};
+    use leptos::prelude::GetUntracked;
+
+    let library = Library::new();
+    library.open(&database("set-aside"), None).await;
+    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    let secret = SpaceSecret::from_random([61; 32]);
+    let doc = secret.keys().doc_id();
+    library
+        .join(&format!("#{}", Share::Edit(secret).to_fragment()))
+        .await
+        .unwrap();
+
+    // The space arrives from the relay.
+    let mut council = Space::create_council(SpaceId::from_random(61), "Grene", &stamp()).unwrap();
+    let first = library.apply_remote(doc, &council.save()).await;
+    assert!(first.stored && !first.set_aside);
+    // Bytes that are no changes, and another space's document: set aside, not retried.
+    let mut other = Space::create_council(SpaceId::from_random(62), "Filskov", &stamp()).unwrap();
+    for bad in [b"no automerge here".to_vec(), other.save()] {
+        let received = library.apply_remote(doc, &bad).await;
+        assert!(received.stored && received.set_aside);
+    }
+    // A later change of the space still applies.
+    council.rename("Grene Lokalråd", &stamp()).unwrap();
+    let later = library.apply_remote(doc, &council.save_incremental()).await;
+    assert!(later.stored && !later.set_aside);
+    let names: Vec<String> = library
+        .spaces
+        .get_untracked()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["Grene Lokalråd"]);
+}

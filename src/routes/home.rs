@@ -18,8 +18,18 @@ use crate::{settings, storage};
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
     view! {
         <p class="tagline">{move || i18n.t("app-tagline")}</p>
+        // A link that was not opened (it posed as a space held here): said first, where a
+        // phone's screen shows it without scrolling.
+        <For
+            each=move || library.refused.get().into_iter().enumerate()
+            key=|(index, _)| *index
+            let:refused
+        >
+            <p class="error" role="alert">{move || i18n.t_with(refused.1.key, &refused.1.args)}</p>
+        </For>
         <Profile/>
         <Councils/>
         <Groups/>
@@ -171,13 +181,6 @@ fn Councils() -> impl IntoView {
             <Show when=move || { library.joining.get() > 0 }>
                 <p role="status">{move || i18n.t("joining")}</p>
             </Show>
-            <For
-                each=move || library.refused.get().into_iter().enumerate()
-                key=|(index, _)| *index
-                let:refused
-            >
-                <p class="error" role="alert">{move || i18n.t_with(refused.1.key, &refused.1.args)}</p>
-            </For>
             <For
                 each=move || library.damaged.get().into_iter().enumerate()
                 key=|(index, _)| *index

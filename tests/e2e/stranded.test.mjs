@@ -374,3 +374,29 @@ test("offline with everything shared, the status says what it knows, also after 
   await anna.close();
   await bo.close();
 });
+
+test("the count of waiting changes never goes above what the phone made offline", async () => {
+  const council = "Hejnsvig Lokalråd";
+  // Anna created the council in this very session: the case that once counted its
+  // whole document again on the first reconnect (5 changes read 11).
+  const { anna, bo } = await sharedCouncil(council);
+  const a = anna.page;
+  await a.getByText(SYNCED).waitFor();
+  await a.evaluate(() => {
+    window.statusesSeen = [];
+    new MutationObserver(() => {
+      const text = document.body.innerText.match(/(\d+) ændring(?:er)? venter/);
+      if (text) window.statusesSeen.push(Number(text[1]));
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await anna.net.set(false);
+  await a.getByText("Du er offline", { exact: false }).waitFor();
+  for (const n of [1, 2, 3]) await addAction(a, `Offline ${n}`);
+  await anna.net.set(true);
+  await a.getByText(SYNCED).waitFor({ timeout: 30_000 });
+  const seen = await a.evaluate(() => window.statusesSeen);
+  assert.ok(seen.includes(3), `the count reached 3: ${JSON.stringify(seen)}`);
+  assert.ok(Math.max(...seen) <= 3, `never more than the 3 changes made: ${JSON.stringify(seen)}`);
+  await anna.close();
+  await bo.close();
+});

@@ -62,7 +62,7 @@ test("a link to another document with a held council's id is refused and the cou
   await a.goto(forged);
   await a
     .getByRole("alert")
-    .filter({ hasText: `Et link førte til et andet dokument, der bærer samme id som «${COUNCIL}»` })
+    .filter({ hasText: `Linket hører til en anden kopi af «${COUNCIL}» end den, du har. Den blev ikke åbnet` })
     .waitFor();
   assert.equal(await a.getByRole("link", { name: COUNCIL, exact: true }).count(), 1, "still one council");
   await openCouncil(a, COUNCIL);

@@ -267,6 +267,8 @@ pub struct Client {
     attempt: u32,
     retry_at: Option<Millis>,
     peer: Option<u64>,
+    /// The epoch of the relay store this connection greeted with (0 before any).
+    epoch: u64,
     /// Raised by every refusal of something the relay sent, never lowered: the backoff
     /// after a connection ends is at least this many doublings, so a relay that lies
     /// is not asked again every half second.
@@ -292,6 +294,7 @@ impl Client {
             attempt: 0,
             retry_at: Some(0),
             peer: None,
+            epoch: 0,
             distrust: 0,
         }
     }
@@ -300,6 +303,8 @@ impl Client {
     /// new device).
     pub fn add_space(&mut self, capability: Capability, cursor: u64, epoch: u64) -> Vec<Effect> {
         let doc = capability.doc_id();
+        let up = self.link == Link::Up;
+        let current = self.epoch;
         match self.spaces.entry(doc) {
             // Held already: an editing capability replaces a read-only one (the person
             // opened the editing link after the read-only one); nothing else changes.
@@ -307,9 +312,10 @@ impl Client {
                 if matches!(capability, Capability::Write(_)) {
                     held.get_mut().capability = capability;
                 }
+                Vec::new()
             }
             std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(SpaceState {
+                let space = slot.insert(SpaceState {
                     capability,
                     cursor,
                     epoch,
@@ -323,12 +329,15 @@ impl Client {
                     seen: HashMap::new(),
                     unconfirmed: None,
                 });
+                // Added on a connection the relay already greeted (a space created or
+                // joined while online): it meets the epoch as the others did, or its
+                // cursor would count in no epoch and read as lost at the next greeting.
+                if up {
+                    meet(doc, space, current)
+                } else {
+                    Vec::new()
+                }
             }
-        }
-        if self.link == Link::Up {
-            vec![send(&ClientFrame::Subscribe { doc, since: cursor })]
-        } else {
-            Vec::new()
         }
     }
 
@@ -600,35 +609,11 @@ impl Client {
     /// again), then every space subscribes from its cursor and sends what is not
     /// confirmed.
     fn greeted(&mut self, epoch: u64) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        for (doc, space) in &mut self.spaces {
-            space.stale = false;
-            if space.epoch != epoch {
-                // A device that never synced (cursor 0) just learns the epoch.
-                if space.cursor > 0 || space.epoch != 0 {
-                    space.cursor = 0;
-                    space.since_snapshot = 0;
-                    space.seen.clear();
-                    effects.push(Effect::Lost {
-                        doc: *doc,
-                        latest: 0,
-                    });
-                }
-                space.epoch = epoch;
-                effects.push(Effect::Cursor {
-                    doc: *doc,
-                    seq: space.cursor,
-                    epoch,
-                });
-            }
-            effects.push(send(&ClientFrame::Subscribe {
-                doc: *doc,
-                since: space.cursor,
-            }));
-            space.resend_at = None;
-            effects.extend(resend_all(*doc, space));
-        }
-        effects
+        self.epoch = epoch;
+        self.spaces
+            .iter_mut()
+            .flat_map(|(doc, space)| meet(*doc, space, epoch))
+            .collect()
     }
 
     /// The connection is gone (or could not be made): try again after a backoff of
@@ -916,6 +901,36 @@ impl Client {
         space.status = status.clone();
         vec![Effect::Status { doc, status }]
     }
+}
+
+/// A space on a greeted connection to a relay store of `epoch`: a cursor counted in
+/// another epoch is read again from the start (and everything sent again), then the space
+/// subscribes and resends what is unconfirmed.
+fn meet(doc: DocId, space: &mut SpaceState, epoch: u64) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    space.stale = false;
+    if space.epoch != epoch {
+        // A device that never synced (cursor 0) just learns the epoch.
+        if space.cursor > 0 || space.epoch != 0 {
+            space.cursor = 0;
+            space.since_snapshot = 0;
+            space.seen.clear();
+            effects.push(Effect::Lost { doc, latest: 0 });
+        }
+        space.epoch = epoch;
+        effects.push(Effect::Cursor {
+            doc,
+            seq: space.cursor,
+            epoch,
+        });
+    }
+    effects.push(send(&ClientFrame::Subscribe {
+        doc,
+        since: space.cursor,
+    }));
+    space.resend_at = None;
+    effects.extend(resend_all(doc, space));
+    effects
 }
 
 /// Drops the unbroken run of confirmed changes at the front, oldest first: the shared
@@ -1607,5 +1622,40 @@ mod tests {
                 Effect::Reconnect
             ]
         );
+    }
+
+    #[test]
+    fn a_space_added_while_connected_counts_its_cursor_in_the_relays_epoch() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = Client::new();
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        // Created (or joined) while online.
+        let effects = client.add_space(Capability::Write(Box::new(keys.clone())), 0, 0);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 0,
+            epoch: 5
+        }));
+        assert!(sent(&effects).contains(&ClientFrame::Subscribe { doc, since: 0 }));
+        let effects = client.received(&signed_entry(&keys, 1, sealed(&keys, b"first", 1)), 1);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 1,
+            epoch: 5
+        }));
+        // The next greeting from the same store loses nothing.
+        client.disconnected(2, 0);
+        let at = client.next_wakeup().unwrap();
+        client.tick(at);
+        client.connected(at);
+        let effects = client.received(&hello(), at);
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Lost { .. })),
+            "{effects:?}"
+        );
+        assert!(sent(&effects).contains(&ClientFrame::Subscribe { doc, since: 1 }));
     }
 }
