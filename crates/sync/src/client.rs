@@ -1399,6 +1399,16 @@ mod tests {
         client
     }
 
+    /// The connection drops at `now`; after the backoff the client connects again and the
+    /// relay greets it. Returns when that was and what the greeting brought.
+    fn reconnect(client: &mut Client, now: Millis) -> (Millis, Vec<Effect>) {
+        client.disconnected(now, 0);
+        let at = client.next_wakeup().unwrap();
+        client.tick(at);
+        client.connected(at);
+        (at, client.received(&hello(), at))
+    }
+
     fn applied(effects: &[Effect]) -> bool {
         effects.iter().any(|e| matches!(e, Effect::Apply { .. }))
     }
@@ -1445,12 +1455,8 @@ mod tests {
             let next = client.received(&signed_entry(&keys, 5, sealed(&keys, b"later", 2)), 2);
             assert!(next.is_empty(), "{next:?}");
             // On the next connection the log is read on from entry 4.
-            client.disconnected(3, 0);
-            let at = client.next_wakeup().unwrap();
-            client.tick(at);
-            client.connected(at);
-            let frames = sent(&client.received(&hello(), at));
-            assert!(frames.contains(&ClientFrame::Subscribe { doc, since: 3 }));
+            let (at, greeting) = reconnect(&mut client, 3);
+            assert!(sent(&greeting).contains(&ClientFrame::Subscribe { doc, since: 3 }));
             let honest = client.received(&signed_entry(&keys, 4, sealed(&keys, b"real", 3)), at);
             assert!(honest.contains(&Effect::Apply {
                 doc,
@@ -1552,11 +1558,7 @@ mod tests {
             let effects = client.received(&bad, 1);
             assert!(!applied(&effects), "{effects:?}");
             assert!(effects.contains(&Effect::Reconnect));
-            client.disconnected(2, 0);
-            let at = client.next_wakeup().unwrap();
-            client.tick(at);
-            client.connected(at);
-            client.received(&hello(), at);
+            reconnect(&mut client, 2);
         }
         assert_eq!(client.rejected(&doc), 2);
         let effects = client.received(&snapshot(9, keys.prove_snapshot(9, &payload)), 50_000);
@@ -1588,14 +1590,10 @@ mod tests {
                 payload,
             };
             client.received(&forged.encode(), now);
-            client.disconnected(now, 0);
-            let at = client.next_wakeup().unwrap();
+            // Every greeting would reset an ordinary backoff.
+            let (at, _) = reconnect(&mut client, now);
             delays.push(at - now);
             now = at;
-            client.tick(now);
-            client.connected(now);
-            // Every greeting would reset an ordinary backoff.
-            client.received(&hello(), now);
         }
         assert!(delays.windows(2).all(|w| w[0] < w[1]), "{delays:?}");
         assert_eq!(client.rejected(&doc), 6);
@@ -1647,11 +1645,7 @@ mod tests {
             epoch: 5
         }));
         // The next greeting from the same store loses nothing.
-        client.disconnected(2, 0);
-        let at = client.next_wakeup().unwrap();
-        client.tick(at);
-        client.connected(at);
-        let effects = client.received(&hello(), at);
+        let (_, effects) = reconnect(&mut client, 2);
         assert!(
             !effects.iter().any(|e| matches!(e, Effect::Lost { .. })),
             "{effects:?}"
