@@ -65,6 +65,11 @@ pub struct Backlog {
     pub latest: u64,
 }
 
+/// How long entries a snapshot covers, and the snapshot it replaced, stay in the store:
+/// a device that was away less long catches up from the entries instead of downloading
+/// the whole snapshot, and a bad snapshot can still be undone from what it replaced.
+pub const COVERED_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
+
 /// Totals for the metrics endpoint.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -97,7 +102,9 @@ fn append_one(
 ) -> Result<u64, StoreError> {
     let hash: [u8; 32] = Sha256::digest(payload).into();
     let existing: Option<i64> = tx
-        .prepare_cached("SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2")?
+        .prepare_cached(
+            "SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2 AND covered_at IS NULL",
+        )?
         .query_row(params![doc.0.as_slice(), hash.as_slice()], |row| row.get(0))
         .optional()?;
     if let Some(seq) = existing {
@@ -179,14 +186,24 @@ impl Store {
                 hash BLOB NOT NULL,
                 payload BLOB NOT NULL,
                 proof BLOB NOT NULL,
+                -- When a snapshot came to cover the entry (seconds since 1970; NULL while
+                -- it is in the log): covered entries are kept for a grace period.
+                covered_at INTEGER,
                 PRIMARY KEY (doc, seq)
             ) WITHOUT ROWID;
-            CREATE UNIQUE INDEX IF NOT EXISTS entries_by_hash ON entries (doc, hash);
             CREATE TABLE IF NOT EXISTS snapshots (
                 doc BLOB PRIMARY KEY,
                 covers INTEGER NOT NULL,
                 payload BLOB NOT NULL,
                 proof BLOB NOT NULL
+            ) WITHOUT ROWID;
+            -- The snapshot a newer one replaced, kept for the grace period.
+            CREATE TABLE IF NOT EXISTS previous_snapshots (
+                doc BLOB PRIMARY KEY,
+                covers INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                proof BLOB NOT NULL,
+                replaced_at INTEGER NOT NULL
             ) WITHOUT ROWID;
             -- Per document: the last sequence number given and the bytes its log holds,
             -- so an append costs the same whatever the log's length.
@@ -212,6 +229,21 @@ impl Store {
                 value INTEGER NOT NULL
             );
             INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', random());",
+        )?;
+        let entries_without_cover_times: bool = conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('entries') WHERE name = 'covered_at')",
+            [],
+            |row| row.get(0),
+        )?;
+        if entries_without_cover_times {
+            conn.execute_batch("ALTER TABLE entries ADD COLUMN covered_at INTEGER")?;
+        }
+        // Only an entry in the log is found by its bytes: one a snapshot covers may come
+        // again (a device that resends it) and gets a new number.
+        conn.execute_batch(
+            "DROP INDEX IF EXISTS entries_by_hash;
+             CREATE UNIQUE INDEX IF NOT EXISTS entries_in_log_by_hash
+                ON entries (doc, hash) WHERE covered_at IS NULL;",
         )?;
         let feeds_without_versions: bool = conn.query_row(
             "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('feeds') WHERE name = 'version')",
@@ -278,14 +310,30 @@ impl Store {
     }
 
     /// Keeps `payload` (with its writer's `proof`) as `doc`'s snapshot through entry
-    /// `covers` and drops the entries it covers. An older snapshot than the one held
-    /// changes nothing.
+    /// `covers`; the entries it covers leave the log (making room) but are kept, with the
+    /// snapshot it replaces, for [`COVERED_GRACE_SECS`]. An older snapshot than the one
+    /// held changes nothing.
     pub fn put_snapshot(
         &self,
         doc: &DocId,
         covers: u64,
         payload: &[u8],
         proof: &[u8],
+    ) -> Result<(), StoreError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.put_snapshot_at(doc, covers, payload, proof, now)
+    }
+
+    /// [`Store::put_snapshot`] at `now` (seconds since 1970).
+    pub fn put_snapshot_at(
+        &self,
+        doc: &DocId,
+        covers: u64,
+        payload: &[u8],
+        proof: &[u8],
+        now: u64,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -302,6 +350,12 @@ impl Store {
         if held.is_some_and(|held| held >= covers) {
             return Ok(());
         }
+        let now = to_i64(now);
+        tx.execute(
+            "INSERT OR REPLACE INTO previous_snapshots (doc, covers, payload, proof, replaced_at)
+             SELECT doc, covers, payload, proof, ?2 FROM snapshots WHERE doc = ?1",
+            params![doc.0.as_slice(), now],
+        )?;
         tx.execute(
             "INSERT INTO snapshots (doc, covers, payload, proof) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (doc) DO UPDATE SET
@@ -309,12 +363,23 @@ impl Store {
             params![doc.0.as_slice(), covers, payload, proof],
         )?;
         tx.execute(
-            "DELETE FROM entries WHERE doc = ?1 AND seq <= ?2",
-            params![doc.0.as_slice(), covers],
+            "UPDATE entries SET covered_at = ?3
+             WHERE doc = ?1 AND seq <= ?2 AND covered_at IS NULL",
+            params![doc.0.as_slice(), covers, now],
+        )?;
+        let expired = now - to_i64(COVERED_GRACE_SECS);
+        tx.execute(
+            "DELETE FROM entries WHERE doc = ?1 AND covered_at < ?2",
+            params![doc.0.as_slice(), expired],
+        )?;
+        tx.execute(
+            "DELETE FROM previous_snapshots WHERE doc = ?1 AND replaced_at < ?2",
+            params![doc.0.as_slice(), expired],
         )?;
         tx.execute(
             "INSERT INTO docs (doc, last_seq, log_bytes)
-             VALUES (?1, ?2, (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries WHERE doc = ?1))
+             VALUES (?1, ?2, (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries
+                              WHERE doc = ?1 AND covered_at IS NULL))
              ON CONFLICT (doc) DO UPDATE SET
                 last_seq = MAX(last_seq, excluded.last_seq), log_bytes = excluded.log_bytes",
             params![doc.0.as_slice(), covers],
@@ -369,7 +434,22 @@ impl Store {
             .as_ref()
             .map_or(0, |s| s.seq)
             .max(last_entry.map_or(0, i64::unsigned_abs));
-        let snapshot = snapshot.filter(|s| s.seq > since);
+        let mut snapshot = snapshot.filter(|s| s.seq > since);
+        // A device that was away a short time: if every entry after its cursor is still
+        // kept, it gets those instead of the whole snapshot.
+        if let Some(covers) = snapshot.as_ref().map(|s| s.seq).filter(|_| since > 0) {
+            let kept: i64 = conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM entries WHERE doc = ?1 AND seq > ?2 AND seq <= ?3",
+                )?
+                .query_row(
+                    params![doc.0.as_slice(), to_i64(since), to_i64(covers)],
+                    |row| row.get(0),
+                )?;
+            if kept.unsigned_abs() == covers - since {
+                snapshot = None;
+            }
+        }
         let after = snapshot.as_ref().map_or(since, |s| s.seq);
         let mut stmt = conn.prepare_cached(
             "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
@@ -384,13 +464,25 @@ impl Store {
         })
     }
 
+    /// The snapshot a newer one replaced, while the grace period keeps it.
+    pub fn previous_snapshot(&self, doc: &DocId) -> Result<Option<Stored>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT covers, payload, proof FROM previous_snapshots WHERE doc = ?1",
+                params![doc.0.as_slice()],
+                stored,
+            )
+            .optional()?)
+    }
+
     /// Totals across documents.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let conn = self.lock();
         let (documents, entries, bytes): (i64, i64, i64) = conn.query_row(
             "SELECT
                 (SELECT COUNT(*) FROM (SELECT doc FROM entries UNION SELECT doc FROM snapshots)),
-                (SELECT COUNT(*) FROM entries),
+                (SELECT COUNT(*) FROM entries WHERE covered_at IS NULL),
                 (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries)
                   + (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM snapshots)",
             [],
@@ -555,6 +647,58 @@ mod tests {
             Store::open(dir.path()).unwrap().epoch(),
             epoch,
             "migrated once"
+        );
+    }
+
+    #[test]
+    fn covered_entries_and_the_replaced_snapshot_are_kept_for_the_grace_period() {
+        let (_dir, store) = store();
+        let doc = DocId([1; 32]);
+        for n in 1..=5u8 {
+            store.append(&doc, &[n], PROOF, ROOM).unwrap();
+        }
+        let day = 24 * 60 * 60;
+        store.put_snapshot_at(&doc, 3, b"first", PROOF, day).unwrap();
+        // A device that has entry 2 gets 3, 4 and 5, not the whole snapshot; a new one
+        // gets the snapshot.
+        let away = store.backlog(&doc, 2).unwrap();
+        assert_eq!(away.snapshot, None);
+        assert_eq!(
+            away.entries,
+            vec![entry(3, &[3]), entry(4, &[4]), entry(5, &[5])]
+        );
+        assert_eq!(
+            store.backlog(&doc, 0).unwrap().snapshot,
+            Some(entry(3, b"first"))
+        );
+        // The log made room: only entries 4 and 5 count.
+        assert_eq!(store.stats().unwrap().entries, 2);
+        // A covered entry sent again is a new entry, not the old number.
+        assert_eq!(store.append(&doc, &[1], PROOF, ROOM).unwrap(), 6);
+
+        // Two days later a newer snapshot replaces it: the first is kept as the previous.
+        store
+            .put_snapshot_at(&doc, 5, b"second", PROOF, 3 * day)
+            .unwrap();
+        assert_eq!(
+            store.previous_snapshot(&doc).unwrap(),
+            Some(entry(3, b"first"))
+        );
+        assert_eq!(store.backlog(&doc, 2).unwrap().snapshot, None);
+
+        // After the grace period, what was covered then is gone: the device that has
+        // entry 2 gets the snapshot.
+        let later = 3 * day + COVERED_GRACE_SECS + 1;
+        store.append(&doc, &[7], PROOF, ROOM).unwrap();
+        store
+            .put_snapshot_at(&doc, 7, b"third", PROOF, later)
+            .unwrap();
+        let long_away = store.backlog(&doc, 2).unwrap();
+        assert_eq!(long_away.snapshot, Some(entry(7, b"third")));
+        assert_eq!(
+            store.previous_snapshot(&doc).unwrap(),
+            Some(entry(5, b"second")),
+            "the one replaced just now is kept; the first is gone"
         );
     }
 }
