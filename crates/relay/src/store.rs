@@ -658,7 +658,9 @@ mod tests {
             store.append(&doc, &[n], PROOF, ROOM).unwrap();
         }
         let day = 24 * 60 * 60;
-        store.put_snapshot_at(&doc, 3, b"first", PROOF, day).unwrap();
+        store
+            .put_snapshot_at(&doc, 3, b"first", PROOF, day)
+            .unwrap();
         // A device that has entry 2 gets 3, 4 and 5, not the whole snapshot; a new one
         // gets the snapshot.
         let away = store.backlog(&doc, 2).unwrap();
