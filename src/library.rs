@@ -729,16 +729,13 @@ impl Library {
             return Ok(());
         };
         let ((chunk, outgoing), doc) = edited?;
+        self.revision.update(|r| *r += 1);
         if chunk.is_empty() {
-            self.revision.update(|r| *r += 1);
             return Ok(());
         }
         // Stored first, so the relay never confirms a change this device could still
-        // lose; sent even if the device is full (it stays in memory meanwhile). Screens
-        // show it once it is stored (or the device said it is full), so a tab closed
-        // right after an edit it showed still has it on the next start.
+        // lose; sent even if the device is full (it stays in memory meanwhile).
         let stored = self.store_with_unstored(&store, id, chunk).await;
-        self.revision.update(|r| *r += 1);
         if let Some(doc) = doc {
             for out in outgoing {
                 self.send(Event::Local(doc, out));
