@@ -139,6 +139,19 @@ fn append_one(
     Ok(seq.unsigned_abs())
 }
 
+/// Adds `column` (of SQL type `kind`) to `table` of a store made before it existed.
+fn add_column(conn: &Connection, table: &str, column: &str, kind: &str) -> Result<(), StoreError> {
+    let missing: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        params![table, column],
+        |row| row.get(0),
+    )?;
+    if missing {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+    }
+    Ok(())
+}
+
 /// A row of (sequence number, payload, proof).
 fn stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     Ok(Stored {
@@ -230,14 +243,7 @@ impl Store {
             );
             INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', random());",
         )?;
-        let entries_without_cover_times: bool = conn.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('entries') WHERE name = 'covered_at')",
-            [],
-            |row| row.get(0),
-        )?;
-        if entries_without_cover_times {
-            conn.execute_batch("ALTER TABLE entries ADD COLUMN covered_at INTEGER")?;
-        }
+        add_column(&conn, "entries", "covered_at", "INTEGER")?;
         // Only an entry in the log is found by its bytes: one a snapshot covers may come
         // again (a device that resends it) and gets a new number.
         conn.execute_batch(
@@ -245,14 +251,7 @@ impl Store {
              CREATE UNIQUE INDEX IF NOT EXISTS entries_in_log_by_hash
                 ON entries (doc, hash) WHERE covered_at IS NULL;",
         )?;
-        let feeds_without_versions: bool = conn.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('feeds') WHERE name = 'version')",
-            [],
-            |row| row.get(0),
-        )?;
-        if feeds_without_versions {
-            conn.execute_batch("ALTER TABLE feeds ADD COLUMN version INTEGER NOT NULL DEFAULT 0")?;
-        }
+        add_column(&conn, "feeds", "version", "INTEGER NOT NULL DEFAULT 0")?;
         let epoch: i64 =
             conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
                 row.get(0)
