@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod i18n;
+pub mod journal;
 pub mod library;
 pub mod routes;
 pub mod settings;

@@ -11,6 +11,7 @@ use landsbyplan_model::{
 use landsbyplan_sync::{Capability, DocId, Hash, Outbox, Share, SpaceSecret, SyncStatus};
 use leptos::prelude::*;
 
+use crate::journal::Journal;
 use crate::storage::{DocStore, KeyringEntry, StorageError};
 use crate::sync::{Driver, Event};
 
@@ -134,6 +135,8 @@ struct Held {
     doc: Option<DocId>,
     /// Chunks the device refused to store (quota), kept until it takes them.
     unstored: Vec<u8>,
+    /// The edit journal's keys of the local edits among `unstored`.
+    journaled: Vec<String>,
     /// What the relay is known to hold of it (shared heads, stored in the keyring).
     outbox: Outbox,
 }
@@ -160,6 +163,8 @@ pub struct Received {
     /// They did not apply and were set aside (counted with what the relay sent that
     /// was refused).
     pub set_aside: bool,
+    /// They applied but were all in the space already (see `Client::nothing_new`).
+    pub nothing_new: bool,
     /// The space's heads, and the changes received changes wait for (empty: none).
     pub have: Vec<Hash>,
     /// See `have`.
@@ -237,6 +242,7 @@ pub struct Library {
     /// Per space: how many things from the relay were refused since the app started.
     rejected: StoredValue<HashMap<DocId, u64>, LocalStorage>,
     store: StoredValue<Option<Rc<DocStore>>, LocalStorage>,
+    journal: StoredValue<Option<Journal>, LocalStorage>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
 }
 
@@ -255,6 +261,7 @@ impl Library {
             statuses: StoredValue::new_local(HashMap::new()),
             rejected: StoredValue::new_local(HashMap::new()),
             store: StoredValue::new_local(None),
+            journal: StoredValue::new_local(None),
             driver: StoredValue::new_local(None),
         }
     }
@@ -299,6 +306,7 @@ impl Library {
                                 since_snapshot: entry.next_seq.saturating_sub(1),
                                 doc,
                                 unstored: Vec::new(),
+                                journaled: Vec::new(),
                                 outbox: Outbox::new(shared),
                             },
                         );
@@ -307,8 +315,12 @@ impl Library {
                 }
             }
         });
-        self.store.set_value(Some(Rc::new(store)));
+        let store = Rc::new(store);
+        self.store.set_value(Some(store.clone()));
         self.damaged.set(damaged);
+        let journal = Journal::new(database);
+        self.journal.set_value(Some(journal.clone()));
+        self.replay(&store, &journal).await;
         let driver = Driver::start(self);
         for (doc, entry) in &keyring {
             let Ok(share) = Share::from_link(&entry.share) else {
@@ -352,6 +364,65 @@ impl Library {
             leptos::logging::warn!("the share link in the address was not joined: {}", err.key);
         }
         Ok(())
+    }
+
+    /// Merges what the edit journal holds of edits IndexedDB missed (the tab closed
+    /// before it committed them) into their spaces, and stores them.
+    async fn replay(self, store: &DocStore, journal: &Journal) {
+        // Per space: the entries' keys and changes.
+        let mut found: HashMap<SpaceId, (Vec<String>, Vec<u8>)> = HashMap::new();
+        for left in journal.leftovers() {
+            let merged = self
+                .held
+                .try_update_value(|held| {
+                    let h = held.get_mut(&left.space)?;
+                    Some(h.space.apply_changes(&left.changes))
+                })
+                .flatten();
+            match merged {
+                Some(Ok(())) => {
+                    let (keys, changes) = found.entry(left.space).or_default();
+                    keys.push(left.key);
+                    changes.extend_from_slice(&left.changes);
+                }
+                Some(Err(err)) => {
+                    leptos::logging::warn!("an edit journal entry did not apply: {err}");
+                    journal.remove(&[left.key]);
+                }
+                // Its space could not be read here: it stays for a build that can.
+                None => {}
+            }
+        }
+        for (id, (keys, changes)) in found {
+            let chunk = self
+                .held
+                .try_update_value(|held| {
+                    let h = held.get_mut(&id)?;
+                    let mut chunk = h.space.save_incremental();
+                    if h.space.has_missing() {
+                        // Changes waiting for others are not in the incremental save.
+                        chunk.extend_from_slice(&changes);
+                    }
+                    Some(chunk)
+                })
+                .flatten()
+                .unwrap_or_default();
+            if let Err(err) = self.store_with_unstored(store, id, chunk, keys).await {
+                leptos::logging::warn!("edits from the journal were not stored: {}", err.key);
+            }
+        }
+    }
+
+    /// Writes a local edit's changes to the edit journal before the edit shows: the
+    /// keys to pass to [`Library::store_with_unstored`].
+    fn journal(self, id: SpaceId, chunk: &[u8]) -> Vec<String> {
+        if chunk.is_empty() {
+            return Vec::new();
+        }
+        self.journal
+            .with_value(|journal| journal.as_ref().and_then(|j| j.write(id, chunk)))
+            .into_iter()
+            .collect()
     }
 
     /// Joins the space a share link gives access to: its keys go into the keyring, and
@@ -567,13 +638,17 @@ impl Library {
             .flatten()
             .ok_or_else(|| Message::plain("space-missing"))?;
         let (preview, chunks) = merged?;
+        let keys: Vec<Vec<String>> = chunks
+            .iter()
+            .map(|(id, (chunk, _), _)| self.journal(*id, chunk))
+            .collect();
         self.revision.update(|r| *r += 1);
         let mut stored = Ok(());
-        for (id, (chunk, outgoing), doc) in chunks {
+        for ((id, (chunk, outgoing), doc), keys) in chunks.into_iter().zip(keys) {
             if chunk.is_empty() {
                 continue;
             }
-            if let Err(err) = self.store_with_unstored(&store, id, chunk).await {
+            if let Err(err) = self.store_with_unstored(&store, id, chunk, keys).await {
                 stored = Err(err);
             }
             if let Some(doc) = doc {
@@ -729,13 +804,16 @@ impl Library {
             return Ok(());
         };
         let ((chunk, outgoing), doc) = edited?;
+        // In the journal before it shows, so what a screen showed survives a tab closed
+        // before IndexedDB commits.
+        let keys = self.journal(id, &chunk);
         self.revision.update(|r| *r += 1);
         if chunk.is_empty() {
             return Ok(());
         }
         // Stored first, so the relay never confirms a change this device could still
         // lose; sent even if the device is full (it stays in memory meanwhile).
-        let stored = self.store_with_unstored(&store, id, chunk).await;
+        let stored = self.store_with_unstored(&store, id, chunk, keys).await;
         if let Some(doc) = doc {
             for out in outgoing {
                 self.send(Event::Local(doc, out));
@@ -748,38 +826,54 @@ impl Library {
     /// Stores again what the device refused to store before (see [`Library::edit`]).
     pub async fn retry(self, id: SpaceId) -> Result<(), Message> {
         let store = self.store()?;
-        let stored = self.store_with_unstored(&store, id, Vec::new()).await;
+        let stored = self
+            .store_with_unstored(&store, id, Vec::new(), Vec::new())
+            .await;
         self.refresh();
         stored
     }
 
-    /// Stores `chunk` after whatever earlier chunks the device refused; on failure keeps
-    /// them all in memory for the next try.
+    /// Stores `chunk` after whatever earlier chunks the device refused, then removes
+    /// the edit journal's entries of them (`keys`: those of `chunk`); on failure keeps
+    /// them all in memory and in the journal for the next try.
     async fn store_with_unstored(
         self,
         store: &DocStore,
         id: SpaceId,
         chunk: Vec<u8>,
+        keys: Vec<String>,
     ) -> Result<(), Message> {
-        let Some((bytes, seq)) = self
+        let Some((bytes, seq, keys)) = self
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 let mut bytes = std::mem::take(&mut h.unstored);
                 bytes.extend_from_slice(&chunk);
+                let mut journaled = std::mem::take(&mut h.journaled);
+                journaled.extend(keys);
                 let seq = h.next_seq;
                 h.next_seq += 1;
-                Some((bytes, seq))
+                Some((bytes, seq, journaled))
             })
             .flatten()
         else {
             return Ok(());
         };
+        let journal = self.journal.with_value(Clone::clone);
+        let forget = |keys: &[String]| {
+            if let Some(journal) = &journal {
+                journal.remove(keys);
+            }
+        };
         if bytes.is_empty() {
+            forget(&keys);
             return Ok(());
         }
         match self.store_chunk(store, id, seq, &bytes).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                forget(&keys);
+                Ok(())
+            }
             Err(err) => {
                 self.held.update_value(|held| {
                     if let Some(h) = held.get_mut(&id) {
@@ -788,6 +882,9 @@ impl Library {
                         let mut kept = bytes;
                         kept.extend_from_slice(&h.unstored);
                         h.unstored = kept;
+                        let mut journaled = keys;
+                        journaled.append(&mut h.journaled);
+                        h.journaled = journaled;
                     }
                 });
                 Err(err)
@@ -821,6 +918,7 @@ impl Library {
     /// stored on the device (with any refused before), and what received changes still
     /// wait for.
     pub async fn apply_remote(self, doc: DocId, changes: &[u8]) -> Received {
+        let was = self.where_it_stands(doc);
         let (stored, set_aside) = match self.try_apply_remote(doc, changes).await {
             Ok(()) => (true, false),
             Err(Failed::NotStored(err)) => {
@@ -833,22 +931,27 @@ impl Library {
             }
         };
         self.refresh();
-        let (have, missing) = self
-            .held_of(doc)
-            .and_then(|id| {
-                self.held.try_update_value(|held| {
-                    let h = held.get_mut(&id)?;
-                    Some((hashes(&h.space.heads()), hashes(&h.space.missing())))
-                })
-            })
-            .flatten()
-            .unwrap_or_default();
+        let now = self.where_it_stands(doc);
+        let nothing_new = !set_aside && was.is_some() && was == now;
+        let (have, missing) = now.unwrap_or_default();
         Received {
             stored,
             set_aside,
+            nothing_new,
             have,
             missing,
         }
+    }
+
+    /// The heads of the space synced as `doc`, and the changes received changes wait for.
+    fn where_it_stands(self, doc: DocId) -> Option<(Vec<Hash>, Vec<Hash>)> {
+        let id = self.held_of(doc)?;
+        self.held
+            .try_update_value(|held| {
+                let h = held.get_mut(&id)?;
+                Some((hashes(&h.space.heads()), hashes(&h.space.missing())))
+            })
+            .flatten()
     }
 
     fn held_of(self, doc: DocId) -> Option<SpaceId> {
@@ -883,7 +986,8 @@ impl Library {
                     let (chunk, shared) = applied.map_err(|err| Failed::SetAside(err.into()))?;
                     if !chunk.is_empty() {
                         self.revision.update(|r| *r += 1);
-                        self.store_with_unstored(&store, id, chunk).await?;
+                        self.store_with_unstored(&store, id, chunk, Vec::new())
+                            .await?;
                     }
                     if let Some(shared) = shared {
                         self.set_shared(doc, shared).await;
@@ -1082,6 +1186,7 @@ impl Library {
                     since_snapshot: 0,
                     doc: Some(doc),
                     unstored: Vec::new(),
+                    journaled: Vec::new(),
                     outbox: Outbox::new(entry.shared.clone()),
                 },
             );

@@ -229,6 +229,9 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                     } else {
                         unstored.insert(doc);
                     }
+                    if received.nothing_new {
+                        effects.extend(client.nothing_new(doc, now()));
+                    }
                     if received.missing.is_empty() {
                         asked.remove(&doc);
                     } else if asked.get(&doc) != Some(&received.missing) {

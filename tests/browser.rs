@@ -218,3 +218,65 @@ async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on(
         .collect();
     assert_eq!(names, ["Grene Lokalråd"]);
 }
+
+#[wasm_bindgen_test]
+async fn an_edit_a_tab_showed_but_indexeddb_never_got_is_kept_from_the_edit_journal() {
+    use landsbyplan::journal::Journal;
+    use landsbyplan::library::{Library, LibraryState};
+    use leptos::prelude::GetUntracked;
+
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
+    let names = |library: Library| -> Vec<String> {
+        library
+            .spaces
+            .get_untracked()
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    };
+    let name = database("journal");
+    let journal = Journal::new(&name);
+    let library = Library::new();
+    library.open(&name, None).await;
+    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    library.create_council("Grene", &stamp()).await.unwrap();
+    let id = library.spaces.get_untracked()[0].id;
+    // An edit that IndexedDB took leaves nothing in the journal.
+    library
+        .edit(id, |space| space.rename("Grene By", &stamp()))
+        .await
+        .unwrap();
+    assert!(
+        journal.leftovers().is_empty(),
+        "the journal holds only what is not stored"
+    );
+
+    // A tab showed a rename (so the journal has it) and closed before IndexedDB
+    // committed it. The entry holds the whole document before it, as a fork saves it:
+    // changes already stored do no harm.
+    let changes = library
+        .read_mut(id, |space| {
+            let mut tab = space.fork();
+            tab.rename("Grene Lokalråd", &stamp()).unwrap();
+            tab.save_incremental()
+        })
+        .unwrap();
+    assert!(journal.write(id, &changes).is_some());
+    // An entry of a space not held here stays for a build that can read it.
+    let elsewhere = SpaceId::from_random(63);
+    assert!(journal.write(elsewhere, b"changes").is_some());
+
+    let next = Library::new();
+    next.open(&name, None).await;
+    assert_eq!(names(next), ["Grene Lokalråd"]);
+    let left: Vec<SpaceId> = journal.leftovers().iter().map(|l| l.space).collect();
+    assert_eq!(left, [elsewhere], "the merged entry is removed once stored");
+
+    // It is in IndexedDB now: a start without the journal has it.
+    let third = Library::new();
+    third.open(&name, None).await;
+    assert_eq!(names(third), ["Grene Lokalråd"]);
+}

@@ -110,15 +110,6 @@ function watchSockets(context) {
   return stats;
 }
 
-/**
- * Waits two frames in the page. The app stores an edit within two frames of the keystroke
- * (plan.test.mjs: "a keystroke is in IndexedDB before the tab can be closed"), so a
- * reload or a closed tab comes no sooner than that after the last keystroke.
- */
-function twoFrames(page) {
-  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-}
-
 /** The words in a vision. */
 function wordsOf(text) {
   return text.split(/\s+/).filter(Boolean);
@@ -285,8 +276,8 @@ class Walk {
         break;
       }
       case "reload": {
+        // At once: what a screen shows is kept, even by a tab closed right after.
         const before = await this.shown(phone);
-        await twoFrames(page);
         await page.reload({ timeout: 15_000 });
         await page.getByRole("heading", { level: 2, name: this.council, exact: true }).waitFor();
         await this.checkKept(phone, before, at);
@@ -294,8 +285,8 @@ class Walk {
         break;
       }
       case "reopen": {
+        // At once: what a screen shows is kept, even by a tab closed right after.
         const before = await this.shown(phone);
-        await twoFrames(page);
         await page.close();
         phone.page = await phone.context.newPage();
         await phone.page.goto(phone.net.url, { timeout: 15_000 });

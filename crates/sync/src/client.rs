@@ -36,6 +36,9 @@ const RESEND_AFTER_REFUSAL: Millis = 1_000;
 /// asked for again (doubling to [`LAST_CONFIRM_WAIT`]).
 const FIRST_CONFIRM_WAIT: Millis = 10_000;
 const LAST_CONFIRM_WAIT: Millis = 300_000;
+/// How long after an entry is doubted (see [`Client::nothing_new`]) the client reads
+/// the log again from before it, once caught up.
+const DOUBT_WAIT: Millis = 2_000;
 
 /// What this device may do with a space.
 #[derive(Clone, Debug)]
@@ -247,6 +250,24 @@ struct SpaceState {
     /// Since when local changes wait to come back while the client is caught up, and
     /// how long to wait before asking the relay for the log again.
     unconfirmed: Option<(Millis, Millis)>,
+    /// The cursor the log was last read again from the start at, because received
+    /// changes waited for others (see [`Client::ask`]).
+    reread_from: Option<u64>,
+    /// Received changes wait for others: read the log again once the relay has sent
+    /// everything on this connection.
+    reread_wanted: bool,
+    /// The last entry opened for the caller: its number and the hash of its payload.
+    opened: Option<(u64, [u8; 32])>,
+    /// Entries taken that may have been replays of earlier ones, by number: the hash of
+    /// the payload taken. The stored cursor stays before the first, and the log is read
+    /// again from there: the real entry under that number shows whether it was.
+    doubts: BTreeMap<u64, [u8; 32]>,
+    /// When to read the log again for the doubts, once caught up.
+    doubt_at: Option<Millis>,
+    /// The log is being read again for the doubts on this connection.
+    checking: bool,
+    /// Entries through this number were read twice for doubts: never doubted again.
+    checked: u64,
 }
 
 impl SpaceState {
@@ -328,6 +349,13 @@ impl Client {
                     rejected: 0,
                     seen: HashMap::new(),
                     unconfirmed: None,
+                    reread_from: None,
+                    reread_wanted: false,
+                    opened: None,
+                    doubts: BTreeMap::new(),
+                    doubt_at: None,
+                    checking: false,
+                    checked: 0,
                 });
                 // Added on a connection the relay already greeted (a space created or
                 // joined while online): it meets the epoch as the others did, or its
@@ -383,7 +411,13 @@ impl Client {
         let resend = self
             .spaces
             .values()
-            .flat_map(|s| [s.resend_at, s.unconfirmed.map(|(since, wait)| since + wait)])
+            .flat_map(|s| {
+                [
+                    s.resend_at,
+                    s.unconfirmed.map(|(since, wait)| since + wait),
+                    s.doubt_at.filter(|_| self.link == Link::Up),
+                ]
+            })
             .flatten()
             .min();
         match (self.retry_at.filter(|_| self.link == Link::Down), resend) {
@@ -432,9 +466,16 @@ impl Client {
         self.queue(doc, changes, count, None, false, nonce)
     }
 
-    /// Asks the other devices for the changes `missing` that changes received depend on
-    /// (the asking device's heads are `have`). Sent only if connected, and only by a
-    /// device that may write; ask again after the next connect if they are still missing.
+    /// Received changes of `doc` wait for the changes `missing` (the device's heads are
+    /// `have`). Only if connected:
+    ///
+    /// - The relay's log is read again from the start once it has sent everything on
+    ///   this connection, unless nothing was taken from it since it was last read again:
+    ///   the device may have skipped an entry (a relay that sent an earlier entry again
+    ///   under the next number to a device that restarted, and so forgot the payloads it
+    ///   had seen, moves the cursor past the real one).
+    /// - A device that may write also asks the other devices for them (the relay may
+    ///   never have had them); ask again after the next connect if they are still missing.
     pub fn ask(
         &mut self,
         doc: DocId,
@@ -442,26 +483,34 @@ impl Client {
         missing: Vec<Hash>,
         nonce: [u8; 24],
     ) -> Vec<Effect> {
-        let Some(space) = self.spaces.get(&doc) else {
-            return Vec::new();
-        };
-        let Capability::Write(keys) = &space.capability else {
-            return Vec::new();
-        };
         if self.link != Link::Up || missing.is_empty() {
             return Vec::new();
         }
-        let payload = keys.read().seal(
-            Sealed::Entry,
-            &Payload::Need { have, missing }.encode(),
-            nonce,
-        );
-        vec![send(&ClientFrame::Append {
-            doc,
-            writer: keys.read().writer.0,
-            proof: keys.prove_append(&payload),
-            payload,
-        })]
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if let Capability::Write(keys) = &space.capability {
+            let payload = keys.read().seal(
+                Sealed::Entry,
+                &Payload::Need { have, missing }.encode(),
+                nonce,
+            );
+            effects.push(send(&ClientFrame::Append {
+                doc,
+                writer: keys.read().writer.0,
+                proof: keys.prove_append(&payload),
+                payload,
+            }));
+        }
+        if space.reread_from.is_none_or(|from| space.cursor > from) {
+            if space.caught_up {
+                effects.extend(reread(doc, space));
+            } else {
+                space.reread_wanted = true;
+            }
+        }
+        effects
     }
 
     fn queue(
@@ -593,9 +642,49 @@ impl Client {
                     }));
                     effects.extend(resend_all(*doc, space));
                 }
+                if space.doubt_at.is_some_and(|at| now >= at) {
+                    // Not caught up: set again once the relay has sent everything.
+                    space.doubt_at = None;
+                    if space.caught_up
+                        && let Some(&first) = space.doubts.keys().next()
+                    {
+                        // Read the log again from before the first doubted entry: entries
+                        // at or below the cursor are compared with what was taken.
+                        space.checking = true;
+                        effects.push(send(&ClientFrame::Subscribe {
+                            doc: *doc,
+                            since: first - 1,
+                        }));
+                    }
+                }
             }
         }
         effects
+    }
+
+    /// The changes of the latest [`Effect::Apply`] of an entry of `doc` were all in the
+    /// document already. An honest log holds such entries (changes sent again, by a
+    /// device that restarted or answered a request), but so does a relay that sends an
+    /// earlier entry again under the next number to a device that has restarted since
+    /// (and so cannot tell by the payload): the real entry under that number would be
+    /// skipped. So the entry is doubted: the stored cursor stays before it, and once
+    /// caught up the client reads the log again from there and compares.
+    pub fn nothing_new(&mut self, doc: DocId, now: Millis) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        let Some((seq, digest)) = space.opened.take() else {
+            return Vec::new();
+        };
+        if seq <= space.checked || seq > space.cursor {
+            return Vec::new();
+        }
+        doubt(space, seq, digest, now);
+        vec![Effect::Cursor {
+            doc,
+            seq: stored_cursor(space),
+            epoch: space.epoch,
+        }]
     }
 
     /// The connection is open; it is up once the relay's greeting
@@ -624,6 +713,7 @@ impl Client {
         self.peer = None;
         for space in self.spaces.values_mut() {
             space.caught_up = false;
+            space.checking = false;
         }
         let delay = (FIRST_RETRY << self.attempt.max(self.distrust).min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
@@ -742,6 +832,9 @@ impl Client {
             .iter_mut()
             .find(|p| p.hash == digest && !p.confirmed);
         if seq <= space.cursor {
+            if let Some(&taken) = space.doubts.get(&seq) {
+                return self.recheck(doc, seq, taken, digest, payload, proof, now);
+            }
             // Applied already; it only tells that a change of ours is on the relay.
             let Some(mine) = mine else {
                 return Vec::new();
@@ -773,14 +866,24 @@ impl Client {
                 if !verify_append(&doc, &writer, payload, proof) {
                     return self.distrusted(doc, seq, Rejection::Forged);
                 }
-                effects.push(opened(doc, seq, space, Sealed::Entry, payload));
+                let effect = opened(doc, seq, space, Sealed::Entry, payload);
+                match effect {
+                    Effect::Apply { .. } => space.opened = Some((seq, digest)),
+                    // A request changes nothing in the document, so a replayed one could
+                    // not be told from a real one by that: each is read twice.
+                    Effect::Needed { .. } if seq > space.checked => {
+                        doubt(space, seq, digest, now);
+                    }
+                    _ => {}
+                }
+                effects.push(effect);
             }
         }
         space.cursor = seq;
         space.since_snapshot += 1;
         effects.push(Effect::Cursor {
             doc,
-            seq,
+            seq: stored_cursor(space),
             epoch: space.epoch,
         });
         effects.extend(confirm_run(doc, space));
@@ -791,6 +894,56 @@ impl Client {
             space.since_snapshot = 0;
             effects.push(Effect::WantSnapshot { doc, covers: seq });
         }
+        effects.extend(self.update_status(doc, Some(now)));
+        effects
+    }
+
+    /// Entry `seq` came again while it was doubted (see [`Client::nothing_new`]): the
+    /// same payload clears the doubt; another one shows that the one taken was a replay,
+    /// and the real one is applied now.
+    #[allow(clippy::too_many_arguments)]
+    fn recheck(
+        &mut self,
+        doc: DocId,
+        seq: u64,
+        taken: [u8; 32],
+        digest: [u8; 32],
+        payload: &[u8],
+        proof: &[u8],
+        now: Millis,
+    ) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if digest != taken {
+            let writer = space.capability.read().writer;
+            if !verify_append(&doc, &writer, payload, proof) {
+                return self.distrusted(doc, seq, Rejection::Forged);
+            }
+            space.rejected += 1;
+            effects.push(Effect::Rejected {
+                doc,
+                seq,
+                why: Rejection::Replayed,
+            });
+            space.seen.insert(digest, seq);
+            let effect = opened(doc, seq, space, Sealed::Entry, payload);
+            if matches!(effect, Effect::Apply { .. }) {
+                space.opened = Some((seq, digest));
+            }
+            effects.push(effect);
+        }
+        space.doubts.remove(&seq);
+        if space.doubts.is_empty() {
+            space.doubt_at = None;
+        }
+        space.checked = space.checked.max(seq);
+        effects.push(Effect::Cursor {
+            doc,
+            seq: stored_cursor(space),
+            epoch: space.epoch,
+        });
         effects.extend(self.update_status(doc, Some(now)));
         effects
     }
@@ -821,9 +974,8 @@ impl Client {
             // numbers may name entries new to us, so its log is read again from the
             // start on a fresh connection (frames still on their way on this one are
             // ignored), and what it lost is sent again.
-            space.cursor = 0;
-            space.since_snapshot = 0;
-            space.seen.clear();
+            forget_read(space);
+            space.reread_from = None;
             space.stale = true;
             return vec![
                 Effect::Cursor {
@@ -837,6 +989,24 @@ impl Client {
         }
         let mut effects = Vec::new();
         space.caught_up = true;
+        if space.reread_wanted {
+            return reread(doc, space);
+        }
+        if std::mem::take(&mut space.checking) && !space.doubts.is_empty() {
+            // The log was read again and no longer holds these numbers (compacted into
+            // a snapshot): nothing more can be learnt of them.
+            space.checked = space
+                .checked
+                .max(space.doubts.keys().last().copied().unwrap_or(0));
+            space.doubts.clear();
+            effects.push(Effect::Cursor {
+                doc,
+                seq: space.cursor,
+                epoch: space.epoch,
+            });
+        } else if !space.doubts.is_empty() && space.doubt_at.is_none() {
+            space.doubt_at = Some(now + DOUBT_WAIT);
+        }
         effects.extend(self.update_status(doc, Some(now)));
         effects
     }
@@ -903,6 +1073,54 @@ impl Client {
     }
 }
 
+/// What the device may store as its cursor: the cursor, or just before the first
+/// doubted entry.
+fn stored_cursor(space: &SpaceState) -> u64 {
+    space
+        .doubts
+        .keys()
+        .next()
+        .map_or(space.cursor, |first| space.cursor.min(first - 1))
+}
+
+/// Entry `seq` (its payload's hash `digest`) may have been a replay: see
+/// [`Client::nothing_new`].
+fn doubt(space: &mut SpaceState, seq: u64, digest: [u8; 32], now: Millis) {
+    space.doubts.insert(seq, digest);
+    if space.doubt_at.is_none() {
+        space.doubt_at = Some(now + DOUBT_WAIT);
+    }
+}
+
+/// Forgets what was read of the log (it is read again from the start).
+fn forget_read(space: &mut SpaceState) {
+    space.cursor = 0;
+    space.since_snapshot = 0;
+    space.seen.clear();
+    space.doubts.clear();
+    space.doubt_at = None;
+    space.checking = false;
+    space.checked = 0;
+    space.opened = None;
+}
+
+/// Reads the log of `doc` again from the start, on a new connection (frames still on
+/// their way on this one are ignored).
+fn reread(doc: DocId, space: &mut SpaceState) -> Vec<Effect> {
+    space.reread_from = Some(space.cursor);
+    space.reread_wanted = false;
+    forget_read(space);
+    space.stale = true;
+    vec![
+        Effect::Cursor {
+            doc,
+            seq: 0,
+            epoch: space.epoch,
+        },
+        Effect::Reconnect,
+    ]
+}
+
 /// A space on a greeted connection to a relay store of `epoch`: a cursor counted in
 /// another epoch is read again from the start (and everything sent again), then the space
 /// subscribes and resends what is unconfirmed.
@@ -912,9 +1130,8 @@ fn meet(doc: DocId, space: &mut SpaceState, epoch: u64) -> Vec<Effect> {
     if space.epoch != epoch {
         // A device that never synced (cursor 0) just learns the epoch.
         if space.cursor > 0 || space.epoch != 0 {
-            space.cursor = 0;
-            space.since_snapshot = 0;
-            space.seen.clear();
+            forget_read(space);
+            space.reread_from = None;
             effects.push(Effect::Lost { doc, latest: 0 });
         }
         space.epoch = epoch;
@@ -1005,7 +1222,6 @@ mod tests {
         SpaceSecret::from_random([1; 32]).keys()
     }
 
-    /// The relay's greeting, from a store of epoch 5.
     /// Entry `seq` of `keys`' space as an honest relay sends it: with its writer's proof.
     fn signed_entry(keys: &SpaceKeys, seq: u64, payload: Vec<u8>) -> Vec<u8> {
         RelayFrame::Entry {
@@ -1026,6 +1242,7 @@ mod tests {
         )
     }
 
+    /// The relay's greeting, from a store of epoch 5.
     fn hello() -> Vec<u8> {
         RelayFrame::Hello { peer: 1, epoch: 5 }.encode()
     }
@@ -1294,7 +1511,173 @@ mod tests {
         client.tick(0);
         client.connected(0);
         client.received(&hello(), 0);
-        assert!(client.ask(doc, vec![], vec![[2; 32]], [1; 24]).is_empty());
+        assert!(appended(&client.ask(doc, vec![], vec![[2; 32]], [1; 24])).is_empty());
+    }
+
+    #[test]
+    fn an_entry_that_brings_nothing_new_is_read_twice_and_a_replay_is_found_out() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        // A reader restarted at cursor 2: it forgot the payloads it took before.
+        let mut client = Client::new();
+        client.add_space(Capability::Read(keys.read().clone()), 2, 5);
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        // Entry 1 again, as entry 3: the device cannot tell by the payload, and takes it;
+        // its changes are all in the document, so the app says nothing was new.
+        let first = sealed(&keys, b"first", 1);
+        client.received(&signed_entry(&keys, 3, first.clone()), 1);
+        assert_eq!(
+            client.nothing_new(doc, 1),
+            vec![Effect::Cursor {
+                doc,
+                seq: 2,
+                epoch: 5
+            }],
+            "the stored cursor stays before the doubted entry"
+        );
+        // Later entries do not move the stored cursor past it either.
+        let fourth = sealed(&keys, b"fourth", 4);
+        let effects = client.received(&signed_entry(&keys, 4, fourth.clone()), 2);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 2,
+            epoch: 5
+        }));
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 3);
+        assert_eq!(client.next_wakeup(), Some(1 + DOUBT_WAIT));
+        // Once caught up, the log is read again from before it.
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 2 }]);
+        // The real entry 3 differs: the one taken was a replay, and the real one applies.
+        let real = sealed(&keys, b"third", 3);
+        let effects = client.received(&signed_entry(&keys, 3, real), 2_004);
+        assert_eq!(
+            effects[..3],
+            [
+                Effect::Rejected {
+                    doc,
+                    seq: 3,
+                    why: Rejection::Replayed
+                },
+                Effect::Apply {
+                    doc,
+                    changes: b"third".to_vec()
+                },
+                Effect::Cursor {
+                    doc,
+                    seq: 4,
+                    epoch: 5
+                }
+            ]
+        );
+        assert_eq!(client.rejected(&doc), 1);
+        // Entry 4 again only confirms; nothing is doubted any more.
+        assert!(
+            client
+                .received(&signed_entry(&keys, 4, fourth), 2_005)
+                .is_empty()
+        );
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 2_006);
+        assert_eq!(client.next_wakeup(), None);
+    }
+
+    #[test]
+    fn a_doubted_entry_that_was_real_is_kept_and_never_doubted_again() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 0);
+        client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 0);
+        // Changes another device sent again (it restarted): honest, but nothing new.
+        let again = sealed(&keys, b"again", 1);
+        client.received(&signed_entry(&keys, 1, again.clone()), 1);
+        client.nothing_new(doc, 1);
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 0 }]);
+        // The same entry under the same number: it was real.
+        let effects = client.received(&signed_entry(&keys, 1, again), 2_002);
+        assert_eq!(
+            effects[0],
+            Effect::Cursor {
+                doc,
+                seq: 1,
+                epoch: 5
+            }
+        );
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Apply { .. } | Effect::Rejected { .. })),
+            "{effects:?}"
+        );
+        client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 2_003);
+        assert_eq!(client.rejected(&doc), 0);
+        assert_eq!(client.next_wakeup(), None);
+        // Saying again that it brought nothing new doubts nothing.
+        assert!(client.nothing_new(doc, 2_004).is_empty());
+    }
+
+    #[test]
+    fn a_device_that_waits_for_changes_reads_the_log_again_once_per_new_entry_taken() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        // A reader restarted at cursor 2: it forgot the payloads it took before.
+        let mut client = Client::new();
+        client.add_space(Capability::Read(keys.read().clone()), 2, 5);
+        client.tick(0);
+        client.connected(0);
+        client.received(&hello(), 0);
+        // A lying relay sends entry 1 again as entry 3; it verifies, and the device has
+        // no way to tell (the real entry 3 is skipped). Entry 4 then waits for it.
+        let first = sealed(&keys, b"first", 1);
+        client.received(&signed_entry(&keys, 3, first), 1);
+        client.received(&signed_entry(&keys, 4, sealed(&keys, b"fourth", 4)), 1);
+        // Asked before the relay said it sent everything: read again after that.
+        assert!(client.ask(doc, vec![], vec![[3; 32]], [1; 24]).is_empty());
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 2);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Cursor {
+                    doc,
+                    seq: 0,
+                    epoch: 5
+                },
+                Effect::Reconnect
+            ]
+        );
+        client.disconnected(3, 0);
+        client.tick(10_000);
+        client.connected(10_000);
+        let frames = sent(&client.received(&hello(), 10_000));
+        assert!(frames.contains(&ClientFrame::Subscribe { doc, since: 0 }));
+        for seq in 1..=4 {
+            let changes = format!("entry {seq}");
+            let effects = client.received(
+                &signed_entry(
+                    &keys,
+                    seq,
+                    sealed(&keys, changes.as_bytes(), seq as u8 + 10),
+                ),
+                10_001,
+            );
+            assert!(
+                effects.contains(&Effect::Apply {
+                    doc,
+                    changes: changes.into_bytes()
+                }),
+                "entry {seq} is applied again"
+            );
+        }
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 10_002);
+        // Still waiting (the relay never had the change): nothing was taken since the
+        // log was read again, so it is not read again.
+        assert!(client.ask(doc, vec![], vec![[3; 32]], [2; 24]).is_empty());
+        // A new entry is taken and changes still wait: read again.
+        client.received(&signed_entry(&keys, 5, sealed(&keys, b"fifth", 5)), 10_003);
+        let effects = client.ask(doc, vec![], vec![[3; 32]], [3; 24]);
+        assert!(effects.contains(&Effect::Reconnect), "{effects:?}");
     }
 
     #[test]
