@@ -205,12 +205,13 @@ file-opening = Åbner filen …
 error-file-too-large = Filen fylder { $size } MB; Landsbyplan åbner filer på højst { $limit } MB. Er det den rigtige fil?
 error-file-unreadable = Filen kunne ikke læses.
 error-file-not-a-space = Filen er ikke et lokalråd eller en gruppe fra Landsbyplan.
+error-file-inflates = Filen pakker sig ud til mere, end Landsbyplan kan åbne, så den blev ikke åbnet.
 error-file-newer = Filen er gemt med en nyere udgave af Landsbyplan. Genindlæs siden for at få den nyeste udgave, og prøv igen.
 sync-synced-at = Delt – alt er synkroniseret (seneste kontakt kl. { $time })
 sync-rejected = { $count ->
     [one] 1 modtaget besked blev afvist
    *[other] { $count } modtagne beskeder blev afvist
-} (forfalsket, i forkert rækkefølge eller ulæselig)
+} (forfalsket, i forkert rækkefølge, ulæselig eller for stor)
 sync-shared = Alt herfra er delt
 sync-shared-at = Alt herfra er delt (seneste kontakt kl. { $time })
 join-heading = Deltag via et link

@@ -208,12 +208,13 @@ file-opening = Opening the file …
 error-file-too-large = The file is { $size } MB; Landsbyplan opens files of at most { $limit } MB. Is it the right file?
 error-file-unreadable = The file could not be read.
 error-file-not-a-space = The file is not a council or a group from Landsbyplan.
+error-file-inflates = The file unpacks into more than Landsbyplan can open, so it was not opened.
 error-file-newer = The file was saved by a newer version of Landsbyplan. Reload the page to get the newest version, and try again.
 sync-synced-at = Shared – everything is synchronised (last contact at { $time })
 sync-rejected = { $count ->
     [one] 1 received message was refused
    *[other] { $count } received messages were refused
-} (forged, out of order or unreadable)
+} (forged, out of order, unreadable or too large)
 sync-shared = Everything from here is shared
 sync-shared-at = Everything from here is shared (last contact at { $time })
 join-heading = Join by a link

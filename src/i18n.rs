@@ -283,14 +283,14 @@ mod tests {
             (
                 "sync-rejected",
                 &[("count", "1")],
-                "1 modtaget besked blev afvist (forfalsket, i forkert rækkefølge eller ulæselig)",
-                "1 received message was refused (forged, out of order or unreadable)",
+                "1 modtaget besked blev afvist (forfalsket, i forkert rækkefølge, ulæselig eller for stor)",
+                "1 received message was refused (forged, out of order, unreadable or too large)",
             ),
             (
                 "sync-rejected",
                 &[("count", "2")],
-                "2 modtagne beskeder blev afvist (forfalsket, i forkert rækkefølge eller ulæselig)",
-                "2 received messages were refused (forged, out of order or unreadable)",
+                "2 modtagne beskeder blev afvist (forfalsket, i forkert rækkefølge, ulæselig eller for stor)",
+                "2 received messages were refused (forged, out of order, unreadable or too large)",
             ),
             (
                 "council-overview",

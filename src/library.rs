@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use landsbyplan_model::ChangeHash;
+use landsbyplan_model::bounds::Unbounded;
 use landsbyplan_model::{
     CouncilRef, FocusAreaId, GroupMergePreview, ImportPreview, Space, SpaceId, SpaceKind, Stamp,
 };
@@ -110,6 +111,9 @@ impl From<landsbyplan_model::Error> for Message {
 fn file_problem(err: landsbyplan_model::Error) -> Message {
     match err {
         landsbyplan_model::Error::NewerSchema { .. } => Message::plain("error-file-newer"),
+        landsbyplan_model::Error::Unbounded(Unbounded::Inflates | Unbounded::TooManyOps) => {
+            Message::plain("error-file-inflates")
+        }
         _ => Message::plain("error-file-not-a-space"),
     }
 }
@@ -1203,6 +1207,9 @@ impl Library {
     pub async fn set_cursor(self, doc: DocId, seq: u64, epoch: u64) {
         let entry = self.keys.try_update_value(|keys| {
             let entry = keys.get_mut(&doc)?;
+            if (entry.cursor, entry.epoch) == (seq, epoch) {
+                return None;
+            }
             entry.cursor = seq;
             entry.epoch = epoch;
             Some(entry.clone())

@@ -141,8 +141,6 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
     // What was asked for on this connection: the changes each space's received changes
     // wait for (asked again when that changes, and after every greeting).
     let mut asked: HashMap<DocId, Vec<Hash>> = HashMap::new();
-    // Received changes that did not apply and were set aside (shown with the refusals).
-    let mut set_aside: HashMap<DocId, u64> = HashMap::new();
     while let Some(event) = queue.next().await {
         let current = socket.as_ref().map(|s| s.generation);
         let effects = match event {
@@ -220,9 +218,9 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 Effect::Apply { doc, changes } => {
                     let received = library.apply_remote(doc, &changes).await;
                     if received.set_aside {
-                        let count = set_aside.entry(doc).or_default();
-                        *count += 1;
-                        library.set_rejected(doc, client.rejected(&doc) + *count);
+                        // Shown with the refusals.
+                        client.set_aside(doc);
+                        library.set_rejected(doc, client.rejected(&doc));
                     }
                     if received.stored {
                         unstored.remove(&doc);
@@ -275,8 +273,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 Effect::Signal { .. } => {}
                 Effect::Rejected { doc, seq, why } => {
                     leptos::logging::warn!("refused entry {seq} of {doc} from the relay: {why:?}");
-                    let aside = set_aside.get(&doc).copied().unwrap_or(0);
-                    library.set_rejected(doc, client.rejected(&doc) + aside);
+                    library.set_rejected(doc, client.rejected(&doc));
                 }
             }
         }

@@ -185,8 +185,9 @@ async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on(
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
     leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
+    let name = database("set-aside");
     let library = Library::new();
-    library.open(&database("set-aside"), None).await;
+    library.open(&name, None).await;
     assert_eq!(library.state.get_untracked(), LibraryState::Ready);
     let secret = SpaceSecret::from_random([61; 32]);
     let doc = secret.keys().doc_id();
@@ -199,18 +200,42 @@ async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on(
     let mut council = Space::create_council(SpaceId::from_random(61), "Grene", &stamp()).unwrap();
     let first = library.apply_remote(doc, &council.save()).await;
     assert!(first.stored && !first.set_aside);
-    // Bytes that hold no changes change nothing; another space's document does not
-    // apply and is set aside (not received again at every start).
+    // Bytes that are not Automerge data, and another space's document, do not apply
+    // and are set aside (not received again at every start).
     let noise = library.apply_remote(doc, b"no automerge here").await;
-    assert!(noise.stored && !noise.set_aside);
+    assert!(noise.stored && noise.set_aside);
     let mut other = Space::create_council(SpaceId::from_random(62), "Filskov", &stamp()).unwrap();
     let foreign = library.apply_remote(doc, &other.save()).await;
     assert!(foreign.stored && foreign.set_aside);
+    // A change of 28 bytes that claims 2^40 operations: Automerge would try to make
+    // room for them all, and the tab would die at every start. It is set aside.
+    const BOMB: [u8; 28] = [
+        0x85, 0x6f, 0x4a, 0x83, // a chunk
+        0, 0, 0, 0, // its checksum
+        1, 18, // a change of 18 bytes
+        0, 1, 0xaa, 1, 1, 0, 0, 0, // no deps, actor aa, seq 1, op 1, no time, message, actors
+        1, 0x42, 7, // one column: the actions, 7 bytes
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, // a run of 2^40 of action 1
+    ];
+    let bomb = library.apply_remote(doc, &BOMB).await;
+    assert!(bomb.stored && bomb.set_aside);
     // A later change of the space still applies.
     council.rename("Grene Lokalråd", &stamp()).unwrap();
     let later = library.apply_remote(doc, &council.save_incremental()).await;
     assert!(later.stored && !later.set_aside);
     let names: Vec<String> = library
+        .spaces
+        .get_untracked()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["Grene Lokalråd"]);
+
+    // The next start is a normal one.
+    let again = Library::new();
+    again.open(&name, None).await;
+    assert_eq!(again.state.get_untracked(), LibraryState::Ready);
+    let names: Vec<String> = again
         .spaces
         .get_untracked()
         .into_iter()

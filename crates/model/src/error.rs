@@ -8,6 +8,10 @@ pub enum Error {
     /// The bytes are not an Automerge document (truncated, damaged or another format).
     #[error("the file is not a readable Automerge document: {0}")]
     Unreadable(#[source] Box<automerge::AutomergeError>),
+    /// The bytes would load into more than the app allows (or are not Automerge data
+    /// as it is written): see [`crate::bounds`].
+    #[error("the data was refused before it was read: {0}")]
+    Unbounded(#[from] crate::bounds::Unbounded),
     /// The bytes are an Automerge document, but not one of Landsbyplan's spaces.
     #[error("the document is not a Landsbyplan space")]
     NotASpace,

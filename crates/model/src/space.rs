@@ -130,6 +130,7 @@ impl Space {
     /// number of [`Space::save_incremental`] chunks. Refuses anything that is not a
     /// complete Landsbyplan space of a schema this build reads.
     pub fn load(bytes: &[u8]) -> Result<Self> {
+        crate::bounds::check(bytes)?;
         let doc = AutoCommit::load(bytes).map_err(Error::unreadable)?;
         let schema = match doc::scalar(&doc, &ROOT, SCHEMA) {
             Some(ScalarValue::Uint(v)) => v,
@@ -240,6 +241,7 @@ impl Space {
     /// what they wait for); `save_incremental` does not hold them, so a caller that
     /// stores what it received stores `changes` themselves while anything is missing.
     pub fn apply_changes(&mut self, changes: &[u8]) -> Result<()> {
+        crate::bounds::check(changes)?;
         let mut incoming = self.doc.fork();
         incoming
             .load_incremental(changes)
@@ -529,10 +531,10 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_are_not_automerge_are_unreadable() {
+    fn bytes_that_are_not_automerge_are_refused_before_automerge_reads_them() {
         assert!(matches!(
             Space::load(b"not a document"),
-            Err(Error::Unreadable(_))
+            Err(Error::Unbounded(crate::bounds::Unbounded::Malformed(_)))
         ));
     }
 
@@ -540,7 +542,10 @@ mod tests {
     fn a_truncated_document_is_refused() {
         let bytes = council("Vorbasse").save();
         let err = Space::load(&bytes[..bytes.len() / 2]).unwrap_err();
-        assert!(matches!(err, Error::Unreadable(_)), "{err:?}");
+        assert!(
+            matches!(err, Error::Unbounded(crate::bounds::Unbounded::Malformed(_))),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -140,6 +140,16 @@ fn binary(frame: &RelayFrame) -> Message {
     Message::Binary(frame.encode().into())
 }
 
+/// A refusal of a frame whose `what` is larger than `most` bytes.
+fn too_large(relay: &Relay, about: Option<DocId>, what: &str, most: usize) -> RelayFrame {
+    refusal(
+        relay,
+        about,
+        ErrorCode::TooLarge,
+        format!("{what} may be at most {most} bytes"),
+    )
+}
+
 async fn handle(
     relay: &Arc<Relay>,
     peer: u64,
@@ -154,23 +164,13 @@ async fn handle(
             subscribe(relay, peer, me, cursors, doc, since).await
         }
         ClientFrame::Append { payload, .. } if payload.len() > max => {
-            vec![refusal(
-                relay,
-                about,
-                ErrorCode::TooLarge,
-                format!("payloads may be at most {max} bytes"),
-            )]
+            vec![too_large(relay, about, "payloads", max)]
         }
         ClientFrame::Snapshot { payload, .. }
             if payload.len() > relay.limits.max_snapshot_bytes =>
         {
             let most = relay.limits.max_snapshot_bytes;
-            vec![refusal(
-                relay,
-                about,
-                ErrorCode::TooLarge,
-                format!("snapshots may be at most {most} bytes"),
-            )]
+            vec![too_large(relay, about, "snapshots", most)]
         }
         ClientFrame::Append {
             doc,
@@ -230,12 +230,7 @@ async fn handle(
             "subscribe to the document before signaling".into(),
         )],
         ClientFrame::Signal { data, .. } if data.len() > max => {
-            vec![refusal(
-                relay,
-                about,
-                ErrorCode::TooLarge,
-                format!("payloads may be at most {max} bytes"),
-            )]
+            vec![too_large(relay, about, "payloads", max)]
         }
         ClientFrame::Signal { doc, to, data } => {
             relay.publish(

@@ -396,9 +396,20 @@ impl Client {
         }
     }
 
-    /// How many things the relay sent for `doc` were refused ([`Effect::Rejected`]).
+    /// How many things the relay sent for `doc` were refused ([`Effect::Rejected`]) or
+    /// set aside ([`Client::set_aside`]).
     pub fn rejected(&self, doc: &DocId) -> u64 {
         self.spaces.get(doc).map_or(0, |s| s.rejected)
+    }
+
+    /// The changes of the latest [`Effect::Apply`] of `doc` did not apply (they are
+    /// another space's, or not changes at all) and were set aside: counted with the
+    /// refusals.
+    pub fn set_aside(&mut self, doc: DocId) {
+        if let Some(space) = self.spaces.get_mut(&doc) {
+            space.rejected += 1;
+            space.opened = None;
+        }
     }
 
     /// The peer id the relay gave this connection.
