@@ -543,7 +543,10 @@ mod tests {
         let bytes = council("Vorbasse").save();
         let err = Space::load(&bytes[..bytes.len() / 2]).unwrap_err();
         assert!(
-            matches!(err, Error::Unbounded(crate::bounds::Unbounded::Malformed(_))),
+            matches!(
+                err,
+                Error::Unbounded(crate::bounds::Unbounded::Malformed(_))
+            ),
             "{err:?}"
         );
     }

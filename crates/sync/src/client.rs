@@ -426,10 +426,13 @@ impl Client {
                 [
                     s.resend_at,
                     s.unconfirmed.map(|(since, wait)| since + wait),
-                    s.doubt_at.filter(|_| self.link == Link::Up),
+                    s.doubt_at,
                 ]
             })
             .flatten()
+            // They are acted on only while connected: offline they would wake the
+            // caller again and again, to do nothing.
+            .filter(|_| self.link == Link::Up)
             .min();
         match (self.retry_at.filter(|_| self.link == Link::Down), resend) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -1523,6 +1526,30 @@ mod tests {
         client.connected(0);
         client.received(&hello(), 0);
         assert!(appended(&client.ask(doc, vec![], vec![[2; 32]], [1; 24])).is_empty());
+    }
+
+    #[test]
+    fn an_offline_client_is_woken_only_to_connect_again() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 0);
+        client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 0);
+        client.local_changes(doc, b"edit", 1, vec![[1; 32]], [1; 24]);
+        // Caught up, and the change has not come back: a timer to ask for it again.
+        client.received(&RelayFrame::Acked { doc, seq: 1 }.encode(), 1);
+        assert_eq!(client.next_wakeup(), Some(1 + FIRST_CONFIRM_WAIT));
+        // The connection drops before then; long after, the only wakeup is the retry.
+        client.disconnected(2, 0);
+        let retry = client.next_wakeup().unwrap();
+        assert!(retry <= 2 + LAST_RETRY, "{retry}");
+        let later = 1 + FIRST_CONFIRM_WAIT + LAST_RETRY;
+        let effects = client.tick(later);
+        assert_eq!(effects, vec![Effect::Connect]);
+        assert_eq!(
+            client.next_wakeup(),
+            None,
+            "connecting: nothing to wake for until the connection opens or fails"
+        );
     }
 
     #[test]

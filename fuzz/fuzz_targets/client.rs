@@ -1,0 +1,137 @@
+//! The sync state machine fed by a relay that may lie in any way: raw frames, entries and
+//! snapshots properly signed with the space's key but numbered, ordered and filled at the
+//! fuzzer's will, greetings, timers, drops, and the app's calls in between. It never
+//! panics, never counts fewer refusals than before, and never asks to be woken in the
+//! past.
+#![no_main]
+
+use landsbyplan_sync::{Capability, Client, Effect, Payload, RelayFrame, Sealed, SpaceSecret};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let keys = SpaceSecret::from_random([9; 32]).keys();
+    let doc = keys.doc_id();
+    let mut client = Client::new();
+    let writer = bytes.first().is_some_and(|b| b & 1 == 0);
+    let capability = if writer {
+        Capability::Write(Box::new(keys.clone()))
+    } else {
+        Capability::Read(keys.read().clone())
+    };
+    client.add_space(capability, 0, 0);
+    let mut now = 0u64;
+    let mut rejected = 0;
+    let mut input = bytes.get(1..).unwrap_or_default();
+    let mut next = |n: usize| -> Option<&[u8]> {
+        let (taken, rest) = input.split_at_checked(n)?;
+        input = rest;
+        Some(taken)
+    };
+    let mut effects: Vec<Effect> = Vec::new();
+    while let Some(&[op, a, b]) = next(3).map(<[u8]>::as_ref) {
+        let number = u64::from(u16::from_le_bytes([a, b]));
+        let frame = match op % 12 {
+            0 => {
+                let len = usize::from(a);
+                let Some(raw) = next(len) else { break };
+                effects.extend(client.received(raw, now));
+                None
+            }
+            1 | 2 => {
+                let len = usize::from(b % 64);
+                let Some(content) = next(len) else { break };
+                let payload = if op % 12 == 1 {
+                    Payload::Changes(content.to_vec())
+                } else {
+                    Payload::Need {
+                        have: vec![[a; 32]],
+                        missing: vec![[b; 32]],
+                    }
+                };
+                let sealed = keys.read().seal(Sealed::Entry, &payload.encode(), [a; 24]);
+                Some(RelayFrame::Entry {
+                    doc,
+                    seq: u64::from(a % 16),
+                    proof: keys.prove_append(&sealed),
+                    payload: sealed,
+                })
+            }
+            3 => {
+                let sealed = keys.read().seal(
+                    Sealed::Snapshot,
+                    &Payload::Changes(vec![a, b]).encode(),
+                    [b; 24],
+                );
+                let covers = u64::from(a % 16);
+                Some(RelayFrame::Snapshot {
+                    doc,
+                    covers,
+                    proof: keys.prove_snapshot(covers, &sealed),
+                    payload: sealed,
+                })
+            }
+            4 => Some(RelayFrame::Hello {
+                peer: number,
+                epoch: u64::from(a % 3),
+            }),
+            5 => Some(RelayFrame::Subscribed {
+                doc,
+                latest: u64::from(a % 16),
+            }),
+            6 => Some(RelayFrame::Acked {
+                doc,
+                seq: u64::from(a % 16),
+            }),
+            7 => {
+                now += number * 16;
+                effects.extend(client.tick(now));
+                None
+            }
+            8 => {
+                effects.extend(client.disconnected(now, u32::from(a)));
+                None
+            }
+            9 => {
+                effects.extend(client.connected(now));
+                effects.extend(client.nothing_new(doc, now));
+                None
+            }
+            10 => {
+                effects.extend(client.local_changes(doc, &[a, b], 1, vec![[a; 32]], [b; 24]));
+                None
+            }
+            _ => {
+                effects.extend(client.ask(doc, vec![[a; 32]], vec![[b; 32]], [a; 24]));
+                None
+            }
+        };
+        if let Some(frame) = frame {
+            effects.extend(client.received(&frame.encode(), now));
+        }
+        // What the app does with the effects that call back into the client.
+        for effect in std::mem::take(&mut effects) {
+            match effect {
+                Effect::Connect => effects.extend(client.connected(now)),
+                Effect::Reconnect => effects.extend(client.disconnected(now, 7)),
+                Effect::WantSnapshot { covers, .. } => {
+                    effects.extend(client.snapshot(doc, b"document", covers, [3; 24]));
+                }
+                _ => {}
+            }
+        }
+        effects.clear();
+        let count = client.rejected(&doc);
+        assert!(count >= rejected, "refusals are never uncounted");
+        rejected = count;
+        if let Some(at) = client.next_wakeup() {
+            // A timer in the past is fine once (the caller ticks at once); it must not
+            // stay there after a tick.
+            if at < now {
+                let _ = client.tick(now);
+                if let Some(after) = client.next_wakeup() {
+                    assert!(after >= now, "a wakeup stays in the past: {after} < {now}");
+                }
+            }
+        }
+    }
+});

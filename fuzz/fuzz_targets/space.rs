@@ -1,0 +1,24 @@
+//! Files, snapshots and received changes: Automerge bytes from anyone. Loading them as a
+//! space, or applying them to one, never panics: the bounds check stands before
+//! Automerge, and whatever it lets through, Automerge reads without panicking.
+#![no_main]
+
+use std::cell::RefCell;
+
+use landsbyplan_model::{Space, SpaceId, Stamp};
+use libfuzzer_sys::fuzz_target;
+
+thread_local! {
+    static COUNCIL: RefCell<Space> = RefCell::new(
+        Space::create_council(SpaceId::from_random(1), "Grene", &Stamp::new("Anna", 1_780_000_000))
+            .expect("a council is made"),
+    );
+}
+
+fuzz_target!(|bytes: &[u8]| {
+    let _ = Space::load(bytes);
+    COUNCIL.with(|council| {
+        let mut council = council.borrow_mut().fork();
+        let _ = council.apply_changes(bytes);
+    });
+});
