@@ -30,7 +30,7 @@ share-summary = Del og omdøb
 share-link-label = Delingslink – alle med linket kan se og redigere
 rename-label = Nyt navn
 rename-save = Gem navn
-joining = Henter det, der er delt med dig …
+joining = Venter på det, der er delt med dig …
 update-ready = Der er en ny version af Landsbyplan.
 update-reload = Genindlæs
 storage-heading = Lagerplads på denne enhed
@@ -209,9 +209,9 @@ error-file-inflates = Filen pakker sig ud til mere, end Landsbyplan kan åbne, s
 error-file-newer = Filen er gemt med en nyere udgave af Landsbyplan. Genindlæs siden for at få den nyeste udgave, og prøv igen.
 sync-synced-at = Delt – alt er synkroniseret (seneste kontakt kl. { $time })
 sync-rejected = { $count ->
-    [one] 1 modtaget besked blev afvist
-   *[other] { $count } modtagne beskeder blev afvist
-} (forfalsket, i forkert rækkefølge, ulæselig eller for stor)
+    [one] 1 modtaget besked blev afvist (forfalsket, i forkert rækkefølge, ulæselig eller for stor)
+   *[other] { $count } modtagne beskeder blev afvist (forfalskede, i forkert rækkefølge, ulæselige eller for store)
+}
 sync-shared = Alt herfra er delt
 sync-shared-at = Alt herfra er delt (seneste kontakt kl. { $time })
 join-heading = Deltag via et link

@@ -289,7 +289,7 @@ mod tests {
             (
                 "sync-rejected",
                 &[("count", "2")],
-                "2 modtagne beskeder blev afvist (forfalsket, i forkert rækkefølge, ulæselig eller for stor)",
+                "2 modtagne beskeder blev afvist (forfalskede, i forkert rækkefølge, ulæselige eller for store)",
                 "2 received messages were refused (forged, out of order, unreadable or too large)",
             ),
             (

@@ -131,8 +131,9 @@ pub enum LibraryState {
 
 struct Held {
     space: Space,
-    /// The number the space's next incremental chunk gets in the store.
-    next_seq: u32,
+    /// The numbers of the stored chunks (and snapshots) whose changes this tab holds: the
+    /// ones a snapshot of it may replace. (Another tab of the app may store others.)
+    chunks: Vec<u32>,
     /// Chunks stored since the last snapshot (at most, after a load).
     since_snapshot: u32,
     /// The document id it syncs under, if it syncs.
@@ -306,8 +307,8 @@ impl Library {
                             entry.id,
                             Held {
                                 space,
-                                next_seq: entry.next_seq,
-                                since_snapshot: entry.next_seq.saturating_sub(1),
+                                since_snapshot: entry.chunks.len().saturating_sub(1) as u32,
+                                chunks: entry.chunks,
                                 doc,
                                 unstored: Vec::new(),
                                 journaled: Vec::new(),
@@ -847,7 +848,7 @@ impl Library {
         chunk: Vec<u8>,
         keys: Vec<String>,
     ) -> Result<(), Message> {
-        let Some((bytes, seq, keys)) = self
+        let Some((bytes, keys)) = self
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -855,9 +856,7 @@ impl Library {
                 bytes.extend_from_slice(&chunk);
                 let mut journaled = std::mem::take(&mut h.journaled);
                 journaled.extend(keys);
-                let seq = h.next_seq;
-                h.next_seq += 1;
-                Some((bytes, seq, journaled))
+                Some((bytes, journaled))
             })
             .flatten()
         else {
@@ -873,7 +872,7 @@ impl Library {
             forget(&keys);
             return Ok(());
         }
-        match self.store_chunk(store, id, seq, &bytes).await {
+        match self.store_chunk(store, id, &bytes).await {
             Ok(()) => {
                 forget(&keys);
                 Ok(())
@@ -1032,8 +1031,9 @@ impl Library {
                     .with_value(|keys| keys.get(&doc).cloned())
                     .ok_or_else(|| Message::plain("error-storage-unavailable"))?;
                 entry.space = Some(id);
-                // All of it came from the relay.
+                // All of it came from the relay: everything from here is shared.
                 entry.shared = hashes(&space.heads());
+                entry.shared_at = js_sys::Date::now() as u64;
                 let snapshot = space.save();
                 self.adopt(&store, space, doc, entry, &snapshot).await?;
                 Ok(())
@@ -1129,40 +1129,44 @@ impl Library {
         self.refresh();
     }
 
-    /// Stores chunk `seq` of a space, and when enough have piled up replaces them all
-    /// with one snapshot.
-    async fn store_chunk(
-        self,
-        store: &DocStore,
-        id: SpaceId,
-        seq: u32,
-        chunk: &[u8],
-    ) -> Result<(), Message> {
-        store.append(id, seq, chunk).await?;
+    /// Stores a chunk of a space, and when enough have piled up replaces the ones this
+    /// tab holds with one snapshot.
+    async fn store_chunk(self, store: &DocStore, id: SpaceId, chunk: &[u8]) -> Result<(), Message> {
+        let seq = store.append(id, chunk).await?;
         let snapshot = self
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
+                h.chunks.push(seq);
                 h.since_snapshot += 1;
                 // A snapshot would drop received changes that wait for others.
                 (h.since_snapshot >= COMPACT_AFTER_CHUNKS && !h.space.has_missing()).then(|| {
                     h.since_snapshot = 0;
                     // Every change is in a stored chunk by now, so the snapshot holds
                     // nothing that is not already durable.
-                    (h.space.save(), h.next_seq)
+                    (h.space.save(), h.chunks.clone())
                 })
             })
             .flatten();
-        if let Some((snapshot, next_seq)) = snapshot
-            && let Err(err) = store.compact(id, &snapshot, next_seq).await
-        {
-            // The chunk is stored; only tidying up failed. Try again with the next chunk.
-            leptos::logging::warn!("compacting {id} failed: {err}");
-            self.held.update_value(|held| {
-                if let Some(h) = held.get_mut(&id) {
-                    h.since_snapshot = COMPACT_AFTER_CHUNKS - 1;
+        if let Some((snapshot, covered)) = snapshot {
+            match store.compact(id, &snapshot, &covered).await {
+                Ok(seq) => self.held.update_value(|held| {
+                    if let Some(h) = held.get_mut(&id) {
+                        h.chunks.retain(|c| !covered.contains(c));
+                        h.chunks.push(seq);
+                    }
+                }),
+                Err(err) => {
+                    // The chunk is stored; only tidying up failed. Try again with the
+                    // next chunk.
+                    leptos::logging::warn!("compacting {id} failed: {err}");
+                    self.held.update_value(|held| {
+                        if let Some(h) = held.get_mut(&id) {
+                            h.since_snapshot = COMPACT_AFTER_CHUNKS - 1;
+                        }
+                    });
                 }
-            });
+            }
         }
         Ok(())
     }
@@ -1186,7 +1190,7 @@ impl Library {
                 id,
                 Held {
                     space,
-                    next_seq: 1,
+                    chunks: vec![0],
                     since_snapshot: 0,
                     doc: Some(doc),
                     unstored: Vec::new(),

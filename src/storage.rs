@@ -69,10 +69,10 @@ impl From<rexie::Error> for StorageError {
 pub struct StoredSpace {
     /// The space's id.
     pub id: SpaceId,
-    /// Its snapshot followed by its chunks, ready for `Space::load`.
+    /// Its snapshots and chunks in the order they were stored, ready for `Space::load`.
     pub bytes: Vec<u8>,
-    /// The sequence number the next chunk gets.
-    pub next_seq: u32,
+    /// The numbers of the chunks in `bytes`.
+    pub chunks: Vec<u32>,
 }
 
 /// The open database.
@@ -97,6 +97,18 @@ fn chunk_range(id: SpaceId) -> Result<KeyRange, StorageError> {
 
 fn seq_of(key: &JsValue) -> Option<u32> {
     key.as_string()?.rsplit_once('/')?.1.parse().ok()
+}
+
+/// The number after the highest chunk of the space in `chunks` (1 if it has none: 0 is
+/// where a new space's first snapshot goes).
+async fn next_free(chunks: &rexie::Store, id: SpaceId) -> Result<u32, StorageError> {
+    let highest = chunks
+        .get_all_keys(Some(chunk_range(id)?), None)
+        .await?
+        .iter()
+        .filter_map(seq_of)
+        .max();
+    Ok(highest.map_or(1, |seq| seq + 1))
 }
 
 impl DocStore {
@@ -142,32 +154,43 @@ impl DocStore {
     }
 
     /// Stores one incremental chunk as number `seq` of the space.
-    pub async fn append(&self, id: SpaceId, seq: u32, chunk: &[u8]) -> Result<(), StorageError> {
+    /// Stores `chunk` of a space under the next free number, which it returns. The number
+    /// is taken in the same transaction, so two tabs of the app never take the same one
+    /// (IndexedDB runs writing transactions on a store one at a time).
+    pub async fn append(&self, id: SpaceId, chunk: &[u8]) -> Result<u32, StorageError> {
         let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite)?;
-        tx.store(CHUNKS)?
-            .put(&Uint8Array::from(chunk).into(), Some(&chunk_key(id, seq)))
+        let chunks = tx.store(CHUNKS)?;
+        let seq = next_free(&chunks, id).await?;
+        chunks
+            .add(&Uint8Array::from(chunk).into(), Some(&chunk_key(id, seq)))
             .await?;
-        finish(tx).await
+        finish(tx).await?;
+        Ok(seq)
     }
 
-    /// Replaces chunks `0..next_seq` of the space with `snapshot` (as chunk 0), atomically.
+    /// Stores `snapshot` of a space under the next free number (returned) and deletes the
+    /// chunks `covered` it holds, atomically. Only those: another tab may have stored
+    /// chunks meanwhile that this snapshot lacks.
     pub async fn compact(
         &self,
         id: SpaceId,
         snapshot: &[u8],
-        next_seq: u32,
-    ) -> Result<(), StorageError> {
+        covered: &[u32],
+    ) -> Result<u32, StorageError> {
         let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite)?;
         let chunks = tx.store(CHUNKS)?;
-        for key in chunks.get_all_keys(Some(chunk_range(id)?), None).await? {
-            if seq_of(&key).is_some_and(|seq| seq > 0 && seq < next_seq) {
-                chunks.delete(key).await?;
-            }
-        }
+        let seq = next_free(&chunks, id).await?;
         chunks
-            .put(&Uint8Array::from(snapshot).into(), Some(&chunk_key(id, 0)))
+            .add(
+                &Uint8Array::from(snapshot).into(),
+                Some(&chunk_key(id, seq)),
+            )
             .await?;
-        finish(tx).await
+        for &old in covered {
+            chunks.delete(chunk_key(id, old)).await?;
+        }
+        finish(tx).await?;
+        Ok(seq)
     }
 
     /// Every space on the device, each as its snapshot and chunks in order. Entries whose
@@ -187,18 +210,18 @@ impl DocStore {
         let mut spaces = Vec::with_capacity(ids.len());
         for id in ids {
             let mut bytes = Vec::new();
-            let mut next_seq = 0;
+            let mut numbers = Vec::new();
             for (key, value) in chunks
                 .scan(Some(chunk_range(id)?), None, None, None)
                 .await?
             {
                 bytes.extend(Uint8Array::new(&value).to_vec());
-                next_seq = seq_of(&key).map_or(next_seq, |seq| seq + 1);
+                numbers.extend(seq_of(&key));
             }
             spaces.push(StoredSpace {
                 id,
                 bytes,
-                next_seq,
+                chunks: numbers,
             });
         }
         finish(tx).await?;

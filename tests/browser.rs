@@ -29,17 +29,17 @@ async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
         .await
         .unwrap();
     space.rename("Vorbasse Lokalråd", &stamp()).unwrap();
-    store
-        .append(id, 1, &space.save_incremental())
-        .await
-        .unwrap();
+    assert_eq!(
+        store.append(id, &space.save_incremental()).await.unwrap(),
+        1
+    );
     store.close();
 
     let store = DocStore::open(&name).await.unwrap();
     let stored = store.load_all().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].id, id);
-    assert_eq!(stored[0].next_seq, 2);
+    assert_eq!(stored[0].chunks, [0, 1]);
     assert_eq!(
         Space::load(&stored[0].bytes).unwrap().name(),
         "Vorbasse Lokalråd"
@@ -57,22 +57,32 @@ async fn compaction_replaces_the_chunks_with_one_snapshot_and_loses_no_edit() {
         .create(id, SpaceKind::Council, &space.save(), None)
         .await
         .unwrap();
-    for (seq, name) in (1..).zip(["Hejnsvig 1", "Hejnsvig 2", "Hejnsvig Lokalråd"]) {
+    for name in ["Hejnsvig 1", "Hejnsvig 2", "Hejnsvig Lokalråd"] {
         space.rename(name, &stamp()).unwrap();
-        store
-            .append(id, seq, &space.save_incremental())
-            .await
-            .unwrap();
+        store.append(id, &space.save_incremental()).await.unwrap();
     }
+    // Another tab, holding the space as it was stored, stores an edit of its own
+    // meanwhile: the snapshot below lacks it, and it must stay.
+    let mut other = Space::load(&store.load_all().await.unwrap()[0].bytes).unwrap();
+    other.rename("Hejnsvig By", &stamp()).unwrap();
+    let theirs = store.append(id, &other.save_incremental()).await.unwrap();
+    assert_eq!(theirs, 4, "the other tab's chunk gets a number of its own");
+
     let snapshot = space.save();
-    store.compact(id, &snapshot, 4).await.unwrap();
+    let seq = store.compact(id, &snapshot, &[0, 1, 2, 3]).await.unwrap();
+    assert_eq!(seq, 5);
 
     let stored = store.load_all().await.unwrap();
-    assert_eq!(stored[0].bytes, snapshot, "only the snapshot is left");
     assert_eq!(
-        Space::load(&stored[0].bytes).unwrap().name(),
-        "Hejnsvig Lokalråd"
+        stored[0].chunks,
+        [4, 5],
+        "the snapshot replaced what it holds"
     );
+    let mut loaded = Space::load(&stored[0].bytes).unwrap();
+    let mut mine = space.fork();
+    let mut theirs = other.fork();
+    mine.merge(&mut theirs).unwrap();
+    assert_eq!(loaded.heads(), mine.heads(), "both tabs' edits are kept");
     store.close();
 }
 
@@ -269,11 +279,20 @@ async fn an_edit_a_tab_showed_but_indexeddb_never_got_is_kept_from_the_edit_jour
     assert_eq!(library.state.get_untracked(), LibraryState::Ready);
     library.create_council("Grene", &stamp()).await.unwrap();
     let id = library.spaces.get_untracked()[0].id;
-    // An edit that IndexedDB took leaves nothing in the journal.
-    library
-        .edit(id, |space| space.rename("Grene By", &stamp()))
-        .await
-        .unwrap();
+    // The moment an edit shows (its first step, before IndexedDB is even asked), it is
+    // in the journal; once IndexedDB has it, it is not.
+    let edit = library.edit(id, |space| space.rename("Grene By", &stamp()));
+    let mut edit = std::pin::pin!(edit);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(edit.as_mut().poll(&mut context).is_pending());
+    assert_eq!(
+        library.read(id, |space| space.name()).as_deref(),
+        Some("Grene By")
+    );
+    let journaled = journal.leftovers();
+    assert_eq!(journaled.len(), 1);
+    assert_eq!(journaled[0].space, id);
+    edit.await.unwrap();
     assert!(
         journal.leftovers().is_empty(),
         "the journal holds only what is not stored"

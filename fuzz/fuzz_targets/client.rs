@@ -5,11 +5,17 @@
 //! past.
 #![no_main]
 
-use landsbyplan_sync::{Capability, Client, Effect, Payload, RelayFrame, Sealed, SpaceSecret};
+use std::sync::LazyLock;
+
+use landsbyplan_sync::{
+    Capability, Client, Effect, Payload, RelayFrame, Sealed, SpaceKeys, SpaceSecret,
+};
 use libfuzzer_sys::fuzz_target;
 
+static KEYS: LazyLock<SpaceKeys> = LazyLock::new(|| SpaceSecret::from_random([9; 32]).keys());
+
 fuzz_target!(|bytes: &[u8]| {
-    let keys = SpaceSecret::from_random([9; 32]).keys();
+    let keys = &*KEYS;
     let doc = keys.doc_id();
     let mut client = Client::new();
     let writer = bytes.first().is_some_and(|b| b & 1 == 0);

@@ -3,12 +3,15 @@
 //! reaches the payload decoder); the rest are opened as they are.
 #![no_main]
 
-use landsbyplan_sync::{Payload, Sealed, SpaceSecret};
+use std::sync::LazyLock;
+
+use landsbyplan_sync::{Payload, Sealed, SpaceKeys, SpaceSecret};
 use libfuzzer_sys::fuzz_target;
 
+static KEYS: LazyLock<SpaceKeys> = LazyLock::new(|| SpaceSecret::from_random([7; 32]).keys());
+
 fuzz_target!(|bytes: &[u8]| {
-    let keys = SpaceSecret::from_random([7; 32]).keys();
-    let read = keys.read();
+    let read = KEYS.read();
     let Some((&first, rest)) = bytes.split_first() else {
         return;
     };

@@ -1611,6 +1611,8 @@ mod tests {
             ]
         );
         assert_eq!(client.rejected(&doc), 1);
+        // The real entry brought nothing new either (say): it was read twice already.
+        assert!(client.nothing_new(doc, 2_004).is_empty());
         // Entry 4 again only confirms; nothing is doubted any more.
         assert!(
             client

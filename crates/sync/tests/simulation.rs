@@ -14,7 +14,8 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc};
 use landsbyplan_sync::{
     Capability, Client, ClientFrame, DocId, Effect, Hash, Outbox, Payload, ReadCapability,
-    RelayFrame, Sealed, SpaceKeys, SpaceSecret, SyncStatus, verify_append, verify_snapshot,
+    Rejection, RelayFrame, Sealed, SpaceKeys, SpaceSecret, SyncStatus, verify_append,
+    verify_snapshot,
 };
 use proptest::prelude::*;
 
@@ -290,6 +291,10 @@ struct World {
     random: u32,
     /// Every key an edit wrote, with its value: each was shown on its device's screen.
     written: Vec<(String, String)>,
+    /// Every refusal of every device, in order: the device and why.
+    refusals: Vec<(usize, Rejection)>,
+    /// How many lies were put in front of a device.
+    lies: usize,
 }
 
 impl World {
@@ -310,6 +315,8 @@ impl World {
             next_conn: 0,
             random: 7,
             written: Vec::new(),
+            refusals: Vec::new(),
+            lies: 0,
         };
         for id in 0..devices + readers {
             let capability = if id < devices {
@@ -446,6 +453,7 @@ impl World {
             }
         };
         self.devices[d].from_relay.push_front(frame.encode());
+        self.lies += 1;
     }
 
     /// The relay loses its store and every connection.
@@ -558,7 +566,10 @@ impl World {
                     queue.extend(self.devices[d].client.snapshot(doc, &whole, covers, nonce));
                 }
                 Effect::Status { .. } | Effect::Signal { .. } => {}
-                Effect::Rejected { .. } => self.devices[d].rejected += 1,
+                Effect::Rejected { why, .. } => {
+                    self.devices[d].rejected += 1;
+                    self.refusals.push((d, why));
+                }
             }
         }
     }
@@ -769,7 +780,7 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
 
 /// Runs one walk of steps with `writers` writers and one reader, heals the network and
 /// checks that every device converged, then restarts every device and checks again.
-fn walk(writers: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
+fn walk(writers: usize, steps: Vec<Step>) -> Result<World, TestCaseError> {
     let keys = SpaceSecret::from_random([3; 32]).keys();
     let mut world = World::new(writers, 1, &keys);
     let readers_start = writers;
@@ -812,7 +823,7 @@ fn walk(writers: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     world.heal();
     world.assert_converged()?;
-    Ok(())
+    Ok(world)
 }
 
 proptest! {
@@ -849,7 +860,10 @@ fn a_replayed_entry_after_a_restart_does_not_split_a_reader() {
         Edit(0, 0),
         Edit(0, 0),
     ];
-    walk(2, steps).unwrap();
+    let world = walk(2, steps).unwrap();
+    // The later edits depend on the skipped entry, so the reader reads the log again
+    // from the start (which finds the real entry, and counts nothing).
+    assert_eq!(world.lies, 1, "the replay reached the reader");
 }
 
 /// Found by a long run: the reader, restarted, is sent an earlier entry again under the
@@ -870,7 +884,13 @@ fn a_replayed_entry_in_place_of_the_last_one_is_found_out() {
         Wait(0),
         Tamper(2, Lie::Replayed),
     ];
-    walk(2, steps).unwrap();
+    let world = walk(2, steps).unwrap();
+    assert_eq!(world.lies, 1, "the replay reached the reader");
+    assert!(
+        world.refusals.contains(&(2, Rejection::Replayed)),
+        "the reader found the replay out: {:?}",
+        world.refusals
+    );
 }
 
 #[test]
