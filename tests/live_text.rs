@@ -56,6 +56,9 @@ async fn live_text(
         .get_element_by_id(id)
         .expect("mounting draws the textarea at once")
         .unchecked_into::<HtmlTextAreaElement>();
+    // Its effect first runs on the page's next turn, not while mounting: let it, or a
+    // text set by the test before then would be taken for the first one.
+    next_frame().await;
     shows(&area, &text.get_untracked()).await;
     area
 }
