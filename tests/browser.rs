@@ -13,6 +13,26 @@ fn stamp() -> Stamp {
     Stamp::new("Anna", 1_780_000_000)
 }
 
+/// Starts Leptos' executor, on which the library runs its sync task, by mounting
+/// nothing, as the app mounts itself.
+fn start_executor() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
+}
+
+/// The names of the library's spaces, as its home screen lists them.
+fn names(library: landsbyplan::library::Library) -> Vec<String> {
+    use leptos::prelude::GetUntracked;
+    library
+        .spaces
+        .get_untracked()
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
+}
+
 /// A database of the test's own, so tests never see each other's data.
 fn database(test: &str) -> String {
     format!("landsbyplan-test-{test}-{}", js_sys::Math::random())
@@ -189,12 +209,7 @@ async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on(
     use landsbyplan_sync::{Share, SpaceSecret};
     use leptos::prelude::GetUntracked;
 
-    // The library starts its sync task on Leptos' executor, which mounting sets up, as
-    // for the app.
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
+    start_executor();
     let name = database("set-aside");
     let library = Library::new();
     library.open(&name, None).await;
@@ -233,25 +248,13 @@ async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on(
     council.rename("Grene Lokalråd", &stamp()).unwrap();
     let later = library.apply_remote(doc, &council.save_incremental()).await;
     assert!(later.stored && !later.set_aside);
-    let names: Vec<String> = library
-        .spaces
-        .get_untracked()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, ["Grene Lokalråd"]);
+    assert_eq!(names(library), ["Grene Lokalråd"]);
 
     // The next start is a normal one.
     let again = Library::new();
     again.open(&name, None).await;
     assert_eq!(again.state.get_untracked(), LibraryState::Ready);
-    let names: Vec<String> = again
-        .spaces
-        .get_untracked()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, ["Grene Lokalråd"]);
+    assert_eq!(names(again), ["Grene Lokalråd"]);
 }
 
 #[wasm_bindgen_test]
@@ -260,18 +263,7 @@ async fn an_edit_a_tab_showed_but_indexeddb_never_got_is_kept_from_the_edit_jour
     use landsbyplan::library::{Library, LibraryState};
     use leptos::prelude::GetUntracked;
 
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
-    let names = |library: Library| -> Vec<String> {
-        library
-            .spaces
-            .get_untracked()
-            .into_iter()
-            .map(|s| s.name)
-            .collect()
-    };
+    start_executor();
     let name = database("journal");
     let journal = Journal::new(&name);
     let library = Library::new();
