@@ -1557,11 +1557,7 @@ mod tests {
         let keys = keys();
         let doc = keys.doc_id();
         // A reader restarted at cursor 2: it forgot the payloads it took before.
-        let mut client = Client::new();
-        client.add_space(Capability::Read(keys.read().clone()), 2, 5);
-        client.tick(0);
-        client.connected(0);
-        client.received(&hello(), 0);
+        let mut client = reader_at(&keys, 2);
         // Entry 1 again, as entry 3: the device cannot tell by the payload, and takes it;
         // its changes are all in the document, so the app says nothing was new.
         let first = sealed(&keys, b"first", 1);
@@ -1663,11 +1659,7 @@ mod tests {
         let keys = keys();
         let doc = keys.doc_id();
         // A reader restarted at cursor 2: it forgot the payloads it took before.
-        let mut client = Client::new();
-        client.add_space(Capability::Read(keys.read().clone()), 2, 5);
-        client.tick(0);
-        client.connected(0);
-        client.received(&hello(), 0);
+        let mut client = reader_at(&keys, 2);
         // A lying relay sends entry 1 again as entry 3; it verifies, and the device has
         // no way to tell (the real entry 3 is skipped). Entry 4 then waits for it.
         let first = sealed(&keys, b"first", 1);
@@ -1812,10 +1804,15 @@ mod tests {
         assert_eq!(client.next_wakeup(), None, "nothing more to check");
     }
 
-    /// A reader's client at cursor 3, caught up.
+    /// A reader's client at cursor 3, greeted.
     fn reader_at_3(keys: &SpaceKeys) -> Client {
+        reader_at(keys, 3)
+    }
+
+    /// A reader's client at `cursor` in epoch 5, greeted by the relay.
+    fn reader_at(keys: &SpaceKeys, cursor: u64) -> Client {
         let mut client = Client::new();
-        client.add_space(Capability::Read(keys.read().clone()), 3, 5);
+        client.add_space(Capability::Read(keys.read().clone()), cursor, 5);
         client.tick(0);
         client.connected(0);
         client.received(&hello(), 0);
