@@ -1,16 +1,26 @@
-//! Browser tests: a text that syncs live keeps the caret of the person typing in it when
-//! others' changes arrive (issue 10), in a real textarea in headless Chromium.
+//! Browser tests: a text that syncs live saves each keystroke where it was typed and keeps
+//! the caret of the person typing when others' changes arrive (issue 10), in a real
+//! textarea in headless Chromium, on a real library whose space another device edits.
 
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)]
 
+use landsbyplan::i18n::{I18n, Language};
+use landsbyplan::library::{Library, LibraryState};
+use landsbyplan::routes::Editor;
 use landsbyplan::routes::text::LiveText;
+use landsbyplan_model::{Keystroke, LiveField, Space, SpaceId, Stamp};
+use landsbyplan_sync::{DocId, Share, SpaceSecret};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlTextAreaElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+fn stamp(who: &str) -> Stamp {
+    Stamp::new(who, 1_780_000_000)
+}
 
 /// Waits one animation frame.
 async fn next_frame() {
@@ -23,93 +33,257 @@ async fn next_frame() {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
-/// Waits (at most 120 frames, about two seconds) until the page's effects have put
-/// `expected` into the textarea.
-async fn shows(area: &HtmlTextAreaElement, expected: &str) {
+/// Waits (at most 120 frames, about two seconds) until `check` holds.
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..120 {
-        if area.value() == expected {
+        if check() {
             return;
         }
         next_frame().await;
     }
-    panic!("the textarea shows {:?}, not {expected:?}", area.value());
+    panic!("never: {what}");
 }
 
-/// A live text with id `id` showing `text`, mounted in the page; what was typed goes to
-/// `typed`.
-async fn live_text(
-    id: &'static str,
-    text: RwSignal<String>,
-    typed: RwSignal<Vec<String>>,
-) -> HtmlTextAreaElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    leptos::mount::mount_to(host.unchecked_into(), move || {
-        view! {
-            <label for=id>"Vision"</label>
-            <LiveText id=id rows=4 value=text on_input=move |t: String| typed.update(|all| all.push(t))/>
-        }
+/// Waits until the textarea shows `expected`.
+async fn shows(area: &HtmlTextAreaElement, expected: &str) {
+    until(&format!("the textarea shows {expected:?}"), || {
+        area.value() == expected
     })
-    .forget();
-    let area = document
-        .get_element_by_id(id)
-        .expect("mounting draws the textarea at once")
-        .unchecked_into::<HtmlTextAreaElement>();
-    // Its effect first runs on the page's next turn, not while mounting: let it, or a
-    // text set by the test before then would be taken for the first one.
-    next_frame().await;
-    shows(&area, &text.get_untracked()).await;
-    area
+    .await;
+}
+
+/// Anna's device, holding a council that Bo's device made, with its vision in a live
+/// text on her screen; and Bo's device.
+struct Meeting {
+    library: Library,
+    doc: DocId,
+    id: SpaceId,
+    bo: Space,
+    area: HtmlTextAreaElement,
+}
+
+impl Meeting {
+    /// A council whose vision is `vision`, drawn in a textarea with id `name`.
+    async fn start(name: &'static str, vision: &str) -> Self {
+        let library = Library::new();
+        let document = web_sys::window().unwrap().document().unwrap();
+        let host = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&host).unwrap();
+        let random = || (js_sys::Math::random() * 2_f64.powi(52)) as u128;
+        let id = SpaceId::from_random(random() << 64 | random());
+        // The mount starts Leptos' executor, which the library's sync task runs on.
+        leptos::mount::mount_to(host.unchecked_into(), move || {
+            provide_context(library);
+            provide_context(I18n::new(Language::Danish));
+            view! {
+                <Show when=move || library.spaces.with(|spaces| !spaces.is_empty())>
+                    <label for=name>"Vision"</label>
+                    <LiveText id=name rows=4 editor=Editor::new(id) field=LiveField::Vision/>
+                </Show>
+            }
+        })
+        .forget();
+        library
+            .open(
+                &format!("landsbyplan-test-{name}-{}", js_sys::Math::random()),
+                None,
+            )
+            .await;
+        assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+        let secret = SpaceSecret::from_random(std::array::from_fn(|_| random() as u8));
+        let doc = secret.keys().doc_id();
+        library
+            .join(&format!("#{}", Share::Edit(secret).to_fragment()))
+            .await
+            .unwrap();
+        let mut bo = Space::create_council(id, "Hejnsvig", &stamp("Bo")).unwrap();
+        bo.set_vision(vision, &stamp("Bo")).unwrap();
+        assert!(!library.apply_remote(doc, &bo.save()).await.set_aside);
+        until("the vision is drawn", || {
+            document.get_element_by_id(name).is_some()
+        })
+        .await;
+        let area = document
+            .get_element_by_id(name)
+            .unwrap()
+            .unchecked_into::<HtmlTextAreaElement>();
+        shows(&area, vision).await;
+        Self {
+            library,
+            doc,
+            id,
+            bo,
+            area,
+        }
+    }
+
+    /// Bo types: his screen showed his device's vision and now shows `typed`, with the
+    /// caret at `caret`; the change reaches Anna's device.
+    async fn bo_types(&mut self, typed: &str, caret: usize) {
+        let seen = self.bo.live_text(LiveField::Vision).unwrap();
+        let keystroke = Keystroke {
+            seen,
+            typed: typed.to_owned(),
+            caret,
+        };
+        self.bo
+            .type_live(LiveField::Vision, &keystroke, &stamp("Bo"))
+            .unwrap();
+        let received = self
+            .library
+            .apply_remote(self.doc, &self.bo.save_incremental())
+            .await;
+        assert!(received.stored && !received.set_aside);
+    }
+
+    /// Anna types `text` at her caret, as the browser does: the textarea's text and caret
+    /// change, then an input event.
+    fn anna_types(&self, text: &str) {
+        let area = &self.area;
+        let at = area.selection_end().unwrap().unwrap();
+        let value = area.value();
+        let units: Vec<u16> = value.encode_utf16().collect();
+        let (before, after) = units.split_at(at as usize);
+        let added: Vec<u16> = text.encode_utf16().collect();
+        let typed = String::from_utf16(&[before, &added, after].concat()).unwrap();
+        area.set_value(&typed);
+        let caret = at + added.len() as u32;
+        area.set_selection_range(caret, caret).unwrap();
+        area.dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+    }
+
+    /// The vision in Anna's device's document.
+    fn vision(&self) -> String {
+        self.library
+            .read_mut(self.id, |space| {
+                space.live_text(LiveField::Vision).unwrap().text
+            })
+            .unwrap()
+    }
+
+    fn caret(&self) -> (u32, u32) {
+        (
+            self.area.selection_start().unwrap().unwrap(),
+            self.area.selection_end().unwrap().unwrap(),
+        )
+    }
 }
 
 #[wasm_bindgen_test]
 async fn a_remote_insert_before_the_caret_moves_it_and_one_after_leaves_it() {
-    let text = RwSignal::new("Et godt sted at bo".to_owned());
-    let area = live_text("live-caret", text, RwSignal::new(Vec::new())).await;
-    assert_eq!(area.value(), "Et godt sted at bo");
-    area.focus().unwrap();
-    area.set_selection_range(7, 7).unwrap();
+    let mut meeting = Meeting::start("live-caret", "Et godt sted at bo").await;
+    meeting.area.focus().unwrap();
+    meeting.area.set_selection_range(7, 7).unwrap();
 
-    text.set("🎉 Et godt sted at bo".to_owned());
-    shows(&area, "🎉 Et godt sted at bo").await;
-    assert_eq!(area.value(), "🎉 Et godt sted at bo");
+    meeting.bo_types("🎉 Et godt sted at bo", 2).await;
+    shows(&meeting.area, "🎉 Et godt sted at bo").await;
     assert_eq!(
-        area.selection_start().unwrap(),
-        Some(10),
-        "an emoji and a space"
+        meeting.caret(),
+        (10, 10),
+        "an emoji (two units) and a space"
     );
-    assert_eq!(area.selection_end().unwrap(), Some(10));
 
-    text.set("🎉 Et godt sted at bo i Grindsted".to_owned());
-    shows(&area, "🎉 Et godt sted at bo i Grindsted").await;
-    assert_eq!(area.selection_start().unwrap(), Some(10));
+    meeting
+        .bo_types("🎉 Et godt sted at bo i Grindsted", 32)
+        .await;
+    shows(&meeting.area, "🎉 Et godt sted at bo i Grindsted").await;
+    assert_eq!(meeting.caret(), (10, 10));
 }
 
 #[wasm_bindgen_test]
 async fn a_selection_spanning_a_remote_deletion_shrinks() {
-    let text = RwSignal::new("Vi vil have en meget stor hal".to_owned());
-    let area = live_text("live-selection", text, RwSignal::new(Vec::new())).await;
-    area.focus().unwrap();
-    area.set_selection_range(7, 25).unwrap();
+    let mut meeting = Meeting::start("live-selection", "Vi vil have en meget stor hal").await;
+    meeting.area.focus().unwrap();
+    meeting.area.set_selection_range(7, 25).unwrap();
 
-    text.set("Vi vil have en stor hal".to_owned());
-    shows(&area, "Vi vil have en stor hal").await;
-    assert_eq!(area.selection_start().unwrap(), Some(7));
-    assert_eq!(area.selection_end().unwrap(), Some(19));
+    meeting.bo_types("Vi vil have en stor hal", 15).await;
+    shows(&meeting.area, "Vi vil have en stor hal").await;
+    assert_eq!(meeting.caret(), (7, 19));
 }
 
 #[wasm_bindgen_test]
-async fn typing_hands_the_whole_text_over_and_a_text_not_in_focus_simply_follows() {
-    let text = RwSignal::new(String::new());
-    let typed = RwSignal::new(Vec::new());
-    let area = live_text("live-typing", text, typed).await;
-    area.set_value("Bålhytte");
-    area.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    assert_eq!(typed.get_untracked(), ["Bålhytte"]);
+async fn keystrokes_are_saved_and_a_text_not_in_focus_simply_follows() {
+    let mut meeting = Meeting::start("live-typing", "").await;
+    meeting.area.focus().unwrap();
+    meeting.anna_types("Bålhytte");
+    until("the keystroke is saved", || meeting.vision() == "Bålhytte").await;
 
-    text.set("Bålhytte ved søen".to_owned());
-    shows(&area, "Bålhytte ved søen").await;
-    assert_eq!(area.value(), "Bålhytte ved søen");
+    // Bo, who has not seen Anna's word, writes in the empty vision too: the two words
+    // merge in an order Automerge picks, and the element, not in focus, simply follows.
+    meeting.area.blur().unwrap();
+    meeting.bo_types("Nu: ", 4).await;
+    let merged = meeting.vision();
+    assert!(
+        merged == "Nu: Bålhytte" || merged == "BålhytteNu: ",
+        "both words, each whole: {merged:?}"
+    );
+    shows(&meeting.area, &merged).await;
+}
+
+#[wasm_bindgen_test]
+async fn two_people_typing_at_one_place_keep_their_words_apart() {
+    let mut meeting = Meeting::start("live-same-place", "Vi vil have ").await;
+    meeting.area.focus().unwrap();
+    meeting.area.set_selection_range(12, 12).unwrap();
+    meeting.anna_types("en hal");
+    until("Anna's word is saved", || {
+        meeting.vision() == "Vi vil have en hal"
+    })
+    .await;
+    // Bo, who has not seen Anna's word, types at the same place.
+    meeting.bo_types("Vi vil have en sø", 17).await;
+    until("Bo's word arrives", || meeting.vision().contains("en sø")).await;
+    shows(&meeting.area, &meeting.vision()).await;
+    // Anna goes on typing where she was: after her own word, whichever side Bo's is on.
+    meeting.anna_types(" og et bibliotek");
+    until("Anna's words are saved", || {
+        meeting.vision().contains("og et bibliotek")
+    })
+    .await;
+    let vision = meeting.vision();
+    assert!(
+        vision.contains("en hal og et bibliotek"),
+        "Anna's words stay together in {vision:?}"
+    );
+    assert!(vision.contains("en sø"), "Bo's word is whole in {vision:?}");
+    assert_eq!(meeting.area.value(), vision);
+}
+
+#[wasm_bindgen_test]
+async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
+    let mut meeting = Meeting::start("live-compose", "Vi vil have ").await;
+    let area = meeting.area.clone();
+    area.focus().unwrap();
+    area.set_selection_range(12, 12).unwrap();
+    area.dispatch_event(&web_sys::Event::new("compositionstart").unwrap())
+        .unwrap();
+    meeting.anna_types("bål");
+    until("the word so far is saved", || {
+        meeting.vision() == "Vi vil have bål"
+    })
+    .await;
+
+    // Bo's change arrives mid-word: the element keeps the word as the keyboard has it.
+    meeting.bo_types("Nu: Vi vil have ", 4).await;
+    until("Bo's change is on Anna's device", || {
+        meeting.vision().starts_with("Nu: ")
+    })
+    .await;
+    for _ in 0..3 {
+        next_frame().await;
+    }
+    assert_eq!(
+        area.value(),
+        "Vi vil have bål",
+        "not redrawn while composing"
+    );
+
+    meeting.anna_types("hytte");
+    area.dispatch_event(&web_sys::Event::new("compositionend").unwrap())
+        .unwrap();
+    shows(&area, "Nu: Vi vil have bålhytte").await;
+    assert_eq!(meeting.vision(), "Nu: Vi vil have bålhytte");
+    let end = "Nu: Vi vil have bålhytte".encode_utf16().count() as u32;
+    assert_eq!(meeting.caret(), (end, end));
 }

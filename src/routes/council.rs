@@ -3,7 +3,7 @@
 
 use landsbyplan_model::{
     Action, ActionFields, ActionId, ActionStatus, CouncilRef, DevelopmentPlan, FocusAreaId, GoalId,
-    Person, PersonId, SpaceId, SpaceKind,
+    LiveField, Person, PersonId, SpaceId, SpaceKind,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -106,7 +106,7 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <p>{overview}</p>
         <p><A href=format!("{}/print", space_path(id))>{move || i18n.t("print-link")}</A></p>
         <Conflicts editor/>
-        <Vision editor plan/>
+        <Vision editor/>
         <Goals editor plan/>
         <Actions editor plan members/>
         <CouncilGroups editor/>
@@ -119,23 +119,15 @@ fn CouncilScreen(id: SpaceId) -> impl IntoView {
 
 /// The vision: long text, saved as it is typed.
 #[component]
-fn Vision(editor: Editor, plan: Memo<DevelopmentPlan>) -> impl IntoView {
+fn Vision(editor: Editor) -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let vision = Memo::new(move |_| plan.with(|p| p.vision.clone()));
     let field = format!("vision-{}", editor.id);
     view! {
         <section class="card" aria-labelledby="vision-heading">
             <h2 id="vision-heading">{move || i18n.t("vision-heading")}</h2>
             <label for=field.clone()>{move || i18n.t("vision-label")}</label>
             <Editable editor>
-            <LiveText
-                id=field
-                rows=6
-                value=vision
-                on_input=move |text: String| {
-                    editor.save(move |space, stamp| space.set_vision(&text, stamp));
-                }
-            />
+            <LiveText id=field rows=6 editor field=LiveField::Vision/>
             </Editable>
         </section>
     }

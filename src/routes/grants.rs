@@ -5,7 +5,7 @@
 
 use landsbyplan_model::{
     ApplicationId, BudgetLine, BudgetLineId, Decision, Dkk, Endorsement, GrantApplication,
-    GrantRound, GrantStatus, OwnFinancing, Space, SpaceId, SpaceKind,
+    GrantRound, GrantStatus, LiveField, OwnFinancing, Space, SpaceId, SpaceKind,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -181,12 +181,6 @@ fn Project(editor: Editor, id: ApplicationId, application: App, council: bool) -
         let d = description.get_untracked();
         editor.save(move |s, stamp| s.describe_application(id, &t, &d, stamp));
     };
-    let save_description = move |d: String| {
-        let t = application
-            .with_untracked(|a| a.as_ref().map(|a| a.title.clone()))
-            .unwrap_or_default();
-        editor.save(move |s, stamp| s.describe_application(id, &t, &d, stamp));
-    };
     let goals = Memo::new(move |_| {
         if council {
             editor
@@ -224,7 +218,7 @@ fn Project(editor: Editor, id: ApplicationId, application: App, council: bool) -
             <label for="grant-title">{move || i18n.t("grant-title-label")}</label>
             <input id="grant-title" type="text" bind:value=title disabled=move || !draft(application) on:change=move |_| save_title()/>
             <label for="grant-description">{move || i18n.t("grant-description-label")}</label>
-            <LiveText id="grant-description" rows=5 value=description disabled=Signal::derive(move || !draft(application)) on_input=save_description/>
+            <LiveText id="grant-description" rows=5 editor field=LiveField::Description(id) disabled=Signal::derive(move || !draft(application))/>
             <fieldset class="choices" disabled=move || !draft(application)>
                 <legend>{move || i18n.t("grant-areas-legend")}</legend>
                 {move || focus_areas(library, i18n).into_iter().map(|(area, name)| view! {

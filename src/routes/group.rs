@@ -2,7 +2,7 @@
 //! them, and the project plan with milestones, tasks and progress.
 
 use landsbyplan_model::{
-    MilestoneId, Person, PersonId, ProjectPlan, SpaceId, TaskFields, TaskId, TaskStatus,
+    LiveField, MilestoneId, Person, PersonId, ProjectPlan, SpaceId, TaskFields, TaskId, TaskStatus,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -86,7 +86,7 @@ pub fn GroupScreen(id: SpaceId) -> impl IntoView {
         <Absorbed editor/>
         <Members editor/>
         <Leader editor members leader/>
-        <GroupGoal editor plan/>
+        <GroupGoal editor/>
         <Milestones editor plan/>
         <Tasks editor plan members/>
         <Meetings editor/>
@@ -132,22 +132,14 @@ fn Leader(
 
 /// The group's goal in its own words, saved as it is typed.
 #[component]
-fn GroupGoal(editor: Editor, plan: Memo<ProjectPlan>) -> impl IntoView {
+fn GroupGoal(editor: Editor) -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let goal = Memo::new(move |_| plan.with(|p| p.goal.clone()));
     view! {
         <section class="card" aria-labelledby="group-goal-heading">
             <h2 id="group-goal-heading">{move || i18n.t("group-goal-heading")}</h2>
             <label for="group-goal">{move || i18n.t("group-goal-label")}</label>
             <Editable editor>
-            <LiveText
-                id="group-goal"
-                rows=4
-                value=goal
-                on_input=move |text: String| {
-                    editor.save(move |space, stamp| space.set_group_goal(&text, stamp));
-                }
-            />
+            <LiveText id="group-goal" rows=4 editor field=LiveField::GroupGoal/>
             </Editable>
         </section>
     }

@@ -3,7 +3,8 @@
 //! deadline that become an action or a task in the plan with one click.
 
 use landsbyplan_model::{
-    Attendance, DecisionId, Meeting, MeetingId, Person, PlanItem, Space, SpaceId, SpaceKind,
+    Attendance, DecisionId, LiveField, Meeting, MeetingId, Person, PlanItem, Space, SpaceId,
+    SpaceKind,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -92,9 +93,9 @@ pub fn MeetingScreen() -> impl IntoView {
                 <Editable editor>
                     <h2>{move || meeting.get().map(|m| m.title)}</h2>
                     <p class="kind">{move || meeting.get().and_then(|m| m.date).map(|d| show_date(i18n, d))}</p>
-                    <MeetingText editor id meeting field="agenda"/>
+                    <MeetingText editor id field="agenda"/>
                     <AttendanceList editor id meeting members/>
-                    <MeetingText editor id meeting field="minutes"/>
+                    <MeetingText editor id field="minutes"/>
                     <Decisions editor id meeting members group/>
                 </Editable>
             }
@@ -105,12 +106,7 @@ pub fn MeetingScreen() -> impl IntoView {
 
 /// The agenda or the minutes: long text, saved as it is typed.
 #[component]
-fn MeetingText(
-    editor: Editor,
-    id: MeetingId,
-    meeting: Memo<Option<Meeting>>,
-    field: &'static str,
-) -> impl IntoView {
+fn MeetingText(editor: Editor, id: MeetingId, field: &'static str) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let minutes = field == "minutes";
     let (heading, label) = if minutes {
@@ -118,12 +114,6 @@ fn MeetingText(
     } else {
         ("agenda-heading", "agenda-label")
     };
-    let text = Memo::new(move |_| {
-        meeting
-            .get()
-            .map(|m| if minutes { m.minutes } else { m.agenda })
-            .unwrap_or_default()
-    });
     view! {
         <section class="card" aria-labelledby=format!("{field}-heading")>
             <h2 id=format!("{field}-heading")>{move || i18n.t(heading)}</h2>
@@ -131,16 +121,8 @@ fn MeetingText(
             <LiveText
                 id=format!("meeting-{field}")
                 rows=if minutes { 10 } else { 5 }
-                value=text
-                on_input=move |value: String| {
-                    editor.save(move |s, stamp| {
-                        if minutes {
-                            s.set_minutes(id, &value, stamp)
-                        } else {
-                            s.set_agenda(id, &value, stamp)
-                        }
-                    });
-                }
+                editor
+                field=if minutes { LiveField::Minutes(id) } else { LiveField::Agenda(id) }
             />
         </section>
     }

@@ -50,10 +50,22 @@ export async function until(what, check, { timeout = 10_000, interval = 150, sho
  */
 export async function phoneNetwork(context, relayPort) {
   const open = new Set();
-  const state = { online: true };
+  // Connections that lead nowhere: they stay open and never bring anything back.
+  const holes = new Set();
+  const state = { online: true, stalled: false };
+  const swallow = (client) => {
+    holes.add(client);
+    client.on("data", () => {});
+    client.on("error", () => holes.delete(client));
+    client.on("close", () => holes.delete(client));
+  };
   const proxy = net.createServer((client) => {
     if (!state.online) {
       client.destroy();
+      return;
+    }
+    if (state.stalled) {
+      swallow(client);
       return;
     }
     const upstream = net.connect(relayPort(), "127.0.0.1");
@@ -97,12 +109,33 @@ export async function phoneNetwork(context, relayPort) {
         open.clear();
       }
     },
+    /**
+     * Stalls the network or ends the stall: the phone still believes it is online, but
+     * its open connections (and any it opens meanwhile) silently lead nowhere, as when a
+     * phone walks out of coverage or a mobile network drops a connection without a word.
+     * After the stall, new connections work; the dead ones stay dead.
+     */
+    stall(stalled) {
+      state.stalled = stalled;
+      if (!stalled) return;
+      for (const pair of open) {
+        const [client, upstream] = pair;
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        upstream.destroy();
+        open.delete(pair);
+        client.removeAllListeners("close");
+        client.removeAllListeners("error");
+        swallow(client);
+      }
+    },
     /** Stops the proxy (after the phone's context is closed). */
     close() {
       for (const [client, upstream] of open) {
         client.destroy();
         upstream.destroy();
       }
+      for (const client of holes) client.destroy();
       return new Promise((resolve) => proxy.close(resolve));
     },
   };

@@ -375,6 +375,34 @@ test("offline with everything shared, the status says what it knows, also after 
   await bo.close();
 });
 
+test("a phone whose connection dies without a word stops saying all is in sync, and catches up after", async () => {
+  const council = "Sdr. Omme Lokalråd";
+  const { anna, bo } = await sharedCouncil(council);
+  const [a, b] = [anna.page, bo.page];
+  await addAction(b, "Før forbindelsen døde");
+  await actionHeading(a, "Før forbindelsen døde").waitFor();
+  await a.getByText(SYNCED).waitFor();
+
+  // Anna's connection leads nowhere now, though her phone still thinks it is online; Bo
+  // adds an action she cannot get. Within the liveness check's time (25 s quiet, 10 s to
+  // answer) her status stops claiming that everything is in sync.
+  anna.net.stall(true);
+  await addAction(b, "Mens Anna var væk");
+  await until("Anna's status no longer claims all is in sync", async () => !(await claimsSynced(a)), {
+    timeout: 60_000,
+    interval: 500,
+    show: saysStatus("Anna", a),
+  });
+  assert.ok(!(await actionTitles(a)).includes("Mens Anna var væk"), "the stall keeps Bo's action from Anna");
+
+  // The network comes back: a new connection brings Bo's action, and then it is in sync.
+  anna.net.stall(false);
+  await actionHeading(a, "Mens Anna var væk").waitFor({ timeout: 60_000 });
+  await a.getByText(SYNCED).waitFor({ timeout: 30_000 });
+  await anna.close();
+  await bo.close();
+});
+
 test("the count of waiting changes never goes above what the phone made offline", async () => {
   const council = "Hejnsvig Lokalråd";
   // Anna created the council in this very session: the case that once counted its

@@ -158,7 +158,7 @@ impl GrantApplication {
 }
 
 const TITLE: &str = "title";
-const DESCRIPTION: &str = "description";
+pub(crate) const DESCRIPTION: &str = "description";
 const FOCUS_AREAS: &str = "focus_areas";
 const GOALS: &str = "goals";
 const BUDGET: &str = "budget";
@@ -176,7 +176,7 @@ const DECIDED_ON: &str = "decided_on";
 const PROJECT_END: &str = "project_end";
 
 impl Space {
-    fn application(&self, id: ApplicationId) -> Result<ObjId> {
+    pub(crate) fn application(&self, id: ApplicationId) -> Result<ObjId> {
         self.entity(&self.part(APPLICATIONS)?, "application", id)
     }
 
@@ -184,7 +184,7 @@ impl Space {
         doc::parsed(&self.doc, application, STATUS).unwrap_or(GrantStatus::Draft)
     }
 
-    fn draft(&self, id: ApplicationId) -> Result<ObjId> {
+    pub(crate) fn draft(&self, id: ApplicationId) -> Result<ObjId> {
         let application = self.application(id)?;
         if self.status_of(&application) != GrantStatus::Draft {
             return Err(Error::NotADraft);

@@ -16,6 +16,7 @@ mod grant;
 mod group;
 mod history;
 mod id;
+mod live;
 mod meeting;
 mod merge;
 mod network;
@@ -40,6 +41,7 @@ pub use id::{
     ActionId, ApplicationId, BudgetLineId, DecisionId, EventId, FocusAreaId, GoalId, MeetingId,
     MilestoneId, ParseIdError, PersonId, SpaceId, TaskId,
 };
+pub use live::{Keystroke, LiveField, LiveShown, Span, TextSplice, keystroke_splice};
 pub use meeting::{Attendance, Decision as MeetingDecision, Meeting, PlanItem};
 pub use merge::{
     AbsorbedGroup, GroupMergePreview, ImportPreview, merge_groups, preview_group_merge,

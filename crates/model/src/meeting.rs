@@ -14,8 +14,8 @@ use crate::{
 
 const TITLE: &str = "title";
 const DATE: &str = "date";
-const AGENDA: &str = "agenda";
-const MINUTES: &str = "minutes";
+pub(crate) const AGENDA: &str = "agenda";
+pub(crate) const MINUTES: &str = "minutes";
 const ATTENDANCE: &str = "attendance";
 const DECISIONS: &str = "decisions";
 const TEXT: &str = "text";
@@ -76,7 +76,7 @@ pub struct Meeting {
 }
 
 impl Space {
-    fn meeting(&self, id: MeetingId) -> Result<ObjId> {
+    pub(crate) fn meeting(&self, id: MeetingId) -> Result<ObjId> {
         self.entity(&self.part(MEETINGS)?, "meeting", id)
     }
 

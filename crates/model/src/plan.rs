@@ -17,11 +17,11 @@ use crate::doc::{self, DATE_FORMAT};
 use crate::space::PLAN;
 use crate::{Error, PersonId, Result, Space, SpaceKind};
 
-const VISION: &str = "vision";
+pub(crate) const VISION: &str = "vision";
 const GOALS: &str = "goals";
 const ACTIONS: &str = "actions";
 const ACTION_ORDER: &str = "action_order";
-const GOAL: &str = "goal";
+pub(crate) const GOAL: &str = "goal";
 const MILESTONES: &str = "milestones";
 const TASKS: &str = "tasks";
 const TASK_ORDER: &str = "task_order";

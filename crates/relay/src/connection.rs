@@ -110,7 +110,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
                     Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
                     Ok(frame) if !limit.allow(Instant::now()) => vec![refusal(
                         &relay,
-                        Some(frame.doc()),
+                        frame.doc(),
                         ErrorCode::RateLimited,
                         "too many frames; slow down and send again".into(),
                     )],
@@ -158,7 +158,7 @@ async fn handle(
     frame: ClientFrame,
 ) -> Vec<RelayFrame> {
     let max = relay.limits.max_payload_bytes;
-    let about = Some(frame.doc());
+    let about = frame.doc();
     match frame {
         ClientFrame::Subscribe { doc, since } => {
             subscribe(relay, peer, me, cursors, doc, since).await
@@ -232,6 +232,7 @@ async fn handle(
         ClientFrame::Signal { data, .. } if data.len() > max => {
             vec![too_large(relay, about, "payloads", max)]
         }
+        ClientFrame::Ping => vec![RelayFrame::Pong],
         ClientFrame::Signal { doc, to, data } => {
             relay.publish(
                 doc,

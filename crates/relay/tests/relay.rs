@@ -222,6 +222,26 @@ async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection()
 }
 
 #[tokio::test]
+async fn a_ping_is_answered_at_once_and_needs_no_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let mut device = relay.connect().await;
+    send(&mut device, ClientFrame::Ping).await;
+    assert_eq!(receive(&mut device).await, RelayFrame::Pong);
+    // The connection goes on as before.
+    let space = keys(2);
+    send(&mut device, append(&space, b"after the ping")).await;
+    assert_eq!(
+        receive(&mut device).await,
+        RelayFrame::Acked {
+            doc: space.doc_id(),
+            seq: 1
+        }
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn several_clients_converge_and_each_gets_only_its_documents_live() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;

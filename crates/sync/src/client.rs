@@ -39,6 +39,13 @@ const LAST_CONFIRM_WAIT: Millis = 300_000;
 /// How long after an entry is doubted (see [`Client::nothing_new`]) the client reads
 /// the log again from before it, once caught up.
 const DOUBT_WAIT: Millis = 2_000;
+/// A connection that has brought nothing for this long is asked whether it is there.
+pub const QUIET: Millis = 25_000;
+/// A connection that does not answer that question within this long is given up.
+pub const PROBE_WAIT: Millis = 10_000;
+/// A connection not greeted by the relay within this long is given up (a network that
+/// swallows the attempt never says it failed).
+pub const CONNECT_WAIT: Millis = 15_000;
 
 /// What this device may do with a space.
 #[derive(Clone, Debug)]
@@ -294,6 +301,12 @@ pub struct Client {
     /// after a connection ends is at least this many doublings, so a relay that lies
     /// is not asked again every half second.
     distrust: u32,
+    /// When the relay was last heard from on this connection.
+    heard_at: Millis,
+    /// When it was asked whether it is there, if it has not answered yet.
+    probed_at: Option<Millis>,
+    /// When the connection being made was asked for.
+    connecting_at: Option<Millis>,
 }
 
 impl Default for Client {
@@ -317,6 +330,9 @@ impl Client {
             peer: None,
             epoch: 0,
             distrust: 0,
+            heard_at: 0,
+            probed_at: None,
+            connecting_at: None,
         }
     }
 
@@ -419,6 +435,24 @@ impl Client {
 
     /// When the caller should call [`Client::tick`] next, if at all.
     pub fn next_wakeup(&self) -> Option<Millis> {
+        let liveness = match self.link {
+            Link::Up => Some(
+                self.probed_at
+                    .map_or(self.heard_at + QUIET, |at| at + PROBE_WAIT),
+            ),
+            Link::Connecting => self.connecting_at.map(|at| at + CONNECT_WAIT),
+            Link::Down => None,
+        };
+        match (self.next_work(), liveness) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When [`Client::tick`] has work to do next, other than checking that a quiet
+    /// connection is still there: a reconnect, a resend, a read of the log again. `None`
+    /// when a connected client is settled.
+    pub fn next_work(&self) -> Option<Millis> {
         let resend = self
             .spaces
             .values()
@@ -628,9 +662,33 @@ impl Client {
         if self.link == Link::Down && self.retry_at.is_some_and(|at| now >= at) {
             self.link = Link::Connecting;
             self.retry_at = None;
+            self.connecting_at = Some(now);
             effects.push(Effect::Connect);
         }
+        if self.link == Link::Connecting
+            && self
+                .connecting_at
+                .is_some_and(|at| now >= at + CONNECT_WAIT)
+        {
+            // Neither made nor failed: the network swallowed it.
+            self.connecting_at = None;
+            effects.push(Effect::Reconnect);
+            return effects;
+        }
         if self.link == Link::Up {
+            match self.probed_at {
+                Some(at) if now >= at + PROBE_WAIT => {
+                    // The relay did not answer: the connection is dead, however it looks.
+                    self.probed_at = None;
+                    effects.push(Effect::Reconnect);
+                    return effects;
+                }
+                None if now >= self.heard_at + QUIET => {
+                    self.probed_at = Some(now);
+                    effects.push(send(&ClientFrame::Ping));
+                }
+                _ => {}
+            }
             for (doc, space) in &mut self.spaces {
                 if space.resend_at.is_some_and(|at| now >= at) {
                     space.resend_at = None;
@@ -725,6 +783,8 @@ impl Client {
     pub fn disconnected(&mut self, now: Millis, random: u32) -> Vec<Effect> {
         self.link = Link::Down;
         self.peer = None;
+        self.probed_at = None;
+        self.connecting_at = None;
         for space in self.spaces.values_mut() {
             space.caught_up = false;
             space.checking = false;
@@ -750,6 +810,8 @@ impl Client {
 
     /// A frame from the relay.
     pub fn received(&mut self, bytes: &[u8], now: Millis) -> Vec<Effect> {
+        self.heard_at = now;
+        self.probed_at = None;
         let effects = self.handle(bytes, now);
         for space in self.spaces.values_mut() {
             let waiting = space.caught_up && space.pending.iter().any(|p| !p.confirmed);
@@ -772,10 +834,12 @@ impl Client {
                 // (a frame too large for it) is not tried again every half second.
                 self.attempt = 0;
                 self.link = Link::Up;
+                self.connecting_at = None;
                 self.peer = Some(peer);
                 self.greeted(epoch)
             }
             RelayFrame::Acked { doc, .. } => self.update_status(doc, Some(now)),
+            RelayFrame::Pong => Vec::new(),
             RelayFrame::Subscribed { doc, latest } => self.subscribed(doc, latest, now),
             RelayFrame::Entry {
                 doc,
@@ -1529,6 +1593,53 @@ mod tests {
     }
 
     #[test]
+    fn a_quiet_connection_is_asked_whether_it_is_there_and_given_up_if_it_never_answers() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 0);
+        client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 100);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: 100 }));
+        assert_eq!(client.next_work(), None, "settled");
+        assert_eq!(client.next_wakeup(), Some(100 + QUIET));
+        assert!(client.tick(100 + QUIET - 1).is_empty());
+        // Quiet for long: asked; an answer keeps the connection.
+        assert_eq!(sent(&client.tick(100 + QUIET)), vec![ClientFrame::Ping]);
+        assert_eq!(client.next_wakeup(), Some(100 + QUIET + PROBE_WAIT));
+        let answered = 100 + QUIET + 50;
+        assert!(
+            client
+                .received(&RelayFrame::Pong.encode(), answered)
+                .is_empty()
+        );
+        assert_eq!(client.next_wakeup(), Some(answered + QUIET));
+        assert!(client.tick(answered + PROBE_WAIT).is_empty());
+        // Any frame counts as an answer.
+        let entry_at = answered + QUIET - 10;
+        client.received(&RelayFrame::Acked { doc, seq: 1 }.encode(), entry_at);
+        assert_eq!(client.next_wakeup(), Some(entry_at + QUIET));
+        // Asked again, and no answer: given up, and the status stops claiming sync.
+        let asked = entry_at + QUIET;
+        assert_eq!(sent(&client.tick(asked)), vec![ClientFrame::Ping]);
+        assert!(client.tick(asked + PROBE_WAIT - 1).is_empty());
+        assert_eq!(client.tick(asked + PROBE_WAIT), vec![Effect::Reconnect]);
+        client.disconnected(asked + PROBE_WAIT, 0);
+        assert!(
+            !matches!(client.status(&doc), Some(SyncStatus::Synced { .. })),
+            "{:?}",
+            client.status(&doc)
+        );
+        // Offline, nothing is asked: the only wakeup is the retry.
+        let retry = client.next_wakeup().unwrap();
+        assert!(retry <= asked + PROBE_WAIT + LAST_RETRY);
+        assert_eq!(client.tick(retry), vec![Effect::Connect]);
+        // An attempt the network swallows (never made, never failed) is given up too.
+        assert!(client.tick(retry + CONNECT_WAIT - 1).is_empty());
+        assert_eq!(client.tick(retry + CONNECT_WAIT), vec![Effect::Reconnect]);
+        client.disconnected(retry + CONNECT_WAIT, 0);
+        assert!(client.next_wakeup().unwrap() > retry + CONNECT_WAIT);
+    }
+
+    #[test]
     fn an_offline_client_is_woken_only_to_connect_again() {
         let keys = keys();
         let doc = keys.doc_id();
@@ -1547,8 +1658,8 @@ mod tests {
         assert_eq!(effects, vec![Effect::Connect]);
         assert_eq!(
             client.next_wakeup(),
-            None,
-            "connecting: nothing to wake for until the connection opens or fails"
+            Some(later + CONNECT_WAIT),
+            "connecting: woken only to give up an attempt that never ends"
         );
     }
 
@@ -1616,7 +1727,7 @@ mod tests {
                 .is_empty()
         );
         client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 2_006);
-        assert_eq!(client.next_wakeup(), None);
+        assert_eq!(client.next_work(), None);
     }
 
     #[test]
@@ -1649,7 +1760,7 @@ mod tests {
         );
         client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 2_003);
         assert_eq!(client.rejected(&doc), 0);
-        assert_eq!(client.next_wakeup(), None);
+        assert_eq!(client.next_work(), None);
         // Saying again that it brought nothing new doubts nothing.
         assert!(client.nothing_new(doc, 2_004).is_empty());
     }
@@ -1801,7 +1912,7 @@ mod tests {
             client.status(&doc),
             Some(SyncStatus::Synced { .. })
         ));
-        assert_eq!(client.next_wakeup(), None, "nothing more to check");
+        assert_eq!(client.next_work(), None, "nothing more to check");
     }
 
     /// A reader's client at cursor 3, greeted.

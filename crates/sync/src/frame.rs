@@ -96,6 +96,10 @@ pub enum ClientFrame {
         /// Opaque bytes.
         data: Vec<u8>,
     },
+    /// Are you there? Answered by [`RelayFrame::Pong`]: a connection that has been quiet
+    /// for a while is asked, and one that does not answer is given up (a phone that lost
+    /// its network often keeps a socket that looks open).
+    Ping,
 }
 
 /// What the relay sends a device.
@@ -164,6 +168,8 @@ pub enum RelayFrame {
         /// The last entry in the relay's log of `doc`.
         latest: u64,
     },
+    /// Answers [`ClientFrame::Ping`].
+    Pong,
 }
 
 /// Why the relay refused a frame.
@@ -238,13 +244,14 @@ fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FrameError> {
 }
 
 impl ClientFrame {
-    /// The document the frame is about.
-    pub fn doc(&self) -> DocId {
+    /// The document the frame is about, if any.
+    pub fn doc(&self) -> Option<DocId> {
         match self {
             Self::Subscribe { doc, .. }
             | Self::Append { doc, .. }
             | Self::Snapshot { doc, .. }
-            | Self::Signal { doc, .. } => *doc,
+            | Self::Signal { doc, .. } => Some(*doc),
+            Self::Ping => None,
         }
     }
 

@@ -158,6 +158,7 @@ impl SimRelay {
                 out.push((conn, RelayFrame::Acked { doc, seq: covers }));
             }
             ClientFrame::Signal { .. } => {}
+            ClientFrame::Ping => out.push((conn, RelayFrame::Pong)),
         }
         out
     }
@@ -189,6 +190,8 @@ struct Device {
     /// How many things from the relay this device refused.
     rejected: u64,
     id: u8,
+    /// The connection leads nowhere: it looks open, and nothing arrives either way.
+    stalled: bool,
 }
 
 impl Device {
@@ -213,6 +216,7 @@ impl Device {
             from_relay: VecDeque::new(),
             nonces: 0,
             rejected: 0,
+            stalled: false,
             id,
         }
     }
@@ -363,6 +367,7 @@ impl World {
     /// Device `d` loses everything but what it stored: the tab was closed, reloaded or
     /// discarded, maybe mid-edit, maybe offline.
     fn restart(&mut self, d: usize) {
+        self.devices[d].stalled = false;
         if let Some(conn) = self.devices[d].conn.take() {
             self.relay.close(conn);
         }
@@ -491,6 +496,7 @@ impl World {
                     let conn = self.next_conn;
                     self.next_conn += 1;
                     self.devices[d].conn = Some(conn);
+                    self.devices[d].stalled = false;
                     for (to, frame) in self.relay.open(conn) {
                         self.deliver_to(to, frame);
                     }
@@ -575,13 +581,21 @@ impl World {
     }
 
     fn deliver_to(&mut self, conn: usize, frame: RelayFrame) {
-        if let Some(device) = self.devices.iter_mut().find(|d| d.conn == Some(conn)) {
+        if let Some(device) = self.devices.iter_mut().find(|d| d.conn == Some(conn))
+            && !device.stalled
+        {
             device.from_relay.push_back(frame.encode());
         }
     }
 
     /// Delivers one queued frame each way for device `d`.
     fn pump(&mut self, d: usize) -> bool {
+        if self.devices[d].stalled {
+            let device = &mut self.devices[d];
+            let lost =
+                device.to_relay.pop_front().is_some() | device.from_relay.pop_front().is_some();
+            return lost;
+        }
         let mut moved = false;
         if let (Some(conn), Some(bytes)) =
             (self.devices[d].conn, self.devices[d].to_relay.pop_front())
@@ -606,6 +620,7 @@ impl World {
     }
 
     fn drop_connection(&mut self, d: usize) {
+        self.devices[d].stalled = false;
         if let Some(conn) = self.devices[d].conn.take() {
             self.relay.close(conn);
             self.devices[d].to_relay.clear();
@@ -634,8 +649,12 @@ impl World {
     /// No more faults: run until nothing moves, every device is connected and no timer
     /// of theirs is set.
     fn heal(&mut self) {
-        for _ in 0..50 {
-            self.advance(31_000);
+        for round in 0..50 {
+            // What is on its way arrives first: a greeting still in flight is not a
+            // connection that timed out.
+            if round > 0 {
+                self.advance(31_000);
+            }
             let mut moved = true;
             let mut rounds = 0;
             while moved {
@@ -651,7 +670,7 @@ impl World {
             if self
                 .devices
                 .iter()
-                .all(|d| d.conn.is_some() && d.client.next_wakeup().is_none())
+                .all(|d| d.conn.is_some() && !d.stalled && d.client.next_work().is_none())
             {
                 return;
             }
@@ -662,7 +681,7 @@ impl World {
             .map(|d| {
                 (
                     d.conn.is_some(),
-                    d.client.next_wakeup(),
+                    d.client.next_work(),
                     d.client.status(&self.doc),
                 )
             })
@@ -730,6 +749,9 @@ enum Step {
     /// order after a reconnect, and for any order the relay's handling could take).
     ReorderToRelay(usize),
     Wait(u64),
+    /// The device's connection silently leads nowhere from now on (until the device
+    /// gives it up: it must find out by itself).
+    Stall(usize),
     /// The device's memory is gone; only what it stored is left.
     Restart(usize),
     /// The relay's store is gone.
@@ -766,6 +788,7 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
         1 => (0..devices).prop_map(Step::ReorderToRelay),
         1 => (0..40_000u64).prop_map(Step::Wait),
         2 => (0..devices).prop_map(Step::Restart),
+        1 => (0..devices).prop_map(Step::Stall),
         1 => Just(Step::WipeRelay),
         1 => (0..devices, prop_oneof![
             Just(Lie::Forged),
@@ -810,6 +833,11 @@ fn walk(writers: usize, steps: Vec<Step>) -> Result<World, TestCaseError> {
             }
             Step::Wait(ms) => world.advance(ms),
             Step::Restart(d) => world.restart(d),
+            Step::Stall(d) => {
+                if world.devices[d].conn.is_some() {
+                    world.devices[d].stalled = true;
+                }
+            }
             Step::WipeRelay => world.wipe_relay(),
             Step::Tamper(d, lie) => world.tamper(d, lie),
         }
