@@ -192,6 +192,8 @@ struct Device {
     id: u8,
     /// The connection leads nowhere: it looks open, and nothing arrives either way.
     stalled: bool,
+    /// The changes of its own edits (stored, so a restart keeps them).
+    own: Vec<ChangeHash>,
 }
 
 impl Device {
@@ -217,6 +219,7 @@ impl Device {
             nonces: 0,
             rejected: 0,
             stalled: false,
+            own: Vec::new(),
             id,
         }
     }
@@ -299,6 +302,9 @@ struct World {
     refusals: Vec<(usize, Rejection)>,
     /// How many lies were put in front of a device.
     lies: usize,
+    /// Every change the relay's store holds, opened with the space's key: what a
+    /// device that says "synced" must find there.
+    on_relay: AutoCommit,
 }
 
 impl World {
@@ -321,6 +327,7 @@ impl World {
             written: Vec::new(),
             refusals: Vec::new(),
             lies: 0,
+            on_relay: AutoCommit::new(),
         };
         for id in 0..devices + readers {
             let capability = if id < devices {
@@ -356,6 +363,8 @@ impl World {
             .put(ROOT, format!("k{key}"), value.as_str())
             .unwrap();
         device.doc.commit();
+        let made = device.doc.get_heads();
+        device.own.extend(made);
         // Durable before it is sent, as in the app.
         let chunk = device.doc.save_incremental();
         device.store(&chunk);
@@ -462,7 +471,49 @@ impl World {
     }
 
     /// The relay loses its store and every connection.
+    /// The relay acknowledged `frame` (an append or a snapshot): its changes are in its
+    /// store.
+    fn relay_stored(&mut self, frame: &[u8]) {
+        let (kind, sealed) = match ClientFrame::decode(frame).unwrap() {
+            ClientFrame::Append { payload, .. } => (Sealed::Entry, payload),
+            ClientFrame::Snapshot { payload, .. } => (Sealed::Snapshot, payload),
+            _ => return,
+        };
+        let opened = self.read.open(kind, &sealed).unwrap();
+        if let Ok(Payload::Changes(changes)) = Payload::decode(&opened) {
+            self.on_relay.load_incremental(&changes).unwrap();
+        }
+    }
+
+    /// What each status claims is true now: a device that says "synced" has every
+    /// change of its own edits on the relay, and no received change waits for others.
+    fn assert_statuses_true(&mut self) -> Result<(), TestCaseError> {
+        for (d, device) in self.devices.iter_mut().enumerate() {
+            if !matches!(
+                device.client.status(&self.doc),
+                Some(SyncStatus::Synced { .. })
+            ) {
+                continue;
+            }
+            for hash in &device.own {
+                prop_assert!(
+                    self.on_relay.get_change_by_hash(hash).is_some(),
+                    "device {} says synced, but the relay lacks its change {}",
+                    d,
+                    hash
+                );
+            }
+            prop_assert!(
+                device.doc.get_missing_deps(&[]).is_empty(),
+                "device {} says synced, but received changes wait for others",
+                d
+            );
+        }
+        Ok(())
+    }
+
     fn wipe_relay(&mut self) {
+        self.on_relay = AutoCommit::new();
         let epoch = self.relay.epoch + 1;
         self.relay = SimRelay {
             epoch,
@@ -600,7 +651,14 @@ impl World {
         if let (Some(conn), Some(bytes)) =
             (self.devices[d].conn, self.devices[d].to_relay.pop_front())
         {
-            for (to, frame) in self.relay.handle(conn, &bytes) {
+            let answers = self.relay.handle(conn, &bytes);
+            if answers
+                .iter()
+                .any(|(to, frame)| *to == conn && matches!(frame, RelayFrame::Acked { .. }))
+            {
+                self.relay_stored(&bytes);
+            }
+            for (to, frame) in answers {
                 self.deliver_to(to, frame);
             }
             moved = true;
@@ -841,6 +899,7 @@ fn walk(writers: usize, steps: Vec<Step>) -> Result<World, TestCaseError> {
             Step::WipeRelay => world.wipe_relay(),
             Step::Tamper(d, lie) => world.tamper(d, lie),
         }
+        world.assert_statuses_true()?;
     }
     world.heal();
     world.assert_converged()?;
