@@ -42,8 +42,11 @@ const FIRST_SEED = Number(process.env.LIFECYCLE_FIRST_SEED ?? 1);
 const SEEDS = Number(process.env.LIFECYCLE_SEEDS ?? 3);
 const STEPS = Number(process.env.LIFECYCLE_STEPS ?? 40);
 const PHONES = ["Anna", "Bo", "Carla"];
-/** How long the phones get to agree once everyone is online and the relay is up. */
-const CONVERGE_MS = 60_000;
+/**
+ * How long the phones get to agree once everyone is online and the relay is up: a phone
+ * whose connection was stalled finds out within 35 s and tries again after a backoff.
+ */
+const CONVERGE_MS = 90_000;
 /** LIFECYCLE_TRACE=1 prints what every phone shows after each step. */
 const TRACE = Boolean(process.env.LIFECYCLE_TRACE);
 
@@ -144,11 +147,19 @@ class Walk {
   }
 
   connected(phone) {
-    return phone.net.online && this.relayUp;
+    return phone.net.online && !phone.net.stalled && this.relayUp;
   }
 
   describe(phone) {
-    return `${phone.name} (${phone.net.online ? "online" : "offline"}, relay ${this.relayUp ? "up" : "down"})`;
+    const net = phone.net.stalled ? "stalled" : phone.net.online ? "online" : "offline";
+    return `${phone.name} (${net}, relay ${this.relayUp ? "up" : "down"})`;
+  }
+
+  /** A stalled network comes back (before a page load, which a stall would hang). */
+  endStall(phone) {
+    if (!phone.net.stalled) return;
+    phone.net.stall(false);
+    if (this.connected(phone)) phone.owes = false;
   }
 
   async start() {
@@ -207,7 +218,8 @@ class Walk {
    * shared: soon after it lost the relay its status must stop saying so.
    */
   async checkNotClaimingSync(phone, when) {
-    if (this.connected(phone) || phone.page.isClosed()) return;
+    // A stalled phone believes it is online: it finds out by itself, within 35 s.
+    if (this.connected(phone) || phone.net.stalled || phone.page.isClosed()) return;
     await until(
       `${when}: ${this.describe(phone)} cannot reach the relay, so its status must not say everything is in sync`,
       async () => !(await claimsSynced(phone.page)),
@@ -267,9 +279,17 @@ class Walk {
         break;
       }
       case "network": {
-        await phone.net.set(!phone.net.online);
-        const banner = page.getByText("Du er offline", { exact: false });
-        await banner.waitFor({ state: phone.net.online ? "detached" : "visible", timeout: 5_000 });
+        // Online, a phone loses its network (it knows) or its connection silently dies
+        // (it must find out); either way it comes back the next time.
+        if (phone.net.stalled) {
+          phone.net.stall(false);
+        } else if (phone.net.online && this.random() < 0.3) {
+          phone.net.stall(true);
+        } else {
+          await phone.net.set(!phone.net.online);
+          const banner = page.getByText("Du er offline", { exact: false });
+          await banner.waitFor({ state: phone.net.online ? "detached" : "visible", timeout: 5_000 });
+        }
         if (this.connected(phone)) phone.owes = false;
         await this.checkOwed(phone, at);
         await this.checkNotClaimingSync(phone, at);
@@ -278,6 +298,7 @@ class Walk {
       case "reload": {
         // At once: what a screen shows is kept, even by a tab closed right after.
         const before = await this.shown(phone);
+        this.endStall(phone);
         await page.reload({ timeout: 15_000 });
         await page.getByRole("heading", { level: 2, name: this.council, exact: true }).waitFor();
         await this.checkKept(phone, before, at);
@@ -287,6 +308,7 @@ class Walk {
       case "reopen": {
         // At once: what a screen shows is kept, even by a tab closed right after.
         const before = await this.shown(phone);
+        this.endStall(phone);
         await page.close();
         phone.page = await phone.context.newPage();
         await phone.page.goto(phone.net.url, { timeout: 15_000 });
@@ -330,6 +352,7 @@ class Walk {
       this.relayUp = true;
     }
     for (const phone of this.phones) {
+      this.endStall(phone);
       if (!phone.net.online) await phone.net.set(true);
       phone.owes = false;
     }

@@ -98,6 +98,10 @@ export async function phoneNetwork(context, relayPort) {
     get online() {
       return state.online;
     },
+    /** Whether its connections lead nowhere (see `stall`). */
+    get stalled() {
+      return state.stalled;
+    },
     async set(online) {
       state.online = online;
       await context.setOffline(!online);
