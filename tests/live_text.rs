@@ -223,36 +223,48 @@ async fn keystrokes_are_saved_and_a_text_not_in_focus_simply_follows() {
 
 #[wasm_bindgen_test]
 async fn two_people_typing_at_one_place_keep_their_words_apart() {
-    let mut meeting = Meeting::start("live-same-place", "Vi vil have ").await;
-    meeting.area.focus().unwrap();
-    meeting.area.set_selection_range(12, 12).unwrap();
-    meeting.anna_types("en hal");
-    until("Anna's word is saved", || {
-        meeting.vision() == "Vi vil have en hal"
-    })
-    .await;
-    // Bo, who has not seen Anna's word, types at the same place.
-    meeting.bo_types("Vi vil have en sø", 17).await;
-    until("Bo's word arrives", || meeting.vision().contains("en sø")).await;
-    shows(&meeting.area, &meeting.vision()).await;
-    // Anna goes on typing where she was: after her own word, whichever side Bo's is on.
-    meeting.anna_types(" og et bibliotek");
-    until("Anna's words are saved", || {
-        meeting.vision().contains("og et bibliotek")
-    })
-    .await;
-    let vision = meeting.vision();
-    assert!(
-        vision.contains("en hal og et bibliotek"),
-        "Anna's words stay together in {vision:?}"
-    );
-    assert!(vision.contains("en sø"), "Bo's word is whole in {vision:?}");
-    assert_eq!(meeting.area.value(), vision);
+    // Which of two words typed at one place comes first depends on the devices' random
+    // actor ids: the scenario runs until it has been seen both ways.
+    let (mut bo_first, mut anna_first) = (false, false);
+    for attempt in 0..24 {
+        let name: &'static str = Box::leak(format!("live-same-place-{attempt}").into_boxed_str());
+        let mut meeting = Meeting::start(name, "Vi vil have ").await;
+        meeting.area.focus().unwrap();
+        meeting.area.set_selection_range(12, 12).unwrap();
+        meeting.anna_types("en hal");
+        until("Anna's word is saved", || {
+            meeting.vision() == "Vi vil have en hal"
+        })
+        .await;
+        // Bo, who has not seen Anna's word, types at the same place.
+        meeting.bo_types("Vi vil have en sø", 17).await;
+        until("Bo's word arrives", || meeting.vision().contains("en sø")).await;
+        shows(&meeting.area, &meeting.vision()).await;
+        // Anna goes on typing where she was: after her own word.
+        meeting.anna_types(" og et bibliotek");
+        until("Anna's words are saved", || {
+            meeting.vision().contains("og et bibliotek")
+        })
+        .await;
+        let vision = meeting.vision();
+        assert!(
+            vision == "Vi vil have en sø".to_owned() + "en hal og et bibliotek"
+                || vision == "Vi vil have en hal og et bibliotek".to_owned() + "en sø",
+            "each one's words stay together: {vision:?}"
+        );
+        assert_eq!(meeting.area.value(), vision);
+        bo_first |= vision.starts_with("Vi vil have en sø");
+        anna_first |= vision.starts_with("Vi vil have en hal");
+        if bo_first && anna_first {
+            return;
+        }
+    }
+    panic!("in 24 tries the words merged only one way (Bo's first: {bo_first})");
 }
 
 #[wasm_bindgen_test]
 async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
-    let mut meeting = Meeting::start("live-compose", "Vi vil have ").await;
+    let mut meeting = Meeting::start("live-compose", "Vi vil have en hal").await;
     let area = meeting.area.clone();
     area.focus().unwrap();
     area.set_selection_range(12, 12).unwrap();
@@ -260,12 +272,12 @@ async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
         .unwrap();
     meeting.anna_types("bål");
     until("the word so far is saved", || {
-        meeting.vision() == "Vi vil have bål"
+        meeting.vision() == "Vi vil have bålen hal"
     })
     .await;
 
     // Bo's change arrives mid-word: the element keeps the word as the keyboard has it.
-    meeting.bo_types("Nu: Vi vil have ", 4).await;
+    meeting.bo_types("Nu: Vi vil have en hal", 4).await;
     until("Bo's change is on Anna's device", || {
         meeting.vision().starts_with("Nu: ")
     })
@@ -275,15 +287,38 @@ async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
     }
     assert_eq!(
         area.value(),
-        "Vi vil have bål",
+        "Vi vil have bålen hal",
         "not redrawn while composing"
     );
 
-    meeting.anna_types("hytte");
+    meeting.anna_types("hytte ");
     area.dispatch_event(&web_sys::Event::new("compositionend").unwrap())
         .unwrap();
-    shows(&area, "Nu: Vi vil have bålhytte").await;
-    assert_eq!(meeting.vision(), "Nu: Vi vil have bålhytte");
-    let end = "Nu: Vi vil have bålhytte".encode_utf16().count() as u32;
-    assert_eq!(meeting.caret(), (end, end));
+    shows(&area, "Nu: Vi vil have bålhytte en hal").await;
+    assert_eq!(meeting.vision(), "Nu: Vi vil have bålhytte en hal");
+    let after = "Nu: Vi vil have bålhytte ".encode_utf16().count() as u32;
+    assert_eq!(
+        meeting.caret(),
+        (after, after),
+        "the caret stays after the word"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_composition_the_keyboard_never_ends_ends_when_the_text_is_left() {
+    let mut meeting = Meeting::start("live-compose-blur", "Vi vil have ").await;
+    let area = meeting.area.clone();
+    area.focus().unwrap();
+    area.set_selection_range(12, 12).unwrap();
+    area.dispatch_event(&web_sys::Event::new("compositionstart").unwrap())
+        .unwrap();
+    meeting.anna_types("bål");
+    until("the word is saved", || {
+        meeting.vision() == "Vi vil have bål"
+    })
+    .await;
+    area.blur().unwrap();
+    // Others' changes show again.
+    meeting.bo_types("Nu: Vi vil have ", 4).await;
+    shows(&area, "Nu: Vi vil have bål").await;
 }

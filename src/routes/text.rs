@@ -81,8 +81,14 @@ pub fn LiveText(
                 }
                 Err(refused) => {
                     // Not saved (the application was submitted meanwhile, say): the
-                    // element is drawn from the document again.
-                    shown.update_value(|s| s.text = keystroke.typed);
+                    // element shows the document again.
+                    leptos::task::spawn_local(async move {
+                        if let Some(area) = node.get_untracked() {
+                            let now = untrack(current);
+                            area.set_value(&now.text);
+                            shown.set_value(now);
+                        }
+                    });
                     Err(refused)
                 }
             }
@@ -108,6 +114,13 @@ pub fn LiveText(
             on:input=move |_| keystroke()
             on:compositionstart=move |_| composing.set_value(true)
             on:compositionend=move |_| composition_ended()
+            on:blur=move |_| {
+                // A keyboard that never ends its composition must not leave the element
+                // deaf to others' changes.
+                if composing.get_value() {
+                    composition_ended();
+                }
+            }
         ></textarea>
     }
 }
@@ -123,12 +136,13 @@ fn draw(
     field: LiveField,
 ) {
     let on_screen = area.value();
-    if on_screen == now.text {
-        shown.set_value(now);
+    if on_screen != shown.with_value(|s| s.text.clone()) {
+        // Typing that is not saved yet (even if the document happens to hold the same
+        // text, from someone else): its save draws the element again.
         return;
     }
-    if on_screen != shown.with_value(|s| s.text.clone()) {
-        // Typing that is not saved yet: its save draws the element again.
+    if on_screen == now.text {
+        shown.set_value(now);
         return;
     }
     let element: &web_sys::Element = area.as_ref();

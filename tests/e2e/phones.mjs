@@ -124,12 +124,16 @@ export async function phoneNetwork(context, relayPort) {
       if (!stalled) return;
       for (const pair of open) {
         const [client, upstream] = pair;
+        // Nothing may reach the phone: not even the close of the relay's side.
+        for (const socket of pair) {
+          socket.removeAllListeners("close");
+          socket.removeAllListeners("error");
+        }
         client.unpipe(upstream);
         upstream.unpipe(client);
+        upstream.on("error", () => {});
         upstream.destroy();
         open.delete(pair);
-        client.removeAllListeners("close");
-        client.removeAllListeners("error");
         swallow(client);
       }
     },

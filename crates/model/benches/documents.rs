@@ -1,5 +1,7 @@
-//! Document benchmarks: load, save, incremental save after one edit, and merging eight
-//! diverged copies of a council's document, at 1k, 10k and 100k operations.
+//! Document benchmarks: load, save, incremental save after one edit, merging eight
+//! diverged copies of a council's document, and a keystroke in its vision (saved at once,
+//! saved after another device's change came in, and the caret carried through one), at
+//! 1k, 10k and 100k operations.
 //!
 //! Run with `cargo bench -p landsbyplan-model`. Sizes are printed first, then divan's
 //! timings.
@@ -10,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use landsbyplan_model::{ActionFields, ActionId, Space};
+use landsbyplan_model::{ActionFields, ActionId, Keystroke, LiveField, Space, Span};
 
 const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
 
@@ -100,5 +102,75 @@ fn merge_eight_diverged_copies(bencher: Bencher, ops: u64) {
                 target.merge(copy).unwrap();
             }
             target
+        });
+}
+
+/// A letter typed at the end of the vision, as the screen showed it just before.
+fn keystroke(space: &mut Space) -> Keystroke {
+    let seen = space.live_text(LiveField::Vision).unwrap();
+    let typed = format!("{}x", seen.text);
+    let caret = typed.chars().count();
+    Keystroke { seen, typed, caret }
+}
+
+/// Another device's change to the vision (a word at its start), merged into `space`.
+fn others_word(space: &mut Space) {
+    let mut other = space.fork();
+    let seen = other.live_text(LiveField::Vision).unwrap();
+    let typed = format!("Nu: {}", seen.text);
+    let word = Keystroke {
+        seen,
+        typed,
+        caret: 4,
+    };
+    other
+        .type_live(LiveField::Vision, &word, &stamp(3))
+        .unwrap();
+    space.merge(&mut other).unwrap();
+}
+
+#[divan::bench(args = SIZES, sample_count = 50)]
+fn keystroke_in_the_vision(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            let typed = keystroke(&mut space);
+            (space, typed)
+        })
+        .bench_local_refs(|(space, typed)| {
+            space
+                .type_live(LiveField::Vision, typed, &stamp(2))
+                .unwrap()
+        });
+}
+
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn keystroke_after_another_devices_change_came_in(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            let typed = keystroke(&mut space);
+            others_word(&mut space);
+            (space, typed)
+        })
+        .bench_local_refs(|(space, typed)| {
+            space
+                .type_live(LiveField::Vision, typed, &stamp(2))
+                .unwrap()
+        });
+}
+
+#[divan::bench(args = SIZES, sample_count = 50)]
+fn caret_carried_through_another_devices_change(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            let seen = space.live_text(LiveField::Vision).unwrap();
+            others_word(&mut space);
+            let caret = Span::caret(seen.text.chars().count() / 2);
+            (space, seen.heads, caret)
+        })
+        .bench_local_refs(|(space, heads, caret)| {
+            space.follow_span(LiveField::Vision, heads, *caret)
         });
 }

@@ -11,7 +11,7 @@
 //! Positions here count characters (Unicode scalar values), as Automerge counts them.
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, ChangeHash, Cursor, MoveCursor, ObjId, ObjType, ReadDoc};
+use automerge::{ChangeHash, Cursor, MoveCursor, ObjId, ObjType, ReadDoc};
 
 use crate::grant::DESCRIPTION;
 use crate::meeting::{AGENDA, MINUTES};
@@ -111,11 +111,10 @@ impl Space {
         let (parent, key) = self.live_place(field, true)?;
         let seen = &keystroke.seen;
         let Some(splice) = keystroke_splice(&seen.text, &keystroke.typed, keystroke.caret) else {
-            return Ok(self.doc.get_heads());
+            return Ok(seen.heads.clone());
         };
-        if seen.heads != self.doc.get_heads()
-            && let Some(heads) = self.type_at_seen(&parent, key, keystroke, &splice, stamp)
-        {
+        let current = seen.heads == self.doc.get_heads();
+        if !current && let Some(heads) = self.type_at_seen(&parent, key, seen, &splice, stamp) {
             return Ok(heads);
         }
         self.edit(stamp, |s| {
@@ -123,7 +122,7 @@ impl Space {
                 Some(text) => text,
                 None => s.doc.put_object(&parent, key, ObjType::Text)?,
             };
-            if seen.heads == s.doc.get_heads() && s.doc.text(&text)? == seen.text {
+            if current && s.doc.text(&text)? == seen.text {
                 s.doc
                     .splice_text(&text, splice.at, splice.removed as isize, &splice.inserted)?;
             } else {
@@ -182,41 +181,53 @@ impl Space {
         }
     }
 
-    /// Makes the keystroke's change on the document as it was at `seen` and merges it in,
-    /// so it lands where it was typed. `None` if that state cannot be rebuilt (then the
-    /// caller saves the text as typed).
+    /// Makes the keystroke's change on the document as it was at `seen` (Automerge's
+    /// isolation: reads and the new change see only what was seen) and takes it into the
+    /// document, so it lands where it was typed. `None` if that state is not in the
+    /// document or does not hold what was seen (then the caller saves the text as typed).
     fn type_at_seen(
         &mut self,
         parent: &ObjId,
         key: &str,
-        keystroke: &Keystroke,
+        seen: &LiveShown,
         splice: &TextSplice,
         stamp: &Stamp,
     ) -> Option<Vec<ChangeHash>> {
-        let seen = &keystroke.seen;
-        let mut then = self.doc.fork_at(&seen.heads).ok()?;
-        let text = doc::object(&then, parent, key, ObjType::Text)?;
-        if then.text(&text).ok()? != seen.text {
+        if !seen
+            .heads
+            .iter()
+            .all(|hash| self.doc.get_change_by_hash(hash).is_some())
+        {
             return None;
         }
-        // The device's own actor, unless it made changes that were not seen: the new change
-        // would take a number one of those has.
-        let own = self.doc.get_actor().clone();
-        let unseen_own = self
-            .doc
-            .get_changes(&seen.heads)
-            .iter()
-            .any(|change| change.actor_id() == &own);
-        then.set_actor(if unseen_own { ActorId::random() } else { own });
-        then.splice_text(&text, splice.at, splice.removed as isize, &splice.inserted)
-            .ok()?;
-        then.commit_with(
-            automerge::transaction::CommitOptions::default()
-                .with_message(stamp.author.clone())
-                .with_time(stamp.time),
-        );
-        self.doc.merge(&mut then).ok()?;
-        Some(then.get_heads())
+        self.doc.isolate(&seen.heads);
+        let made = self.splice_seen(parent, key, seen, splice);
+        let heads = if made.is_some() {
+            self.commit(stamp);
+            Some(self.doc.get_heads())
+        } else {
+            self.doc.rollback();
+            None
+        };
+        self.doc.integrate();
+        heads
+    }
+
+    /// The splice on the text at `parent[key]`, if it holds what was seen.
+    fn splice_seen(
+        &mut self,
+        parent: &ObjId,
+        key: &str,
+        seen: &LiveShown,
+        splice: &TextSplice,
+    ) -> Option<()> {
+        let text = doc::object(&self.doc, parent, key, ObjType::Text)?;
+        if self.doc.text(&text).ok()? != seen.text {
+            return None;
+        }
+        self.doc
+            .splice_text(&text, splice.at, splice.removed as isize, &splice.inserted)
+            .ok()
     }
 
     /// Where the caret that was at `at` in `text` at `seen` is now (see
@@ -261,10 +272,11 @@ impl Space {
     }
 }
 
-/// The one splice a keystroke made: the change ends at the caret when it can (typing,
-/// pasting, deleting backwards or forwards), which places a letter typed next to the same
-/// letter where it was typed; otherwise the smallest change from both ends. `None` if
-/// nothing changed.
+/// The one splice a keystroke made: the change that ends at the caret (typing, pasting,
+/// deleting backwards or forwards), which places a letter typed next to the same letter
+/// where it was typed, as long as it is no larger than the smallest change from both
+/// ends (a word replaced elsewhere, by a spelling checker say, while the caret is at the
+/// end); otherwise that smallest change. `None` if nothing changed.
 pub fn keystroke_splice(seen: &str, typed: &str, caret: usize) -> Option<TextSplice> {
     if seen == typed {
         return None;
@@ -272,24 +284,29 @@ pub fn keystroke_splice(seen: &str, typed: &str, caret: usize) -> Option<TextSpl
     let old: Vec<char> = seen.chars().collect();
     let new: Vec<char> = typed.chars().collect();
     let common_prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - common_prefix;
+    let common_suffix = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let smallest = (
+        common_prefix,
+        old.len() - common_suffix,
+        new.len() - common_suffix,
+    );
     // The text after the caret is what was after the change in the old text.
-    let old_end = (old.len() + caret.min(new.len())).checked_sub(new.len());
-    let (start, old_end, new_end) = match old_end {
-        Some(old_end) if old[old_end..] == new[caret.min(new.len())..] => {
-            let new_end = caret.min(new.len());
-            (common_prefix.min(old_end).min(new_end), old_end, new_end)
-        }
-        _ => {
-            let room = old.len().min(new.len()) - common_prefix;
-            let suffix = old
-                .iter()
-                .rev()
-                .zip(new.iter().rev())
-                .take(room)
-                .take_while(|(a, b)| a == b)
-                .count();
-            (common_prefix, old.len() - suffix, new.len() - suffix)
-        }
+    let caret = caret.min(new.len());
+    let anchored = (old.len() + caret)
+        .checked_sub(new.len())
+        .filter(|&old_end| old[old_end..] == new[caret..])
+        .map(|old_end| (common_prefix.min(old_end).min(caret), old_end, caret));
+    let size = |(start, old_end, new_end): (usize, usize, usize)| old_end + new_end - 2 * start;
+    let (start, old_end, new_end) = match anchored {
+        Some(anchored) if size(anchored) <= size(smallest) => anchored,
+        _ => smallest,
     };
     Some(TextSplice {
         at: start,

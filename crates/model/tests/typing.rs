@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use landsbyplan_model::{
-    ApplicationId, Keystroke, LiveField, LiveShown, MeetingId, Space, SpaceId, Span, Stamp,
-    keystroke_splice,
+    ApplicationId, CouncilRef, FocusAreaId, Keystroke, LiveField, LiveShown, MeetingId, Space,
+    SpaceId, Span, Stamp, keystroke_splice,
 };
 use proptest::prelude::*;
 
@@ -198,6 +198,48 @@ fn a_keystroke_made_before_others_changes_were_drawn_lands_where_it_was_typed() 
 }
 
 #[test]
+fn a_keystroke_on_a_screen_drawn_before_the_devices_own_later_edit_still_lands_and_saves() {
+    let (mut anna, mut bo) = two_screens("Vi vil have en hal.", 14, 0);
+    // Anna's device makes an edit of its own elsewhere, and Bo's change comes in, while
+    // her screen still shows the vision as it was.
+    anna.device
+        .rename("Hejnsvig Lokalråd", &stamp("Anna"))
+        .unwrap();
+    bo.type_text("Nu: ");
+    anna.receive(&mut bo.device);
+    anna.type_text(" stor");
+    anna.draw();
+    assert_eq!(anna.text(), "Nu: Vi vil have en stor hal.");
+    // Her document saves and loads whole, and Bo takes her changes in.
+    let mut reloaded = Space::load(&anna.device.save()).unwrap();
+    assert_eq!(
+        reloaded.live_text(LiveField::Vision).unwrap().text,
+        "Nu: Vi vil have en stor hal."
+    );
+    assert_eq!(reloaded.name(), "Hejnsvig Lokalråd");
+    sync(&mut anna, &mut bo);
+    assert_eq!(bo.text(), "Nu: Vi vil have en stor hal.");
+}
+
+#[test]
+fn a_keystroke_saved_with_nothing_changed_keeps_the_heads_it_was_drawn_at() {
+    let mut space = council("Grindsted");
+    let seen = space.live_text(LiveField::Vision).unwrap();
+    let same = Keystroke {
+        seen: seen.clone(),
+        typed: "Grindsted".into(),
+        caret: 3,
+    };
+    assert_eq!(
+        space
+            .type_live(LiveField::Vision, &same, &stamp("A"))
+            .unwrap(),
+        seen.heads
+    );
+    assert_eq!(space.heads(), seen.heads, "no change made");
+}
+
+#[test]
 fn a_selection_keeps_out_what_others_type_at_its_edges() {
     let mut first = council("en hal");
     let mut second = first.fork();
@@ -272,6 +314,32 @@ fn every_live_field_takes_keystrokes_and_one_the_space_lacks_is_an_error() {
         space.live_text(LiveField::GroupGoal).is_err(),
         "a council has no group goal"
     );
+    let council = CouncilRef {
+        space: SpaceId::from_random(5),
+        name: "Hejnsvig".into(),
+    };
+    let mut group = Space::create_project_group(
+        SpaceId::from_random(6),
+        "Stier",
+        FocusAreaId::from_random(1),
+        &council,
+        &stamp("A"),
+    )
+    .unwrap();
+    let seen = group.live_text(LiveField::GroupGoal).unwrap();
+    let goal = Keystroke {
+        seen,
+        typed: "Flere stier".into(),
+        caret: 11,
+    };
+    group
+        .type_live(LiveField::GroupGoal, &goal, &stamp("A"))
+        .unwrap();
+    assert_eq!(group.project_plan().goal, "Flere stier");
+    assert!(
+        group.live_text(LiveField::Vision).is_err(),
+        "a group has no vision"
+    );
     let elsewhere = LiveField::Minutes(MeetingId::from_random(9));
     assert!(space.live_text(elsewhere).is_err(), "no such meeting");
 }
@@ -300,6 +368,8 @@ fn a_keystroke_is_the_splice_that_ends_at_the_caret() {
         splice("Grindsted", "Grind og sted", 0),
         (5, 0, " og ".into())
     );
+    // A word replaced before the caret at the end (a spelling checker): only that word.
+    assert_eq!(splice("abc def", "abd def", 7), (2, 1, "d".into()));
     assert_eq!(keystroke_splice("Billund", "Billund", 3), None);
 }
 

@@ -670,8 +670,9 @@ impl Client {
                 .connecting_at
                 .is_some_and(|at| now >= at + CONNECT_WAIT)
         {
-            // Neither made nor failed: the network swallowed it.
-            self.connecting_at = None;
+            // Neither made nor failed: the network swallowed it. (Given up again later
+            // should the caller keep it meanwhile.)
+            self.connecting_at = Some(now);
             effects.push(Effect::Reconnect);
             return effects;
         }
@@ -679,7 +680,9 @@ impl Client {
             match self.probed_at {
                 Some(at) if now >= at + PROBE_WAIT => {
                     // The relay did not answer: the connection is dead, however it looks.
+                    // (Not asked again at once should the caller keep it meanwhile.)
                     self.probed_at = None;
+                    self.heard_at = now;
                     effects.push(Effect::Reconnect);
                     return effects;
                 }

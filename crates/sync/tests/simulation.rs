@@ -470,7 +470,6 @@ impl World {
         self.lies += 1;
     }
 
-    /// The relay loses its store and every connection.
     /// The relay acknowledged `frame` (an append or a snapshot): its changes are in its
     /// store.
     fn relay_stored(&mut self, frame: &[u8]) {
@@ -512,6 +511,7 @@ impl World {
         Ok(())
     }
 
+    /// The relay loses its store and every connection.
     fn wipe_relay(&mut self) {
         self.on_relay = AutoCommit::new();
         let epoch = self.relay.epoch + 1;
