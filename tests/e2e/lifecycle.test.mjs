@@ -220,10 +220,14 @@ class Walk {
   async checkNotClaimingSync(phone, when) {
     // A stalled phone believes it is online: it finds out by itself, within 35 s.
     if (this.connected(phone) || phone.net.stalled || phone.page.isClosed()) return;
+    // So does a page whose connection died in a stall that has ended since: it holds a
+    // dead socket, which no relay stop closes, until it finds out (25 s quiet, 10 s to
+    // answer, counted from the stall at the latest).
+    const deadSocket = phone.stalledAt === undefined ? 0 : Math.max(0, phone.stalledAt + 40_000 - Date.now());
     await until(
       `${when}: ${this.describe(phone)} cannot reach the relay, so its status must not say everything is in sync`,
       async () => !(await claimsSynced(phone.page)),
-      { timeout: 5_000, show: saysStatus(phone.name, phone.page) },
+      { timeout: 5_000 + deadSocket, show: saysStatus(phone.name, phone.page) },
     );
   }
 
@@ -285,6 +289,7 @@ class Walk {
           phone.net.stall(false);
         } else if (phone.net.online && this.random() < 0.3) {
           phone.net.stall(true);
+          phone.stalledAt = Date.now();
         } else {
           await phone.net.set(!phone.net.online);
           const banner = page.getByText("Du er offline", { exact: false });
@@ -300,6 +305,8 @@ class Walk {
         const before = await this.shown(phone);
         this.endStall(phone);
         await page.reload({ timeout: 15_000 });
+        // A new page: a new connection.
+        phone.stalledAt = undefined;
         await page.getByRole("heading", { level: 2, name: this.council, exact: true }).waitFor();
         await this.checkKept(phone, before, at);
         await this.checkOwed(phone, at);
@@ -311,6 +318,7 @@ class Walk {
         this.endStall(phone);
         await page.close();
         phone.page = await phone.context.newPage();
+        phone.stalledAt = undefined;
         await phone.page.goto(phone.net.url, { timeout: 15_000 });
         await openCouncil(phone.page, this.council);
         await this.checkKept(phone, before, at);

@@ -1,8 +1,8 @@
 //! Hostile input (issue 11): every decoder that reads bytes from elsewhere takes any bytes
 //! without panicking, and a device fed any sequence of frames by a relay that does not
 //! hold the writer's key applies nothing: whatever it is sent, only what the writer
-//! signed reaches the app. (Random and structured inputs; coverage-guided fuzzing of the
-//! same decoders is still to come.)
+//! signed reaches the app. (Random and structured inputs; the same decoders are fuzzed with
+//! coverage guidance in `fuzz/`, see FUZZING.md.)
 
 #![allow(clippy::unwrap_used)]
 
