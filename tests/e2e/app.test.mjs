@@ -1,5 +1,6 @@
 // The walking skeleton end to end: the built app, served by the real relay, in Chromium.
 import assert from "node:assert/strict";
+import { get } from "node:http";
 import { test } from "node:test";
 import { phoneContext, relayAndBrowser, serviceWorkerReady } from "./support.mjs";
 
@@ -17,6 +18,19 @@ test("the relay serves the app shell with its types and a strict security policy
   const wasm = await fetch(new URL(wasmPath, env.relay.url));
   assert.equal(wasm.status, 200);
   assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  const built = (await wasm.arrayBuffer()).byteLength;
+  // What a phone's browser receives: the copy the build compressed with brotli.
+  const sent = await new Promise((resolve, reject) => {
+    get(new URL(wasmPath, env.relay.url), { headers: { "accept-encoding": "gzip, deflate, br" } }, (response) => {
+      let bytes = 0;
+      response.on("data", (chunk) => (bytes += chunk.length));
+      response.on("end", () => resolve({ encoding: response.headers["content-encoding"], vary: response.headers.vary, bytes }));
+    }).on("error", reject);
+  });
+  assert.equal(sent.encoding, "br");
+  assert.match(sent.vary, /accept-encoding/i);
+  assert.ok(sent.bytes < built / 2, `${sent.bytes} bytes sent for a wasm of ${built}`);
+  console.log(`# the app's wasm: ${built} bytes built, ${sent.bytes} sent as brotli`);
   const manifest = await fetch(new URL("/manifest.webmanifest", env.relay.url));
   assert.equal(manifest.status, 200);
   assert.equal((await manifest.json()).name, "Landsbyplan");

@@ -2,6 +2,7 @@
 // one, the app offers to reload, and only then does the new build take over.
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -31,11 +32,15 @@ test("a new version is offered, not forced, and replaces the old one whole on re
   // The next build: a service worker with another build id.
   const worker = join(dist, "sw.js");
   const source = readFileSync(worker, "utf8");
-  writeFileSync(worker, source.replace(/const BUILD = "[0-9a-f]+";/, 'const BUILD = "0123456789abcdef";'));
+  const next = source.replace(/const BUILD = "[0-9a-f]+";/, 'const BUILD = "0123456789abcdef";');
+  writeFileSync(worker, next);
+  // With the compressed copies the build makes beside it, which the relay sends instead.
+  writeFileSync(`${worker}.br`, brotliCompressSync(next));
+  writeFileSync(`${worker}.gz`, gzipSync(next));
   // Last-Modified has whole seconds: a rewrite within the second the browser last fetched
   // the file would look unchanged to it. A real new build comes much later than that.
   const later = new Date(Date.now() + 5_000);
-  utimesSync(worker, later, later);
+  for (const file of [worker, `${worker}.br`, `${worker}.gz`]) utimesSync(file, later, later);
   // Ask for the update check a browser makes on its own now and then; asked while the
   // check that came with the reload still runs, it joins that one and finds nothing
   // new, so ask until the new worker is there.

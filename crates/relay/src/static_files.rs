@@ -1,6 +1,7 @@
-//! Serves the built app: correct MIME types (`.wasm` as `application/wasm`), revalidated
-//! caching, and a strict Content-Security-Policy that allows exactly the inline scripts
-//! of the app's own `index.html` by hash.
+//! Serves the built app: correct MIME types (`.wasm` as `application/wasm`), the brotli or
+//! gzip copy the build made of each file when the browser accepts it (`Vary:
+//! Accept-Encoding`), revalidated caching, and a strict Content-Security-Policy that
+//! allows exactly the inline scripts of the app's own `index.html` by hash.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,15 @@ pub(crate) fn service(app_dir: &Path) -> MethodRouter {
         &std::fs::read_to_string(app_dir.join("index.html")).unwrap_or_default(),
     );
     let index = app_dir.join("index.html");
-    let files = ServeDir::new(app_dir).fallback(get(move |uri: Uri| app_route(uri, index.clone())));
+    let files = ServeDir::new(app_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(get(move |uri: Uri| app_route(uri, index.clone())));
+    let files = SetResponseHeaderLayer::appending(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+    .layer(files);
     let files = SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

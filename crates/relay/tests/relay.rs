@@ -93,6 +93,29 @@ impl Running {
         self.request(method, path, &headers, body).await
     }
 
+    /// A GET with the given `Accept-Encoding`: the response's headers (lower case) and its
+    /// body as bytes.
+    async fn get_encoded(&self, path: &str, accept: &str) -> (String, Vec<u8>) {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept-Encoding: {accept}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        let end = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a response has headers");
+        let headers = String::from_utf8(response[..end].to_vec())
+            .unwrap()
+            .to_ascii_lowercase();
+        (headers, response[end + 4..].to_vec())
+    }
+
     /// One HTTP/1.1 request over a fresh connection; the whole response as text.
     async fn request(
         &self,
@@ -843,6 +866,80 @@ async fn a_missing_file_gets_a_plain_404_a_screen_gets_the_app_and_files_have_th
     );
 
     assert!(relay.get("/healthz").await.ends_with("ok"));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_app_goes_out_as_the_build_compressed_it_and_decodes_to_the_same_bytes() {
+    let data = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let index =
+        "<html><script type=\"module\">start()</script><p>Landsbyplan</p></html>".repeat(20);
+    std::fs::write(app_dir.path().join("index.html"), &index).unwrap();
+    // Something like a wasm file: a header, then code that repeats with variations.
+    let wasm: Vec<u8> = b"\0asm\x01\0\0\0"
+        .iter()
+        .copied()
+        .chain((0..200_000u32).map(|i| (i % 251) as u8 ^ (i / 4096) as u8))
+        .collect();
+    let name = "app-0123456789abcdef_bg.wasm";
+    std::fs::write(app_dir.path().join(name), &wasm).unwrap();
+    // The build's own step makes the copies.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let made = std::process::Command::new("node")
+        .arg(format!("{root}/scripts/precompress.mjs"))
+        .arg(app_dir.path())
+        .status()
+        .expect("node runs the build's compression step");
+    assert!(made.success());
+    let relay = Running::start(data.path(), app_dir.path()).await;
+    let path = format!("/{name}");
+
+    let (headers, body) = relay.get_encoded(&path, "gzip, deflate, br, zstd").await;
+    assert!(headers.starts_with("http/1.1 200"), "{headers}");
+    assert!(headers.contains("content-encoding: br"), "{headers}");
+    assert!(
+        headers.contains("content-type: application/wasm"),
+        "{headers}"
+    );
+    assert!(headers.contains("vary: accept-encoding"), "{headers}");
+    assert!(
+        body.len() < wasm.len() / 4,
+        "{} bytes sent for {}",
+        body.len(),
+        wasm.len()
+    );
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut body.as_slice(), &mut decoded).unwrap();
+    assert_eq!(decoded, wasm, "brotli decodes to the built file");
+
+    let (headers, body) = relay.get_encoded(&path, "gzip").await;
+    assert!(headers.contains("content-encoding: gzip"), "{headers}");
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(body.as_slice()),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, wasm, "gzip decodes to the built file");
+
+    let (headers, body) = relay.get_encoded(&path, "identity").await;
+    assert!(!headers.contains("content-encoding"), "{headers}");
+    assert!(headers.contains("vary: accept-encoding"), "{headers}");
+    assert_eq!(
+        body, wasm,
+        "a browser that accepts nothing else gets the file as built"
+    );
+
+    let (headers, body) = relay.get_encoded("/", "br").await;
+    assert!(headers.contains("content-encoding: br"), "{headers}");
+    assert!(
+        headers.contains("content-security-policy: default-src 'self'"),
+        "{headers}"
+    );
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut body.as_slice(), &mut decoded).unwrap();
+    assert_eq!(decoded, index.as_bytes());
     relay.stop().await;
 }
 
