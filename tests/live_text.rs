@@ -162,6 +162,16 @@ impl Meeting {
             .unwrap()
     }
 
+    /// Anna's keyboard starts composing a word at `at` and shows `start` of it.
+    fn composes_at(&self, at: u32, start: &str) {
+        self.area.focus().unwrap();
+        self.area.set_selection_range(at, at).unwrap();
+        self.area
+            .dispatch_event(&web_sys::Event::new("compositionstart").unwrap())
+            .unwrap();
+        self.anna_types(start);
+    }
+
     fn caret(&self) -> (u32, u32) {
         (
             self.area.selection_start().unwrap().unwrap(),
@@ -266,11 +276,7 @@ async fn two_people_typing_at_one_place_keep_their_words_apart() {
 async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
     let mut meeting = Meeting::start("live-compose", "Vi vil have en hal").await;
     let area = meeting.area.clone();
-    area.focus().unwrap();
-    area.set_selection_range(12, 12).unwrap();
-    area.dispatch_event(&web_sys::Event::new("compositionstart").unwrap())
-        .unwrap();
-    meeting.anna_types("bål");
+    meeting.composes_at(12, "bål");
     until("the word so far is saved", || {
         meeting.vision() == "Vi vil have bålen hal"
     })
@@ -308,11 +314,7 @@ async fn a_word_being_composed_is_not_redrawn_and_lands_once() {
 async fn a_composition_the_keyboard_never_ends_ends_when_the_text_is_left() {
     let mut meeting = Meeting::start("live-compose-blur", "Vi vil have ").await;
     let area = meeting.area.clone();
-    area.focus().unwrap();
-    area.set_selection_range(12, 12).unwrap();
-    area.dispatch_event(&web_sys::Event::new("compositionstart").unwrap())
-        .unwrap();
-    meeting.anna_types("bål");
+    meeting.composes_at(12, "bål");
     until("the word is saved", || {
         meeting.vision() == "Vi vil have bål"
     })
