@@ -422,6 +422,7 @@ error-merge-same-group = Vælg to forskellige grupper.
 error-merge-different-areas = Kun grupper på samme fokusområde kan lægges sammen.
 error-merge-already = En af grupperne er allerede lagt sammen med en anden.
 error-not-a-copy = Filen har samme id som et rum, du har, men er ikke en kopi af det. Den blev ikke åbnet, og dit rum er uændret.
+error-space-full = Rummet er fyldt op: Landsbyplan kan ikke rumme mere i det, så ændringen blev ikke gemt.
 error-link-other-copy = Linket hører til en anden kopi af «{ $name }» end den, du har. Den blev ikke åbnet, og din udgave er uændret. Spørg den, der sendte linket, hvor det kommer fra.
 error-different-spaces = Filen hører til et andet rum.
 import-heading = Importér fra en fil

@@ -431,6 +431,7 @@ error-merge-same-group = Choose two different groups.
 error-merge-different-areas = Only groups on the same focus area can be merged.
 error-merge-already = One of the groups was merged into another already.
 error-not-a-copy = The file has the id of a space you have, but it is not a copy of it. It was not opened, and your space is unchanged.
+error-space-full = This space is full: Landsbyplan cannot hold more in it, so the change was not saved.
 error-link-other-copy = The link belongs to another copy of “{ $name }” than the one you have. It was not opened, and yours is unchanged. Ask whoever sent the link where it comes from.
 error-different-spaces = The file belongs to another space.
 import-heading = Import from a file

@@ -97,6 +97,7 @@ impl From<landsbyplan_model::Error> for Message {
             landsbyplan_model::Error::AlreadyMerged => Message::plain("error-merge-already"),
             landsbyplan_model::Error::DifferentSpaces => Message::plain("error-different-spaces"),
             landsbyplan_model::Error::NotACopy => Message::plain("error-not-a-copy"),
+            landsbyplan_model::Error::Full => Message::plain("error-space-full"),
             landsbyplan_model::Error::InvalidTransition { .. } => {
                 Message::plain("error-invalid-transition")
             }
@@ -698,19 +699,21 @@ impl Library {
 
     /// The address of space `id`'s calendar feed on the relay, and the headers that prove
     /// a request to publish `body` there (or, for `None`, to withdraw it) comes from a
-    /// writer, now: the version is the time in milliseconds, so a later request of any
+    /// writer, now: the version is the time in milliseconds (or `at_least`, the version
+    /// after the one a relay said it holds, if that is later), so a later request of any
     /// writer's device replaces an earlier one and none can be replayed. `None` if this
     /// device may not write the space.
     pub fn feed_request(
         self,
         id: SpaceId,
         body: Option<&[u8]>,
+        at_least: u64,
     ) -> Option<(landsbyplan_sync::FeedId, [(&'static str, String); 3])> {
         use base64::Engine;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let keys = self.space_keys(id)?;
         let writer = keys.read().writer;
-        let version = js_sys::Date::now() as u64;
+        let version = (js_sys::Date::now() as u64).max(at_least);
         let proof = match body {
             Some(body) => keys.prove_publish(version, body),
             None => keys.prove_withdraw(version),
@@ -985,16 +988,22 @@ impl Library {
                         }))
                     })
                     .flatten();
-                if let Some(applied) = applied {
-                    let (chunk, shared) = applied.map_err(|err| Failed::SetAside(err.into()))?;
-                    if !chunk.is_empty() {
-                        self.revision.update(|r| *r += 1);
-                        self.store_with_unstored(&store, id, chunk, Vec::new())
-                            .await?;
-                    }
-                    if let Some(shared) = shared {
-                        self.set_shared(doc, shared).await;
-                    }
+                // A space in the keyring that could not be read at start takes nothing:
+                // the cursor stays, so what came is read again once the space loads.
+                let Some(applied) = applied else {
+                    return Err(Failed::NotStored(Message::with_reason(
+                        "error-damaged-space",
+                        "it could not be read at start".into(),
+                    )));
+                };
+                let (chunk, shared) = applied.map_err(|err| Failed::SetAside(err.into()))?;
+                if !chunk.is_empty() {
+                    self.revision.update(|r| *r += 1);
+                    self.store_with_unstored(&store, id, chunk, Vec::new())
+                        .await?;
+                }
+                if let Some(shared) = shared {
+                    self.set_shared(doc, shared).await;
                 }
                 Ok(())
             }

@@ -316,3 +316,100 @@ async fn an_edit_a_tab_showed_but_indexeddb_never_got_is_kept_from_the_edit_jour
     third.open(&name, None).await;
     assert_eq!(names(third), ["Grene Lokalråd"]);
 }
+
+#[wasm_bindgen_test]
+async fn a_link_to_a_forged_document_with_a_held_spaces_id_never_replaces_it() {
+    use landsbyplan::library::{Library, LibraryState};
+    use landsbyplan_sync::{Share, SpaceSecret};
+    use leptos::prelude::GetUntracked;
+
+    start_executor();
+    let name = database("forged-link");
+    let library = Library::new();
+    library.open(&name, None).await;
+    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    // The council arrives by its real link.
+    let real = SpaceSecret::from_random([71; 32]);
+    let real_doc = real.keys().doc_id();
+    library
+        .join(&format!("#{}", Share::Edit(real).to_fragment()))
+        .await
+        .unwrap();
+    let id = SpaceId::from_random(71);
+    let mut council = Space::create_council(id, "Grene", &stamp()).unwrap();
+    assert!(library.apply_remote(real_doc, &council.save()).await.stored);
+
+    // A stranger makes a document of their own with the council's id and another name,
+    // and shares it under keys of their own.
+    let forger = SpaceSecret::from_random([72; 32]);
+    let forged_doc = forger.keys().doc_id();
+    library
+        .join(&format!("#{}", Share::Edit(forger).to_fragment()))
+        .await
+        .unwrap();
+    let mut forged = Space::create_council(id, "Overtaget", &stamp()).unwrap();
+    library.apply_remote(forged_doc, &forged.save()).await;
+    assert_eq!(names(library), ["Grene"], "the held council is unchanged");
+    let refused = library.refused.get_untracked();
+    assert_eq!(refused.len(), 1, "the person is told");
+    assert_eq!(refused[0].key, "error-link-other-copy");
+    assert_eq!(refused[0].args, [("name", "Grene".to_string())]);
+
+    // The council's own changes still apply; after a reload it is still the one.
+    council.rename("Grene Lokalråd", &stamp()).unwrap();
+    let later = library
+        .apply_remote(real_doc, &council.save_incremental())
+        .await;
+    assert!(later.stored && !later.set_aside);
+    let again = Library::new();
+    again.open(&name, None).await;
+    assert_eq!(names(again), ["Grene Lokalråd"]);
+    assert!(
+        again.read(id, |space| space.name()).as_deref() == Some("Grene Lokalråd"),
+        "the forged document left nothing behind"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn changes_for_a_space_that_could_not_be_read_at_start_are_not_taken_as_stored() {
+    use landsbyplan::library::{Library, LibraryState};
+    use landsbyplan::storage::KeyringEntry;
+    use landsbyplan_sync::{Share, SpaceSecret};
+    use leptos::prelude::GetUntracked;
+
+    start_executor();
+    let name = database("damaged-held");
+    let secret = SpaceSecret::from_random([81; 32]);
+    let doc = secret.keys().doc_id();
+    let id = SpaceId::from_random(81);
+    // The device holds the space under its link, but what it stored no longer reads.
+    let store = DocStore::open(&name).await.unwrap();
+    let entry = KeyringEntry {
+        share: Share::Edit(secret).to_fragment(),
+        cursor: 4,
+        epoch: 5,
+        space: Some(id),
+        shared: Vec::new(),
+        shared_at: 0,
+    };
+    store
+        .create(
+            id,
+            SpaceKind::Council,
+            b"no longer a document",
+            Some((&doc.to_string(), &entry)),
+        )
+        .await
+        .unwrap();
+    store.close();
+
+    let library = Library::new();
+    library.open(&name, None).await;
+    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    assert_eq!(library.damaged.get_untracked().len(), 1);
+    // An entry of it arrives: it is not applied anywhere, so it must not count as
+    // stored (the cursor stays, and it comes again once the space reads).
+    let mut council = Space::create_council(id, "Grene", &stamp()).unwrap();
+    let received = library.apply_remote(doc, &council.save()).await;
+    assert!(!received.stored && !received.set_aside);
+}

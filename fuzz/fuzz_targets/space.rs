@@ -1,6 +1,7 @@
 //! Files, snapshots and received changes: Automerge bytes from anyone. Loading them as a
-//! space, or applying them to one, never panics: the bounds check stands before
-//! Automerge, and whatever it lets through, Automerge reads without panicking.
+//! space, applying them to one, or importing a loaded file into a held space (the
+//! copy check, then the merge) never panics: the bounds check stands before Automerge,
+//! and whatever it lets through, Automerge reads without panicking.
 #![no_main]
 
 use std::cell::RefCell;
@@ -16,9 +17,15 @@ thread_local! {
 }
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = Space::load(bytes);
+    let loaded = Space::load(bytes);
     COUNCIL.with(|council| {
         let mut council = council.borrow_mut().fork();
         let _ = council.apply_changes(bytes);
+        if let Ok(mut file) = loaded {
+            let _ = file.name();
+            let _ = file.conflicts();
+            let _ = council.is_copy(&file);
+            let _ = council.merge(&mut file);
+        }
     });
 });

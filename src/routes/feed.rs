@@ -2,7 +2,7 @@
 //! is the one thing the relay then holds in plain text (calendar programs cannot
 //! decrypt), so it is a choice the person makes, told plainly, and can take back.
 
-use landsbyplan_model::wheel_to_ics;
+use landsbyplan_model::{SpaceId, wheel_to_ics};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -12,13 +12,33 @@ use super::Editor;
 use crate::i18n::I18n;
 use crate::library::{Library, Message};
 
-/// Sends one request to the relay; the response's status, or `None` without a network.
+/// Sends a signed publish (`body`) or withdraw (`None`) of space `id`'s feed at `url`;
+/// the response's status, or `None` without a network. A relay that holds a newer
+/// version than this device's clock gives (another device's clock is ahead) names it,
+/// and the request is signed again once, as the version after it.
+async fn signed(library: Library, id: SpaceId, url: &str, body: Option<&str>) -> Option<u16> {
+    let method = if body.is_some() { "PUT" } else { "DELETE" };
+    let (_, headers) = library.feed_request(id, body.map(str::as_bytes), 0)?;
+    let (status, held) = send(method, url, &headers, body).await?;
+    match held {
+        Some(held) if status == 409 && held < u64::MAX => {
+            let (_, headers) = library.feed_request(id, body.map(str::as_bytes), held + 1)?;
+            send(method, url, &headers, body)
+                .await
+                .map(|(status, _)| status)
+        }
+        _ => Some(status),
+    }
+}
+
+/// Sends one request to the relay; the response's status and the version it says it
+/// holds, or `None` without a network.
 async fn send(
     method: &str,
     url: &str,
     headers: &[(&str, String)],
     body: Option<&str>,
-) -> Option<u16> {
+) -> Option<(u16, Option<u64>)> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let header_map = web_sys::Headers::new().ok()?;
@@ -39,7 +59,14 @@ async fn send(
     let response = JsFuture::from(window().fetch_with_request(&request))
         .await
         .ok()?;
-    Some(response.dyn_into::<web_sys::Response>().ok()?.status())
+    let response = response.dyn_into::<web_sys::Response>().ok()?;
+    let held = response
+        .headers()
+        .get("x-landsbyplan-version")
+        .ok()
+        .flatten()
+        .and_then(|version| version.trim().parse().ok());
+    Some((response.status(), held))
 }
 
 /// The feed section of the network's screen.
@@ -48,7 +75,7 @@ pub fn CalendarFeed(editor: Editor) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
     let id = editor.id;
-    let address = library.feed_request(id, None).map(|(feed, _)| {
+    let address = library.feed_request(id, None, 0).map(|(feed, _)| {
         let origin = window().location().origin().unwrap_or_default();
         format!("{origin}/calendar/{feed}.ics")
     });
@@ -60,7 +87,7 @@ pub fn CalendarFeed(editor: Editor) -> impl IntoView {
             published.set(
                 send("GET", &url, &[], None)
                     .await
-                    .map(|status| status == 200),
+                    .map(|(status, _)| status == 200),
             );
         });
     }
@@ -88,10 +115,7 @@ pub fn CalendarFeed(editor: Editor) -> impl IntoView {
                     again.set_value(false);
                     let (name, events) = calendar.get_untracked();
                     let body = wheel_to_ics(&name, &events, chrono::Utc::now().timestamp());
-                    let Some((_, headers)) = library.feed_request(id, Some(body.as_bytes())) else {
-                        break;
-                    };
-                    match send("PUT", &url, &headers, Some(&body)).await {
+                    match signed(library, id, &url, Some(&body)).await {
                         Some(204) => {
                             published.set(Some(true));
                             problem.set(None);
@@ -121,11 +145,8 @@ pub fn CalendarFeed(editor: Editor) -> impl IntoView {
         let address = address.clone();
         move |_| {
             let Some(url) = address.clone() else { return };
-            let Some((_, headers)) = library.feed_request(id, None) else {
-                return;
-            };
             spawn_local(async move {
-                match send("DELETE", &url, &headers, None).await {
+                match signed(library, id, &url, None).await {
                     Some(204) => published.set(Some(false)),
                     Some(_) => problem.set(Some(Message::plain("error-feed-refused"))),
                     None => problem.set(Some(Message::plain("error-feed-offline"))),

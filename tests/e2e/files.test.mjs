@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import { test } from "node:test";
 import { phoneContext, relayAndBrowser } from "./support.mjs";
 
@@ -81,8 +82,31 @@ test("a council saved as a file is opened on another phone and merged back", asy
   writeFileSync(huge, Buffer.alloc(20 * 1024 * 1024, 7));
   await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(huge);
   await a.getByRole("alert").filter({ hasText: "Filen fylder 20 MB; Landsbyplan åbner filer på højst 16 MB." }).waitFor();
+
+  // A small file that would inflate a thousandfold (one deflated Automerge change of
+  // 65 MiB of zeros, 64 KB on disk): refused before Automerge reads it.
+  const zeros = deflateRawSync(Buffer.alloc(65 * 1024 * 1024));
+  const uleb = [];
+  for (let n = zeros.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      uleb.push(n);
+      break;
+    }
+    uleb.push((n & 0x7f) | 0x80);
+  }
+  const chunk = Buffer.concat([Buffer.from([0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2, ...uleb]), zeros]);
+  const bomb = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), "lille.landsbyplan");
+  writeFileSync(bomb, chunk);
+  await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(bomb);
+  await a.getByRole("alert").filter({ hasText: "Filen pakker sig ud til mere, end Landsbyplan kan åbne" }).waitFor();
+
+  // The tab goes on, and starts as before after a reload.
   await a.getByRole("link", { name: "Urup Lokalråd" }).click();
   await a.getByRole("heading", { level: 3, name: "Fælles drivhus" }).waitFor();
+  await a.reload();
+  await a.getByRole("heading", { level: 2, name: "Urup Lokalråd" }).waitFor();
+  await a.getByRole("heading", { level: 3, name: "Fælles drivhus" }).waitFor();
+  assert.equal(await a.getByRole("alert").count(), 0, "nothing to say after the reload");
   await anna.close();
   await bo.close();
 });

@@ -85,3 +85,54 @@ test("a link to another document with a held council's id is refused and the cou
   assert.equal(await a.getByText("Venter på det, der er delt med dig", { exact: false }).count(), 0, "no link waits to be joined");
   for (const context of contexts) await context.close();
 });
+
+// Frames are one protocol-version byte (2), then postcard: a relay frame's variant comes
+// next, and an entry (variant 2) ends with its writer's proof.
+const isEntry = (frame) => typeof frame !== "string" && frame[0] === 2 && frame[1] === 2;
+
+test("entries a relay alters on the way are refused, counted on screen, and come again from an honest one", async () => {
+  const contexts = [await phoneContext(env.browser), await phoneContext(env.browser)];
+  for (const context of contexts) context.setDefaultTimeout(20_000);
+  const [a, b] = await Promise.all(contexts.map((context) => context.newPage()));
+  // Bo's way to the relay passes a liar, which changes one byte of the next entries it
+  // forwards while `lies` is above 0.
+  let lies = 0;
+  let told = 0;
+  await b.routeWebSocket(/\/sync/, (page) => {
+    const relay = page.connectToServer();
+    relay.onMessage((frame) => {
+      if (lies > 0 && isEntry(frame)) {
+        lies -= 1;
+        told += 1;
+        const altered = Buffer.from(frame);
+        altered[altered.length - 1] ^= 0x01;
+        page.send(altered);
+        return;
+      }
+      page.send(frame);
+    });
+  });
+
+  const link = await createSharedCouncil(a, env.relay.url, "Anna", COUNCIL);
+  await joinByLink(b, link, "Bo", COUNCIL);
+  await openCouncil(a, COUNCIL);
+  lies = 2;
+  await addAction(a, "Ny sti til skolen");
+  await addAction(a, "Bænke ved søen");
+
+  // Bo's phone applies neither altered entry, says so in plain words, and reads the log
+  // again from the relay, which passes it honestly this time.
+  const item = councilItem(b, COUNCIL);
+  await item.getByText(/modtagne beskeder blev afvist \(forfalskede, i forkert rækkefølge, ulæselige eller for store\)|1 modtaget besked blev afvist \(forfalsket/).waitFor();
+  assert.ok(told >= 1, "the liar altered an entry");
+  await item.getByText(SYNCED).waitFor({ timeout: 60_000 });
+  const said = await item.textContent();
+  const count = Number(said.match(/(\d+) modtag\w* besked\w* blev afvist/)[1]);
+  assert.equal(count, told, `every altered entry is counted: "${said}"`);
+  const form = count === 1 ? "1 modtaget besked blev afvist (forfalsket" : `${count} modtagne beskeder blev afvist (forfalskede`;
+  assert.ok(said.includes(form), `"${said}" reads "${form}"`);
+  await openCouncil(b, COUNCIL);
+  await actionHeading(b, "Bænke ved søen").waitFor();
+  assert.deepEqual((await actionTitles(b)).sort(), ["Bænke ved søen", "Ny sti til skolen"]);
+  for (const context of contexts) await context.close();
+});

@@ -12,6 +12,10 @@ pub enum Error {
     /// as it is written): see [`crate::bounds`].
     #[error("the data was refused before it was read: {0}")]
     Unbounded(#[from] crate::bounds::Unbounded),
+    /// The space would hold more operations than any device may load
+    /// ([`crate::bounds::MAX_OPS`]): the edit or the received changes were not taken.
+    #[error("the space would hold more than {} operations", crate::bounds::MAX_OPS)]
+    Full,
     /// The bytes are an Automerge document, but not one of Landsbyplan's spaces.
     #[error("the document is not a Landsbyplan space")]
     NotASpace,

@@ -202,7 +202,7 @@ impl Space {
         }
         self.doc.isolate(&seen.heads);
         let made = self.splice_seen(parent, key, seen, splice);
-        let heads = if made.is_some() {
+        let heads = if made.is_some() && crate::space::within_bounds(&self.doc).is_ok() {
             self.commit(stamp);
             Some(self.doc.get_heads())
         } else {

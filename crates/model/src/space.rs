@@ -219,7 +219,11 @@ impl Space {
         if !self.is_copy(other) {
             return Err(Error::NotACopy);
         }
-        self.doc.merge(&mut other.doc)?;
+        let mut merged = self.doc.fork();
+        merged.merge(&mut other.doc)?;
+        within_bounds(&merged)?;
+        merged.set_actor(self.doc.get_actor().clone());
+        self.doc = merged;
         Ok(())
     }
 
@@ -252,6 +256,8 @@ impl Space {
         if !same_space {
             return Err(Error::DifferentSpaces);
         }
+        // Each input is bounded by the check above; together they must still load.
+        within_bounds(&incoming)?;
         // The copy becomes the document (merging it in would drop the changes still
         // waiting for their dependencies); it keeps this device's actor.
         incoming.set_actor(self.doc.get_actor().clone());
@@ -425,7 +431,7 @@ impl Space {
         stamp: &Stamp,
         edit: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<T> {
-        match edit(self) {
+        match edit(self).and_then(|value| within_bounds(&self.doc).map(|()| value)) {
             Ok(value) => {
                 self.commit(stamp);
                 Ok(value)
@@ -451,6 +457,15 @@ pub(crate) fn required<'a>(text: &'a str, field: &'static str) -> Result<&'a str
     } else {
         Ok(text)
     }
+}
+
+/// Refuses a document that holds more operations than [`Space::load`] takes on any
+/// device: a space that grew past it would no longer open anywhere.
+pub(crate) fn within_bounds(doc: &AutoCommit) -> Result<()> {
+    if doc.stats().num_ops > crate::bounds::MAX_OPS {
+        return Err(Error::Full);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -301,3 +301,57 @@ fn what_is_owed_is_cut_into_bundles_that_each_fit_and_together_are_everything() 
         .collect();
     assert_eq!(joined, all);
 }
+
+#[test]
+fn no_space_grows_past_what_every_device_can_load() {
+    use automerge::{AutoCommit, ObjType, transaction::Transactable};
+    use landsbyplan_model::bounds::MAX_OPS;
+    use landsbyplan_model::{Keystroke, LiveField};
+    let mut space = council();
+    // An editor's device makes two changes that each pass the check on received data,
+    // but together would be more than any device may load.
+    let mut rogue = AutoCommit::load(&space.export()).unwrap();
+    let mut heads = rogue.get_heads();
+    let filler = rogue.put_object(ROOT, "filler", ObjType::Text).unwrap();
+    let mut bundles = Vec::new();
+    for letter in ["x", "y"] {
+        let text = letter.repeat((MAX_OPS * 6 / 10) as usize);
+        rogue.splice_text(&filler, 0, 0, &text).unwrap();
+        rogue.commit();
+        bundles.push(rogue.save_after(&heads));
+        heads = rogue.get_heads();
+    }
+    space.apply_changes(&bundles[0]).unwrap();
+    assert!(space.missing().is_empty());
+    let before = space.heads();
+    let second = space.apply_changes(&bundles[1]);
+    assert!(
+        matches!(second, Err(Error::Full)),
+        "the second bundle is refused: {second:?} at {:?} operations",
+        space.size()
+    );
+    assert_eq!(space.heads(), before, "and nothing of it was taken");
+    // What the device holds still opens, and its own edit past the limit is refused too.
+    let mut space = Space::load(&space.save()).unwrap();
+    let seen = space.live_text(LiveField::Vision).unwrap();
+    let typed = "z".repeat((MAX_OPS / 2) as usize);
+    let keystroke = Keystroke {
+        seen,
+        caret: typed.chars().count(),
+        typed,
+    };
+    assert!(matches!(
+        space.type_live(LiveField::Vision, &keystroke, &stamp("Anna", 300)),
+        Err(Error::Full)
+    ));
+    assert_eq!(space.heads(), before);
+    let small = Keystroke {
+        caret: 3,
+        typed: "Vi ".into(),
+        seen: space.live_text(LiveField::Vision).unwrap(),
+    };
+    space
+        .type_live(LiveField::Vision, &small, &stamp("Anna", 301))
+        .unwrap();
+    Space::load(&space.save()).unwrap();
+}

@@ -182,10 +182,26 @@ async fn handle(
                 return vec![forbidden(relay, doc)];
             }
             // The writer hands the entry to the subscribers, in order.
+            let sent = (payload.clone(), proof.clone());
             match relay.writer.append(doc, payload, proof).await {
                 Ok(seq) => {
                     Counters::add(&relay.counters.appends);
-                    vec![RelayFrame::Acked { doc, seq }]
+                    let mut frames = Vec::with_capacity(2);
+                    if cursors.get(&doc).is_some_and(|&cursor| seq <= cursor) {
+                        // An entry the store kept already, under a number this connection
+                        // is past (sent again by a device that never saw it come back):
+                        // the subscribers are not sent it again, so the sender is, and
+                        // learns that its entry is on the relay.
+                        let (payload, proof) = sent;
+                        frames.push(RelayFrame::Entry {
+                            doc,
+                            seq,
+                            payload,
+                            proof,
+                        });
+                    }
+                    frames.push(RelayFrame::Acked { doc, seq });
+                    frames
                 }
                 Err(StoreError::LogFull) => vec![refusal(
                     relay,

@@ -66,10 +66,14 @@ const UNSIGNED: &str = "a feed id, writer, version and proof are needed";
 fn stored(what: &str, outcome: Result<(), crate::store::StoreError>) -> Response {
     match outcome {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(crate::store::StoreError::StaleFeed) => refuse(
+        // The version held goes back, so that a writer whose clock is behind another's
+        // can sign the next one (a replay cannot: its signature is for its own version).
+        Err(crate::store::StoreError::StaleFeed { held }) => (
             StatusCode::CONFLICT,
-            "a newer version of the calendar is held; nothing was changed",
-        ),
+            [("x-landsbyplan-version", held.to_string())],
+            "a newer version of the calendar is held; nothing was changed\n",
+        )
+            .into_response(),
         Err(err) => {
             tracing::error!("{what} failed: {err}");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")

@@ -362,6 +362,65 @@ async fn resending_an_entry_after_a_lost_ack_stores_it_once() {
 }
 
 #[tokio::test]
+async fn an_entry_sent_again_after_a_snapshot_covered_it_keeps_its_number_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let space = keys(1);
+    let doc = space.doc_id();
+    let mut writer = relay.connect().await;
+    for n in 1..=2u8 {
+        send(&mut writer, append(&space, &[n])).await;
+        receive(&mut writer).await;
+    }
+    let snapshot = ClientFrame::Snapshot {
+        doc,
+        writer: space.read().writer.0,
+        covers: 2,
+        payload: b"both".to_vec(),
+        proof: space.prove_snapshot(2, b"both"),
+    };
+    send(&mut writer, snapshot).await;
+    receive(&mut writer).await;
+    // A device that never saw its entry 1 come back, and was given the snapshot instead,
+    // sends the entry again: it keeps its number (a second number would look like a
+    // replay to every device that read both), and comes back to the sender, whose
+    // connection is past it.
+    let mut again = relay.connect().await;
+    send(&mut again, subscribe(&space, 0)).await;
+    assert!(matches!(
+        receive(&mut again).await,
+        RelayFrame::Snapshot { covers: 2, .. }
+    ));
+    caught_up(&mut again, &space, 2).await;
+    send(&mut again, append(&space, &[1])).await;
+    assert_eq!(
+        receive(&mut again).await,
+        RelayFrame::Entry {
+            doc,
+            seq: 1,
+            payload: vec![1],
+            proof: space.prove_append(&[1]),
+        }
+    );
+    assert_eq!(receive(&mut again).await, RelayFrame::Acked { doc, seq: 1 });
+    silent(&mut again).await;
+    // Nobody else hears of it again, and the log has nothing new.
+    send(&mut writer, append(&space, &[3])).await;
+    assert_eq!(
+        receive(&mut writer).await,
+        RelayFrame::Acked { doc, seq: 3 }
+    );
+    let mut fresh = relay.connect().await;
+    send(&mut fresh, subscribe(&space, 2)).await;
+    assert!(matches!(
+        receive(&mut fresh).await,
+        RelayFrame::Entry { seq: 3, .. }
+    ));
+    caught_up(&mut fresh, &space, 3).await;
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn acknowledged_entries_survive_a_restart_of_the_relay() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
@@ -1016,6 +1075,12 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
         .feed("PUT", &path, &owner, publish(&owner, 10, first), first)
         .await;
     assert!(replayed.starts_with("HTTP/1.1 409"), "{replayed}");
+    assert!(
+        replayed
+            .to_ascii_lowercase()
+            .contains("x-landsbyplan-version: 20\r\n"),
+        "the refusal names the version held, for a writer whose clock is behind: {replayed}"
+    );
     assert!(relay.get(&path).await.contains("Arshjul 2027"));
 
     // Withdrawn by the writer only; the tombstone keeps the version, so replaying an

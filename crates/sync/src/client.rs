@@ -199,9 +199,10 @@ pub enum Rejection {
     /// A sequence number that cannot come next (a gap, or past what the relay holds):
     /// the cursor stays, and the connection is made again as for [`Rejection::Forged`].
     OutOfOrder,
-    /// An entry this client already got under another sequence number (an honest relay
-    /// stores each payload once): a replay that would stand in for the entry really
-    /// numbered so. Refused as [`Rejection::OutOfOrder`].
+    /// A reading of the log again found another entry under a number than the one
+    /// taken before: that one was a replay standing in for the real entry (which is
+    /// applied now). Entries read again are those that brought nothing new, and the
+    /// numbers of a payload that came under two.
     Replayed,
     /// Signed by the space's writer, but it does not open or read as a payload: set
     /// aside, and the cursor moves past it, so one bad entry cannot stop a space.
@@ -930,19 +931,31 @@ impl Client {
         if seq != space.cursor + 1 {
             return self.distrusted(doc, seq, Rejection::OutOfOrder);
         }
-        if space
-            .seen
-            .get(&digest)
-            .is_some_and(|&earlier| earlier != seq)
-        {
-            return self.distrusted(doc, seq, Rejection::Replayed);
+        let earlier = space.seen.get(&digest).copied().filter(|&at| at != seq);
+        if earlier.is_none() {
+            space.seen.insert(digest, seq);
         }
-        space.seen.insert(digest, seq);
         let mut effects = Vec::new();
-        match mine {
+        match (mine, earlier) {
             // Our own change came back: we have it already.
-            Some(mine) => mine.confirmed = true,
-            None => {
+            (Some(mine), None) => mine.confirmed = true,
+            // The same payload under two numbers. An honest relay does that only when a
+            // device sends again an entry the relay no longer keeps; a relay that lies
+            // puts it in place of the real entry under one of the two numbers. Either
+            // way it is in the document already: nothing is applied, and both numbers
+            // are read again (see [`Client::nothing_new`]), where a real entry under
+            // either is found out and applied.
+            (mine, Some(earlier)) => {
+                if let Some(mine) = mine {
+                    mine.confirmed = true;
+                }
+                for (at, taken) in [(earlier, digest), (seq, digest)] {
+                    if at > space.checked {
+                        doubt(space, at, taken, now);
+                    }
+                }
+            }
+            (None, None) => {
                 let writer = space.capability.read().writer;
                 if !verify_append(&doc, &writer, payload, proof) {
                     return self.distrusted(doc, seq, Rejection::Forged);
@@ -1050,6 +1063,36 @@ impl Client {
         if space.stale {
             return Vec::new();
         }
+        let mut effects = Vec::new();
+        let past_the_end = space.cursor.saturating_sub(latest);
+        if past_the_end > 0
+            && past_the_end <= space.doubts.len() as u64
+            && (latest + 1..=space.cursor).all(|seq| space.doubts.contains_key(&seq))
+        {
+            // Every number past the end of the log was doubted (it brought nothing new):
+            // the relay made them up out of entries it had sent before. They are counted
+            // as replays and forgotten; the log is read on from its real end.
+            for seq in latest + 1..=space.cursor {
+                space.doubts.remove(&seq);
+                space.rejected += 1;
+                effects.push(Effect::Rejected {
+                    doc,
+                    seq,
+                    why: Rejection::Replayed,
+                });
+            }
+            space.seen.retain(|_, seq| *seq <= latest);
+            space.cursor = latest;
+            space.since_snapshot = space
+                .since_snapshot
+                .saturating_sub(u32::try_from(past_the_end).unwrap_or(u32::MAX));
+            space.opened = None;
+            effects.push(Effect::Cursor {
+                doc,
+                seq: stored_cursor(space),
+                epoch: space.epoch,
+            });
+        }
         if latest < space.cursor {
             // The same store holds less than it gave us (restored from a backup): its
             // numbers may name entries new to us, so its log is read again from the
@@ -1068,8 +1111,10 @@ impl Client {
                 Effect::Reconnect,
             ];
         }
-        let mut effects = Vec::new();
         space.caught_up = true;
+        // A relay that has given a whole backlog without a lie earns back some trust: one
+        // bad connection does not slow every later reconnection for good.
+        self.distrust /= 2;
         if space.reread_wanted {
             return reread(doc, space);
         }
@@ -2134,7 +2179,37 @@ mod tests {
     }
 
     #[test]
-    fn an_old_entry_replayed_under_the_next_number_is_refused() {
+    fn a_relay_that_stops_lying_is_trusted_again_step_by_step() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let stranger = SpaceSecret::from_random([9; 32]).keys();
+        let mut client = reader_at_3(&keys);
+        let mut now = 0;
+        for _ in 0..5 {
+            let payload = sealed(&keys, b"forged", 1);
+            let forged = RelayFrame::Entry {
+                doc,
+                seq: 4,
+                proof: stranger.prove_append(&payload),
+                payload,
+            };
+            client.received(&forged.encode(), now);
+            now = reconnect(&mut client, now).0;
+        }
+        // The connections after the lies: whole backlogs, nothing refused.
+        let mut delays = Vec::new();
+        for _ in 0..3 {
+            client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), now);
+            let (at, _) = reconnect(&mut client, now);
+            delays.push(at - now);
+            now = at;
+        }
+        assert!(delays.windows(2).all(|w| w[0] > w[1]), "{delays:?}");
+        assert_eq!(delays[2], FIRST_RETRY, "{delays:?}");
+    }
+
+    #[test]
+    fn an_old_entry_replayed_under_the_next_number_is_not_applied_and_found_out() {
         let keys = keys();
         let doc = keys.doc_id();
         let mut client = reader_at_3(&keys);
@@ -2143,17 +2218,124 @@ mod tests {
             &client.received(&signed_entry(&keys, 4, old.clone()), 1)
         ));
         // Entry 5 is really another change; a lying relay sends entry 4 again as 5.
+        let effects = client.received(&signed_entry(&keys, 5, old.clone()), 2);
+        assert!(!applied(&effects), "{effects:?}");
+        assert!(
+            effects.contains(&Effect::Cursor {
+                doc,
+                seq: 3,
+                epoch: 5
+            }),
+            "the stored cursor goes back before both numbers: {effects:?}"
+        );
+        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 3);
+        let frames = sent(&client.tick(2 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        // Read again: entry 4 is what was taken, entry 5 is not the replay.
+        let at = 3 + DOUBT_WAIT;
+        assert!(!applied(&client.received(&signed_entry(&keys, 4, old), at)));
+        let real = sealed(&keys, b"five", 5);
+        let effects = client.received(&signed_entry(&keys, 5, real), at);
         assert_eq!(
-            client.received(&signed_entry(&keys, 5, old), 2),
-            vec![
+            effects[..3],
+            [
                 Effect::Rejected {
                     doc,
                     seq: 5,
                     why: Rejection::Replayed
                 },
-                Effect::Reconnect
+                Effect::Apply {
+                    doc,
+                    changes: b"five".to_vec()
+                },
+                Effect::Cursor {
+                    doc,
+                    seq: 5,
+                    epoch: 5
+                }
             ]
         );
+        assert_eq!(client.rejected(&doc), 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn an_entry_replayed_past_the_end_of_the_log_is_found_out_when_read_again() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at(&keys, 2);
+        let third = sealed(&keys, b"three", 3);
+        client.received(&signed_entry(&keys, 3, third.clone()), 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 1);
+        // The relay makes up entry 4 out of entry 3.
+        let effects = client.received(&signed_entry(&keys, 4, third.clone()), 2);
+        assert!(!applied(&effects), "{effects:?}");
+        let frames = sent(&client.tick(2 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 2 }]);
+        let at = 3 + DOUBT_WAIT;
+        client.received(&signed_entry(&keys, 3, third), at);
+        // The log ends at 3: there was no entry 4.
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), at);
+        assert_eq!(
+            effects[..2],
+            [
+                Effect::Rejected {
+                    doc,
+                    seq: 4,
+                    why: Rejection::Replayed
+                },
+                Effect::Cursor {
+                    doc,
+                    seq: 3,
+                    epoch: 5
+                }
+            ]
+        );
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Lost { .. } | Effect::Reconnect)),
+            "not taken for a store that lost entries: {effects:?}"
+        );
+        assert_eq!(client.rejected(&doc), 1);
+        assert_eq!(client.next_work(), None);
+        // The real entry 4, when it comes, is taken.
+        let real = sealed(&keys, b"four", 4);
+        assert!(applied(
+            &client.received(&signed_entry(&keys, 4, real), at + 1)
+        ));
+    }
+
+    #[test]
+    fn an_entry_an_honest_relay_numbered_twice_is_read_again_once_and_kept() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        let again = sealed(&keys, b"four", 1);
+        client.received(&signed_entry(&keys, 4, again.clone()), 1);
+        // Its writer sent it again after the relay had let it go: a new number.
+        let effects = client.received(&signed_entry(&keys, 5, again.clone()), 2);
+        assert!(
+            !effects.contains(&Effect::Reconnect) && !applied(&effects),
+            "{effects:?}"
+        );
+        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 3);
+        client.tick(2 + DOUBT_WAIT);
+        let at = 3 + DOUBT_WAIT;
+        client.received(&signed_entry(&keys, 4, again.clone()), at);
+        let effects = client.received(&signed_entry(&keys, 5, again), at);
+        assert!(
+            effects.contains(&Effect::Cursor {
+                doc,
+                seq: 5,
+                epoch: 5
+            }),
+            "both numbers were what was taken: the stored cursor moves on: {effects:?}"
+        );
+        assert_eq!(client.rejected(&doc), 0);
+        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
+        assert_eq!(client.next_work(), None);
     }
 
     #[test]

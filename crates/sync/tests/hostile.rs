@@ -41,7 +41,7 @@ proptest! {
     }
 
     #[test]
-    fn a_device_applies_nothing_a_relay_without_the_writers_key_sends(
+    fn a_device_applies_nothing_and_moves_no_cursor_for_what_a_relay_without_the_writers_key_sends(
         frames in proptest::collection::vec(frame(), 1..60)
     ) {
         let keys = space();
@@ -56,6 +56,10 @@ proptest! {
                     !matches!(effect, Effect::Apply { .. } | Effect::Needed { .. } | Effect::Signal { .. }),
                     "{:?} from {:?}", effect, frame
                 );
+                // Nothing was checked and applied, so the cursor stays where it was.
+                if let Effect::Cursor { seq, .. } = effect {
+                    prop_assert_eq!(seq, 0, "the cursor moved, on {:?}", frame);
+                }
             }
         }
     }
