@@ -2,7 +2,7 @@
 app-title = Landsbyplan
 app-tagline = Lokalrådenes udviklingsplaner – også uden net
 language-switch = English
-language-switch-label = Skift sprog til engelsk
+language-switch-label = : skift sprog til engelsk
 offline-banner = Du er offline. Alt, du skriver, gemmes på denne enhed og deles, når der er net igen.
 profile-heading = Dig
 profile-name-label = Dit navn (står ved alt, du ændrer)

@@ -2,7 +2,7 @@
 app-title = Landsbyplan
 app-tagline = Local councils' development plans – with or without a connection
 language-switch = Dansk
-language-switch-label = Switch language to Danish
+language-switch-label = : switch language to Danish
 offline-banner = You are offline. Everything you write is saved on this device and shared when you are back online.
 profile-heading = You
 profile-name-label = Your name (shown with everything you change)

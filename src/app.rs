@@ -10,11 +10,11 @@ use wasm_bindgen::closure::Closure;
 
 use crate::i18n::I18n;
 use crate::library::{DATABASE, Library, LibraryState};
-use crate::routes::council::SpaceScreen;
 use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
 use crate::routes::home::{Home, JoinProblem};
 use crate::routes::meetings::MeetingScreen;
 use crate::routes::print::PrintView;
+use crate::routes::space::SpaceScreen;
 use crate::{settings, storage};
 
 /// The whole app.
@@ -47,14 +47,17 @@ pub fn App() -> impl IntoView {
         <a class="skip" href="#main">{move || i18n.t("skip-to-content")}</a>
         <header class="bar">
             <h1><A href="/">{move || i18n.t("app-title")}</A></h1>
+            // Named by what it shows (so voice control can press it by that), in the
+            // language it names, then what it does, in the language of the page.
             <button
                 type="button"
                 class="language"
-                lang=move || i18n.language().other().tag()
-                aria-label=move || i18n.t("language-switch-label")
                 on:click=move |_| i18n.set_language(i18n.language().other())
             >
-                {move || i18n.t("language-switch")}
+                <span lang=move || i18n.language().other().tag()>
+                    {move || i18n.t("language-switch")}
+                </span>
+                <span class="visually-hidden">{move || i18n.t("language-switch-label")}</span>
             </button>
         </header>
         <Show when=move || !online.get()>

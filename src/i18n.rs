@@ -265,135 +265,346 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_counted_message_reads_right_for_one_and_for_many() {
-        let cases: [(&str, Args, &str, &str); 12] = [
-            (
-                "sync-waiting",
-                &[("count", "1")],
+    /// The messages that count something, the argument each counts, the other arguments
+    /// fixed, and what each reads with a count of 0, 1 and 2, in Danish and in English.
+    #[allow(clippy::type_complexity)]
+    const COUNTED: &[(&str, &str, Args, [&str; 3], [&str; 3])] = &[
+        (
+            "sync-waiting",
+            "count",
+            &[],
+            [
+                "Gemt på denne enhed; 0 ændringer venter på at blive delt",
                 "Gemt på denne enhed; 1 ændring venter på at blive delt",
-                "Saved on this device; 1 change waits to be shared",
-            ),
-            (
-                "sync-waiting",
-                &[("count", "2")],
                 "Gemt på denne enhed; 2 ændringer venter på at blive delt",
+            ],
+            [
+                "Saved on this device; 0 changes wait to be shared",
+                "Saved on this device; 1 change waits to be shared",
                 "Saved on this device; 2 changes wait to be shared",
-            ),
-            (
-                "sync-rejected",
-                &[("count", "1")],
+            ],
+        ),
+        (
+            "sync-rejected",
+            "count",
+            &[],
+            [
+                "0 modtagne beskeder blev afvist (forfalskede, i forkert rækkefølge, ulæselige eller for store)",
                 "1 modtaget besked blev afvist (forfalsket, i forkert rækkefølge, ulæselig eller for stor)",
-                "1 received message was refused (forged, out of order, unreadable or too large)",
-            ),
-            (
-                "sync-rejected",
-                &[("count", "2")],
                 "2 modtagne beskeder blev afvist (forfalskede, i forkert rækkefølge, ulæselige eller for store)",
+            ],
+            [
+                "0 received messages were refused (forged, out of order, unreadable or too large)",
+                "1 received message was refused (forged, out of order, unreadable or too large)",
                 "2 received messages were refused (forged, out of order, unreadable or too large)",
-            ),
-            (
-                "council-overview",
-                &[
-                    ("members", "1"),
-                    ("goals", "1"),
-                    ("actions", "1"),
-                    ("done", "0"),
-                ],
-                "1 medlem · 1 mål · 1 handling, heraf 0 udført",
-                "1 member · 1 goal · 1 action, 0 of them done",
-            ),
-            (
-                "attendance-count",
-                &[("present", "1"), ("members", "1")],
-                "1 af 1 medlem er til stede.",
-                "1 of 1 member is present.",
-            ),
-            (
-                "attendance-count",
-                &[("present", "2"), ("members", "3")],
-                "2 af 3 medlemmer er til stede.",
-                "2 of 3 members are present.",
-            ),
-            (
-                "merge-preview-members",
-                &[("added", "1"), ("names", "Bo Lund")],
-                "1 nyt medlem: Bo Lund",
-                "1 new member: Bo Lund",
-            ),
-            (
-                "merge-preview-matched",
-                &[("matched", "2"), ("names", "Anna Holm, Bo Lund")],
-                "2 medlemmer er allerede med: Anna Holm, Bo Lund",
-                "2 members are in already: Anna Holm, Bo Lund",
-            ),
-            (
-                "merge-preview-plan",
-                &[("milestones", "1"), ("tasks", "3")],
-                "1 milepæl og 3 opgaver flyttes med.",
-                "1 milestone and 3 tasks move over.",
-            ),
-            (
-                "import-adds",
-                &[
-                    ("name", "Vorbasse"),
-                    ("changes", "1"),
-                    ("authors", "Bo Lund"),
-                ],
-                "Filen er en kopi af Vorbasse og tilføjer 1 ændring fra Bo Lund.",
-                "The file is a copy of Vorbasse and adds 1 change by Bo Lund.",
-            ),
-            (
-                "rule-own",
-                &[
-                    ("cash", "0 kr."),
-                    ("hours", "1"),
-                    ("hours_value", "100 kr."),
-                    ("own", "100 kr."),
-                ],
-                "I har 0 kr. kontant + 1 time × 100 kr. = 100 kr.; i alt 100 kr.",
-                "You have 0 kr. in cash + 1 hour × DKK 100 = 100 kr.; 100 kr. in all.",
-            ),
-        ];
-        for (key, args, danish, english) in cases {
-            assert_eq!(counted(Language::Danish, key, args), danish, "{key}");
-            assert_eq!(counted(Language::English, key, args), english, "{key}");
-        }
-        for (key, arg, danish, english) in [
-            (
-                "absorbed-history",
-                "count",
-                "Gruppens historik (1 ændring)",
-                "The group's history (1 change)",
-            ),
-            (
-                "group-progress",
-                "all",
-                "0 af 1 opgave er udført",
-                "0 of 1 task done",
-            ),
-            (
-                "actions-shown",
-                "all",
+            ],
+        ),
+        (
+            "wheel-prefilled",
+            "count",
+            &[],
+            [
+                "0 faste begivenheder er lagt ind.",
+                "1 fast begivenhed er lagt ind.",
+                "2 faste begivenheder er lagt ind.",
+            ],
+            [
+                "0 standard events were added.",
+                "1 standard event was added.",
+                "2 standard events were added.",
+            ],
+        ),
+        (
+            "council-overview",
+            "members",
+            &[("goals", "2"), ("actions", "2"), ("done", "0")],
+            [
+                "0 medlemmer · 2 mål · 2 handlinger, heraf 0 udført",
+                "1 medlem · 2 mål · 2 handlinger, heraf 0 udført",
+                "2 medlemmer · 2 mål · 2 handlinger, heraf 0 udført",
+            ],
+            [
+                "0 members · 2 goals · 2 actions, 0 of them done",
+                "1 member · 2 goals · 2 actions, 0 of them done",
+                "2 members · 2 goals · 2 actions, 0 of them done",
+            ],
+        ),
+        (
+            "council-overview",
+            "goals",
+            &[("members", "2"), ("actions", "2"), ("done", "0")],
+            [
+                "2 medlemmer · 0 mål · 2 handlinger, heraf 0 udført",
+                "2 medlemmer · 1 mål · 2 handlinger, heraf 0 udført",
+                "2 medlemmer · 2 mål · 2 handlinger, heraf 0 udført",
+            ],
+            [
+                "2 members · 0 goals · 2 actions, 0 of them done",
+                "2 members · 1 goal · 2 actions, 0 of them done",
+                "2 members · 2 goals · 2 actions, 0 of them done",
+            ],
+        ),
+        (
+            "council-overview",
+            "actions",
+            &[("members", "2"), ("goals", "2"), ("done", "0")],
+            [
+                "2 medlemmer · 2 mål · 0 handlinger, heraf 0 udført",
+                "2 medlemmer · 2 mål · 1 handling, heraf 0 udført",
+                "2 medlemmer · 2 mål · 2 handlinger, heraf 0 udført",
+            ],
+            [
+                "2 members · 2 goals · 0 actions, 0 of them done",
+                "2 members · 2 goals · 1 action, 0 of them done",
+                "2 members · 2 goals · 2 actions, 0 of them done",
+            ],
+        ),
+        (
+            "actions-shown",
+            "all",
+            &[("shown", "0")],
+            [
+                "Viser 0 af 0 handlinger",
                 "Viser 0 af 1 handling",
+                "Viser 0 af 2 handlinger",
+            ],
+            [
+                "Showing 0 of 0 actions",
                 "Showing 0 of 1 action",
-            ),
-            (
-                "desk-cell",
-                "actions",
-                "0 mål · 1 handling",
-                "0 goals · 1 action",
-            ),
-        ] {
-            let args = [
-                ("count", "1"),
-                ("done", "0"),
-                ("shown", "0"),
-                ("goals", "0"),
-                (arg, "1"),
-            ];
-            assert_eq!(counted(Language::Danish, key, &args), danish, "{key}");
-            assert_eq!(counted(Language::English, key, &args), english, "{key}");
+                "Showing 0 of 2 actions",
+            ],
+        ),
+        (
+            "group-progress",
+            "all",
+            &[("done", "0")],
+            [
+                "0 af 0 opgaver er udført",
+                "0 af 1 opgave er udført",
+                "0 af 2 opgaver er udført",
+            ],
+            ["0 of 0 tasks done", "0 of 1 task done", "0 of 2 tasks done"],
+        ),
+        (
+            "rule-own",
+            "hours",
+            &[
+                ("cash", "0 kr."),
+                ("hours_value", "100 kr."),
+                ("own", "100 kr."),
+            ],
+            [
+                "I har 0 kr. kontant + 0 timer × 100 kr. = 100 kr.; i alt 100 kr.",
+                "I har 0 kr. kontant + 1 time × 100 kr. = 100 kr.; i alt 100 kr.",
+                "I har 0 kr. kontant + 2 timer × 100 kr. = 100 kr.; i alt 100 kr.",
+            ],
+            [
+                "You have 0 kr. in cash + 0 hours × DKK 100 = 100 kr.; 100 kr. in all.",
+                "You have 0 kr. in cash + 1 hour × DKK 100 = 100 kr.; 100 kr. in all.",
+                "You have 0 kr. in cash + 2 hours × DKK 100 = 100 kr.; 100 kr. in all.",
+            ],
+        ),
+        (
+            "attendance-count",
+            "members",
+            &[("present", "0")],
+            [
+                "0 af 0 medlemmer er til stede.",
+                "0 af 1 medlem er til stede.",
+                "0 af 2 medlemmer er til stede.",
+            ],
+            [
+                "0 of 0 members are present.",
+                "0 of 1 member are present.",
+                "0 of 2 members are present.",
+            ],
+        ),
+        (
+            "attendance-count",
+            "present",
+            &[("members", "3")],
+            [
+                "0 af 3 medlemmer er til stede.",
+                "1 af 3 medlemmer er til stede.",
+                "2 af 3 medlemmer er til stede.",
+            ],
+            [
+                "0 of 3 members are present.",
+                "1 of 3 members is present.",
+                "2 of 3 members are present.",
+            ],
+        ),
+        (
+            "desk-cell",
+            "goals",
+            &[("actions", "2")],
+            [
+                "0 mål · 2 handlinger",
+                "1 mål · 2 handlinger",
+                "2 mål · 2 handlinger",
+            ],
+            [
+                "0 goals · 2 actions",
+                "1 goal · 2 actions",
+                "2 goals · 2 actions",
+            ],
+        ),
+        (
+            "desk-cell",
+            "actions",
+            &[("goals", "2")],
+            [
+                "2 mål · 0 handlinger",
+                "2 mål · 1 handling",
+                "2 mål · 2 handlinger",
+            ],
+            [
+                "2 goals · 0 actions",
+                "2 goals · 1 action",
+                "2 goals · 2 actions",
+            ],
+        ),
+        (
+            "merge-preview-members",
+            "added",
+            &[("names", "Bo Lund")],
+            [
+                "0 nye medlemmer: Bo Lund",
+                "1 nyt medlem: Bo Lund",
+                "2 nye medlemmer: Bo Lund",
+            ],
+            [
+                "0 new members: Bo Lund",
+                "1 new member: Bo Lund",
+                "2 new members: Bo Lund",
+            ],
+        ),
+        (
+            "merge-preview-matched",
+            "matched",
+            &[("names", "Bo Lund")],
+            [
+                "0 medlemmer er allerede med: Bo Lund",
+                "1 medlem er allerede med: Bo Lund",
+                "2 medlemmer er allerede med: Bo Lund",
+            ],
+            [
+                "0 members are in already: Bo Lund",
+                "1 member is in already: Bo Lund",
+                "2 members are in already: Bo Lund",
+            ],
+        ),
+        (
+            "merge-preview-plan",
+            "milestones",
+            &[("tasks", "2")],
+            [
+                "0 milepæle og 2 opgaver flyttes med.",
+                "1 milepæl og 2 opgaver flyttes med.",
+                "2 milepæle og 2 opgaver flyttes med.",
+            ],
+            [
+                "0 milestones and 2 tasks move over.",
+                "1 milestone and 2 tasks move over.",
+                "2 milestones and 2 tasks move over.",
+            ],
+        ),
+        (
+            "merge-preview-plan",
+            "tasks",
+            &[("milestones", "2")],
+            [
+                "2 milepæle og 0 opgaver flyttes med.",
+                "2 milepæle og 1 opgave flyttes med.",
+                "2 milepæle og 2 opgaver flyttes med.",
+            ],
+            [
+                "2 milestones and 0 tasks move over.",
+                "2 milestones and 1 task move over.",
+                "2 milestones and 2 tasks move over.",
+            ],
+        ),
+        (
+            "import-adds",
+            "changes",
+            &[("name", "Vorbasse"), ("authors", "Bo Lund")],
+            [
+                "Filen er en kopi af Vorbasse og tilføjer 0 ændringer fra Bo Lund.",
+                "Filen er en kopi af Vorbasse og tilføjer 1 ændring fra Bo Lund.",
+                "Filen er en kopi af Vorbasse og tilføjer 2 ændringer fra Bo Lund.",
+            ],
+            [
+                "The file is a copy of Vorbasse and adds 0 changes by Bo Lund.",
+                "The file is a copy of Vorbasse and adds 1 change by Bo Lund.",
+                "The file is a copy of Vorbasse and adds 2 changes by Bo Lund.",
+            ],
+        ),
+        (
+            "absorbed-history",
+            "count",
+            &[],
+            [
+                "Gruppens historik (0 ændringer)",
+                "Gruppens historik (1 ændring)",
+                "Gruppens historik (2 ændringer)",
+            ],
+            [
+                "The group's history (0 changes)",
+                "The group's history (1 change)",
+                "The group's history (2 changes)",
+            ],
+        ),
+        (
+            "search-count",
+            "count",
+            &[],
+            ["0 fund", "1 fund", "2 fund"],
+            ["0 found", "1 found", "2 found"],
+        ),
+    ];
+
+    #[test]
+    fn every_counted_message_reads_right_for_0_1_and_2() {
+        for (key, counts, fixed, danish, english) in COUNTED {
+            for (n, count) in ["0", "1", "2"].into_iter().enumerate() {
+                let mut args = fixed.to_vec();
+                args.push((counts, count));
+                assert_eq!(counted(Language::Danish, key, &args), danish[n], "{key}");
+                assert_eq!(counted(Language::English, key, &args), english[n], "{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_that_chooses_by_a_number_is_read_with_0_1_and_2_above() {
+        for (language, source) in SOURCES {
+            let mut key = "";
+            let mut selectors = 0;
+            for line in source.lines() {
+                if let Some((id, _)) = line.split_once(" = ")
+                    && !line.starts_with([' ', '#'])
+                {
+                    key = id.trim();
+                }
+                for selected in line.split("{ $").skip(1) {
+                    let Some((name, rest)) = selected.split_once(' ') else {
+                        continue;
+                    };
+                    if rest.starts_with("->") {
+                        selectors += 1;
+                        assert!(
+                            COUNTED
+                                .iter()
+                                .any(|(k, counts, ..)| *k == key && *counts == name),
+                            "{language:?}: {key} chooses by ${name}, which the table does not read"
+                        );
+                    }
+                }
+            }
+            assert!(
+                selectors >= 16,
+                "{language:?}: found only {selectors} selectors"
+            );
         }
     }
 

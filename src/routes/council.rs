@@ -1,9 +1,9 @@
-//! A space's screen, and a council's: overview, members, the development plan (vision,
-//! goals per focus area, actions with filters) and the project groups it takes part in.
+//! A council's screen: overview, members, the development plan (vision, goals per focus
+//! area, actions with filters) and the project groups it takes part in.
 
 use landsbyplan_model::{
     Action, ActionFields, ActionId, ActionStatus, CouncilRef, DevelopmentPlan, FocusAreaId, GoalId,
-    LiveField, Person, PersonId, SpaceId, SpaceKind,
+    LiveField, Person, SpaceId,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,74 +11,22 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::grants::Applications;
-use super::group::GroupScreen;
+use super::header::SpaceHeader;
 use super::meetings::Meetings;
-use super::network::NetworkScreen;
-use super::people::Members;
+use super::people::{Members, person_name};
 use super::share::ShareSpace;
 use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
-    ChoiceSelect, Editable, Editor, Fold, SaveProblem, action_status_key, focus_area_name,
-    focus_areas, kind_key, parse_date, parse_kroner, show_date, space_id_param, space_path, stamp,
+    ChoiceSelect, Editable, Editor, Fold, action_status_key, focus_area_name, focus_areas,
+    parse_date, parse_kroner, show_date, space_path, stamp,
 };
 use crate::i18n::I18n;
-use crate::library::{Library, LibraryState, Message, random_id};
-
-/// The screen of the space in the address: a council's or a project group's.
-#[component]
-pub fn SpaceScreen() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let id = space_id_param();
-    let kind = Memo::new(move |_| id.get().and_then(|id| library.read(id, |s| s.kind())));
-    move || match (library.state.get(), id.get(), kind.get()) {
-        (LibraryState::Opening, _, _) => {
-            view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any()
-        }
-        (_, Some(id), Some(SpaceKind::Council)) => view! { <CouncilScreen id/> }.into_any(),
-        (_, Some(id), Some(SpaceKind::ProjectGroup)) => view! { <GroupScreen id/> }.into_any(),
-        (_, Some(id), Some(SpaceKind::Network)) => view! { <NetworkScreen id/> }.into_any(),
-        _ => view! {
-            <h2>{move || i18n.t("space-missing-heading")}</h2>
-            <p>{move || i18n.t("space-missing")}</p>
-            <p><A href="/">{move || i18n.t("back-home")}</A></p>
-        }
-        .into_any(),
-    }
-}
-
-/// The top of a space's screen: its name, kind, sync state and the way home.
-#[component]
-pub fn SpaceHeader(editor: Editor) -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let library = expect_context::<Library>();
-    let id = editor.id;
-    let summary = Memo::new(move |_| {
-        library
-            .spaces
-            .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
-    });
-    view! {
-        <nav class="crumbs" aria-label=move || i18n.t("crumbs-label")>
-            <A href="/">{move || i18n.t("back-home")}</A>
-        </nav>
-        <h2 class="space-name">{move || summary.get().map(|s| s.name)}</h2>
-        <p class="kind">
-            {move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}
-            " · "
-            {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
-        </p>
-        <Show when=move || !library.is_writable(id)>
-            <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>
-        </Show>
-        <SaveProblem editor/>
-    }
-}
+use crate::library::{Library, Message, random_id};
 
 /// A council's screen.
 #[component]
-fn CouncilScreen(id: SpaceId) -> impl IntoView {
+pub fn CouncilScreen(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let editor = Editor::new(id);
     let plan = Memo::new(move |_| editor.read(|s| s.development_plan()).unwrap_or_default());
@@ -471,11 +419,6 @@ fn ActionInputs(
             on:input=move |ev| fields.update(|f| f.funding = event_target_value(&ev))
         />
     }
-}
-
-/// A member's name, if they are still a member.
-pub fn person_name(members: Memo<Vec<Person>>, id: PersonId) -> Option<String> {
-    members.with(|m| m.iter().find(|p| p.id == id).map(|p| p.fields.name.clone()))
 }
 
 /// The project groups this council takes part in, and starting one: before a new group is

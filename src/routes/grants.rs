@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::council::SpaceHeader;
+use super::header::SpaceHeader;
 use super::text::LiveText;
 use super::{
     Editable, Editor, focus_areas, item_screen, parse_date, parse_kroner, show_date,

@@ -7,10 +7,11 @@ use landsbyplan_model::{
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::council::{SpaceHeader, person_name};
 use super::grants::Applications;
+use super::header::SpaceHeader;
 use super::meetings::Meetings;
 use super::people::Members;
+use super::people::person_name;
 use super::share::ShareSpace;
 use super::text::LiveText;
 use super::trail::{Conflicts, History};

@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::council::{SpaceHeader, person_name};
+use super::header::SpaceHeader;
+use super::people::person_name;
 use super::text::LiveText;
 use super::{Editable, Editor, item_screen, parse_date, show_date, space_path};
 use crate::i18n::I18n;

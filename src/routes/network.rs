@@ -9,10 +9,10 @@ use landsbyplan_model::{
 };
 use leptos::prelude::*;
 
-use super::council::SpaceHeader;
 use super::desk::Desk;
 use super::feed::CalendarFeed;
 use super::files::download;
+use super::header::SpaceHeader;
 use super::people::Members;
 use super::share::ShareSpace;
 use super::wheel::{Wheel, season_key};

@@ -155,3 +155,8 @@ pub fn RoleSelect(id: String, role: RwSignal<Role>) -> impl IntoView {
         />
     }
 }
+
+/// A member's name, if they are still a member.
+pub fn person_name(members: Memo<Vec<Person>>, id: PersonId) -> Option<String> {
+    members.with(|m| m.iter().find(|p| p.id == id).map(|p| p.fields.name.clone()))
+}

@@ -82,7 +82,7 @@ for (const [width, height] of [
     await check(page, "unknown address");
     await page.goBack();
     await page.getByRole("link", { name: "Tilbage til lokalrådet" }).click();
-    await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+    await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("heading", { name: "Action plan" }).waitFor();
     await check(page, "council screen in English");
 
@@ -115,10 +115,10 @@ for (const [width, height] of [
     const event = page.locator(".month li").first();
     await event.getByText("Ret eller fjern").click();
     await check(page, "network screen");
-    await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+    await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("heading", { name: "The annual wheel", exact: true }).waitFor();
     await check(page, "network screen in English");
-    await page.getByRole("button", { name: "Switch language to Danish" }).click();
+    await page.getByRole("button", { name: "Dansk" }).click();
 
     await page.getByRole("banner").getByRole("link", { name: "Landsbyplan" }).click();
     await page.getByRole("link", { name: "Vesterhede KoordinationsRåd" }).click();
@@ -141,7 +141,7 @@ for (const [width, height] of [
     await budget.getByRole("button", { name: "Tilføj linje" }).click();
     await budget.getByRole("cell", { name: "Bane", exact: true }).waitFor();
     await check(page, "application screen");
-    await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+    await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("heading", { name: "3. Own financing" }).waitFor();
     await check(page, "application screen in English");
     await context.close();

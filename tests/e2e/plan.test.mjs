@@ -171,7 +171,7 @@ test("a council's plan and a project group are made, kept offline and printed", 
   assert.ok(pages >= 1 && pages <= 3, `the plan prints on 1–3 A4 pages, not ${pages}`);
 
   // The other language.
-  await page.getByRole("button", { name: "Skift sprog til engelsk" }).click();
+  await page.getByRole("button", { name: "English" }).click();
   await page.getByRole("heading", { name: "Development plan for Grindsted Lokalråd" }).waitFor();
   await page.getByRole("link", { name: "Back to the council" }).click();
   await page.getByRole("heading", { name: "Action plan" }).waitFor();

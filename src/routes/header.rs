@@ -1,0 +1,36 @@
+//! The top of every space's screen.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{Editor, SaveProblem, kind_key};
+use crate::i18n::I18n;
+use crate::library::Library;
+
+/// The top of a space's screen: its name, kind, sync state and the way home.
+#[component]
+pub fn SpaceHeader(editor: Editor) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let id = editor.id;
+    let summary = Memo::new(move |_| {
+        library
+            .spaces
+            .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
+    });
+    view! {
+        <nav class="crumbs" aria-label=move || i18n.t("crumbs-label")>
+            <A href="/">{move || i18n.t("back-home")}</A>
+        </nav>
+        <h2 class="space-name">{move || summary.get().map(|s| s.name)}</h2>
+        <p class="kind">
+            {move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}
+            " · "
+            {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
+        </p>
+        <Show when=move || !library.is_writable(id)>
+            <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>
+        </Show>
+        <SaveProblem editor/>
+    }
+}

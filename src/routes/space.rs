@@ -1,0 +1,35 @@
+//! The screen of the space in the address: whichever kind of space it is.
+
+use landsbyplan_model::SpaceKind;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::council::CouncilScreen;
+use super::group::GroupScreen;
+use super::network::NetworkScreen;
+use super::space_id_param;
+use crate::i18n::I18n;
+use crate::library::{Library, LibraryState};
+
+/// The screen of the space in the address: a council's or a project group's.
+#[component]
+pub fn SpaceScreen() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let id = space_id_param();
+    let kind = Memo::new(move |_| id.get().and_then(|id| library.read(id, |s| s.kind())));
+    move || match (library.state.get(), id.get(), kind.get()) {
+        (LibraryState::Opening, _, _) => {
+            view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any()
+        }
+        (_, Some(id), Some(SpaceKind::Council)) => view! { <CouncilScreen id/> }.into_any(),
+        (_, Some(id), Some(SpaceKind::ProjectGroup)) => view! { <GroupScreen id/> }.into_any(),
+        (_, Some(id), Some(SpaceKind::Network)) => view! { <NetworkScreen id/> }.into_any(),
+        _ => view! {
+            <h2>{move || i18n.t("space-missing-heading")}</h2>
+            <p>{move || i18n.t("space-missing")}</p>
+            <p><A href="/">{move || i18n.t("back-home")}</A></p>
+        }
+        .into_any(),
+    }
+}
