@@ -36,6 +36,47 @@ test("the relay serves the app shell with its types and a strict security policy
   assert.equal((await manifest.json()).name, "Landsbyplan");
 });
 
+test("the first visit shows the welcome before the app's code arrives, and the app then says the same in its place", async () => {
+  // No service worker, so that every request of the page can be held back here.
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block" });
+  const page = await context.newPage();
+  // The wasm held back: what a phone shows while it downloads over a slow network.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(env.relay.url);
+  const shell = page.locator("#shell");
+  const early = {
+    title: await shell.getByRole("heading", { level: 1 }).textContent(),
+    tagline: await shell.locator(".tagline").textContent(),
+    heading: await shell.getByRole("heading", { level: 2 }).textContent(),
+    intro: await shell.locator(".card p").textContent(),
+  };
+  assert.ok(await shell.getByRole("heading", { level: 2 }).isVisible(), "the welcome shows on a first visit");
+  release();
+  // The app removes the shell and draws the same things.
+  await page.getByLabel("Dit navn").waitFor();
+  assert.equal(await page.locator("#shell").count(), 0, "the shell is gone");
+  assert.equal(await page.locator("header.bar").count(), 1);
+  const drawn = {
+    title: await page.getByRole("heading", { level: 1 }).textContent(),
+    tagline: await page.locator(".tagline").textContent(),
+    heading: await page.getByRole("heading", { level: 2, name: "Velkommen til Landsbyplan" }).textContent(),
+    intro: await page.getByRole("heading", { level: 2, name: "Velkommen til Landsbyplan" }).locator("xpath=following-sibling::p[1]").textContent(),
+  };
+  assert.deepEqual(early, drawn, "the shell says what the app says");
+  // Once there is a name, the next visit's shell shows only the bar.
+  await page.getByLabel("Dit navn").fill("Anna");
+  await page.route(/_bg\.wasm$/, () => {});
+  await page.reload({ waitUntil: "domcontentloaded" });
+  assert.ok(await page.locator("#shell header.bar").isVisible());
+  assert.equal(await page.locator("#shell h2").isVisible(), false, "no welcome for someone who has a name");
+  await context.close();
+});
+
 test("a council created on a phone survives a reload and a reload while offline", async () => {
   const context = await phoneContext(env.browser);
   context.setDefaultTimeout(15_000);
