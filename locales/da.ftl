@@ -438,6 +438,7 @@ import-open = Åbn den
 search-heading = Søg i alt
 search-label = Søg i alle lokalråd, grupper og netværket på denne enhed
 search-count = { $count } fund
+show-more = Vis flere ({ $left } mere)
 search-in-name = Navn
 search-in-member = Medlem
 search-in-vision = Vision

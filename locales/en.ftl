@@ -447,6 +447,7 @@ import-open = Open it
 search-heading = Search everything
 search-label = Search every council, group and the network on this device
 search-count = { $count } found
+show-more = Show more ({ $left } more)
 search-in-name = Name
 search-in-member = Member
 search-in-vision = Vision

@@ -159,6 +159,32 @@ pub fn Fold(
     }
 }
 
+/// How many items of a long list are drawn at first, and how many more each press of
+/// [`ShowMore`] draws: a council with hundreds of actions or members opens without
+/// building them all.
+pub const LIST_SLICE: usize = 50;
+
+/// The button under a long list that draws the next [`LIST_SLICE`] of its `total` items;
+/// `limit` is how many are drawn.
+#[component]
+pub fn ShowMore(#[prop(into)] total: Signal<usize>, limit: RwSignal<usize>) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    view! {
+        <Show when=move || { total.get() > limit.get() }>
+            <button
+                type="button"
+                class="secondary more"
+                on:click=move |_| limit.update(|limit| *limit += LIST_SLICE)
+            >
+                {move || {
+                    let left = total.get().saturating_sub(limit.get());
+                    i18n.t_with("show-more", &[("left", left.to_string())])
+                }}
+            </button>
+        </Show>
+    }
+}
+
 /// A `<select>` of one of the model's fixed choices (a status, a role, a kind): each
 /// option shows the translation `name` gives it, the one `current` holds is selected, and
 /// choosing one calls `pick`.

@@ -18,8 +18,8 @@ use super::share::ShareSpace;
 use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
-    ChoiceSelect, Editable, Editor, Fold, action_status_key, focus_area_name, focus_areas,
-    parse_date, parse_kroner, show_date, space_path, stamp,
+    ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, action_status_key, focus_area_name,
+    focus_areas, parse_date, parse_kroner, show_date, space_path, stamp,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -181,6 +181,7 @@ fn Actions(
                 .collect::<Vec<_>>()
         })
     });
+    let limit = RwSignal::new(LIST_SLICE);
     let fields = RwSignal::new(ActionFields::titled(""));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -227,10 +228,15 @@ fn Actions(
                 )}
             </p>
             <ol class="items">
-                <For each=move || shown.get() key=|id| *id let:id>
+                <For
+                    each=move || shown.with(|ids| ids.iter().take(limit.get()).copied().collect::<Vec<_>>())
+                    key=|id| *id
+                    let:id
+                >
                     <ActionItem editor plan members id/>
                 </For>
             </ol>
+            <ShowMore total=Signal::derive(move || shown.with(Vec::len)) limit/>
             <Editable editor>
             <form class="add" on:submit=add>
                 <h3>{move || i18n.t("action-add-heading")}</h3>

@@ -4,7 +4,7 @@ use landsbyplan_model::{Person, PersonFields, PersonId, Role};
 use leptos::prelude::*;
 
 use super::trail::History;
-use super::{ChoiceSelect, Editable, Editor, Fold, role_key};
+use super::{ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, role_key};
 use crate::i18n::I18n;
 use crate::library::random_id;
 
@@ -16,6 +16,7 @@ pub fn Members(editor: Editor) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let contact = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Citizen);
+    let limit = RwSignal::new(LIST_SLICE);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fields = PersonFields {
@@ -43,10 +44,15 @@ pub fn Members(editor: Editor) -> impl IntoView {
                 fallback=move || view! { <p>{move || i18n.t("members-empty")}</p> }
             >
                 <ul class="items">
-                    <For each=move || members.get() key=|person| person.id let:person>
-                        <MemberItem editor members id=person.id/>
+                    <For
+                        each=move || members.with(|m| m.iter().take(limit.get()).map(|p| p.id).collect::<Vec<_>>())
+                        key=|id| *id
+                        let:id
+                    >
+                        <MemberItem editor members id/>
                     </For>
                 </ul>
+                <ShowMore total=Signal::derive(move || members.with(Vec::len)) limit/>
             </Show>
             <Editable editor>
                 <form class="add" on:submit=add>
