@@ -49,13 +49,15 @@ fn signed(file: &str, headers: &HeaderMap) -> Option<(FeedId, WriterKey, u64, Ve
     Some((
         feed_id(file)?,
         writer(headers)?,
+        // Up to what the store keeps exactly (a larger one could never be replaced).
         headers
             .get("x-landsbyplan-version")?
             .to_str()
             .ok()?
             .trim()
-            .parse()
-            .ok()?,
+            .parse::<u64>()
+            .ok()
+            .filter(|version| i64::try_from(*version).is_ok())?,
         header_bytes(headers, "x-landsbyplan-proof")?,
     ))
 }

@@ -1110,6 +1110,12 @@ async fn a_writer_publishes_replaces_and_withdraws_a_calendar_and_nobody_else_ca
         .await;
     assert!(again.starts_with("HTTP/1.1 204"), "{again}");
     assert!(relay.get(&path).await.contains("Arshjul 2027"));
+    // A version past what the store keeps exactly is refused, so none can block the feed.
+    let huge = u64::MAX - 1;
+    let too_far = relay
+        .feed("PUT", &path, &owner, publish(&owner, huge, second), second)
+        .await;
+    assert!(too_far.starts_with("HTTP/1.1 400"), "{too_far}");
     relay.stop().await;
 }
 

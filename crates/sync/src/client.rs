@@ -207,6 +207,15 @@ pub enum Rejection {
     /// Signed by the space's writer, but it does not open or read as a payload: set
     /// aside, and the cursor moves past it, so one bad entry cannot stop a space.
     Unreadable,
+    /// The relay ended a backlog without an entry it holds: one past the cursor, or,
+    /// read again for a doubt, the entry under a doubted number (and no snapshot that
+    /// covers it). The cursor and the doubts stay, and the connection is made again as
+    /// for [`Rejection::Forged`].
+    Withheld,
+    /// The relay said it holds fewer entries than it gave, a second time in a session
+    /// (an honest store restored from a backup does so once): refused like
+    /// [`Rejection::OutOfOrder`], and nothing is sent again for it.
+    Lost,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +283,11 @@ struct SpaceState {
     doubt_at: Option<Millis>,
     /// The log is being read again for the doubts on this connection.
     checking: bool,
+    /// What this reading again for doubts holds so far, by number: the hash of each
+    /// payload.
+    reread: BTreeMap<u64, [u8; 32]>,
+    /// The relay said it had lost entries it gave, in this session.
+    lost_once: bool,
     /// Entries through this number were read twice for doubts: never doubted again.
     checked: u64,
 }
@@ -302,6 +316,8 @@ pub struct Client {
     /// after a connection ends is at least this many doublings, so a relay that lies
     /// is not asked again every half second.
     distrust: u32,
+    /// Some of the distrust was forgiven on this connection already.
+    trust_earned: bool,
     /// When the relay was last heard from on this connection.
     heard_at: Millis,
     /// When it was asked whether it is there, if it has not answered yet.
@@ -331,6 +347,7 @@ impl Client {
             peer: None,
             epoch: 0,
             distrust: 0,
+            trust_earned: false,
             heard_at: 0,
             probed_at: None,
             connecting_at: None,
@@ -372,6 +389,8 @@ impl Client {
                     doubts: BTreeMap::new(),
                     doubt_at: None,
                     checking: false,
+                    reread: BTreeMap::new(),
+                    lost_once: false,
                     checked: 0,
                 });
                 // Added on a connection the relay already greeted (a space created or
@@ -834,6 +853,7 @@ impl Client {
         };
         match frame {
             RelayFrame::Hello { peer, epoch } => {
+                self.trust_earned = false;
                 // Only a greeted connection ends the backoff: one the relay cuts at once
                 // (a frame too large for it) is not tried again every half second.
                 self.attempt = 0;
@@ -860,19 +880,40 @@ impl Client {
                 let Some(space) = self.spaces.get_mut(&doc) else {
                     return Vec::new();
                 };
-                if covers <= space.cursor || space.stale {
+                // Read again for doubts, a snapshot may cover doubted numbers the relay
+                // no longer keeps as entries.
+                let settles = space.checking
+                    && space
+                        .doubts
+                        .keys()
+                        .next()
+                        .is_some_and(|&first| first <= covers);
+                if space.stale || (covers <= space.cursor && !settles) {
                     return Vec::new();
                 }
                 let writer = space.capability.read().writer;
                 if !verify_snapshot(&doc, &writer, covers, &payload, &proof) {
                     return self.distrusted(doc, covers, Rejection::Forged);
                 }
-                space.cursor = covers;
-                space.since_snapshot = 0;
+                // It holds whatever the real entries through `covers` were: the doubts it
+                // covers are settled once it is merged.
+                let settled: Vec<u64> =
+                    space.doubts.range(..=covers).map(|(&seq, _)| seq).collect();
+                for seq in settled {
+                    space.doubts.remove(&seq);
+                }
+                if space.doubts.is_empty() {
+                    space.doubt_at = None;
+                }
+                space.checked = space.checked.max(covers);
+                if covers > space.cursor {
+                    space.cursor = covers;
+                    space.since_snapshot = 0;
+                }
                 let mut effects = vec![opened(doc, covers, space, Sealed::Snapshot, &payload)];
                 effects.push(Effect::Cursor {
                     doc,
-                    seq: covers,
+                    seq: stored_cursor(space),
                     epoch: space.epoch,
                 });
                 effects.extend(self.update_status(doc, Some(now)));
@@ -914,8 +955,11 @@ impl Client {
             .iter_mut()
             .find(|p| p.hash == digest && !p.confirmed);
         if seq <= space.cursor {
+            if space.checking {
+                space.reread.insert(seq, digest);
+            }
             if let Some(&taken) = space.doubts.get(&seq) {
-                return self.recheck(doc, seq, taken, digest, payload, proof, now);
+                return self.recheck(doc, seq, taken, digest, payload, proof);
             }
             // Applied already; it only tells that a change of ours is on the relay.
             let Some(mine) = mine else {
@@ -992,9 +1036,10 @@ impl Client {
         effects
     }
 
-    /// Entry `seq` came again while it was doubted (see [`Client::nothing_new`]): the
-    /// same payload clears the doubt; another one shows that the one taken was a replay,
-    /// and the real one is applied now.
+    /// Entry `seq` came again while it was doubted (see [`Client::nothing_new`]). A
+    /// payload other than the one taken is applied (it is the writer's, so it harms
+    /// nothing, and it may be the real one); whether the doubt is settled is decided when
+    /// the whole reading is in ([`Client::subscribed`]).
     #[allow(clippy::too_many_arguments)]
     fn recheck(
         &mut self,
@@ -1004,41 +1049,77 @@ impl Client {
         digest: [u8; 32],
         payload: &[u8],
         proof: &[u8],
-        now: Millis,
     ) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
-        let mut effects = Vec::new();
-        if digest != taken {
-            let writer = space.capability.read().writer;
-            if !verify_append(&doc, &writer, payload, proof) {
-                return self.distrusted(doc, seq, Rejection::Forged);
-            }
-            space.rejected += 1;
-            effects.push(Effect::Rejected {
-                doc,
-                seq,
-                why: Rejection::Replayed,
-            });
-            space.seen.insert(digest, seq);
-            let effect = opened(doc, seq, space, Sealed::Entry, payload);
-            if matches!(effect, Effect::Apply { .. }) {
-                space.opened = Some((seq, digest));
-            }
-            effects.push(effect);
+        if digest == taken {
+            return Vec::new();
         }
-        space.doubts.remove(&seq);
+        let writer = space.capability.read().writer;
+        if !verify_append(&doc, &writer, payload, proof) {
+            return self.distrusted(doc, seq, Rejection::Forged);
+        }
+        space.seen.entry(digest).or_insert(seq);
+        let effect = opened(doc, seq, space, Sealed::Entry, payload);
+        if matches!(effect, Effect::Apply { .. }) {
+            space.opened = Some((seq, digest));
+        }
+        vec![effect]
+    }
+
+    /// The relay has sent all of a reading again for doubts: a doubted number is settled
+    /// when the reading holds under it the payload taken before, and holds that payload
+    /// under no other number (an honest relay keeps each payload under one). Under
+    /// another payload, or one the reading holds twice, the relay lied in one of its
+    /// readings: counted, and the number stays in doubt (with what this reading said)
+    /// for the next reading. A doubted number the reading left out, with no snapshot
+    /// covering it, was withheld.
+    fn settle_doubts(&mut self, doc: DocId, latest: u64) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        let reading = std::mem::take(&mut space.reread);
+        let doubted: Vec<(u64, [u8; 32])> = space
+            .doubts
+            .range(..=latest)
+            .map(|(&seq, &taken)| (seq, taken))
+            .collect();
+        let mut effects = Vec::new();
+        let mut withheld = None;
+        for (seq, taken) in doubted {
+            match reading.get(&seq) {
+                None => {
+                    withheld.get_or_insert(seq);
+                }
+                Some(&read)
+                    if read == taken && reading.values().filter(|d| **d == read).count() == 1 =>
+                {
+                    space.doubts.remove(&seq);
+                    space.checked = space.checked.max(seq);
+                }
+                Some(&read) => {
+                    space.doubts.insert(seq, read);
+                    space.rejected += 1;
+                    effects.push(Effect::Rejected {
+                        doc,
+                        seq,
+                        why: Rejection::Replayed,
+                    });
+                }
+            }
+        }
         if space.doubts.is_empty() {
             space.doubt_at = None;
         }
-        space.checked = space.checked.max(seq);
         effects.push(Effect::Cursor {
             doc,
             seq: stored_cursor(space),
             epoch: space.epoch,
         });
-        effects.extend(self.update_status(doc, Some(now)));
+        if let Some(seq) = withheld {
+            effects.extend(self.distrusted(doc, seq, Rejection::Withheld));
+        }
         effects
     }
 
@@ -1087,13 +1168,21 @@ impl Client {
                 .since_snapshot
                 .saturating_sub(u32::try_from(past_the_end).unwrap_or(u32::MAX));
             space.opened = None;
-            effects.push(Effect::Cursor {
-                doc,
-                seq: stored_cursor(space),
-                epoch: space.epoch,
-            });
+            if !space.checking {
+                effects.push(Effect::Cursor {
+                    doc,
+                    seq: stored_cursor(space),
+                    epoch: space.epoch,
+                });
+            }
+        }
+        if latest < space.cursor && space.lost_once {
+            // Once is what an honest store restored from a backup needs; again is a relay
+            // that would have every member send everything again and again.
+            return self.distrusted(doc, latest, Rejection::Lost);
         }
         if latest < space.cursor {
+            space.lost_once = true;
             // The same store holds less than it gave us (restored from a backup): its
             // numbers may name entries new to us, so its log is read again from the
             // start on a fresh connection (frames still on their way on this one are
@@ -1111,26 +1200,34 @@ impl Client {
                 Effect::Reconnect,
             ];
         }
+        if latest > space.cursor {
+            // It says it holds entries it did not send (the backlog ends with this).
+            let next = space.cursor + 1;
+            effects.extend(self.distrusted(doc, next, Rejection::Withheld));
+            return effects;
+        }
         space.caught_up = true;
-        // A relay that has given a whole backlog without a lie earns back some trust: one
-        // bad connection does not slow every later reconnection for good.
-        self.distrust /= 2;
+        // A relay that has given a whole backlog without a lie earns back some trust (once
+        // a connection): one bad connection does not slow every later one for good.
+        if !self.trust_earned {
+            self.trust_earned = true;
+            self.distrust /= 2;
+        }
         if space.reread_wanted {
             return reread(doc, space);
         }
-        if std::mem::take(&mut space.checking) && !space.doubts.is_empty() {
-            // The log was read again and no longer holds these numbers (compacted into
-            // a snapshot): nothing more can be learnt of them.
-            space.checked = space
-                .checked
-                .max(space.doubts.keys().last().copied().unwrap_or(0));
-            space.doubts.clear();
-            effects.push(Effect::Cursor {
-                doc,
-                seq: space.cursor,
-                epoch: space.epoch,
-            });
-        } else if !space.doubts.is_empty() && space.doubt_at.is_none() {
+        if std::mem::take(&mut space.checking) {
+            let settled = self.settle_doubts(doc, latest);
+            let refused = settled.contains(&Effect::Reconnect);
+            effects.extend(settled);
+            if refused {
+                return effects;
+            }
+        }
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return effects;
+        };
+        if !space.doubts.is_empty() && space.doubt_at.is_none() {
             space.doubt_at = Some(now + DOUBT_WAIT);
         }
         effects.extend(self.update_status(doc, Some(now)));
@@ -1226,6 +1323,7 @@ fn forget_read(space: &mut SpaceState) {
     space.doubts.clear();
     space.doubt_at = None;
     space.checking = false;
+    space.reread.clear();
     space.checked = 0;
     space.opened = None;
 }
@@ -1743,38 +1841,59 @@ mod tests {
         // Once caught up, the log is read again from before it.
         let frames = sent(&client.tick(1 + DOUBT_WAIT));
         assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 2 }]);
-        // The real entry 3 differs: the one taken was a replay, and the real one applies.
+        // The real entry 3 differs: one of the two readings was a lie. The new one
+        // applies (a writer's payload harms nothing), and the number stays in doubt.
         let real = sealed(&keys, b"third", 3);
-        let effects = client.received(&signed_entry(&keys, 3, real), 2_004);
+        let effects = client.received(&signed_entry(&keys, 3, real.clone()), 2_004);
         assert_eq!(
-            effects[..3],
+            effects,
+            [Effect::Apply {
+                doc,
+                changes: b"third".to_vec()
+            }]
+        );
+        // Entry 4 again only confirms; the reading ends and the lie is counted.
+        assert!(
+            client
+                .received(&signed_entry(&keys, 4, fourth.clone()), 2_005)
+                .is_empty()
+        );
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 2_006);
+        assert_eq!(
+            effects[..2],
             [
                 Effect::Rejected {
                     doc,
                     seq: 3,
                     why: Rejection::Replayed
                 },
-                Effect::Apply {
-                    doc,
-                    changes: b"third".to_vec()
-                },
                 Effect::Cursor {
                     doc,
-                    seq: 4,
+                    seq: 2,
                     epoch: 5
                 }
             ]
         );
         assert_eq!(client.rejected(&doc), 1);
-        // The real entry brought nothing new either (say): it was read twice already.
-        assert!(client.nothing_new(doc, 2_004).is_empty());
-        // Entry 4 again only confirms; nothing is doubted any more.
-        assert!(
-            client
-                .received(&signed_entry(&keys, 4, fourth), 2_005)
-                .is_empty()
+        // Read once more, entry 3 is what the last reading said: the doubt is settled.
+        let frames = sent(&client.tick(2_006 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 2 }]);
+        assert!(!applied(
+            &client.received(&signed_entry(&keys, 3, real), 4_100)
+        ));
+        client.received(&signed_entry(&keys, 4, fourth), 4_101);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 4_102);
+        assert_eq!(
+            effects[0],
+            Effect::Cursor {
+                doc,
+                seq: 4,
+                epoch: 5
+            }
         );
-        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 2_006);
+        // It is never doubted again, even if it brought nothing new.
+        assert!(client.nothing_new(doc, 4_102).is_empty());
+        assert_eq!(client.rejected(&doc), 1);
         assert_eq!(client.next_work(), None);
     }
 
@@ -1791,7 +1910,8 @@ mod tests {
         let frames = sent(&client.tick(1 + DOUBT_WAIT));
         assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 0 }]);
         // The same entry under the same number: it was real.
-        let effects = client.received(&signed_entry(&keys, 1, again), 2_002);
+        let mut effects = client.received(&signed_entry(&keys, 1, again), 2_002);
+        effects.extend(client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 2_003));
         assert_eq!(
             effects[0],
             Effect::Cursor {
@@ -1806,7 +1926,6 @@ mod tests {
                 .any(|e| matches!(e, Effect::Apply { .. } | Effect::Rejected { .. })),
             "{effects:?}"
         );
-        client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 2_003);
         assert_eq!(client.rejected(&doc), 0);
         assert_eq!(client.next_work(), None);
         // Saying again that it brought nothing new doubts nothing.
@@ -2235,28 +2354,45 @@ mod tests {
         let at = 3 + DOUBT_WAIT;
         assert!(!applied(&client.received(&signed_entry(&keys, 4, old), at)));
         let real = sealed(&keys, b"five", 5);
-        let effects = client.received(&signed_entry(&keys, 5, real), at);
+        let effects = client.received(&signed_entry(&keys, 5, real.clone()), at);
         assert_eq!(
-            effects[..3],
+            effects,
+            [Effect::Apply {
+                doc,
+                changes: b"five".to_vec()
+            }]
+        );
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
+        assert_eq!(
+            effects[..2],
             [
                 Effect::Rejected {
                     doc,
                     seq: 5,
                     why: Rejection::Replayed
                 },
-                Effect::Apply {
-                    doc,
-                    changes: b"five".to_vec()
-                },
                 Effect::Cursor {
                     doc,
-                    seq: 5,
+                    seq: 4,
                     epoch: 5
                 }
             ]
         );
         assert_eq!(client.rejected(&doc), 1);
-        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
+        // One more reading that agrees settles it.
+        let frames = sent(&client.tick(at + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 4 }]);
+        client.received(&signed_entry(&keys, 5, real), at + DOUBT_WAIT);
+        let effects = client.received(
+            &RelayFrame::Subscribed { doc, latest: 5 }.encode(),
+            at + DOUBT_WAIT,
+        );
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 5,
+            epoch: 5
+        }));
+        assert_eq!(client.rejected(&doc), 1);
         assert_eq!(client.next_work(), None);
     }
 
@@ -2307,6 +2443,179 @@ mod tests {
         ));
     }
 
+    /// A reader at cursor 1 that took entry 2 and then the same payload again as entry 3
+    /// (so both are in doubt), caught up at 3, and asked to read the log again from 1.
+    fn reader_doubting_2_and_3(keys: &SpaceKeys) -> (Client, Vec<u8>) {
+        let doc = keys.doc_id();
+        let mut client = reader_at(keys, 1);
+        let second = sealed(keys, b"two", 2);
+        client.received(&signed_entry(keys, 2, second.clone()), 1);
+        client.received(&signed_entry(keys, 3, second.clone()), 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 1);
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 1 }]);
+        (client, second)
+    }
+
+    /// Reads the log again once `client` asks to, as an honest relay holding `entries`
+    /// (numbered from 2) answers; returns the effects.
+    fn read_again(
+        client: &mut Client,
+        keys: &SpaceKeys,
+        entries: &[Vec<u8>],
+        now: Millis,
+    ) -> Vec<Effect> {
+        let doc = keys.doc_id();
+        let mut effects = client.tick(now);
+        for (n, entry) in entries.iter().enumerate() {
+            effects.extend(client.received(&signed_entry(keys, n as u64 + 2, entry.clone()), now));
+        }
+        let latest = entries.len() as u64 + 1;
+        effects.extend(client.received(&RelayFrame::Subscribed { doc, latest }.encode(), now));
+        effects
+    }
+
+    fn applied_bytes(effects: &[Effect]) -> Vec<Vec<u8>> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Apply { changes, .. } => Some(changes.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_relay_that_leaves_out_a_doubted_entry_when_read_again_is_refused_and_asked_again() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let (mut client, second) = reader_doubting_2_and_3(&keys);
+        // Read again, the relay sends entry 2 and leaves entry 3 out, as if it were gone.
+        client.received(&signed_entry(&keys, 2, second.clone()), 2_100);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 2_100);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Cursor {
+                    doc,
+                    seq: 2,
+                    epoch: 5
+                },
+                Effect::Rejected {
+                    doc,
+                    seq: 3,
+                    why: Rejection::Withheld
+                },
+                Effect::Reconnect
+            ]
+        );
+        // On the next connection it is read again, and an honest relay's entry 3 is
+        // taken, then settled by a reading that agrees.
+        let (at, _) = reconnect(&mut client, 2_200);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), at);
+        let real = sealed(&keys, b"three", 3);
+        let honest = [second, real];
+        let effects = read_again(&mut client, &keys, &honest, at + DOUBT_WAIT);
+        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
+        let effects = read_again(&mut client, &keys, &honest, at + 2 * DOUBT_WAIT + 1);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_relay_that_answers_a_doubt_with_another_old_entry_is_not_believed() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let (mut client, second) = reader_doubting_2_and_3(&keys);
+        // Read again, the relay sends entry 2's payload as entry 3 once more... then a
+        // made-up difference: the first entry of the space, under number 3.
+        let first = sealed(&keys, b"one", 1);
+        let effects = read_again(&mut client, &keys, &[second.clone(), first], 2_100);
+        assert!(
+            !effects.contains(&Effect::Cursor {
+                doc,
+                seq: 3,
+                epoch: 5
+            }),
+            "number 3 stays in doubt: {effects:?}"
+        );
+        // An honest relay's entry 3 is taken, and a reading that agrees settles it.
+        let real = sealed(&keys, b"three", 3);
+        let honest = [second, real];
+        let effects = read_again(&mut client, &keys, &honest, 2_100 + DOUBT_WAIT);
+        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
+        let effects = read_again(&mut client, &keys, &honest, 2_200 + 2 * DOUBT_WAIT);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_snapshot_that_covers_a_doubted_entry_settles_it() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let (mut client, _) = reader_doubting_2_and_3(&keys);
+        // Read again, the relay no longer keeps entries 2 and 3: a snapshot covers them.
+        let payload = keys.read().seal(
+            Sealed::Snapshot,
+            &Payload::Changes(b"through three".to_vec()).encode(),
+            [4; 24],
+        );
+        let effects = client.received(
+            &RelayFrame::Snapshot {
+                doc,
+                covers: 3,
+                proof: keys.prove_snapshot(3, &payload),
+                payload,
+            }
+            .encode(),
+            2_100,
+        );
+        assert_eq!(applied_bytes(&effects), [b"through three".to_vec()]);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 2_100);
+        assert!(!effects.contains(&Effect::Reconnect), "{effects:?}");
+        assert_eq!(client.rejected(&doc), 0);
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_relay_that_says_twice_that_it_lost_entries_is_refused_the_second_time() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 1);
+        assert!(
+            effects.contains(&Effect::Lost { doc, latest: 1 }),
+            "an honest store restored from a backup: {effects:?}"
+        );
+        let (at, _) = reconnect(&mut client, 2);
+        for n in 1..=3 {
+            client.received(
+                &signed_entry(&keys, n, sealed(&keys, &[n as u8], n as u8)),
+                at,
+            );
+        }
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), at);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Rejected {
+                    doc,
+                    seq: 0,
+                    why: Rejection::Lost
+                },
+                Effect::Reconnect
+            ]
+        );
+    }
+
     #[test]
     fn an_entry_an_honest_relay_numbered_twice_is_read_again_once_and_kept() {
         let keys = keys();
@@ -2314,7 +2623,8 @@ mod tests {
         let mut client = reader_at_3(&keys);
         let again = sealed(&keys, b"four", 1);
         client.received(&signed_entry(&keys, 4, again.clone()), 1);
-        // Its writer sent it again after the relay had let it go: a new number.
+        // Its writer sent it again after the relay had let it go (a snapshot covers 4,
+        // and the grace period is over): a new number.
         let effects = client.received(&signed_entry(&keys, 5, again.clone()), 2);
         assert!(
             !effects.contains(&Effect::Reconnect) && !applied(&effects),
@@ -2322,19 +2632,65 @@ mod tests {
         );
         client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 3);
         client.tick(2 + DOUBT_WAIT);
+        // Read again: the snapshot through 4, then entry 5.
         let at = 3 + DOUBT_WAIT;
-        client.received(&signed_entry(&keys, 4, again.clone()), at);
-        let effects = client.received(&signed_entry(&keys, 5, again), at);
+        let payload = keys.read().seal(
+            Sealed::Snapshot,
+            &Payload::Changes(b"through four".to_vec()).encode(),
+            [8; 24],
+        );
+        let snapshot = RelayFrame::Snapshot {
+            doc,
+            covers: 4,
+            proof: keys.prove_snapshot(4, &payload),
+            payload,
+        };
+        client.received(&snapshot.encode(), at);
+        client.received(&signed_entry(&keys, 5, again), at);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
         assert!(
             effects.contains(&Effect::Cursor {
                 doc,
                 seq: 5,
                 epoch: 5
             }),
-            "both numbers were what was taken: the stored cursor moves on: {effects:?}"
+            "both numbers are settled: the stored cursor moves on: {effects:?}"
         );
         assert_eq!(client.rejected(&doc), 0);
-        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_reading_again_that_holds_one_payload_under_two_numbers_settles_neither() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let (mut client, second) = reader_doubting_2_and_3(&keys);
+        // The relay stands by its lie: entry 2's payload under 2 and under 3.
+        let effects = read_again(&mut client, &keys, &[second.clone(), second.clone()], 2_100);
+        assert!(
+            effects.contains(&Effect::Rejected {
+                doc,
+                seq: 3,
+                why: Rejection::Replayed
+            }),
+            "{effects:?}"
+        );
+        assert!(!effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
+        // An honest reading brings the real entry 3, and one more settles it.
+        let real = sealed(&keys, b"three", 3);
+        let honest = [second, real];
+        let effects = read_again(&mut client, &keys, &honest, 2_100 + DOUBT_WAIT);
+        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
+        let effects = read_again(&mut client, &keys, &honest, 2_200 + 2 * DOUBT_WAIT);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
         assert_eq!(client.next_work(), None);
     }
 

@@ -35,6 +35,17 @@ struct SimRelay {
     latest: HashMap<DocId, u64>,
     /// The store's epoch: a new store has another.
     epoch: u64,
+    /// A connection whose next backlogs lie, how, and for how many more backlogs.
+    liar: Option<(usize, Backlog, u32)>,
+}
+
+/// How a lying relay changes a backlog (a first reading, or a reading again for doubts).
+#[derive(Clone, Copy, Debug)]
+enum Backlog {
+    /// Its last entry is left out, as if the log no longer held it.
+    Withholds,
+    /// Its last entry carries the payload of an entry before it.
+    Replays,
 }
 
 impl SimRelay {
@@ -87,18 +98,37 @@ impl SimRelay {
                         },
                     ));
                 }
-                for (seq, payload, proof) in self.entries.get(&doc).into_iter().flatten() {
+                let log = self.entries.get(&doc).cloned().unwrap_or_default();
+                let lie = match &mut self.liar {
+                    Some((liar, how, left)) if *liar == conn && *left > 0 => {
+                        *left -= 1;
+                        Some(*how)
+                    }
+                    _ => None,
+                };
+                let last = log.last().map_or(0, |(seq, ..)| *seq);
+                for (seq, payload, proof) in &log {
                     if *seq > cursor {
+                        cursor = *seq;
+                        let (payload, proof) = match lie.filter(|_| *seq == last) {
+                            None => (payload.clone(), proof.clone()),
+                            Some(Backlog::Withholds) => continue,
+                            Some(Backlog::Replays) => match log.iter().find(|(s, ..)| s < seq) {
+                                Some((_, earlier, earlier_proof)) => {
+                                    (earlier.clone(), earlier_proof.clone())
+                                }
+                                None => (payload.clone(), proof.clone()),
+                            },
+                        };
                         out.push((
                             conn,
                             RelayFrame::Entry {
                                 doc,
                                 seq: *seq,
-                                payload: payload.clone(),
-                                proof: proof.clone(),
+                                payload,
+                                proof,
                             },
                         ));
-                        cursor = *seq;
                     }
                 }
                 if let Some(subs) = self.subscriptions.get_mut(&conn) {
@@ -447,6 +477,23 @@ impl World {
             proof,
         };
         let frame = match lie {
+            Lie::Substituted => {
+                let queue = &mut self.devices[d].from_relay;
+                let Some((at, seq)) = queue.iter().enumerate().find_map(|(at, bytes)| {
+                    match RelayFrame::decode(bytes) {
+                        Ok(RelayFrame::Entry { seq, .. }) => Some((at, seq)),
+                        _ => None,
+                    }
+                }) else {
+                    return;
+                };
+                let Some((_, payload, proof)) = log.iter().find(|(s, ..)| *s < seq).cloned() else {
+                    return;
+                };
+                queue[at] = entry(seq, payload, proof).encode();
+                self.lies += 1;
+                return;
+            }
             Lie::Forged => {
                 let mut forger = AutoCommit::new();
                 forger.put(ROOT, "forged", "by a stranger").unwrap();
@@ -850,6 +897,9 @@ enum Step {
     GraceOver,
     /// A lying relay (or anyone on the way) sends the device something it must refuse.
     Tamper(usize, Lie),
+    /// The device's next two backlogs (a reading again for doubts among them, or not)
+    /// lie as `Backlog` says.
+    LyingBacklogs(usize, Backlog),
 }
 
 /// What a lying relay sends a device, as the entry that would come next.
@@ -868,6 +918,9 @@ enum Lie {
     Absurd,
     /// The real snapshot cut short, claiming to cover the next entry.
     TruncatedSnapshot,
+    /// The next real entry on its way to the device, with an earlier entry's payload in
+    /// place of its own (a replay that stands in for a real entry).
+    Substituted,
 }
 
 fn step(devices: usize) -> impl Strategy<Value = Step> {
@@ -883,6 +936,8 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
         1 => (0..devices).prop_map(Step::Stall),
         1 => Just(Step::WipeRelay),
         1 => Just(Step::GraceOver),
+        1 => (0..devices, prop_oneof![Just(Backlog::Withholds), Just(Backlog::Replays)])
+            .prop_map(|(d, how)| Step::LyingBacklogs(d, how)),
         1 => (0..devices, prop_oneof![
             Just(Lie::Forged),
             Just(Lie::Altered),
@@ -890,6 +945,7 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
             Just(Lie::Gap),
             Just(Lie::Absurd),
             Just(Lie::TruncatedSnapshot),
+            Just(Lie::Substituted),
         ]).prop_map(|(d, lie)| Step::Tamper(d, lie)),
     ]
 }
@@ -941,6 +997,11 @@ fn walk(writers: usize, steps: Vec<Step>) -> Result<World, TestCaseError> {
                 }
             }
             Step::Tamper(d, lie) => world.tamper(d, lie),
+            Step::LyingBacklogs(d, how) => {
+                if let Some(conn) = world.devices[d].conn {
+                    world.relay.liar = Some((conn, how, 2));
+                }
+            }
         }
         world.assert_statuses_true()?;
     }
@@ -1021,6 +1082,65 @@ fn a_replayed_entry_in_place_of_the_last_one_is_found_out() {
         "the reader found the replay out: {:?}",
         world.refusals
     );
+}
+
+#[test]
+fn a_replay_in_place_of_a_real_entry_on_its_way_is_found_out_and_the_real_one_taken() {
+    let keys = SpaceSecret::from_random([6; 32]).keys();
+    // Two writers and a reader.
+    let mut world = World::new(2, 1, &keys);
+    world.heal();
+    for n in 0..6 {
+        world.edit(n % 2, (n % 4) as u8);
+        world.heal();
+    }
+    for round in 0..4 {
+        let writer = round % 2;
+        world.edit(writer, 1);
+        while world.pump(writer) {}
+        let lies = world.lies;
+        world.tamper(2, Lie::Substituted);
+        assert_eq!(
+            world.lies,
+            lies + 1,
+            "an entry was on its way to the reader"
+        );
+        world.heal();
+        world.assert_converged().unwrap();
+    }
+    let found = world
+        .refusals
+        .iter()
+        .filter(|(d, why)| *d == 2 && *why == Rejection::Replayed)
+        .count();
+    assert_eq!(found, 4, "each replay was found out: {:?}", world.refusals);
+}
+
+#[test]
+fn a_relay_that_lies_again_when_a_doubt_is_read_again_does_not_make_a_reader_lose_the_entry() {
+    for how in [Backlog::Withholds, Backlog::Replays] {
+        let keys = SpaceSecret::from_random([7; 32]).keys();
+        let mut world = World::new(2, 1, &keys);
+        world.heal();
+        for n in 0..6 {
+            world.edit(n % 2, (n % 4) as u8);
+            world.heal();
+        }
+        // A replay in place of the newest entry makes the reader doubt it; the relay
+        // lies again in the backlogs that read it again.
+        world.edit(0, 1);
+        while world.pump(0) {}
+        world.tamper(2, Lie::Substituted);
+        let conn = world.devices[2].conn.unwrap();
+        world.relay.liar = Some((conn, how, 2));
+        world.heal();
+        world.assert_converged().unwrap();
+        assert!(
+            world.refusals.iter().any(|(d, _)| *d == 2),
+            "{how:?}: the reader refused something: {:?}",
+            world.refusals
+        );
+    }
 }
 
 #[test]
