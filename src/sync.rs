@@ -219,7 +219,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                     let received = library.apply_remote(doc, &changes).await;
                     if received.set_aside {
                         // Shown with the refusals.
-                        client.set_aside(doc);
+                        effects.extend(client.set_aside(doc, now()));
                         library.set_rejected(doc, client.rejected(&doc));
                     }
                     if received.stored {

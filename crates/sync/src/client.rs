@@ -14,7 +14,7 @@
 //! so the app can move those heads. Its status says "synced" only on evidence: the relay
 //! confirmed every local change and said it sent everything it holds.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use sha2::{Digest, Sha256};
 
@@ -213,8 +213,9 @@ pub enum Rejection {
     /// for [`Rejection::Forged`].
     Withheld,
     /// The relay said it holds fewer entries than it gave, a second time in a session
-    /// (an honest store restored from a backup does so once): refused like
-    /// [`Rejection::OutOfOrder`], and nothing is sent again for it.
+    /// (an honest store restored from a backup does so once): the log is read again
+    /// from the start on a new connection, after a longer wait, and nothing is sent
+    /// again for it.
     Lost,
 }
 
@@ -281,8 +282,9 @@ struct SpaceState {
     doubts: BTreeMap<u64, [u8; 32]>,
     /// When to read the log again for the doubts, once caught up.
     doubt_at: Option<Millis>,
-    /// The log is being read again for the doubts on this connection.
-    checking: bool,
+    /// The subscriptions sent on this connection that the relay has not finished
+    /// answering, oldest first: `Some(since)` for a reading again for doubts.
+    asked: VecDeque<Option<u64>>,
     /// What this reading again for doubts holds so far, by number: the hash of each
     /// payload.
     reread: BTreeMap<u64, [u8; 32]>,
@@ -388,7 +390,7 @@ impl Client {
                     opened: None,
                     doubts: BTreeMap::new(),
                     doubt_at: None,
-                    checking: false,
+                    asked: VecDeque::new(),
                     reread: BTreeMap::new(),
                     lost_once: false,
                     checked: 0,
@@ -441,10 +443,22 @@ impl Client {
     /// The changes of the latest [`Effect::Apply`] of `doc` did not apply (they are
     /// another space's, or not changes at all) and were set aside: counted with the
     /// refusals.
-    pub fn set_aside(&mut self, doc: DocId) {
-        if let Some(space) = self.spaces.get_mut(&doc) {
-            space.rejected += 1;
-            space.opened = None;
+    pub fn set_aside(&mut self, doc: DocId, now: Millis) -> Vec<Effect> {
+        let Some(space) = self.spaces.get_mut(&doc) else {
+            return Vec::new();
+        };
+        space.rejected += 1;
+        // A replay of such an entry could stand in for a real one: it is read twice.
+        match space.opened.take() {
+            Some((seq, digest)) if seq > space.checked && seq <= space.cursor => {
+                doubt(space, seq, digest, now);
+                vec![Effect::Cursor {
+                    doc,
+                    seq: stored_cursor(space),
+                    epoch: space.epoch,
+                }]
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -731,6 +745,7 @@ impl Client {
                         .min()
                         .unwrap_or(space.cursor);
                     space.unconfirmed = Some((now, (wait * 2).min(LAST_CONFIRM_WAIT)));
+                    space.asked.push_back(None);
                     effects.push(send(&ClientFrame::Subscribe {
                         doc: *doc,
                         since: from,
@@ -745,7 +760,7 @@ impl Client {
                     {
                         // Read the log again from before the first doubted entry: entries
                         // at or below the cursor are compared with what was taken.
-                        space.checking = true;
+                        space.asked.push_back(Some(first - 1));
                         effects.push(send(&ClientFrame::Subscribe {
                             doc: *doc,
                             since: first - 1,
@@ -810,7 +825,8 @@ impl Client {
         self.connecting_at = None;
         for space in self.spaces.values_mut() {
             space.caught_up = false;
-            space.checking = false;
+            space.asked.clear();
+            space.reread.clear();
         }
         let delay = (FIRST_RETRY << self.attempt.max(self.distrust).min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
@@ -882,7 +898,7 @@ impl Client {
                 };
                 // Read again for doubts, a snapshot may cover doubted numbers the relay
                 // no longer keeps as entries.
-                let settles = space.checking
+                let settles = in_check(space).is_some()
                     && space
                         .doubts
                         .keys()
@@ -955,7 +971,7 @@ impl Client {
             .iter_mut()
             .find(|p| p.hash == digest && !p.confirmed);
         if seq <= space.cursor {
-            if space.checking {
+            if space.asked.front().is_some_and(Option::is_some) {
                 space.reread.insert(seq, digest);
             }
             if let Some(&taken) = space.doubts.get(&seq) {
@@ -993,11 +1009,9 @@ impl Client {
                 if let Some(mine) = mine {
                     mine.confirmed = true;
                 }
-                for (at, taken) in [(earlier, digest), (seq, digest)] {
-                    if at > space.checked {
-                        doubt(space, at, taken, now);
-                    }
-                }
+                // (Also a number read twice already: the payload was under it then.)
+                doubt(space, earlier, digest, now);
+                doubt(space, seq, digest, now);
             }
             (None, None) => {
                 let writer = space.capability.read().writer;
@@ -1009,7 +1023,9 @@ impl Client {
                     Effect::Apply { .. } => space.opened = Some((seq, digest)),
                     // A request changes nothing in the document, so a replayed one could
                     // not be told from a real one by that: each is read twice.
-                    Effect::Needed { .. } if seq > space.checked => {
+                    // An entry that does not open is set aside; a replayed one standing in
+                    // for a real entry would look the same, so it is read twice too.
+                    Effect::Needed { .. } | Effect::Rejected { .. } if seq > space.checked => {
                         doubt(space, seq, digest, now);
                     }
                     _ => {}
@@ -1061,11 +1077,10 @@ impl Client {
             return self.distrusted(doc, seq, Rejection::Forged);
         }
         space.seen.entry(digest).or_insert(seq);
-        let effect = opened(doc, seq, space, Sealed::Entry, payload);
-        if matches!(effect, Effect::Apply { .. }) {
-            space.opened = Some((seq, digest));
-        }
-        vec![effect]
+        // What the app then says of it changes nothing: the number is in doubt already,
+        // and the end of the reading compares this reading with the one before.
+        space.opened = None;
+        vec![opened(doc, seq, space, Sealed::Entry, payload)]
     }
 
     /// The relay has sent all of a reading again for doubts: a doubted number is settled
@@ -1075,14 +1090,15 @@ impl Client {
     /// readings: counted, and the number stays in doubt (with what this reading said)
     /// for the next reading. A doubted number the reading left out, with no snapshot
     /// covering it, was withheld.
-    fn settle_doubts(&mut self, doc: DocId, latest: u64) -> Vec<Effect> {
+    fn settle_doubts(&mut self, doc: DocId, since: u64, latest: u64) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
         let reading = std::mem::take(&mut space.reread);
+        // Only the numbers this reading covered (a doubt may have come up below it since).
         let doubted: Vec<(u64, [u8; 32])> = space
             .doubts
-            .range(..=latest)
+            .range(since + 1..=latest.max(since))
             .map(|(&seq, &taken)| (seq, taken))
             .collect();
         let mut effects = Vec::new();
@@ -1168,7 +1184,7 @@ impl Client {
                 .since_snapshot
                 .saturating_sub(u32::try_from(past_the_end).unwrap_or(u32::MAX));
             space.opened = None;
-            if !space.checking {
+            if in_check(space).is_none() {
                 effects.push(Effect::Cursor {
                     doc,
                     seq: stored_cursor(space),
@@ -1177,9 +1193,19 @@ impl Client {
             }
         }
         if latest < space.cursor && space.lost_once {
-            // Once is what an honest store restored from a backup needs; again is a relay
-            // that would have every member send everything again and again.
-            return self.distrusted(doc, latest, Rejection::Lost);
+            // Once is what an honest store restored from a backup needs; again may be a
+            // relay that would have every member send everything again and again. So
+            // the log is read again from the start (on a new connection, after a longer
+            // wait), and nothing is sent again for it.
+            forget_read(space);
+            space.reread_from = None;
+            let mut effects = vec![Effect::Cursor {
+                doc,
+                seq: 0,
+                epoch: space.epoch,
+            }];
+            effects.extend(self.distrusted(doc, latest, Rejection::Lost));
+            return effects;
         }
         if latest < space.cursor {
             space.lost_once = true;
@@ -1216,8 +1242,8 @@ impl Client {
         if space.reread_wanted {
             return reread(doc, space);
         }
-        if std::mem::take(&mut space.checking) {
-            let settled = self.settle_doubts(doc, latest);
+        if let Some(since) = space.asked.pop_front().flatten() {
+            let settled = self.settle_doubts(doc, since, latest);
             let refused = settled.contains(&Effect::Reconnect);
             effects.extend(settled);
             if refused {
@@ -1296,6 +1322,11 @@ impl Client {
     }
 }
 
+/// The `since` of the reading again for doubts the relay is answering now, if it is one.
+fn in_check(space: &SpaceState) -> Option<u64> {
+    space.asked.front().copied().flatten()
+}
+
 /// What the device may store as its cursor: the cursor, or just before the first
 /// doubted entry.
 fn stored_cursor(space: &SpaceState) -> u64 {
@@ -1322,7 +1353,6 @@ fn forget_read(space: &mut SpaceState) {
     space.seen.clear();
     space.doubts.clear();
     space.doubt_at = None;
-    space.checking = false;
     space.reread.clear();
     space.checked = 0;
     space.opened = None;
@@ -1365,6 +1395,7 @@ fn meet(doc: DocId, space: &mut SpaceState, epoch: u64) -> Vec<Effect> {
             epoch,
         });
     }
+    space.asked.push_back(None);
     effects.push(send(&ClientFrame::Subscribe {
         doc,
         since: space.cursor,
@@ -2204,7 +2235,7 @@ mod tests {
             &Payload::Changes(b"x".to_vec()).encode(),
             [1; 24],
         );
-        let effects = client.received(&signed_entry(&keys, 4, wrong_kind), 1);
+        let effects = client.received(&signed_entry(&keys, 4, wrong_kind.clone()), 1);
         assert_eq!(
             effects[0],
             Effect::Rejected {
@@ -2213,20 +2244,35 @@ mod tests {
                 why: Rejection::Unreadable
             }
         );
+        // A replay could look the same: the stored cursor waits for a second reading.
         assert!(effects.contains(&Effect::Cursor {
             doc,
-            seq: 4,
+            seq: 3,
             epoch: 5
         }));
+        let next = sealed(&keys, b"next", 2);
         assert!(
             client
-                .received(&signed_entry(&keys, 5, sealed(&keys, b"next", 2)), 2)
+                .received(&signed_entry(&keys, 5, next.clone()), 2)
                 .contains(&Effect::Apply {
                     doc,
                     changes: b"next".to_vec()
                 })
         );
         assert_eq!(client.rejected(&doc), 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 3);
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        client.received(&signed_entry(&keys, 4, wrong_kind), 2_100);
+        client.received(&signed_entry(&keys, 5, next), 2_100);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 2_100);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 5,
+            epoch: 5
+        }));
+        assert_eq!(client.rejected(&doc), 1);
+        assert_eq!(client.next_work(), None);
     }
 
     #[test]
@@ -2457,8 +2503,9 @@ mod tests {
         (client, second)
     }
 
-    /// Reads the log again once `client` asks to, as an honest relay holding `entries`
-    /// (numbered from 2) answers; returns the effects.
+    /// Reads the log again once `client` asks to, as a relay holding `entries` (numbered
+    /// from 2) answers; returns the effects. After every payload applied the app says it
+    /// brought nothing new (the worst case: a device that has all of them).
     fn read_again(
         client: &mut Client,
         keys: &SpaceKeys,
@@ -2468,7 +2515,12 @@ mod tests {
         let doc = keys.doc_id();
         let mut effects = client.tick(now);
         for (n, entry) in entries.iter().enumerate() {
-            effects.extend(client.received(&signed_entry(keys, n as u64 + 2, entry.clone()), now));
+            let got = client.received(&signed_entry(keys, n as u64 + 2, entry.clone()), now);
+            let applied = applied(&got);
+            effects.extend(got);
+            if applied {
+                effects.extend(client.nothing_new(doc, now));
+            }
         }
         let latest = entries.len() as u64 + 1;
         effects.extend(client.received(&RelayFrame::Subscribed { doc, latest }.encode(), now));
@@ -2558,6 +2610,62 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_of_an_entry_read_twice_already_is_doubted_under_both_numbers() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at(&keys, 1);
+        let two = sealed(&keys, b"two", 2);
+        let three = sealed(&keys, b"three", 3);
+        client.received(&signed_entry(&keys, 2, two.clone()), 1);
+        client.received(&signed_entry(&keys, 3, three.clone()), 1);
+        client.nothing_new(doc, 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 1);
+        // Entry 3 is read twice and settled: numbers through 3 are checked.
+        let effects = read_again(
+            &mut client,
+            &keys,
+            &[two.clone(), three.clone()],
+            1 + DOUBT_WAIT,
+        );
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
+        // Then entry 2's payload comes as entry 4, in place of the real one.
+        client.received(&signed_entry(&keys, 4, two.clone()), 3_000);
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 3_000);
+        // The relay stands by it when read again: one payload under 2 and 4, so neither
+        // is settled, and the stored cursor stays before 2.
+        let effects = read_again(
+            &mut client,
+            &keys,
+            &[two.clone(), three.clone(), two.clone()],
+            3_000 + DOUBT_WAIT,
+        );
+        assert!(
+            effects.contains(&Effect::Cursor {
+                doc,
+                seq: 1,
+                epoch: 5
+            }),
+            "{effects:?}"
+        );
+        // An honest relay brings the real entry 4; a reading that agrees settles it.
+        let real = sealed(&keys, b"four", 4);
+        let honest = [two, three, real];
+        let effects = read_again(&mut client, &keys, &honest, 3_100 + 2 * DOUBT_WAIT);
+        assert_eq!(applied_bytes(&effects), [b"four".to_vec()]);
+        let effects = read_again(&mut client, &keys, &honest, 3_200 + 3 * DOUBT_WAIT);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 4,
+            epoch: 5
+        }));
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
     fn a_snapshot_that_covers_a_doubted_entry_settles_it() {
         let keys = keys();
         let doc = keys.doc_id();
@@ -2581,6 +2689,11 @@ mod tests {
         assert_eq!(applied_bytes(&effects), [b"through three".to_vec()]);
         let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 2_100);
         assert!(!effects.contains(&Effect::Reconnect), "{effects:?}");
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
         assert_eq!(client.rejected(&doc), 0);
         assert_eq!(client.next_work(), None);
     }
@@ -2606,6 +2719,11 @@ mod tests {
         assert_eq!(
             effects,
             vec![
+                Effect::Cursor {
+                    doc,
+                    seq: 0,
+                    epoch: 5
+                },
                 Effect::Rejected {
                     doc,
                     seq: 0,
@@ -2614,6 +2732,24 @@ mod tests {
                 Effect::Reconnect
             ]
         );
+        // An honest relay then: the log is read from the start, and that is all.
+        let (at, effects) = reconnect(&mut client, at);
+        assert!(sent(&effects).contains(&ClientFrame::Subscribe { doc, since: 0 }));
+        for n in 1..=3 {
+            client.received(
+                &signed_entry(&keys, n, sealed(&keys, &[n as u8], n as u8)),
+                at,
+            );
+        }
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), at);
+        assert!(
+            !effects.iter().any(|e| matches!(
+                e,
+                Effect::Reconnect | Effect::Lost { .. } | Effect::Rejected { .. }
+            )),
+            "{effects:?}"
+        );
+        assert_eq!(client.rejected(&doc), 1);
     }
 
     #[test]
