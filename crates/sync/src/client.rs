@@ -1096,11 +1096,15 @@ impl Client {
         };
         let reading = std::mem::take(&mut space.reread);
         // Only the numbers this reading covered (a doubt may have come up below it since).
-        let doubted: Vec<(u64, [u8; 32])> = space
-            .doubts
-            .range(since + 1..=latest.max(since))
-            .map(|(&seq, &taken)| (seq, taken))
-            .collect();
+        let doubted: Vec<(u64, [u8; 32])> = if latest > since {
+            space
+                .doubts
+                .range(since + 1..=latest)
+                .map(|(&seq, &taken)| (seq, taken))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut effects = Vec::new();
         let mut withheld = None;
         for (seq, taken) in doubted {
@@ -2663,6 +2667,35 @@ mod tests {
             epoch: 5
         }));
         assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_reading_again_that_ends_before_every_doubted_number_counts_them_made_up() {
+        // Found by the `client` fuzz target (a panic on the empty range of doubts).
+        let keys = keys();
+        let doc = keys.doc_id();
+        let (mut client, _) = reader_doubting_2_and_3(&keys);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), 2_100);
+        assert_eq!(
+            effects
+                .iter()
+                .filter(|e| matches!(
+                    e,
+                    Effect::Rejected {
+                        why: Rejection::Replayed,
+                        ..
+                    }
+                ))
+                .count(),
+            2,
+            "{effects:?}"
+        );
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 1,
+            epoch: 5
+        }));
+        assert_eq!(client.rejected(&doc), 2);
     }
 
     #[test]
