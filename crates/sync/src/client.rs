@@ -283,13 +283,16 @@ struct SpaceState {
     /// When to read the log again for the doubts, once caught up.
     doubt_at: Option<Millis>,
     /// The subscriptions sent on this connection that the relay has not finished
-    /// answering, oldest first: `Some(since)` for a reading again for doubts.
-    asked: VecDeque<Option<u64>>,
+    /// answering, oldest first: for a reading again for doubts, the numbers it reads
+    /// again (after `since`, through the cursor when it was asked).
+    asked: VecDeque<Option<(u64, u64)>>,
     /// What this reading again for doubts holds so far, by number: the hash of each
     /// payload.
     reread: BTreeMap<u64, [u8; 32]>,
     /// The relay said it had lost entries it gave, in this session.
     lost_once: bool,
+    /// The highest number a snapshot merged in this session covers.
+    covered: u64,
     /// Entries through this number were read twice for doubts: never doubted again.
     checked: u64,
 }
@@ -393,6 +396,7 @@ impl Client {
                     asked: VecDeque::new(),
                     reread: BTreeMap::new(),
                     lost_once: false,
+                    covered: 0,
                     checked: 0,
                 });
                 // Added on a connection the relay already greeted (a space created or
@@ -760,7 +764,7 @@ impl Client {
                     {
                         // Read the log again from before the first doubted entry: entries
                         // at or below the cursor are compared with what was taken.
-                        space.asked.push_back(Some(first - 1));
+                        space.asked.push_back(Some((first - 1, space.cursor)));
                         effects.push(send(&ClientFrame::Subscribe {
                             doc: *doc,
                             since: first - 1,
@@ -922,6 +926,7 @@ impl Client {
                     space.doubt_at = None;
                 }
                 space.checked = space.checked.max(covers);
+                space.covered = space.covered.max(covers);
                 if covers > space.cursor {
                     space.cursor = covers;
                     space.since_snapshot = 0;
@@ -1034,7 +1039,7 @@ impl Client {
             }
         }
         space.cursor = seq;
-        space.since_snapshot += 1;
+        space.since_snapshot = space.since_snapshot.saturating_add(1);
         effects.push(Effect::Cursor {
             doc,
             seq: stored_cursor(space),
@@ -1090,16 +1095,16 @@ impl Client {
     /// readings: counted, and the number stays in doubt (with what this reading said)
     /// for the next reading. A doubted number the reading left out, with no snapshot
     /// covering it, was withheld.
-    fn settle_doubts(&mut self, doc: DocId, since: u64, latest: u64) -> Vec<Effect> {
+    fn settle_doubts(&mut self, doc: DocId, since: u64, through: u64) -> Vec<Effect> {
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
         let reading = std::mem::take(&mut space.reread);
         // Only the numbers this reading covered (a doubt may have come up below it since).
-        let doubted: Vec<(u64, [u8; 32])> = if latest > since {
+        let doubted: Vec<(u64, [u8; 32])> = if through > since {
             space
                 .doubts
-                .range(since + 1..=latest)
+                .range(since + 1..=through)
                 .map(|(&seq, &taken)| (seq, taken))
                 .collect()
         } else {
@@ -1112,8 +1117,16 @@ impl Client {
                 None => {
                     withheld.get_or_insert(seq);
                 }
+                // Also where the device first took that payload: under this number, or
+                // under one a snapshot merged since covers (an honest resend after the
+                // grace period).
                 Some(&read)
-                    if read == taken && reading.values().filter(|d| **d == read).count() == 1 =>
+                    if read == taken
+                        && reading.values().filter(|d| **d == read).count() == 1
+                        && space
+                            .seen
+                            .get(&read)
+                            .is_none_or(|&at| at == seq || at <= space.covered) =>
                 {
                     space.doubts.remove(&seq);
                     space.checked = space.checked.max(seq);
@@ -1203,11 +1216,11 @@ impl Client {
             // wait), and nothing is sent again for it.
             forget_read(space);
             space.reread_from = None;
-            let mut effects = vec![Effect::Cursor {
+            effects.push(Effect::Cursor {
                 doc,
                 seq: 0,
                 epoch: space.epoch,
-            }];
+            });
             effects.extend(self.distrusted(doc, latest, Rejection::Lost));
             return effects;
         }
@@ -1220,7 +1233,7 @@ impl Client {
             forget_read(space);
             space.reread_from = None;
             space.stale = true;
-            return vec![
+            effects.extend([
                 Effect::Cursor {
                     doc,
                     seq: 0,
@@ -1228,7 +1241,8 @@ impl Client {
                 },
                 Effect::Lost { doc, latest },
                 Effect::Reconnect,
-            ];
+            ]);
+            return effects;
         }
         if latest > space.cursor {
             // It says it holds entries it did not send (the backlog ends with this).
@@ -1244,10 +1258,11 @@ impl Client {
             self.distrust /= 2;
         }
         if space.reread_wanted {
-            return reread(doc, space);
+            effects.extend(reread(doc, space));
+            return effects;
         }
-        if let Some(since) = space.asked.pop_front().flatten() {
-            let settled = self.settle_doubts(doc, since, latest);
+        if let Some((since, upto)) = space.asked.pop_front().flatten() {
+            let settled = self.settle_doubts(doc, since, latest.min(upto));
             let refused = settled.contains(&Effect::Reconnect);
             effects.extend(settled);
             if refused {
@@ -1271,6 +1286,14 @@ impl Client {
         match code {
             ErrorCode::RateLimited | ErrorCode::StorageFailed => {
                 space.resend_at = Some(now + RESEND_AFTER_REFUSAL);
+                // It may have refused a reading again for doubts (which one of the frames
+                // it answered cannot be told): no answer is taken for one any more, and
+                // the doubts are read again later.
+                if space.asked.iter().any(Option::is_some) {
+                    space.asked.iter_mut().for_each(|asked| *asked = None);
+                    space.reread.clear();
+                    space.doubt_at = Some(now + DOUBT_WAIT);
+                }
                 Vec::new()
             }
             ErrorCode::LogFull => {
@@ -1327,7 +1350,7 @@ impl Client {
 }
 
 /// The `since` of the reading again for doubts the relay is answering now, if it is one.
-fn in_check(space: &SpaceState) -> Option<u64> {
+fn in_check(space: &SpaceState) -> Option<(u64, u64)> {
     space.asked.front().copied().flatten()
 }
 
@@ -1358,6 +1381,7 @@ fn forget_read(space: &mut SpaceState) {
     space.doubts.clear();
     space.doubt_at = None;
     space.reread.clear();
+    space.covered = 0;
     space.checked = 0;
     space.opened = None;
 }
@@ -2696,6 +2720,112 @@ mod tests {
             epoch: 5
         }));
         assert_eq!(client.rejected(&doc), 2);
+    }
+
+    #[test]
+    fn a_payload_moved_to_another_number_between_readings_settles_nothing() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at(&keys, 0);
+        let (one, two) = (sealed(&keys, b"one", 1), sealed(&keys, b"two", 2));
+        client.received(&signed_entry(&keys, 1, one.clone()), 1);
+        client.received(&signed_entry(&keys, 2, two.clone()), 1);
+        // Entry 2's payload again as 3 (the real entry 3 is never sent by the liar).
+        client.received(&signed_entry(&keys, 3, two.clone()), 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 1);
+        // Read again, the liar moves the payloads: `one` under 2, `two` under 3.
+        for at in [2_001, 4_001, 6_001] {
+            let effects = read_again(&mut client, &keys, &[one.clone(), two.clone()], at);
+            assert!(
+                !effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::Cursor { seq, .. } if *seq > 1)),
+                "{effects:?}"
+            );
+        }
+        // An honest relay: the real entry 3 is taken, and readings that agree settle all.
+        let honest = [two, sealed(&keys, b"three", 3)];
+        let effects = read_again(&mut client, &keys, &honest, 8_001);
+        assert!(applied_bytes(&effects).contains(&b"three".to_vec()));
+        let effects = read_again(&mut client, &keys, &honest, 10_001);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 3,
+            epoch: 5
+        }));
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn an_entry_newer_than_a_reading_again_is_not_taken_for_withheld() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        let four = sealed(&keys, b"four", 4);
+        client.received(&signed_entry(&keys, 4, four.clone()), 1);
+        client.nothing_new(doc, 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        // The reading's backlog also holds a new entry, a request (which is doubted).
+        client.received(&signed_entry(&keys, 4, four), 2_100);
+        let request = keys.read().seal(
+            Sealed::Entry,
+            &Payload::Need {
+                have: vec![[1; 32]],
+                missing: vec![[2; 32]],
+            }
+            .encode(),
+            [5; 24],
+        );
+        client.received(&signed_entry(&keys, 5, request.clone()), 2_100);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 2_100);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Rejected { .. } | Effect::Reconnect)),
+            "{effects:?}"
+        );
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 4,
+            epoch: 5
+        }));
+        // The request is read again on its own, and then all is settled.
+        let frames = sent(&client.tick(2_100 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 4 }]);
+        client.received(&signed_entry(&keys, 5, request), 4_200);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 4_200);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 5,
+            epoch: 5
+        }));
+        assert_eq!(client.rejected(&doc), 0);
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_reading_again_the_relay_refuses_to_serve_is_asked_again_later() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        client.received(&signed_entry(&keys, 4, sealed(&keys, b"four", 4)), 1);
+        client.nothing_new(doc, 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
+        client.tick(1 + DOUBT_WAIT);
+        let refusal = RelayFrame::Error {
+            doc: Some(doc),
+            code: ErrorCode::RateLimited,
+            message: String::new(),
+        };
+        client.received(&refusal.encode(), 2_002);
+        client.tick(2_002 + RESEND_AFTER_REFUSAL);
+        let frames = sent(&client.tick(2_002 + DOUBT_WAIT));
+        assert!(
+            frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
+            "{frames:?}"
+        );
     }
 
     #[test]
