@@ -38,6 +38,30 @@ fn database(test: &str) -> String {
     format!("landsbyplan-test-{test}-{}", js_sys::Math::random())
 }
 
+/// A library open on a database of the test's own, with the executor its sync task runs on.
+async fn open_library(test: &str) -> (landsbyplan::library::Library, String) {
+    use landsbyplan::library::{Library, LibraryState};
+    use leptos::prelude::GetUntracked;
+    start_executor();
+    let name = database(test);
+    let library = Library::new();
+    library.open(&name, None).await;
+    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    (library, name)
+}
+
+/// Joins a new editing link (its secret made from `seed`) in `library`; its document id.
+async fn join_link(library: landsbyplan::library::Library, seed: u8) -> landsbyplan_sync::DocId {
+    use landsbyplan_sync::{Share, SpaceSecret};
+    let secret = SpaceSecret::from_random([seed; 32]);
+    let doc = secret.keys().doc_id();
+    library
+        .join(&format!("#{}", Share::Edit(secret).to_fragment()))
+        .await
+        .unwrap();
+    doc
+}
+
 #[wasm_bindgen_test]
 async fn a_space_and_its_later_chunks_load_back_after_reopening_the_database() {
     let name = database("reopen");
@@ -206,20 +230,10 @@ async fn keyring_entries_are_kept_with_their_space_and_updated() {
 #[wasm_bindgen_test]
 async fn received_changes_that_do_not_apply_are_set_aside_and_the_space_goes_on() {
     use landsbyplan::library::{Library, LibraryState};
-    use landsbyplan_sync::{Share, SpaceSecret};
     use leptos::prelude::GetUntracked;
 
-    start_executor();
-    let name = database("set-aside");
-    let library = Library::new();
-    library.open(&name, None).await;
-    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
-    let secret = SpaceSecret::from_random([61; 32]);
-    let doc = secret.keys().doc_id();
-    library
-        .join(&format!("#{}", Share::Edit(secret).to_fragment()))
-        .await
-        .unwrap();
+    let (library, name) = open_library("set-aside").await;
+    let doc = join_link(library, 61).await;
 
     // The space arrives from the relay.
     let mut council = Space::create_council(SpaceId::from_random(61), "Grene", &stamp()).unwrap();
@@ -319,34 +333,19 @@ async fn an_edit_a_tab_showed_but_indexeddb_never_got_is_kept_from_the_edit_jour
 
 #[wasm_bindgen_test]
 async fn a_link_to_a_forged_document_with_a_held_spaces_id_never_replaces_it() {
-    use landsbyplan::library::{Library, LibraryState};
-    use landsbyplan_sync::{Share, SpaceSecret};
+    use landsbyplan::library::Library;
     use leptos::prelude::GetUntracked;
 
-    start_executor();
-    let name = database("forged-link");
-    let library = Library::new();
-    library.open(&name, None).await;
-    assert_eq!(library.state.get_untracked(), LibraryState::Ready);
+    let (library, name) = open_library("forged-link").await;
     // The council arrives by its real link.
-    let real = SpaceSecret::from_random([71; 32]);
-    let real_doc = real.keys().doc_id();
-    library
-        .join(&format!("#{}", Share::Edit(real).to_fragment()))
-        .await
-        .unwrap();
+    let real_doc = join_link(library, 71).await;
     let id = SpaceId::from_random(71);
     let mut council = Space::create_council(id, "Grene", &stamp()).unwrap();
     assert!(library.apply_remote(real_doc, &council.save()).await.stored);
 
     // A stranger makes a document of their own with the council's id and another name,
     // and shares it under keys of their own.
-    let forger = SpaceSecret::from_random([72; 32]);
-    let forged_doc = forger.keys().doc_id();
-    library
-        .join(&format!("#{}", Share::Edit(forger).to_fragment()))
-        .await
-        .unwrap();
+    let forged_doc = join_link(library, 72).await;
     let mut forged = Space::create_council(id, "Overtaget", &stamp()).unwrap();
     library.apply_remote(forged_doc, &forged.save()).await;
     assert_eq!(names(library), ["Grene"], "the held council is unchanged");

@@ -2555,6 +2555,34 @@ mod tests {
         effects
     }
 
+    /// An honest relay holding `entries` (numbered from 2) answers two readings again
+    /// from `at` on: the first brings the real payload `real`, the second agrees with it,
+    /// and every doubt through `through` is settled.
+    fn honest_readings_settle(
+        client: &mut Client,
+        keys: &SpaceKeys,
+        entries: &[Vec<u8>],
+        real: &[u8],
+        at: Millis,
+        through: u64,
+    ) {
+        let effects = read_again(client, keys, entries, at);
+        assert!(
+            applied_bytes(&effects).contains(&real.to_vec()),
+            "{effects:?}"
+        );
+        let effects = read_again(client, keys, entries, at + DOUBT_WAIT + 100);
+        assert!(
+            effects.contains(&Effect::Cursor {
+                doc: keys.doc_id(),
+                seq: through,
+                epoch: 5
+            }),
+            "{effects:?}"
+        );
+        assert_eq!(client.next_work(), None);
+    }
+
     fn applied_bytes(effects: &[Effect]) -> Vec<Vec<u8>> {
         effects
             .iter()
@@ -2595,15 +2623,7 @@ mod tests {
         client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), at);
         let real = sealed(&keys, b"three", 3);
         let honest = [second, real];
-        let effects = read_again(&mut client, &keys, &honest, at + DOUBT_WAIT);
-        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
-        let effects = read_again(&mut client, &keys, &honest, at + 2 * DOUBT_WAIT + 1);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 3,
-            epoch: 5
-        }));
-        assert_eq!(client.next_work(), None);
+        honest_readings_settle(&mut client, &keys, &honest, b"three", at + DOUBT_WAIT, 3);
     }
 
     #[test]
@@ -2626,15 +2646,7 @@ mod tests {
         // An honest relay's entry 3 is taken, and a reading that agrees settles it.
         let real = sealed(&keys, b"three", 3);
         let honest = [second, real];
-        let effects = read_again(&mut client, &keys, &honest, 2_100 + DOUBT_WAIT);
-        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
-        let effects = read_again(&mut client, &keys, &honest, 2_200 + 2 * DOUBT_WAIT);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 3,
-            epoch: 5
-        }));
-        assert_eq!(client.next_work(), None);
+        honest_readings_settle(&mut client, &keys, &honest, b"three", 2_100 + DOUBT_WAIT, 3);
     }
 
     #[test]
@@ -2682,15 +2694,14 @@ mod tests {
         // An honest relay brings the real entry 4; a reading that agrees settles it.
         let real = sealed(&keys, b"four", 4);
         let honest = [two, three, real];
-        let effects = read_again(&mut client, &keys, &honest, 3_100 + 2 * DOUBT_WAIT);
-        assert_eq!(applied_bytes(&effects), [b"four".to_vec()]);
-        let effects = read_again(&mut client, &keys, &honest, 3_200 + 3 * DOUBT_WAIT);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 4,
-            epoch: 5
-        }));
-        assert_eq!(client.next_work(), None);
+        honest_readings_settle(
+            &mut client,
+            &keys,
+            &honest,
+            b"four",
+            3_100 + 2 * DOUBT_WAIT,
+            4,
+        );
     }
 
     #[test]
@@ -2745,28 +2756,28 @@ mod tests {
         }
         // An honest relay: the real entry 3 is taken, and readings that agree settle all.
         let honest = [two, sealed(&keys, b"three", 3)];
-        let effects = read_again(&mut client, &keys, &honest, 8_001);
-        assert!(applied_bytes(&effects).contains(&b"three".to_vec()));
-        let effects = read_again(&mut client, &keys, &honest, 10_001);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 3,
-            epoch: 5
-        }));
-        assert_eq!(client.next_work(), None);
+        honest_readings_settle(&mut client, &keys, &honest, b"three", 8_001, 3);
+    }
+
+    /// A reader at cursor 3 whose entry 4 brought nothing new, caught up, and asked to
+    /// read the log again from 3; with entry 4's payload.
+    fn reader_doubting_4(keys: &SpaceKeys) -> (Client, Vec<u8>) {
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(keys);
+        let four = sealed(keys, b"four", 4);
+        client.received(&signed_entry(keys, 4, four.clone()), 1);
+        client.nothing_new(doc, 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
+        let frames = sent(&client.tick(1 + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        (client, four)
     }
 
     #[test]
     fn an_entry_newer_than_a_reading_again_is_not_taken_for_withheld() {
         let keys = keys();
         let doc = keys.doc_id();
-        let mut client = reader_at_3(&keys);
-        let four = sealed(&keys, b"four", 4);
-        client.received(&signed_entry(&keys, 4, four.clone()), 1);
-        client.nothing_new(doc, 1);
-        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
-        let frames = sent(&client.tick(1 + DOUBT_WAIT));
-        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        let (mut client, four) = reader_doubting_4(&keys);
         // The reading's backlog also holds a new entry, a request (which is doubted).
         client.received(&signed_entry(&keys, 4, four), 2_100);
         let request = keys.read().seal(
@@ -2809,11 +2820,7 @@ mod tests {
     fn a_reading_again_the_relay_refuses_to_serve_is_asked_again_later() {
         let keys = keys();
         let doc = keys.doc_id();
-        let mut client = reader_at_3(&keys);
-        client.received(&signed_entry(&keys, 4, sealed(&keys, b"four", 4)), 1);
-        client.nothing_new(doc, 1);
-        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
-        client.tick(1 + DOUBT_WAIT);
+        let (mut client, _) = reader_doubting_4(&keys);
         let refusal = RelayFrame::Error {
             doc: Some(doc),
             code: ErrorCode::RateLimited,
@@ -2982,15 +2989,7 @@ mod tests {
         // An honest reading brings the real entry 3, and one more settles it.
         let real = sealed(&keys, b"three", 3);
         let honest = [second, real];
-        let effects = read_again(&mut client, &keys, &honest, 2_100 + DOUBT_WAIT);
-        assert_eq!(applied_bytes(&effects), [b"three".to_vec()]);
-        let effects = read_again(&mut client, &keys, &honest, 2_200 + 2 * DOUBT_WAIT);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 3,
-            epoch: 5
-        }));
-        assert_eq!(client.next_work(), None);
+        honest_readings_settle(&mut client, &keys, &honest, b"three", 2_100 + DOUBT_WAIT, 3);
     }
 
     #[test]
