@@ -293,6 +293,8 @@ struct SpaceState {
     lost_once: bool,
     /// The highest number a snapshot merged in this session covers.
     covered: u64,
+    /// The relay refused a frame while a subscription was unanswered: subscribe again.
+    resubscribe: bool,
     /// Entries through this number were read twice for doubts: never doubted again.
     checked: u64,
 }
@@ -397,6 +399,7 @@ impl Client {
                     reread: BTreeMap::new(),
                     lost_once: false,
                     covered: 0,
+                    resubscribe: false,
                     checked: 0,
                 });
                 // Added on a connection the relay already greeted (a space created or
@@ -658,7 +661,7 @@ impl Client {
         let Capability::Write(keys) = &space.capability else {
             return Vec::new();
         };
-        if self.link != Link::Up || covers > space.cursor {
+        if self.link != Link::Up || covers > stored_cursor(space) {
             return Vec::new();
         }
         let payload = keys.read().seal(
@@ -733,6 +736,17 @@ impl Client {
             for (doc, space) in &mut self.spaces {
                 if space.resend_at.is_some_and(|at| now >= at) {
                     space.resend_at = None;
+                    if std::mem::take(&mut space.resubscribe) {
+                        space.caught_up = false;
+                        space.asked.push_back(None);
+                        effects.push(send(&ClientFrame::Subscribe {
+                            doc: *doc,
+                            since: space.cursor,
+                        }));
+                        if !space.doubts.is_empty() {
+                            space.doubt_at = Some(now + DOUBT_WAIT);
+                        }
+                    }
                     effects.extend(resend_all(*doc, space));
                 }
                 if let Some((since, wait)) = space.unconfirmed
@@ -831,6 +845,7 @@ impl Client {
             space.caught_up = false;
             space.asked.clear();
             space.reread.clear();
+            space.resubscribe = false;
         }
         let delay = (FIRST_RETRY << self.attempt.max(self.distrust).min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
@@ -994,6 +1009,9 @@ impl Client {
         // The relay numbers a log's entries 1, 2, 3, … and sends them in order, after a
         // snapshot if it dropped older ones: anything else is a gap or a made-up number.
         if seq != space.cursor + 1 {
+            if space.resubscribe {
+                return Vec::new();
+            }
             return self.distrusted(doc, seq, Rejection::OutOfOrder);
         }
         let earlier = space.seen.get(&digest).copied().filter(|&at| at != seq);
@@ -1046,8 +1064,11 @@ impl Client {
             epoch: space.epoch,
         });
         effects.extend(confirm_run(doc, space));
+        // Never a snapshot while numbers are in doubt: it would cover them, and settle
+        // them for every reader, with what this device may have been lied to about.
         if space.since_snapshot >= SNAPSHOT_EVERY
             && space.pending.is_empty()
+            && space.doubts.is_empty()
             && matches!(space.capability, Capability::Write(_))
         {
             space.since_snapshot = 0;
@@ -1289,10 +1310,16 @@ impl Client {
                 // It may have refused a reading again for doubts (which one of the frames
                 // it answered cannot be told): no answer is taken for one any more, and
                 // the doubts are read again later.
-                if space.asked.iter().any(Option::is_some) {
-                    space.asked.iter_mut().for_each(|asked| *asked = None);
+                // It may have refused a subscription (which frame it answered cannot be
+                // told): no answer is matched to one any more, and the space subscribes
+                // again from its cursor when the wait is over (doubts are read again
+                // after that). Until then numbers that cannot come next are ignored, not
+                // refused: the relay may be forwarding live entries of a backlog it never
+                // sent.
+                if !space.asked.is_empty() {
+                    space.asked.clear();
                     space.reread.clear();
-                    space.doubt_at = Some(now + DOUBT_WAIT);
+                    space.resubscribe = true;
                 }
                 Vec::new()
             }
@@ -1300,7 +1327,7 @@ impl Client {
                 space.resend_at = Some(now + RESEND_AFTER_REFUSAL);
                 vec![Effect::WantSnapshot {
                     doc,
-                    covers: space.cursor,
+                    covers: stored_cursor(space),
                 }]
             }
             ErrorCode::Forbidden | ErrorCode::TooLarge => {
@@ -2820,15 +2847,81 @@ mod tests {
     fn a_reading_again_the_relay_refuses_to_serve_is_asked_again_later() {
         let keys = keys();
         let doc = keys.doc_id();
-        let (mut client, _) = reader_doubting_4(&keys);
+        let (mut client, four) = reader_doubting_4(&keys);
         let refusal = RelayFrame::Error {
             doc: Some(doc),
             code: ErrorCode::RateLimited,
             message: String::new(),
         };
         client.received(&refusal.encode(), 2_002);
-        client.tick(2_002 + RESEND_AFTER_REFUSAL);
-        let frames = sent(&client.tick(2_002 + DOUBT_WAIT));
+        // Subscribed again from the cursor once the wait is over, then read again.
+        let resubscribed = 2_002 + RESEND_AFTER_REFUSAL;
+        let frames = sent(&client.tick(resubscribed));
+        assert!(
+            frames.contains(&ClientFrame::Subscribe { doc, since: 4 }),
+            "{frames:?}"
+        );
+        client.received(
+            &RelayFrame::Subscribed { doc, latest: 4 }.encode(),
+            resubscribed,
+        );
+        let frames = sent(&client.tick(resubscribed + DOUBT_WAIT));
+        assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 3 }]);
+        let at = resubscribed + DOUBT_WAIT;
+        client.received(&signed_entry(&keys, 4, four), at);
+        let effects = client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), at);
+        assert!(effects.contains(&Effect::Cursor {
+            doc,
+            seq: 4,
+            epoch: 5
+        }));
+        assert_eq!(client.rejected(&doc), 0);
+        assert_eq!(client.next_work(), None);
+    }
+
+    #[test]
+    fn a_writer_makes_no_snapshot_over_numbers_in_doubt() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = connected_client(&keys, 3);
+        client.received(&RelayFrame::Subscribed { doc, latest: 3 }.encode(), 0);
+        client.received(&signed_entry(&keys, 4, sealed(&keys, b"four", 4)), 1);
+        client.nothing_new(doc, 1);
+        client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), 1);
+        // The log is full: the snapshot asked for covers only what is not in doubt.
+        let full = RelayFrame::Error {
+            doc: Some(doc),
+            code: ErrorCode::LogFull,
+            message: String::new(),
+        };
+        let effects = client.received(&full.encode(), 2);
+        assert!(
+            effects.contains(&Effect::WantSnapshot { doc, covers: 3 }),
+            "{effects:?}"
+        );
+        assert!(sent(&client.snapshot(doc, b"document", 4, [1; 24])).is_empty());
+        assert_eq!(
+            sent(&client.snapshot(doc, b"document", 3, [1; 24])).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn entries_after_a_refused_subscription_wait_for_the_backlog_it_asks_again() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let mut client = reader_at_3(&keys);
+        // The relay could not read the backlog, but subscribed: a live entry comes.
+        let failed = RelayFrame::Error {
+            doc: Some(doc),
+            code: ErrorCode::StorageFailed,
+            message: String::new(),
+        };
+        client.received(&failed.encode(), 1);
+        let effects = client.received(&signed_entry(&keys, 7, sealed(&keys, b"seven", 7)), 2);
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(client.rejected(&doc), 0);
+        let frames = sent(&client.tick(1 + RESEND_AFTER_REFUSAL));
         assert!(
             frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
             "{frames:?}"
