@@ -106,7 +106,9 @@ fn append_one(
     let hash: [u8; 32] = Sha256::digest(payload).into();
     let existing: Option<i64> = tx
         .prepare_cached(
-            "SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2 ORDER BY seq LIMIT 1",
+            "SELECT seq FROM entries WHERE doc = ?1 AND hash = ?2
+             UNION ALL SELECT seq FROM let_go WHERE doc = ?1 AND hash = ?2
+             ORDER BY seq LIMIT 1",
         )?
         .query_row(params![doc.0.as_slice(), hash.as_slice()], |row| row.get(0))
         .optional()?;
@@ -240,6 +242,15 @@ impl Store {
             -- mean something only within one epoch; a device that sees another epoch
             -- knows the store it synced with is gone and sends what it holds again.
             -- (SQLite's random() draws from the operating system's random source.)
+            -- Entries let go after their grace period, by the hash of their payload: one
+            -- sent again keeps its old number (a payload under two numbers is what a
+            -- relay that replays entries shows, so devices would doubt it).
+            CREATE TABLE IF NOT EXISTS let_go (
+                doc BLOB NOT NULL,
+                hash BLOB NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (doc, hash)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS meta (
                 key TEXT PRIMARY KEY,
                 value INTEGER NOT NULL
@@ -371,6 +382,11 @@ impl Store {
             params![doc.0.as_slice(), covers, now],
         )?;
         let expired = now - to_i64(COVERED_GRACE_SECS);
+        tx.execute(
+            "INSERT OR IGNORE INTO let_go (doc, hash, seq)
+             SELECT doc, hash, seq FROM entries WHERE doc = ?1 AND covered_at < ?2",
+            params![doc.0.as_slice(), expired],
+        )?;
         tx.execute(
             "DELETE FROM entries WHERE doc = ?1 AND covered_at < ?2",
             params![doc.0.as_slice(), expired],
@@ -709,8 +725,9 @@ mod tests {
             .unwrap();
         let long_away = store.backlog(&doc, 2).unwrap();
         assert_eq!(long_away.snapshot, Some(entry(6, b"third")));
-        // An entry sent again after the store let it go is a new entry.
-        assert_eq!(store.append(&doc, &[1], PROOF, ROOM).unwrap(), 7);
+        // An entry sent again after the store let it go keeps its number too.
+        assert_eq!(store.append(&doc, &[1], PROOF, ROOM).unwrap(), 1);
+        assert_eq!(store.append(&doc, &[7], PROOF, ROOM).unwrap(), 7);
         assert_eq!(
             store.previous_snapshot(&doc).unwrap(),
             Some(entry(5, b"second")),

@@ -291,8 +291,6 @@ struct SpaceState {
     reread: BTreeMap<u64, [u8; 32]>,
     /// The relay said it had lost entries it gave, in this session.
     lost_once: bool,
-    /// The highest number a snapshot merged in this session covers.
-    covered: u64,
     /// The relay refused a frame while a subscription was unanswered: subscribe again.
     resubscribe: bool,
     /// Entries through this number were read twice for doubts: never doubted again.
@@ -398,7 +396,6 @@ impl Client {
                     asked: VecDeque::new(),
                     reread: BTreeMap::new(),
                     lost_once: false,
-                    covered: 0,
                     resubscribe: false,
                     checked: 0,
                 });
@@ -941,7 +938,6 @@ impl Client {
                     space.doubt_at = None;
                 }
                 space.checked = space.checked.max(covers);
-                space.covered = space.covered.max(covers);
                 if covers > space.cursor {
                     space.cursor = covers;
                     space.since_snapshot = 0;
@@ -1138,16 +1134,12 @@ impl Client {
                 None => {
                     withheld.get_or_insert(seq);
                 }
-                // Also where the device first took that payload: under this number, or
-                // under one a snapshot merged since covers (an honest resend after the
-                // grace period).
+                // Also where the device first took that payload: under this number (a
+                // relay keeps a payload's number for good, also after it let the entry go).
                 Some(&read)
                     if read == taken
                         && reading.values().filter(|d| **d == read).count() == 1
-                        && space
-                            .seen
-                            .get(&read)
-                            .is_none_or(|&at| at == seq || at <= space.covered) =>
+                        && space.seen.get(&read).is_none_or(|&at| at == seq) =>
                 {
                     space.doubts.remove(&seq);
                     space.checked = space.checked.max(seq);
@@ -1408,7 +1400,6 @@ fn forget_read(space: &mut SpaceState) {
     space.doubts.clear();
     space.doubt_at = None;
     space.reread.clear();
-    space.covered = 0;
     space.checked = 0;
     space.opened = None;
 }
@@ -3016,14 +3007,15 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_an_honest_relay_numbered_twice_is_read_again_once_and_kept() {
+    fn a_payload_under_a_second_number_is_not_settled_by_a_snapshot_of_the_first() {
+        // An honest relay keeps a payload's number for good (also once it let the entry
+        // go), so a payload under a second number is a relay's replay, whatever snapshot
+        // it sends with it.
         let keys = keys();
         let doc = keys.doc_id();
         let mut client = reader_at_3(&keys);
         let again = sealed(&keys, b"four", 1);
         client.received(&signed_entry(&keys, 4, again.clone()), 1);
-        // Its writer sent it again after the relay had let it go (a snapshot covers 4,
-        // and the grace period is over): a new number.
         let effects = client.received(&signed_entry(&keys, 5, again.clone()), 2);
         assert!(
             !effects.contains(&Effect::Reconnect) && !applied(&effects),
@@ -3031,7 +3023,7 @@ mod tests {
         );
         client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 3);
         client.tick(2 + DOUBT_WAIT);
-        // Read again: the snapshot through 4, then entry 5.
+        // Read again: a genuine snapshot through 4, then the same payload as entry 5.
         let at = 3 + DOUBT_WAIT;
         let payload = keys.read().seal(
             Sealed::Snapshot,
@@ -3048,15 +3040,36 @@ mod tests {
         client.received(&signed_entry(&keys, 5, again), at);
         let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), at);
         assert!(
-            effects.contains(&Effect::Cursor {
+            effects.contains(&Effect::Rejected {
                 doc,
                 seq: 5,
+                why: Rejection::Replayed
+            }),
+            "{effects:?}"
+        );
+        assert!(
+            effects.contains(&Effect::Cursor {
+                doc,
+                seq: 4,
                 epoch: 5
             }),
-            "both numbers are settled: the stored cursor moves on: {effects:?}"
+            "the stored cursor stays before 5: {effects:?}"
         );
-        assert_eq!(client.rejected(&doc), 0);
+        // The real entry 5 from an honest relay is taken, and a reading that agrees
+        // settles it.
+        let real = sealed(&keys, b"five", 5);
+        for (n, reading) in [at + DOUBT_WAIT, at + 2 * DOUBT_WAIT + 100]
+            .into_iter()
+            .enumerate()
+        {
+            let frames = sent(&client.tick(reading));
+            assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 4 }]);
+            let effects = client.received(&signed_entry(&keys, 5, real.clone()), reading);
+            assert_eq!(applied(&effects), n == 0, "{effects:?}");
+            client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), reading);
+        }
         assert_eq!(client.next_work(), None);
+        assert_eq!(client.rejected(&doc), 2);
     }
 
     #[test]

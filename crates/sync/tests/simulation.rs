@@ -37,6 +37,9 @@ struct SimRelay {
     epoch: u64,
     /// A connection whose next backlogs lie, how, and for how many more backlogs.
     liar: Option<(usize, Backlog, u32)>,
+    /// Per document: the payloads of entries let go after their grace period, with their
+    /// numbers (one sent again keeps its number).
+    let_go: HashMap<DocId, Vec<(Vec<u8>, u64)>>,
 }
 
 /// How a lying relay changes a backlog (a first reading, or a reading again for doubts).
@@ -150,7 +153,13 @@ impl SimRelay {
                     &proof
                 ));
                 let log = self.entries.entry(doc).or_default();
-                let seq = match log.iter().find(|(_, p, _)| *p == payload) {
+                let gone = self
+                    .let_go
+                    .get(&doc)
+                    .and_then(|gone| gone.iter().find(|(p, _)| *p == payload))
+                    .map(|(_, seq)| (*seq, payload.clone(), proof.clone()));
+                let kept = log.iter().find(|(_, p, _)| *p == payload).cloned();
+                let seq = match kept.or(gone).as_ref() {
                     Some((seq, ..)) => {
                         // Kept already: the sender, if its connection is past it, gets it
                         // back (nobody else does).
@@ -992,6 +1001,12 @@ fn walk(writers: usize, steps: Vec<Step>) -> Result<World, TestCaseError> {
                 let relay = &mut world.relay;
                 for (doc, (covers, ..)) in &relay.snapshots {
                     if let Some(log) = relay.entries.get_mut(doc) {
+                        let gone = relay.let_go.entry(*doc).or_default();
+                        gone.extend(
+                            log.iter()
+                                .filter(|(seq, ..)| seq <= covers)
+                                .map(|(seq, payload, _)| (payload.clone(), *seq)),
+                        );
                         log.retain(|(seq, ..)| seq > covers);
                     }
                 }
