@@ -73,6 +73,12 @@ pub struct Backlog {
 /// the whole snapshot, and a bad snapshot can still be undone from what it replaced.
 pub const COVERED_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
 
+/// How long the relay remembers the number of an entry it let go (by its payload's hash,
+/// about 80 bytes an entry): a device that sends one again within this time gets the old
+/// number; after it, a second number (which a device that read the first in the same
+/// session doubts, and reads again).
+pub const LET_GO_KEPT_SECS: u64 = 30 * 24 * 60 * 60;
+
 /// Totals for the metrics endpoint.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -238,19 +244,21 @@ impl Store {
                 body BLOB NOT NULL,
                 version INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
-            -- The store's epoch: a random number made with the store. Sequence numbers
-            -- mean something only within one epoch; a device that sees another epoch
-            -- knows the store it synced with is gone and sends what it holds again.
-            -- (SQLite's random() draws from the operating system's random source.)
-            -- Entries let go after their grace period, by the hash of their payload: one
-            -- sent again keeps its old number (a payload under two numbers is what a
-            -- relay that replays entries shows, so devices would doubt it).
+            -- Entries let go after their grace period, by the hash of their payload, for
+            -- LET_GO_KEPT_SECS more: one sent again keeps its old number (a payload under
+            -- two numbers is what a relay that replays entries shows, so devices would
+            -- doubt it).
             CREATE TABLE IF NOT EXISTS let_go (
                 doc BLOB NOT NULL,
                 hash BLOB NOT NULL,
                 seq INTEGER NOT NULL,
+                gone_at INTEGER NOT NULL,
                 PRIMARY KEY (doc, hash)
             ) WITHOUT ROWID;
+            -- The store's epoch: a random number made with the store. Sequence numbers
+            -- mean something only within one epoch; a device that sees another epoch
+            -- knows the store it synced with is gone and sends what it holds again.
+            -- (SQLite's random() draws from the operating system's random source.)
             CREATE TABLE IF NOT EXISTS meta (
                 key TEXT PRIMARY KEY,
                 value INTEGER NOT NULL
@@ -383,9 +391,14 @@ impl Store {
         )?;
         let expired = now - to_i64(COVERED_GRACE_SECS);
         tx.execute(
-            "INSERT OR IGNORE INTO let_go (doc, hash, seq)
-             SELECT doc, hash, seq FROM entries WHERE doc = ?1 AND covered_at < ?2",
-            params![doc.0.as_slice(), expired],
+            "INSERT OR IGNORE INTO let_go (doc, hash, seq, gone_at)
+             SELECT doc, hash, seq, ?3 FROM entries WHERE doc = ?1 AND covered_at < ?2
+             ORDER BY seq",
+            params![doc.0.as_slice(), expired, now],
+        )?;
+        tx.execute(
+            "DELETE FROM let_go WHERE doc = ?1 AND gone_at < ?2",
+            params![doc.0.as_slice(), now - to_i64(LET_GO_KEPT_SECS)],
         )?;
         tx.execute(
             "DELETE FROM entries WHERE doc = ?1 AND covered_at < ?2",
@@ -733,5 +746,11 @@ mod tests {
             Some(entry(5, b"second")),
             "the one replaced just now is kept; the first is gone"
         );
+        // Long after, the store has forgotten those numbers too: a second number.
+        let much_later = later + LET_GO_KEPT_SECS + 1;
+        store
+            .put_snapshot_at(&doc, 7, b"fourth", PROOF, much_later)
+            .unwrap();
+        assert_eq!(store.append(&doc, &[2], PROOF, ROOM).unwrap(), 8);
     }
 }

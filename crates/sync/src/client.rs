@@ -291,8 +291,9 @@ struct SpaceState {
     reread: BTreeMap<u64, [u8; 32]>,
     /// The relay said it had lost entries it gave, in this session.
     lost_once: bool,
-    /// The relay refused a frame while a subscription was unanswered: subscribe again.
-    resubscribe: bool,
+    /// The relay refused a frame while a subscription was unanswered: when to
+    /// subscribe again.
+    resubscribe_at: Option<Millis>,
     /// Entries through this number were read twice for doubts: never doubted again.
     checked: u64,
 }
@@ -396,7 +397,7 @@ impl Client {
                     asked: VecDeque::new(),
                     reread: BTreeMap::new(),
                     lost_once: false,
-                    resubscribe: false,
+                    resubscribe_at: None,
                     checked: 0,
                 });
                 // Added on a connection the relay already greeted (a space created or
@@ -499,6 +500,7 @@ impl Client {
                     s.resend_at,
                     s.unconfirmed.map(|(since, wait)| since + wait),
                     s.doubt_at,
+                    s.resubscribe_at,
                 ]
             })
             .flatten()
@@ -731,19 +733,20 @@ impl Client {
                 _ => {}
             }
             for (doc, space) in &mut self.spaces {
+                if space.resubscribe_at.is_some_and(|at| now >= at) {
+                    space.resubscribe_at = None;
+                    space.caught_up = false;
+                    space.asked.push_back(None);
+                    effects.push(send(&ClientFrame::Subscribe {
+                        doc: *doc,
+                        since: space.cursor,
+                    }));
+                    if !space.doubts.is_empty() {
+                        space.doubt_at = Some(now + DOUBT_WAIT);
+                    }
+                }
                 if space.resend_at.is_some_and(|at| now >= at) {
                     space.resend_at = None;
-                    if std::mem::take(&mut space.resubscribe) {
-                        space.caught_up = false;
-                        space.asked.push_back(None);
-                        effects.push(send(&ClientFrame::Subscribe {
-                            doc: *doc,
-                            since: space.cursor,
-                        }));
-                        if !space.doubts.is_empty() {
-                            space.doubt_at = Some(now + DOUBT_WAIT);
-                        }
-                    }
                     effects.extend(resend_all(*doc, space));
                 }
                 if let Some((since, wait)) = space.unconfirmed
@@ -842,7 +845,7 @@ impl Client {
             space.caught_up = false;
             space.asked.clear();
             space.reread.clear();
-            space.resubscribe = false;
+            space.resubscribe_at = None;
         }
         let delay = (FIRST_RETRY << self.attempt.max(self.distrust).min(6)).min(LAST_RETRY);
         self.attempt = self.attempt.saturating_add(1);
@@ -1005,7 +1008,7 @@ impl Client {
         // The relay numbers a log's entries 1, 2, 3, … and sends them in order, after a
         // snapshot if it dropped older ones: anything else is a gap or a made-up number.
         if seq != space.cursor + 1 {
-            if space.resubscribe {
+            if space.resubscribe_at.is_some() {
                 return Vec::new();
             }
             return self.distrusted(doc, seq, Rejection::OutOfOrder);
@@ -1311,7 +1314,9 @@ impl Client {
                 if !space.asked.is_empty() {
                     space.asked.clear();
                     space.reread.clear();
-                    space.resubscribe = true;
+                    space
+                        .resubscribe_at
+                        .get_or_insert(now + RESEND_AFTER_REFUSAL);
                 }
                 Vec::new()
             }
@@ -1427,6 +1432,7 @@ fn reread(doc: DocId, space: &mut SpaceState) -> Vec<Effect> {
 fn meet(doc: DocId, space: &mut SpaceState, epoch: u64) -> Vec<Effect> {
     let mut effects = Vec::new();
     space.stale = false;
+    space.resubscribe_at = None;
     if space.epoch != epoch {
         // A device that never synced (cursor 0) just learns the epoch.
         if space.cursor > 0 || space.epoch != 0 {
@@ -2912,11 +2918,28 @@ mod tests {
         let effects = client.received(&signed_entry(&keys, 7, sealed(&keys, b"seven", 7)), 2);
         assert!(effects.is_empty(), "{effects:?}");
         assert_eq!(client.rejected(&doc), 0);
+        // Other refusals meanwhile do not put it off.
+        let limited = RelayFrame::Error {
+            doc: Some(doc),
+            code: ErrorCode::RateLimited,
+            message: String::new(),
+        };
+        client.received(&limited.encode(), 900);
+        assert_eq!(client.next_work(), Some(1 + RESEND_AFTER_REFUSAL));
         let frames = sent(&client.tick(1 + RESEND_AFTER_REFUSAL));
         assert!(
             frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
             "{frames:?}"
         );
+        // The backlog comes, then entries that cannot come next are refused again.
+        let at = 2 + RESEND_AFTER_REFUSAL;
+        for n in 4..=7u8 {
+            let entry = signed_entry(&keys, u64::from(n), sealed(&keys, &[n], n));
+            assert!(applied(&client.received(&entry, at)));
+        }
+        client.received(&RelayFrame::Subscribed { doc, latest: 7 }.encode(), at);
+        let effects = client.received(&signed_entry(&keys, 9, sealed(&keys, b"gap", 9)), at);
+        assert!(effects.contains(&Effect::Reconnect), "{effects:?}");
     }
 
     #[test]

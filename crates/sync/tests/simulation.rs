@@ -901,8 +901,8 @@ enum Step {
     Restart(usize),
     /// The relay's store is gone.
     WipeRelay,
-    /// The grace period of entries a snapshot covers is over: the relay lets them go (a
-    /// device that sends one again then gives it a new number).
+    /// The grace period of entries a snapshot covers is over: the relay lets them go,
+    /// remembering their numbers (a device that sends one again gets its old number).
     GraceOver,
     /// A lying relay (or anyone on the way) sends the device something it must refuse.
     Tamper(usize, Lie),
