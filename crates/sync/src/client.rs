@@ -2607,6 +2607,15 @@ mod tests {
         assert_eq!(client.next_work(), None);
     }
 
+    /// The end of a reading moved the stored cursor to `seq`, and nothing is left to do.
+    fn assert_settled(client: &Client, effects: &[Effect], doc: DocId, seq: u64) {
+        assert!(
+            effects.contains(&Effect::Cursor { doc, seq, epoch: 5 }),
+            "{effects:?}"
+        );
+        assert_eq!(client.next_work(), None);
+    }
+
     fn applied_bytes(effects: &[Effect]) -> Vec<Vec<u8>> {
         effects
             .iter()
@@ -2831,13 +2840,8 @@ mod tests {
         assert_eq!(frames, vec![ClientFrame::Subscribe { doc, since: 4 }]);
         client.received(&signed_entry(&keys, 5, request), 4_200);
         let effects = client.received(&RelayFrame::Subscribed { doc, latest: 5 }.encode(), 4_200);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 5,
-            epoch: 5
-        }));
+        assert_settled(&client, &effects, doc, 5);
         assert_eq!(client.rejected(&doc), 0);
-        assert_eq!(client.next_work(), None);
     }
 
     #[test]
@@ -2867,13 +2871,8 @@ mod tests {
         let at = resubscribed + DOUBT_WAIT;
         client.received(&signed_entry(&keys, 4, four), at);
         let effects = client.received(&RelayFrame::Subscribed { doc, latest: 4 }.encode(), at);
-        assert!(effects.contains(&Effect::Cursor {
-            doc,
-            seq: 4,
-            epoch: 5
-        }));
+        assert_settled(&client, &effects, doc, 4);
         assert_eq!(client.rejected(&doc), 0);
-        assert_eq!(client.next_work(), None);
     }
 
     #[test]
