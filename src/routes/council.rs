@@ -224,7 +224,7 @@ fn Actions(
             <p role="status" aria-live="polite">
                 {move || i18n.t_with(
                     "actions-shown",
-                    &[("shown", shown.with(Vec::len).to_string()), ("all", plan.with(|p| p.actions.len()).to_string())],
+                    &[("shown", shown.with(Vec::len).min(limit.get()).to_string()), ("all", plan.with(|p| p.actions.len()).to_string())],
                 )}
             </p>
             <ol class="items">
