@@ -1,7 +1,8 @@
 //! Files, snapshots and received changes: Automerge bytes from anyone. Loading them as a
-//! space, applying them to one, or importing a loaded file into a held space (the
-//! copy check, then the merge) never panics: the bounds check stands before Automerge,
-//! and whatever it lets through, Automerge reads without panicking.
+//! space, reading what loaded (name, plans, members, meetings, applications, conflicts),
+//! applying them to a held space, or importing a loaded file into one (the copy check,
+//! then the merge) never panics: the bounds check stands before Automerge, and whatever
+//! it lets through, Automerge and the model's readers read without panicking.
 #![no_main]
 
 use std::cell::RefCell;
@@ -24,6 +25,11 @@ fuzz_target!(|bytes: &[u8]| {
         if let Ok(mut file) = loaded {
             let _ = file.name();
             let _ = file.conflicts();
+            let _ = file.development_plan();
+            let _ = file.members();
+            let _ = file.project_plan();
+            let _ = file.meetings();
+            let _ = file.applications();
             let _ = council.is_copy(&file);
             let _ = council.merge(&mut file);
         }

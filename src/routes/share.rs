@@ -2,6 +2,8 @@
 //! each as a QR code to scan in the hall, with copy and the system share sheet.
 
 use landsbyplan_sync::Share;
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use qrcode::{Color, QrCode};
@@ -98,7 +100,15 @@ fn ShareLink(
             });
         }
     };
-    let qr = qr_path(&link);
+    // The code is drawn just after the screen's first paint: two codes take a phone a
+    // noticeable moment, and the share section is seldom what a person came to see.
+    let qr = RwSignal::new(None::<(usize, String)>);
+    {
+        let link = link.clone();
+        request_animation_frame(move || {
+            set_timeout(move || _ = qr.try_set(qr_path(&link)), Duration::ZERO);
+        });
+    }
     view! {
         <div class="share-link">
             <label for=field_id.clone()>{move || i18n.t(label_key)}</label>
@@ -116,7 +126,7 @@ fn ShareLink(
                     None => String::new(),
                 }}
             </p>
-            {qr.map(|(size, path)| view! {
+            {move || qr.get().map(|(size, path)| view! {
                 <svg
                     class="qr"
                     role="img"

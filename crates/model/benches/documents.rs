@@ -1,7 +1,8 @@
 //! Document benchmarks: load, save, incremental save after one edit, merging eight
 //! diverged copies of a council's document, and a keystroke in its vision (saved at once,
-//! saved after another device's change came in, and the caret carried through one), at
-//! 1k, 10k and 100k operations.
+//! saved after another device's change came in, and the caret carried through one), and
+//! what the plan screen reads when it opens (the plan, the members, the fields that hold
+//! two values), at 1k, 10k and 100k operations.
 //!
 //! Run with `cargo bench -p landsbyplan-model`. Sizes are printed first, then divan's
 //! timings.
@@ -37,15 +38,18 @@ fn one_edit(space: &mut Space) {
 }
 
 fn main() {
-    println!("| operations | changes | file bytes | incremental save after one edit, bytes |");
-    println!("|---:|---:|---:|---:|");
+    println!(
+        "| operations | changes | file bytes | stored on the device, bytes | incremental save after one edit, bytes |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
     for ops in SIZES {
         let mut space = loaded(ops);
         let (real_ops, changes) = space.size();
+        let file = space.export().len();
         one_edit(&mut space);
         let chunk = space.save_incremental();
         println!(
-            "| {real_ops} | {changes} | {} | {} |",
+            "| {real_ops} | {changes} | {file} | {} | {} |",
             SAVED[&ops].len(),
             chunk.len()
         );
@@ -58,6 +62,14 @@ fn main() {
 fn load(bencher: Bencher, ops: u64) {
     let bytes = &SAVED[&ops];
     bencher.bench(|| Space::load(divan::black_box(bytes)).unwrap());
+}
+
+/// Loading the same document from a file or a sync snapshot (compressed columns), beside
+/// `load` (the device's own store, uncompressed).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn load_compressed(bencher: Bencher, ops: u64) {
+    let bytes = Space::load(&SAVED[&ops]).unwrap().export();
+    bencher.bench(|| Space::load(divan::black_box(&bytes)).unwrap());
 }
 
 #[divan::bench(args = SIZES, sample_count = 20)]
@@ -173,4 +185,18 @@ fn caret_carried_through_another_devices_change(bencher: Bencher, ops: u64) {
         .bench_local_refs(|(space, heads, caret)| {
             space.follow_span(LiveField::Vision, heads, *caret)
         });
+}
+
+/// What the council's plan screen reads when it opens: the plan and its members.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn read_the_plan_and_members(bencher: Bencher, ops: u64) {
+    let space = loaded(ops);
+    bencher.bench_local(|| (space.development_plan(), space.members()));
+}
+
+/// The walk over the whole document that finds fields holding two values.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn find_conflicts(bencher: Bencher, ops: u64) {
+    let space = loaded(ops);
+    bencher.bench_local(|| space.conflicts());
 }

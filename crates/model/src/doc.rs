@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ValueRef};
 use chrono::NaiveDate;
 
 /// The scalar at `obj[key]` (the winning value if there is a conflict).
@@ -32,7 +32,11 @@ pub(crate) fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String>
 }
 
 pub(crate) fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
-    match scalar(doc, obj, key)? {
+    int_of(&scalar(doc, obj, key)?)
+}
+
+fn int_of(value: &ScalarValue) -> Option<i64> {
+    match *value {
         ScalarValue::Int(v) => Some(v),
         ScalarValue::Uint(v) => i64::try_from(v).ok(),
         _ => None,
@@ -45,6 +49,51 @@ pub(crate) fn parsed<T: FromStr>(doc: &AutoCommit, obj: &ObjId, key: &str) -> Op
 
 pub(crate) fn date(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&string(doc, obj, key)?, DATE_FORMAT).ok()
+}
+
+/// The scalar fields of one map (each key's winning value), read in one pass over the
+/// map. Reading a record field by field seeks the document once a field; on a large
+/// council that was most of the time the plan screen took to open.
+pub(crate) struct Fields(Vec<(String, ScalarValue)>);
+
+impl Fields {
+    pub(crate) fn read(doc: &AutoCommit, obj: &ObjId) -> Self {
+        Self(
+            doc.map_range(obj, ..)
+                .filter_map(|item| match item.value.into_value() {
+                    Value::Scalar(s) => Some((item.key.into_owned(), s.into_owned())),
+                    Value::Object(_) => None,
+                })
+                .collect(),
+        )
+    }
+
+    fn str(&self, key: &str) -> Option<&str> {
+        self.scalar(key)?.as_str()
+    }
+
+    fn scalar(&self, key: &str) -> Option<&ScalarValue> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == key)
+            .map(|(_, value)| value)
+    }
+
+    pub(crate) fn string(&self, key: &str) -> Option<String> {
+        self.str(key).map(str::to_owned)
+    }
+
+    pub(crate) fn int(&self, key: &str) -> Option<i64> {
+        int_of(self.scalar(key)?)
+    }
+
+    pub(crate) fn parsed<T: FromStr>(&self, key: &str) -> Option<T> {
+        self.str(key)?.parse().ok()
+    }
+
+    pub(crate) fn date(&self, key: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(self.str(key)?, DATE_FORMAT).ok()
+    }
 }
 
 pub(crate) const DATE_FORMAT: &str = "%Y-%m-%d";
@@ -68,18 +117,20 @@ pub(crate) fn text(doc: &AutoCommit, obj: &ObjId, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The keys of map `obj` that parse as `T`, each with its nested map.
+/// The keys of map `obj` that parse as `T`, each with its nested map (one pass over the
+/// map).
 pub(crate) fn entries<T: FromStr>(doc: &AutoCommit, obj: &ObjId) -> Vec<(T, ObjId)> {
-    doc.keys(obj)
-        .filter_map(|key| Some((key.parse().ok()?, map(doc, obj, &key)?)))
+    doc.map_range(obj, ..)
+        .filter(|item| matches!(item.value, ValueRef::Object(ObjType::Map)))
+        .filter_map(|item| Some((item.key.parse().ok()?, item.id())))
         .collect()
 }
 
-/// The strings of list `obj`, in order.
+/// The strings of list `obj`, in order (one pass over the list).
 pub(crate) fn list_strings(doc: &AutoCommit, obj: &ObjId) -> Vec<String> {
-    (0..doc.length(obj))
-        .filter_map(|index| match doc.get(obj, index).ok()?? {
-            (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+    doc.list_range(obj, ..)
+        .filter_map(|item| match item.value {
+            ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
             _ => None,
         })
         .collect()

@@ -1,5 +1,7 @@
 //! The people of a council or a project group: name, contact and role.
 
+use std::collections::HashSet;
+
 use automerge::transaction::Transactable;
 
 use crate::doc::{self, stored_enum};
@@ -101,19 +103,34 @@ impl Space {
         };
         let mut people: Vec<Person> = doc::entries(&self.doc, &members)
             .into_iter()
-            .map(|(id, record)| Person {
-                id,
-                fields: PersonFields {
-                    name: doc::string(&self.doc, &record, NAME).unwrap_or_default(),
-                    contact: doc::string(&self.doc, &record, CONTACT).unwrap_or_default(),
-                    role: doc::parsed(&self.doc, &record, ROLE).unwrap_or(Role::Citizen),
-                },
+            .map(|(id, record)| {
+                let fields = doc::Fields::read(&self.doc, &record);
+                Person {
+                    id,
+                    fields: PersonFields {
+                        name: fields.string(NAME).unwrap_or_default(),
+                        contact: fields.string(CONTACT).unwrap_or_default(),
+                        role: fields.parsed(ROLE).unwrap_or(Role::Citizen),
+                    },
+                }
             })
             .collect();
         people.sort_by(|a, b| {
             (a.fields.name.to_lowercase(), a.id).cmp(&(b.fields.name.to_lowercase(), b.id))
         });
         people
+    }
+
+    /// The ids of everyone who is a member now.
+    pub(crate) fn member_ids(&self) -> HashSet<PersonId> {
+        self.part(MEMBERS)
+            .map(|members| {
+                doc::entries(&self.doc, &members)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether `id` is a member now.

@@ -80,11 +80,6 @@ impl Space {
         }
     }
 
-    /// The owner recorded in `record`, if they are still a member.
-    fn owner_of(&self, record: &ObjId) -> Option<PersonId> {
-        doc::parsed(&self.doc, record, OWNER).filter(|p| self.is_member(*p))
-    }
-
     /// The entities of `map` in the order of `order`, normalised (see the module doc).
     fn ordered<T: FromStr + Ord + Copy + ToString>(
         &self,

@@ -253,13 +253,14 @@ impl Space {
             .collect();
         goals.sort_by_key(|g| (g.focus_area, g.id));
         let goal_ids: HashSet<GoalId> = goals.iter().map(|g| g.id).collect();
+        let members = self.member_ids();
         let actions = match (self.plan_part(ACTIONS), self.plan_part(ACTION_ORDER)) {
             (Ok(actions), Ok(order)) => self
                 .ordered::<ActionId>(&actions, &order)
                 .into_iter()
                 .map(|(id, record)| Action {
                     id,
-                    fields: self.read_action(&record, &goal_ids),
+                    fields: self.read_action(&record, &goal_ids, &members),
                 })
                 .collect(),
             _ => Vec::new(),
@@ -287,16 +288,22 @@ impl Space {
         self.put_changed(record, STATUS, fields.status.as_str())
     }
 
-    fn read_action(&self, record: &ObjId, goals: &HashSet<GoalId>) -> ActionFields {
+    fn read_action(
+        &self,
+        record: &ObjId,
+        goals: &HashSet<GoalId>,
+        members: &HashSet<PersonId>,
+    ) -> ActionFields {
+        let fields = doc::Fields::read(&self.doc, record);
         ActionFields {
-            title: doc::string(&self.doc, record, TITLE).unwrap_or_default(),
-            goal: doc::parsed(&self.doc, record, GOAL).filter(|g| goals.contains(g)),
-            focus_area: doc::parsed(&self.doc, record, FOCUS),
-            owner: self.owner_of(record),
-            deadline: doc::date(&self.doc, record, DEADLINE),
-            cost: doc::int(&self.doc, record, COST).map(Dkk),
-            funding: doc::string(&self.doc, record, FUNDING).unwrap_or_default(),
-            status: doc::parsed(&self.doc, record, STATUS).unwrap_or(ActionStatus::Idea),
+            title: fields.string(TITLE).unwrap_or_default(),
+            goal: fields.parsed(GOAL).filter(|g| goals.contains(g)),
+            focus_area: fields.parsed(FOCUS),
+            owner: fields.parsed(OWNER).filter(|p| members.contains(p)),
+            deadline: fields.date(DEADLINE),
+            cost: fields.int(COST).map(Dkk),
+            funding: fields.string(FUNDING).unwrap_or_default(),
+            status: fields.parsed(STATUS).unwrap_or(ActionStatus::Idea),
         }
     }
 }

@@ -229,20 +229,25 @@ impl Space {
             .collect();
         milestones.sort_by_key(|m| (m.due.is_none(), m.due, m.id));
         let milestone_ids: HashSet<MilestoneId> = milestones.iter().map(|m| m.id).collect();
+        let members = self.member_ids();
         let tasks = match (self.plan_part(TASKS), self.plan_part(TASK_ORDER)) {
             (Ok(tasks), Ok(order)) => self
                 .ordered::<TaskId>(&tasks, &order)
                 .into_iter()
-                .map(|(id, record)| Task {
-                    id,
-                    fields: TaskFields {
-                        title: doc::string(&self.doc, &record, TITLE).unwrap_or_default(),
-                        owner: self.owner_of(&record),
-                        due: doc::date(&self.doc, &record, DUE),
-                        status: doc::parsed(&self.doc, &record, STATUS).unwrap_or(TaskStatus::Todo),
-                        milestone: doc::parsed(&self.doc, &record, MILESTONE)
-                            .filter(|m| milestone_ids.contains(m)),
-                    },
+                .map(|(id, record)| {
+                    let fields = doc::Fields::read(&self.doc, &record);
+                    Task {
+                        id,
+                        fields: TaskFields {
+                            title: fields.string(TITLE).unwrap_or_default(),
+                            owner: fields.parsed(OWNER).filter(|p| members.contains(p)),
+                            due: fields.date(DUE),
+                            status: fields.parsed(STATUS).unwrap_or(TaskStatus::Todo),
+                            milestone: fields
+                                .parsed(MILESTONE)
+                                .filter(|m| milestone_ids.contains(m)),
+                        },
+                    }
                 })
                 .collect(),
             _ => Vec::new(),
