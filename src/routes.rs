@@ -161,23 +161,41 @@ pub fn Fold(
 
 /// How many items of a long list are drawn at first, and how many more each press of
 /// [`ShowMore`] draws: a council with hundreds of actions or members opens without
-/// building them all.
-pub const LIST_SLICE: usize = 50;
+/// building them all (a phone's screen holds a handful).
+pub const LIST_SLICE: usize = 20;
+
+/// Which items of a long list are drawn: the first `limit`, and any added on this screen
+/// (each in its place), so what a person adds shows at once however long the list.
+pub fn drawn_ids<T: Copy + Eq + std::hash::Hash>(
+    ids: &[T],
+    limit: usize,
+    added: &std::collections::HashSet<T>,
+) -> Vec<T> {
+    ids.iter()
+        .enumerate()
+        .filter(|(at, id)| *at < limit || added.contains(id))
+        .map(|(_, id)| *id)
+        .collect()
+}
 
 /// The button under a long list that draws the next [`LIST_SLICE`] of its `total` items;
-/// `limit` is how many are drawn.
+/// `drawn` is how many are drawn, `limit` how far the list is drawn.
 #[component]
-pub fn ShowMore(#[prop(into)] total: Signal<usize>, limit: RwSignal<usize>) -> impl IntoView {
+pub fn ShowMore(
+    #[prop(into)] total: Signal<usize>,
+    #[prop(into)] drawn: Signal<usize>,
+    limit: RwSignal<usize>,
+) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     view! {
-        <Show when=move || { total.get() > limit.get() }>
+        <Show when=move || { total.get() > drawn.get() }>
             <button
                 type="button"
                 class="secondary more"
                 on:click=move |_| limit.update(|limit| *limit += LIST_SLICE)
             >
                 {move || {
-                    let left = total.get().saturating_sub(limit.get());
+                    let left = total.get().saturating_sub(drawn.get());
                     i18n.t_with("show-more", &[("left", left.to_string())])
                 }}
             </button>
@@ -472,5 +490,21 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2027, 3, 1)
         );
         assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn a_long_list_draws_its_first_slice_and_what_was_added_in_its_place() {
+        let ids: Vec<u32> = (0..50).collect();
+        let none = std::collections::HashSet::new();
+        assert_eq!(drawn_ids(&ids, 20, &none), (0..20).collect::<Vec<_>>());
+        assert_eq!(drawn_ids(&ids, 80, &none), ids);
+        let added = std::collections::HashSet::from([3, 33, 99]);
+        let mut expected: Vec<u32> = (0..20).collect();
+        expected.push(33);
+        assert_eq!(
+            drawn_ids(&ids, 20, &added),
+            expected,
+            "in its place; 99 is not in the list"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! A council's screen: overview, members, the development plan (vision, goals per focus
 //! area, actions with filters) and the project groups it takes part in.
 
+use std::collections::HashSet;
+
 use landsbyplan_model::{
     Action, ActionFields, ActionId, ActionStatus, CouncilRef, DevelopmentPlan, FocusAreaId, GoalId,
     LiveField, Person, SpaceId,
@@ -18,8 +20,8 @@ use super::share::ShareSpace;
 use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
-    ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, action_status_key, focus_area_name,
-    focus_areas, parse_date, parse_kroner, show_date, space_path, stamp,
+    ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, action_status_key, drawn_ids,
+    focus_area_name, focus_areas, parse_date, parse_kroner, show_date, space_path, stamp,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -182,6 +184,10 @@ fn Actions(
         })
     });
     let limit = RwSignal::new(LIST_SLICE);
+    let added = RwSignal::new(HashSet::new());
+    let drawn = Memo::new(move |_| {
+        shown.with(|ids| added.with(|added| drawn_ids(ids, limit.get(), added)))
+    });
     let fields = RwSignal::new(ActionFields::titled(""));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -193,6 +199,9 @@ fn Actions(
             return;
         }
         let id = ActionId::from_random(random_id());
+        added.update(|added| {
+            added.insert(id);
+        });
         editor.save(move |space, stamp| space.add_action(id, &wanted, stamp));
         fields.set(ActionFields::titled(""));
     };
@@ -224,19 +233,23 @@ fn Actions(
             <p role="status" aria-live="polite">
                 {move || i18n.t_with(
                     "actions-shown",
-                    &[("shown", shown.with(Vec::len).min(limit.get()).to_string()), ("all", plan.with(|p| p.actions.len()).to_string())],
+                    &[("shown", drawn.with(Vec::len).to_string()), ("all", plan.with(|p| p.actions.len()).to_string())],
                 )}
             </p>
             <ol class="items">
                 <For
-                    each=move || shown.with(|ids| ids.iter().take(limit.get()).copied().collect::<Vec<_>>())
+                    each=move || drawn.get()
                     key=|id| *id
                     let:id
                 >
                     <ActionItem editor plan members id/>
                 </For>
             </ol>
-            <ShowMore total=Signal::derive(move || shown.with(Vec::len)) limit/>
+            <ShowMore
+                total=Signal::derive(move || shown.with(Vec::len))
+                drawn=Signal::derive(move || drawn.with(Vec::len))
+                limit
+            />
             <Editable editor>
             <form class="add" on:submit=add>
                 <h3>{move || i18n.t("action-add-heading")}</h3>

@@ -1,10 +1,12 @@
 //! Members of a council or a project group: the list, adding, editing and removing.
 
+use std::collections::HashSet;
+
 use landsbyplan_model::{Person, PersonFields, PersonId, Role};
 use leptos::prelude::*;
 
 use super::trail::History;
-use super::{ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, role_key};
+use super::{ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, drawn_ids, role_key};
 use crate::i18n::I18n;
 use crate::library::random_id;
 
@@ -17,6 +19,13 @@ pub fn Members(editor: Editor) -> impl IntoView {
     let contact = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Citizen);
     let limit = RwSignal::new(LIST_SLICE);
+    let added = RwSignal::new(HashSet::new());
+    let drawn = Memo::new(move |_| {
+        members.with(|m| {
+            let ids: Vec<PersonId> = m.iter().map(|p| p.id).collect();
+            added.with(|added| drawn_ids(&ids, limit.get(), added))
+        })
+    });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fields = PersonFields {
@@ -31,6 +40,9 @@ pub fn Members(editor: Editor) -> impl IntoView {
             return;
         }
         let id = PersonId::from_random(random_id());
+        added.update(|added| {
+            added.insert(id);
+        });
         editor.save(move |space, stamp| space.add_member(id, &fields, stamp));
         name.set(String::new());
         contact.set(String::new());
@@ -45,14 +57,18 @@ pub fn Members(editor: Editor) -> impl IntoView {
             >
                 <ul class="items">
                     <For
-                        each=move || members.with(|m| m.iter().take(limit.get()).map(|p| p.id).collect::<Vec<_>>())
+                        each=move || drawn.get()
                         key=|id| *id
                         let:id
                     >
                         <MemberItem editor members id/>
                     </For>
                 </ul>
-                <ShowMore total=Signal::derive(move || members.with(Vec::len)) limit/>
+                <ShowMore
+                    total=Signal::derive(move || members.with(Vec::len))
+                    drawn=Signal::derive(move || drawn.with(Vec::len))
+                    limit
+                />
             </Show>
             <Editable editor>
                 <form class="add" on:submit=add>

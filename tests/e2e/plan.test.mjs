@@ -274,3 +274,54 @@ test("a council is made and opened with the keyboard alone", async () => {
   await page.getByRole("heading", { level: 2, name: "Stenderup Lokalråd" }).waitFor();
   await context.close();
 });
+
+test("a long plan shows twenty actions and members at a time, and what is added at once", async () => {
+  // tests/e2e/fixtures/council-1000.landsbyplan: `cargo run -p landsbyplan-model --example
+  // council_file -- 1000 <path>` (69 actions, 34 members).
+  const fixture = new URL("./fixtures/council-1000.landsbyplan", import.meta.url).pathname;
+  const context = await phoneContext(env.browser);
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.relay.url);
+  await page.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(fixture);
+  await page.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor();
+
+  const actions = page.getByRole("region", { name: "Handlingsplan" });
+  const actionItems = actions.locator("ol.items > li");
+  await actions.getByText("Viser 20 af 69 handlinger").waitFor();
+  assert.equal(await actionItems.count(), 20);
+  await actions.getByRole("button", { name: "Vis flere (49 mere)" }).click();
+  await actions.getByText("Viser 40 af 69 handlinger").waitFor();
+  assert.equal(await actionItems.count(), 40);
+  await actions.getByRole("button", { name: "Vis flere (29 mere)" }).click();
+  await actions.getByRole("button", { name: "Vis flere (9 mere)" }).click();
+  await actions.getByText("Viser 69 af 69 handlinger").waitFor();
+  assert.equal(await actions.getByRole("button", { name: /^Vis flere/ }).count(), 0);
+
+  const members = page.getByRole("region", { name: "Medlemmer" });
+  const memberItems = members.locator("ul.items > li");
+  await members.getByRole("button", { name: "Vis flere (14 mere)" }).waitFor();
+  assert.equal(await memberItems.count(), 20);
+
+  // After a reload the lists start at twenty again; an action added now (last in the
+  // plan) and a member (placed by name) are drawn at once, each in its place.
+  await page.reload();
+  await actions.getByText("Viser 20 af 69 handlinger").waitFor();
+  const form = page.locator("form").filter({ has: page.getByRole("heading", { name: "Tilføj en handling" }) });
+  await form.getByLabel("Handling").fill("Shelter ved søen");
+  await form.getByRole("button", { name: "Tilføj handling" }).click();
+  await actions.getByRole("heading", { level: 3, name: "Shelter ved søen" }).waitFor();
+  await actions.getByText("Viser 21 af 70 handlinger").waitFor();
+  assert.equal(await actionItems.last().getByRole("heading", { level: 3 }).textContent(), "Shelter ved søen");
+  await actions.getByRole("button", { name: "Vis flere (49 mere)" }).waitFor();
+
+  const memberForm = page.locator("form").filter({ has: page.getByRole("heading", { name: "Tilføj et medlem" }) });
+  await memberForm.getByLabel("Navn").fill("Åse Østergaard");
+  await memberForm.getByRole("button", { name: "Tilføj medlem" }).click();
+  await members.getByRole("heading", { level: 3, name: "Åse Østergaard" }).waitFor();
+  assert.equal(await memberItems.count(), 21);
+  await members.getByRole("button", { name: "Vis flere (14 mere)" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
