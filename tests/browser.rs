@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use landsbyplan::storage::DocStore;
-use landsbyplan_model::{Space, SpaceId, SpaceKind, Stamp};
+use landsbyplan_model::{ActionFields, ActionId, Space, SpaceId, SpaceKind, Stamp};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -345,10 +345,23 @@ async fn a_link_to_a_forged_document_with_a_held_spaces_id_never_replaces_it() {
 
     // A stranger makes a document of their own with the council's id and another name,
     // and shares it under keys of their own.
+    let heads = library.read_mut(id, |space| space.heads()).unwrap();
     let forged_doc = join_link(library, 72).await;
     let mut forged = Space::create_council(id, "Overtaget", &stamp()).unwrap();
+    forged
+        .add_action(
+            ActionId::from_random(73),
+            &ActionFields::titled("Kun i forfalskningen"),
+            &stamp(),
+        )
+        .unwrap();
     library.apply_remote(forged_doc, &forged.save()).await;
     assert_eq!(names(library), ["Grene"], "the held council is unchanged");
+    assert_eq!(
+        library.read_mut(id, |space| space.heads()).unwrap(),
+        heads,
+        "nothing of the forged document was merged in"
+    );
     let refused = library.refused.get_untracked();
     assert_eq!(refused.len(), 1, "the person is told");
     assert_eq!(refused[0].key, "error-link-other-copy");
@@ -364,8 +377,57 @@ async fn a_link_to_a_forged_document_with_a_held_spaces_id_never_replaces_it() {
     again.open(&name, None).await;
     assert_eq!(names(again), ["Grene Lokalråd"]);
     assert!(
-        again.read(id, |space| space.name()).as_deref() == Some("Grene Lokalråd"),
+        again
+            .read(id, |space| space.development_plan().actions.is_empty())
+            .unwrap(),
         "the forged document left nothing behind"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_file_with_a_held_spaces_id_that_is_no_copy_of_it_is_refused_and_changes_nothing() {
+    use landsbyplan::library::Library;
+
+    let (library, name) = open_library("forged-file").await;
+    let id = library
+        .open_file(
+            &Space::create_council(SpaceId::from_random(74), "Grene", &stamp())
+                .unwrap()
+                .save(),
+        )
+        .await
+        .unwrap();
+    let heads = library.read_mut(id, |space| space.heads()).unwrap();
+
+    // A stranger's file: a document of their own under the council's id.
+    let mut forged = Space::create_council(id, "Overtaget", &stamp()).unwrap();
+    forged
+        .add_action(
+            ActionId::from_random(75),
+            &ActionFields::titled("Kun i forfalskningen"),
+            &stamp(),
+        )
+        .unwrap();
+    let file = forged.export();
+    assert!(
+        library.preview_file(&file).is_err(),
+        "the preview refuses it too"
+    );
+    let refused = library.open_file(&file).await.unwrap_err();
+    assert_eq!(refused.key, "error-not-a-copy");
+    assert_eq!(library.read_mut(id, |space| space.heads()).unwrap(), heads);
+
+    // A real copy, edited elsewhere, still merges.
+    let mut copy = Space::load(&library.export_file(id).unwrap()).unwrap();
+    copy.rename("Grene Lokalråd", &stamp()).unwrap();
+    assert_eq!(library.open_file(&copy.export()).await.unwrap(), id);
+    let again = Library::new();
+    again.open(&name, None).await;
+    assert_eq!(names(again), ["Grene Lokalråd"]);
+    assert!(
+        again
+            .read(id, |space| space.development_plan().actions.is_empty())
+            .unwrap()
     );
 }
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateRawSync } from "node:zlib";
+import { createDeflateRaw } from "node:zlib";
 import { test } from "node:test";
 import { phoneContext, relayAndBrowser } from "./support.mjs";
 
@@ -26,6 +26,24 @@ async function saveFile(page) {
   const path = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), download.suggestedFilename());
   await download.saveAs(path);
   return { path, name: download.suggestedFilename() };
+}
+
+/** `mebibytes` MiB of zeros, deflated (raw), made a slice at a time. */
+async function deflatedZeros(mebibytes) {
+  const deflate = createDeflateRaw();
+  const parts = [];
+  deflate.on("data", (part) => parts.push(part));
+  const done = new Promise((resolve, reject) => {
+    deflate.on("end", resolve);
+    deflate.on("error", reject);
+  });
+  const slice = Buffer.alloc(64 * 1024 * 1024);
+  for (let written = 0; written < mebibytes; written += 64) {
+    if (!deflate.write(slice)) await new Promise((resolve) => deflate.once("drain", resolve));
+  }
+  deflate.end();
+  await done;
+  return Buffer.concat(parts);
 }
 
 async function openFile(page, path) {
@@ -84,8 +102,9 @@ test("a council saved as a file is opened on another phone and merged back", asy
   await a.getByRole("alert").filter({ hasText: "Filen fylder 20 MB; Landsbyplan åbner filer på højst 16 MB." }).waitFor();
 
   // A small file that would inflate a thousandfold (one deflated Automerge change of
-  // 65 MiB of zeros, 64 KB on disk): refused before Automerge reads it.
-  const zeros = deflateRawSync(Buffer.alloc(65 * 1024 * 1024));
+  // 2 GiB of zeros, 2 MB on disk, more than a tab's wasm could ever hold): refused
+  // before Automerge reads it.
+  const zeros = await deflatedZeros(2 * 1024);
   const uleb = [];
   for (let n = zeros.length; ; n >>>= 7) {
     if (n < 0x80) {

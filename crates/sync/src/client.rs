@@ -2667,6 +2667,7 @@ mod tests {
         // Read again, the relay sends entry 2's payload as entry 3 once more... then a
         // made-up difference: the first entry of the space, under number 3.
         let first = sealed(&keys, b"one", 1);
+        let before = client.rejected(&doc);
         let effects = read_again(&mut client, &keys, &[second.clone(), first], 2_100);
         assert!(
             !effects.contains(&Effect::Cursor {
@@ -2675,6 +2676,10 @@ mod tests {
                 epoch: 5
             }),
             "number 3 stays in doubt: {effects:?}"
+        );
+        assert!(
+            client.rejected(&doc) > before,
+            "the made-up difference is counted"
         );
         // An honest relay's entry 3 is taken, and a reading that agrees settles it.
         let real = sealed(&keys, b"three", 3);
@@ -2780,6 +2785,10 @@ mod tests {
         // Read again, the liar moves the payloads: `one` under 2, `two` under 3.
         for at in [2_001, 4_001, 6_001] {
             let effects = read_again(&mut client, &keys, &[one.clone(), two.clone()], at);
+            assert!(
+                sent(&effects).contains(&ClientFrame::Subscribe { doc, since: 1 }),
+                "each reading asks again from 1: {effects:?}"
+            );
             assert!(
                 !effects
                     .iter()
