@@ -47,6 +47,8 @@ struct RateLimit {
     rate: f64,
     burst: f64,
     at: Instant,
+    /// Frames refused since the last one allowed.
+    refused: u32,
 }
 
 impl RateLimit {
@@ -56,10 +58,18 @@ impl RateLimit {
         self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            self.refused = 0;
             true
         } else {
+            self.refused = self.refused.saturating_add(1);
             false
         }
+    }
+
+    /// Whether a connection that goes on sending after its refusals should be closed: a
+    /// whole burst more refused in a row (an app that backs off never gets there).
+    fn gave_up(&self) -> bool {
+        f64::from(self.refused) > self.burst
     }
 }
 
@@ -88,6 +98,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
         rate: f64::from(relay.limits.frames_per_second),
         burst: f64::from(relay.limits.burst),
         at: Instant::now(),
+        refused: 0,
     };
     if sink
         .send(binary(&RelayFrame::Hello {
@@ -106,20 +117,36 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
         }
         let outgoing = tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(bytes))) => match ClientFrame::decode(&bytes) {
-                    Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
-                    Ok(frame) if !limit.allow(Instant::now()) => vec![refusal(
-                        &relay,
-                        frame.doc(),
-                        ErrorCode::RateLimited,
-                        "too many frames; slow down and send again".into(),
-                    )],
-                    Ok(frame) => handle(&relay, peer, &me, &mut cursors, frame).await,
-                },
-                Some(Ok(Message::Text(_))) => {
-                    vec![refusal(&relay, None, ErrorCode::Malformed, "frames must be binary".into())]
+                // Every frame counts against the rate limit, whether it decodes or not.
+                Some(Ok(Message::Binary(bytes))) => {
+                    let decoded = ClientFrame::decode(&bytes);
+                    if limit.allow(Instant::now()) {
+                        match decoded {
+                            Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
+                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, frame).await,
+                        }
+                    } else if limit.gave_up() {
+                        break;
+                    } else {
+                        vec![rate_limited(&relay, decoded.ok().and_then(|frame| frame.doc()))]
+                    }
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
+                Some(Ok(Message::Text(_))) => {
+                    if limit.allow(Instant::now()) {
+                        vec![refusal(&relay, None, ErrorCode::Malformed, "frames must be binary".into())]
+                    } else if limit.gave_up() {
+                        break;
+                    } else {
+                        vec![rate_limited(&relay, None)]
+                    }
+                }
+                // The WebSocket layer answers pings; they count all the same.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                    if !limit.allow(Instant::now()) && limit.gave_up() {
+                        break;
+                    }
+                    Vec::new()
+                }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },
             delivered = live.recv() => match delivered {
@@ -351,6 +378,15 @@ fn refusal(relay: &Relay, doc: Option<DocId>, code: ErrorCode, message: String) 
     Counters::add(&relay.counters.refused);
     tracing::debug!(?code, %message, "refused a frame");
     RelayFrame::Error { doc, code, message }
+}
+
+fn rate_limited(relay: &Relay, doc: Option<DocId>) -> RelayFrame {
+    refusal(
+        relay,
+        doc,
+        ErrorCode::RateLimited,
+        "too many frames; slow down and send again".into(),
+    )
 }
 
 fn forbidden(relay: &Relay, doc: DocId) -> RelayFrame {

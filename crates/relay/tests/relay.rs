@@ -846,6 +846,90 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
 }
 
 #[tokio::test]
+async fn frames_that_do_not_decode_text_and_pings_count_against_the_rate_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        frames_per_second: 1,
+        burst: 4,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let honest = keys(1);
+    let mut flooder = relay.connect().await;
+    // The burst: four frames that do not decode, each refused as malformed.
+    for _ in 0..4 {
+        flooder
+            .send(Message::Binary(
+                vec![landsbyplan_sync::PROTOCOL_VERSION, 250].into(),
+            ))
+            .await
+            .unwrap();
+        assert!(matches!(
+            receive(&mut flooder).await,
+            RelayFrame::Error {
+                code: ErrorCode::Malformed,
+                ..
+            }
+        ));
+    }
+    // Past it, text and undecodable frames are refused as too many, and pings count.
+    flooder.send(Message::Text("hello".into())).await.unwrap();
+    assert!(matches!(
+        receive(&mut flooder).await,
+        RelayFrame::Error {
+            code: ErrorCode::RateLimited,
+            doc: None,
+            ..
+        }
+    ));
+    for _ in 0..2 {
+        flooder.send(Message::Ping(vec![1].into())).await.unwrap();
+    }
+    // Going on past a whole burst of refusals closes the connection.
+    let mut closed = false;
+    for _ in 0..8 {
+        if flooder
+            .send(Message::Binary(
+                vec![landsbyplan_sync::PROTOCOL_VERSION, 250].into(),
+            ))
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !closed && tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(5), flooder.next()).await {
+            Ok(Some(Ok(Message::Binary(bytes)))) => assert!(matches!(
+                RelayFrame::decode(&bytes).unwrap(),
+                RelayFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    ..
+                }
+            )),
+            Ok(Some(Ok(Message::Pong(_)))) => {}
+            Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => closed = true,
+            Ok(Some(Ok(other))) => panic!("unexpected {other:?}"),
+            Err(_) => break,
+        }
+    }
+    assert!(closed, "the flooding connection is closed");
+    // An honest device on another connection is served as ever.
+    let mut socket = relay.connect().await;
+    send(&mut socket, append(&honest, b"ok")).await;
+    assert_eq!(
+        receive(&mut socket).await,
+        RelayFrame::Acked {
+            doc: honest.doc_id(),
+            seq: 1
+        }
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_count_connections_documents_and_appends() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
