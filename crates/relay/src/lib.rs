@@ -165,8 +165,17 @@ impl Subscribers {
     }
 }
 
-/// The relay's router: `/sync` (WebSocket), `/healthz`, `/metrics`, and the built app.
-pub fn app(store: Store, config: &Config) -> Router {
+/// The relay's two routers over one shared state.
+pub struct Routers {
+    /// For everyone: `/sync` (WebSocket), `/healthz`, the calendar feeds and the built app.
+    pub public: Router,
+    /// For the operator only, on an address of its own: `/metrics`, `/healthz` (the
+    /// process is up) and `/readyz` (the store answers).
+    pub admin: Router,
+}
+
+/// Builds the relay's routers.
+pub fn app(store: Store, config: &Config) -> Routers {
     let store = Arc::new(store);
     let subscribers = Arc::new(Subscribers::default());
     let relay = Arc::new(Relay {
@@ -181,16 +190,21 @@ pub fn app(store: Store, config: &Config) -> Router {
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),
     });
-    Router::new()
+    let public = Router::new()
         .route("/sync", get(connection::upgrade))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics::report))
         .route(
             "/calendar/{file}",
             get(feeds::get).put(feeds::put).delete(feeds::delete).layer(
                 axum::extract::DefaultBodyLimit::max(feeds::MAX_FEED_BYTES + 1),
             ),
         )
-        .with_state(relay)
-        .fallback_service(static_files::service(&config.app_dir))
+        .with_state(Arc::clone(&relay))
+        .fallback_service(static_files::service(&config.app_dir));
+    let admin = Router::new()
+        .route("/metrics", get(metrics::report))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(metrics::ready))
+        .with_state(relay);
+    Routers { public, admin }
 }

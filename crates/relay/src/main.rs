@@ -14,6 +14,10 @@ struct Args {
     /// Address to listen on. Keep 127.0.0.1 unless a reverse proxy with TLS stands in front.
     #[arg(long, env = "LANDSBYPLAN_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Address of the operator's listener (`/metrics`, `/healthz`, `/readyz`); none if
+    /// unset. Keep it on 127.0.0.1 or a private network.
+    #[arg(long, env = "LANDSBYPLAN_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
     /// Folder for the relay's SQLite store.
     #[arg(long, env = "LANDSBYPLAN_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
@@ -56,7 +60,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&args.data_dir)?;
-    let router = app(
+    let routers = app(
         store,
         &Config {
             app_dir: args.app_dir.clone(),
@@ -75,7 +79,18 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let addr = listener.local_addr()?;
     println!("Landsbyplan is running at http://{addr}/  (Ctrl-C stops it)");
     tracing::info!(%addr, data_dir = %args.data_dir.display(), app_dir = %args.app_dir.display(), "relay started");
-    axum::serve(listener, router)
+    if let Some(admin) = args.admin_listen {
+        let admin_listener = tokio::net::TcpListener::bind(admin)
+            .await
+            .map_err(|e| format!("cannot listen on {admin} (--admin-listen): {e}"))?;
+        tracing::info!(%admin, "admin listener started (/metrics, /healthz, /readyz)");
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(admin_listener, routers.admin).await {
+                tracing::error!(%err, "the admin listener stopped");
+            }
+        });
+    }
+    axum::serve(listener, routers.public)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("relay stopped");

@@ -1,5 +1,6 @@
-//! `/metrics`: the relay's counters and store totals in Prometheus' text format.
-//! Appends per second is the rate of `landsbyplan_appends_total`.
+//! The admin listener's answers: `/metrics`, the relay's counters and store totals in
+//! Prometheus' text format (appends per second is the rate of
+//! `landsbyplan_appends_total`), and `/readyz`, whether the store answers.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -77,4 +78,16 @@ pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
         );
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// Ready when the store answers a query: `503` with the reason otherwise.
+pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
+    let store = Arc::clone(&relay.store);
+    match tokio::task::spawn_blocking(move || store.ready()).await {
+        Ok(Ok(())) => "ready\n".into_response(),
+        Ok(Err(err)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response()
+        }
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response(),
+    }
 }

@@ -517,6 +517,12 @@ impl Store {
     }
 
     /// Totals across documents.
+    /// Whether the store answers a query (the relay's readiness).
+    pub fn ready(&self) -> Result<(), StoreError> {
+        self.lock().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let conn = self.lock();
         let (documents, entries, bytes): (i64, i64, i64) = conn.query_row(

@@ -16,9 +16,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
-/// A relay on a port of its own.
+/// A relay on a port of its own, with its admin listener on another.
 struct Running {
     addr: SocketAddr,
+    admin: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -30,7 +31,7 @@ impl Running {
 
     async fn with_limits(data_dir: &Path, app_dir: &Path, limits: Limits) -> Self {
         let store = Store::open(data_dir).unwrap();
-        let router = app(
+        let routers = app(
             store,
             &Config {
                 app_dir: app_dir.to_path_buf(),
@@ -39,9 +40,14 @@ impl Running {
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let admin_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = admin_listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(admin_listener, routers.admin).await.unwrap();
+        });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener, routers.public)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })
@@ -50,6 +56,7 @@ impl Running {
         });
         Self {
             addr,
+            admin,
             stop: Some(stop),
             task,
         }
@@ -117,6 +124,11 @@ impl Running {
     }
 
     /// One HTTP/1.1 request over a fresh connection; the whole response as text.
+    /// A GET on the admin listener.
+    async fn admin_get(&self, path: &str) -> String {
+        request(self.admin, "GET", path, &[], b"").await
+    }
+
     async fn request(
         &self,
         method: &str,
@@ -124,24 +136,34 @@ impl Running {
         headers: &[(&str, String)],
         body: &[u8],
     ) -> String {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        stream.write_all(body).await.unwrap();
-        let mut response = String::new();
-        tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
-            .await
-            .unwrap()
-            .unwrap();
-        response
+        request(self.addr, method, path, headers, body).await
     }
+}
+
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    response
 }
 
 /// Connects and reads the relay's greeting.
@@ -939,7 +961,7 @@ async fn metrics_count_connections_documents_and_appends() {
         send(&mut socket, append(&space, &[n; 10])).await;
         receive(&mut socket).await;
     }
-    let metrics = relay.get("/metrics").await;
+    let metrics = relay.admin_get("/metrics").await;
     for line in [
         "landsbyplan_connections 1",
         "landsbyplan_documents 1",
@@ -949,6 +971,16 @@ async fn metrics_count_connections_documents_and_appends() {
     ] {
         assert!(metrics.contains(line), "{line} in\n{metrics}");
     }
+    // The operator's listener says whether the relay is up and ready; the public one
+    // tells a stranger nothing of its figures.
+    assert!(relay.admin_get("/healthz").await.ends_with("ok"));
+    let ready = relay.admin_get("/readyz").await;
+    assert!(
+        ready.starts_with("HTTP/1.1 200") && ready.ends_with("ready\n"),
+        "{ready}"
+    );
+    let public = relay.get("/metrics").await;
+    assert!(!public.contains("landsbyplan_"), "{public}");
     relay.stop().await;
 }
 
