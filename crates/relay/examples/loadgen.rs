@@ -81,6 +81,9 @@ fn start_relay(data: &std::path::Path) -> (Child, String) {
             "1000",
             "--burst",
             "2000",
+            // Every simulated device connects from 127.0.0.1.
+            "--max-connections-per-address",
+            "4000",
         ])
         .arg("--data-dir")
         .arg(data)

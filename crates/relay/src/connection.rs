@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use landsbyplan_sync::{
     ClientFrame, DocId, ErrorCode, RelayFrame, WriterKey, verify_append, verify_snapshot,
@@ -19,12 +22,37 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::metrics::Counters;
-use crate::{Live, Relay, StoreError, Subscriber};
+use crate::{Admitted, Crowded, Live, Relay, StoreError, Subscriber};
 
 /// Live entries a connection may have waiting before it counts as too slow.
 const INBOX: usize = 1024;
 
-pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(relay): State<Arc<Relay>>) -> Response {
+pub(crate) async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(socket_address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    State(relay): State<Arc<Relay>>,
+) -> Response {
+    let address = client_address(&relay, socket_address, &headers);
+    let admitted = match relay.admit(address) {
+        Ok(admitted) => admitted,
+        Err(crowded) => {
+            Counters::add(&relay.counters.refused);
+            let why = match crowded {
+                Crowded::InAll(most) => format!("the relay has {most} connections open, its limit"),
+                Crowded::FromAddress(most) => {
+                    format!("{most} connections are open from this address, the limit")
+                }
+            };
+            tracing::info!(%address, %why, "refused a connection");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "30")],
+                format!("{why}; try again later\n"),
+            )
+                .into_response();
+        }
+    };
     // Frames a little over the payload limit get a clear error; far larger ones are cut
     // off by the WebSocket layer before they fill memory.
     // Small buffers: most connections are idle phones, and buffers grow when needed.
@@ -35,7 +63,20 @@ pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(relay): State<Arc<Relay>
     ws.max_message_size(largest + largest / 2 + 4096)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| serve(socket, relay))
+        .on_upgrade(move |socket| serve(socket, relay, admitted))
+}
+
+/// The client's address: the last one in the configured header (the one the reverse
+/// proxy added), else the connection's own.
+fn client_address(relay: &Relay, socket: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    relay
+        .client_address_header
+        .as_deref()
+        .and_then(|name| headers.get_all(name).iter().next_back())
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(socket.ip())
 }
 
 /// The connection's subscriptions: per document, the last sequence number sent.
@@ -73,18 +114,31 @@ impl RateLimit {
     }
 }
 
-/// Counts the connection while it is open.
-struct Open<'a>(&'a Counters);
+/// One connection's signaling rate, per document it signals about.
+struct SignalRates {
+    per_second: f64,
+    buckets: HashMap<DocId, RateLimit>,
+}
 
-impl Drop for Open<'_> {
-    fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+impl SignalRates {
+    fn allow(&mut self, doc: DocId, now: Instant) -> bool {
+        let per_second = self.per_second;
+        self.buckets
+            .entry(doc)
+            .or_insert_with(|| RateLimit {
+                tokens: 2.0 * per_second,
+                rate: per_second,
+                burst: 2.0 * per_second,
+                at: now,
+                refused: 0,
+            })
+            .allow(now)
     }
 }
 
-async fn serve(socket: WebSocket, relay: Arc<Relay>) {
-    Counters::add(&relay.counters.connections);
-    let _open = Open(&relay.counters);
+async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
+    // Counted for as long as the connection is served.
+    let _admitted = admitted;
     let peer = relay.next_peer.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let (inbox, mut live) = mpsc::channel(INBOX);
@@ -93,6 +147,10 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
         lagged: Arc::new(AtomicBool::new(false)),
     };
     let mut cursors = Cursors::new();
+    let mut signals = SignalRates {
+        per_second: f64::from(relay.limits.signals_per_second),
+        buckets: HashMap::new(),
+    };
     let mut limit = RateLimit {
         tokens: f64::from(relay.limits.burst),
         rate: f64::from(relay.limits.frames_per_second),
@@ -123,7 +181,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>) {
                     if limit.allow(Instant::now()) {
                         match decoded {
                             Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
-                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, frame).await,
+                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut signals, frame).await,
                         }
                     } else if limit.gave_up() {
                         break;
@@ -182,6 +240,7 @@ async fn handle(
     peer: u64,
     me: &Subscriber,
     cursors: &mut Cursors,
+    signals: &mut SignalRates,
     frame: ClientFrame,
 ) -> Vec<RelayFrame> {
     let max = relay.limits.max_payload_bytes;
@@ -272,9 +331,19 @@ async fn handle(
             ErrorCode::NotSubscribed,
             "subscribe to the document before signaling".into(),
         )],
-        ClientFrame::Signal { data, .. } if data.len() > max => {
-            vec![too_large(relay, about, "payloads", max)]
+        ClientFrame::Signal { data, .. } if data.len() > relay.limits.max_signal_bytes => {
+            let most = relay.limits.max_signal_bytes;
+            vec![too_large(relay, about, "signals", most)]
         }
+        ClientFrame::Signal { doc, .. } if !signals.allow(doc, Instant::now()) => vec![refusal(
+            relay,
+            Some(doc),
+            ErrorCode::RateLimited,
+            format!(
+                "at most {} signals a second about one document; slow down and send again",
+                relay.limits.signals_per_second
+            ),
+        )],
         ClientFrame::Ping => vec![RelayFrame::Pong],
         ClientFrame::Signal { doc, to, data } => {
             relay.publish(

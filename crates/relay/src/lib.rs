@@ -15,6 +15,7 @@ mod store;
 mod writer;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,9 @@ pub struct Config {
     pub app_dir: PathBuf,
     /// The limits it holds every connection and document to.
     pub limits: Limits,
+    /// Behind a reverse proxy, the header that names the client's address (the last
+    /// address in it counts, the one the proxy added); else the connection's own address.
+    pub client_address_header: Option<String>,
 }
 
 /// Limits, each answered with a clear error frame when reached.
@@ -50,6 +54,16 @@ pub struct Limits {
     pub frames_per_second: u32,
     /// Frames one connection may send in a burst above that rate.
     pub burst: u32,
+    /// The largest signaling message (WebRTC offers, answers and candidates are a few
+    /// KiB at most).
+    pub max_signal_bytes: usize,
+    /// Signaling messages per second one connection may send about one document, on
+    /// average (a burst of twice as many).
+    pub signals_per_second: u32,
+    /// Open connections in all.
+    pub max_connections: u64,
+    /// Open connections from one address.
+    pub max_connections_per_address: u32,
 }
 
 impl Default for Limits {
@@ -60,6 +74,10 @@ impl Default for Limits {
             max_log_bytes: 64 << 20,
             frames_per_second: 100,
             burst: 200,
+            max_signal_bytes: 8 << 10,
+            signals_per_second: 20,
+            max_connections: 10_000,
+            max_connections_per_address: 64,
         }
     }
 }
@@ -98,11 +116,72 @@ struct Relay {
     writer: writer::Writer,
     subscribers: Arc<Subscribers>,
     limits: Limits,
+    client_address_header: Option<String>,
     next_peer: AtomicU64,
     counters: metrics::Counters,
+    /// Open connections per client address.
+    per_address: Mutex<HashMap<IpAddr, u32>>,
+}
+
+/// A connection let in: counted in all and for its address until it is dropped.
+struct Admitted {
+    relay: Arc<Relay>,
+    address: IpAddr,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.relay
+            .counters
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
+        let mut per_address = self.relay.lock_addresses();
+        if let Some(open) = per_address.get_mut(&self.address) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                per_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Why a connection was not let in.
+enum Crowded {
+    InAll(u64),
+    FromAddress(u32),
 }
 
 impl Relay {
+    fn lock_addresses(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, u32>> {
+        self.per_address
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Lets a connection from `address` in, unless the relay or that address has as many
+    /// open as the limits allow.
+    fn admit(self: &Arc<Self>, address: IpAddr) -> Result<Admitted, Crowded> {
+        let mut per_address = self.lock_addresses();
+        let open = per_address.entry(address).or_insert(0);
+        if *open >= self.limits.max_connections_per_address {
+            return Err(Crowded::FromAddress(
+                self.limits.max_connections_per_address,
+            ));
+        }
+        if self.counters.connections.load(Ordering::Relaxed) >= self.limits.max_connections {
+            if *open == 0 {
+                per_address.remove(&address);
+            }
+            return Err(Crowded::InAll(self.limits.max_connections));
+        }
+        *open += 1;
+        self.counters.connections.fetch_add(1, Ordering::Relaxed);
+        Ok(Admitted {
+            relay: Arc::clone(self),
+            address,
+        })
+    }
+
     fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
         self.subscribers.subscribe(doc, peer, subscriber);
     }
@@ -187,8 +266,10 @@ pub fn app(store: Store, config: &Config) -> Routers {
         store,
         subscribers,
         limits: config.limits,
+        client_address_header: config.client_address_header.clone(),
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),
+        per_address: Mutex::new(HashMap::new()),
     });
     let public = Router::new()
         .route("/sync", get(connection::upgrade))

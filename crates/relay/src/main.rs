@@ -39,6 +39,23 @@ struct Args {
     /// Frames one connection may send in a burst above that rate.
     #[arg(long, env = "LANDSBYPLAN_BURST", default_value_t = Limits::default().burst)]
     burst: u32,
+    /// Largest signaling message (peer-to-peer setup), in bytes.
+    #[arg(long, env = "LANDSBYPLAN_MAX_SIGNAL_BYTES", default_value_t = Limits::default().max_signal_bytes)]
+    max_signal_bytes: usize,
+    /// Signaling messages per second one connection may send about one document.
+    #[arg(long, env = "LANDSBYPLAN_SIGNALS_PER_SECOND", default_value_t = Limits::default().signals_per_second)]
+    signals_per_second: u32,
+    /// Open connections in all.
+    #[arg(long, env = "LANDSBYPLAN_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: u64,
+    /// Open connections from one client address.
+    #[arg(long, env = "LANDSBYPLAN_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
+    max_connections_per_address: u32,
+    /// Behind a reverse proxy: the header naming the client's address (e.g.
+    /// X-Forwarded-For; the last address in it counts). Set it only behind a proxy that
+    /// sets it, or clients choose their own address.
+    #[arg(long, env = "LANDSBYPLAN_CLIENT_ADDRESS_HEADER")]
+    client_address_header: Option<String>,
 }
 
 #[tokio::main]
@@ -70,7 +87,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 max_log_bytes: args.max_log_bytes,
                 frames_per_second: args.frames_per_second,
                 burst: args.burst,
+                max_signal_bytes: args.max_signal_bytes,
+                signals_per_second: args.signals_per_second,
+                max_connections: args.max_connections,
+                max_connections_per_address: args.max_connections_per_address,
             },
+            client_address_header: args.client_address_header.clone(),
         },
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -90,9 +112,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     }
-    axum::serve(listener, routers.public)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        routers
+            .public
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("relay stopped");
     Ok(())
 }

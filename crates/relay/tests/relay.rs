@@ -30,12 +30,22 @@ impl Running {
     }
 
     async fn with_limits(data_dir: &Path, app_dir: &Path, limits: Limits) -> Self {
+        Self::with_config(data_dir, app_dir, limits, None).await
+    }
+
+    async fn with_config(
+        data_dir: &Path,
+        app_dir: &Path,
+        limits: Limits,
+        client_address_header: Option<String>,
+    ) -> Self {
         let store = Store::open(data_dir).unwrap();
         let routers = app(
             store,
             &Config {
                 app_dir: app_dir.to_path_buf(),
                 limits,
+                client_address_header,
             },
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -47,12 +57,17 @@ impl Running {
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, routers.public)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
+            axum::serve(
+                listener,
+                routers
+                    .public
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
         });
         Self {
             addr,
@@ -792,6 +807,7 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
         max_log_bytes: 150,
         frames_per_second: 1,
         burst: 8,
+        ..Limits::default()
     };
     let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
     let space = keys(1);
@@ -948,6 +964,178 @@ async fn frames_that_do_not_decode_text_and_pings_count_against_the_rate_limit()
             seq: 1
         }
     );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn signaling_floods_are_refused_by_size_and_rate_while_others_signal_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_signal_bytes: 4096,
+        signals_per_second: 2,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let space = keys(1);
+    let doc = space.doc_id();
+    let (mut flooder, mut honest, mut peer) = (
+        relay.connect().await,
+        relay.connect().await,
+        relay.connect().await,
+    );
+    for socket in [&mut flooder, &mut honest, &mut peer] {
+        send(socket, subscribe(&space, 0)).await;
+        caught_up(socket, &space, 0).await;
+    }
+    let signal = |size: usize| ClientFrame::Signal {
+        doc,
+        to: None,
+        data: vec![7; size],
+    };
+    // A signal past the size limit is refused and reaches nobody.
+    send(&mut flooder, signal(4097)).await;
+    assert!(matches!(
+        receive(&mut flooder).await,
+        RelayFrame::Error {
+            code: ErrorCode::TooLarge,
+            ..
+        }
+    ));
+    // A burst of twice the rate passes; the next is refused.
+    for _ in 0..4 {
+        send(&mut flooder, signal(4096)).await;
+    }
+    send(&mut flooder, signal(4096)).await;
+    match receive(&mut flooder).await {
+        RelayFrame::Error {
+            code: ErrorCode::RateLimited,
+            message,
+            ..
+        } => assert!(message.contains("2 signals a second"), "{message}"),
+        other => panic!("expected a rate refusal, got {other:?}"),
+    }
+    let mut reached = 0;
+    while let Ok(Some(Ok(Message::Binary(bytes)))) =
+        tokio::time::timeout(Duration::from_millis(300), peer.next()).await
+    {
+        assert!(matches!(
+            RelayFrame::decode(&bytes).unwrap(),
+            RelayFrame::Signal { .. }
+        ));
+        reached += 1;
+    }
+    assert_eq!(
+        reached, 4,
+        "only the signals within the limits reach the others"
+    );
+    // Another device's signaling about the document goes on.
+    send(
+        &mut honest,
+        ClientFrame::Signal {
+            doc,
+            to: None,
+            data: b"offer".to_vec(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(receive(&mut peer).await, RelayFrame::Signal { data, .. } if data == b"offer")
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn connections_past_the_limits_are_refused_and_their_places_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_connections: 5,
+        max_connections_per_address: 3,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let url = format!("ws://{}/sync", relay.addr);
+    // Three from 127.0.0.1 are let in; the fourth is refused with a reason and a time to
+    // come back.
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(relay.connect().await);
+    }
+    let refused = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap_err();
+    match refused {
+        tokio_tungstenite::tungstenite::Error::Http(response) => {
+            assert_eq!(response.status(), 503);
+            assert_eq!(response.headers()["retry-after"], "30");
+            let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+            assert!(
+                body.contains("3 connections are open from this address"),
+                "{body}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The open ones are served as ever, and a closed one's place comes back.
+    let space = keys(1);
+    send(&mut open[0], append(&space, b"ok")).await;
+    assert!(matches!(
+        receive(&mut open[0]).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    drop(open.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(url.as_str()).await {
+            again = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(again.is_some(), "a place freed is given again");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_proxy_connections_count_by_the_address_it_names_and_in_all() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_connections: 4,
+        max_connections_per_address: 2,
+        ..Limits::default()
+    };
+    let header = Some("x-forwarded-for".to_string());
+    let relay = Running::with_config(dir.path(), dir.path(), limits, header).await;
+    let from = |address: &str| {
+        let mut request = format!("ws://{}/sync", relay.addr)
+            .into_client_request()
+            .unwrap();
+        // A client may put anything first; the proxy adds the address it saw last.
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            format!("10.9.9.9, {address}").parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+    };
+    let status = |result: Result<_, tokio_tungstenite::tungstenite::Error>| match result {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("{other}"),
+    };
+    let mut open = Vec::new();
+    for address in ["192.0.2.1", "192.0.2.1"] {
+        open.push(from(address).await.unwrap());
+    }
+    assert_eq!(
+        status(from("192.0.2.1").await),
+        503,
+        "a third from one address"
+    );
+    for address in ["192.0.2.2", "192.0.2.3"] {
+        open.push(from(address).await.unwrap());
+    }
+    assert_eq!(status(from("192.0.2.4").await), 503, "a fifth in all");
     relay.stop().await;
 }
 
