@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -158,23 +159,43 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
         at: Instant::now(),
         refused: 0,
     };
-    if sink
-        .send(binary(&RelayFrame::Hello {
-            peer,
-            epoch: relay.store.epoch(),
-        }))
-        .await
-        .is_err()
-    {
+    let send_timeout = Duration::from_secs(relay.limits.send_timeout_secs.max(1));
+    let idle = Duration::from_secs(relay.limits.idle_timeout_secs.max(1));
+    let hello = binary(&RelayFrame::Hello {
+        peer,
+        epoch: relay.store.epoch(),
+    });
+    if !send_within(&mut sink, hello, send_timeout).await {
         return;
     }
+    let mut heard = Instant::now();
+    let mut pinged = false;
     'connection: loop {
         if me.lagged.load(Ordering::Relaxed) {
             // Too slow to keep up: close, and the device resumes from its cursor.
             break;
         }
+        let wake = if pinged {
+            heard + idle
+        } else {
+            heard + idle / 2
+        };
         let outgoing = tokio::select! {
-            incoming = stream.next() => match incoming {
+            () = tokio::time::sleep_until(wake) => {
+                if pinged {
+                    tracing::debug!(peer, "closing a connection that answered nothing");
+                    break;
+                }
+                pinged = true;
+                if !send_within(&mut sink, Message::Ping(Vec::new().into()), send_timeout).await {
+                    break;
+                }
+                continue;
+            }
+            incoming = stream.next() => {
+                heard = Instant::now();
+                pinged = false;
+                match incoming {
                 // Every frame counts against the rate limit, whether it decodes or not.
                 Some(Ok(Message::Binary(bytes))) => {
                     let decoded = ClientFrame::decode(&bytes);
@@ -206,6 +227,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                     Vec::new()
                 }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                }
             },
             delivered = live.recv() => match delivered {
                 Some(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
@@ -213,12 +235,29 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
             },
         };
         for frame in outgoing {
-            if sink.send(binary(&frame)).await.is_err() {
+            if !send_within(&mut sink, binary(&frame), send_timeout).await {
                 break 'connection;
             }
         }
     }
     relay.unsubscribe(peer, cursors.keys().copied());
+}
+
+/// Sends `message`, unless it fails or takes longer than `most` (a device that stopped
+/// reading would otherwise hold its frames in memory for good): false if it did not go.
+async fn send_within(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+    most: Duration,
+) -> bool {
+    match tokio::time::timeout(most, sink.send(message)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(_)) => false,
+        Err(_) => {
+            tracing::debug!("closing a connection that stopped reading");
+            false
+        }
+    }
 }
 
 fn binary(frame: &RelayFrame) -> Message {

@@ -64,6 +64,13 @@ pub struct Limits {
     pub max_connections: u64,
     /// Open connections from one address.
     pub max_connections_per_address: u32,
+    /// Seconds a connection may stay silent: past half of it the relay pings, and it
+    /// closes a connection that answers nothing within the whole (the app pings after 25
+    /// quiet seconds).
+    pub idle_timeout_secs: u64,
+    /// Seconds a frame to a device may take to go out before the connection counts as
+    /// stalled and is closed (the device resumes from its cursor).
+    pub send_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -78,6 +85,8 @@ impl Default for Limits {
             signals_per_second: 20,
             max_connections: 10_000,
             max_connections_per_address: 64,
+            idle_timeout_secs: 90,
+            send_timeout_secs: 30,
         }
     }
 }

@@ -51,6 +51,12 @@ struct Args {
     /// Open connections from one client address.
     #[arg(long, env = "LANDSBYPLAN_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
     max_connections_per_address: u32,
+    /// Seconds a connection may stay silent before it is closed (pinged at half).
+    #[arg(long, env = "LANDSBYPLAN_IDLE_TIMEOUT_SECS", default_value_t = Limits::default().idle_timeout_secs)]
+    idle_timeout_secs: u64,
+    /// Seconds a frame to a device may take to go out before its connection is closed.
+    #[arg(long, env = "LANDSBYPLAN_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout_secs)]
+    send_timeout_secs: u64,
     /// Behind a reverse proxy: the header naming the client's address (e.g.
     /// X-Forwarded-For; the last address in it counts). Set it only behind a proxy that
     /// sets it, or clients choose their own address.
@@ -91,6 +97,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 signals_per_second: args.signals_per_second,
                 max_connections: args.max_connections,
                 max_connections_per_address: args.max_connections_per_address,
+                idle_timeout_secs: args.idle_timeout_secs,
+                send_timeout_secs: args.send_timeout_secs,
             },
             client_address_header: args.client_address_header.clone(),
         },

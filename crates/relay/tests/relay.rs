@@ -1139,6 +1139,76 @@ async fn behind_a_proxy_connections_count_by_the_address_it_names_and_in_all() {
     relay.stop().await;
 }
 
+/// Waits (at most 10 s) until the admin listener counts `open` connections.
+async fn connections_come_to(relay: &Running, open: u64) {
+    let line = format!("landsbyplan_connections {open}\n");
+    for _ in 0..200 {
+        if relay.admin_get("/metrics").await.contains(&line) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the relay never counted {open} open connections");
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_pinged_then_closed_and_one_that_answers_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        idle_timeout_secs: 1,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let space = keys(1);
+    let _silent = relay.connect().await;
+    let mut answering = relay.connect().await;
+    connections_come_to(&relay, 2).await;
+    // Reading answers the relay's pings (the WebSocket layer sends the pongs).
+    let until = tokio::time::Instant::now() + Duration::from_millis(2_500);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(until, answering.next()).await {
+        assert!(matches!(message, Message::Ping(_)), "{message:?}");
+    }
+    connections_come_to(&relay, 1).await;
+    send(&mut answering, append(&space, b"still here")).await;
+    assert!(matches!(
+        receive(&mut answering).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        send_timeout_secs: 1,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let space = keys(1);
+    let mut writer = relay.connect().await;
+    // 24 MiB of backlog: more than the sockets between them hold.
+    for n in 0..24u8 {
+        send(&mut writer, append(&space, &vec![n; 1 << 20])).await;
+        assert!(matches!(
+            receive(&mut writer).await,
+            RelayFrame::Acked { .. }
+        ));
+    }
+    let mut stalled = relay.connect().await;
+    send(&mut stalled, subscribe(&space, 0)).await;
+    connections_come_to(&relay, 2).await;
+    // It never reads: the relay gives up on it and forgets what it had to send.
+    connections_come_to(&relay, 1).await;
+    send(&mut writer, append(&space, b"and on")).await;
+    assert!(matches!(
+        receive(&mut writer).await,
+        RelayFrame::Acked { seq: 25, .. }
+    ));
+    drop(stalled);
+    relay.stop().await;
+}
+
 #[tokio::test]
 async fn metrics_count_connections_documents_and_appends() {
     let dir = tempfile::tempdir().unwrap();
