@@ -148,6 +148,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
         lagged: Arc::new(AtomicBool::new(false)),
     };
     let mut cursors = Cursors::new();
+    let mut paging = None;
     let mut signals = SignalRates {
         per_second: f64::from(relay.limits.signals_per_second),
         buckets: HashMap::new(),
@@ -202,7 +203,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                     if limit.allow(Instant::now()) {
                         match decoded {
                             Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
-                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut signals, frame).await,
+                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut signals, &mut paging, frame).await,
                         }
                     } else if limit.gave_up() {
                         break;
@@ -237,6 +238,14 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
         for frame in outgoing {
             if !send_within(&mut sink, binary(&frame), send_timeout).await {
                 break 'connection;
+            }
+        }
+        // A backlog goes out a page at a time: at most a page of it is held in memory.
+        while let Some(page) = paging.take() {
+            for frame in next_page(&relay, &mut cursors, page, &mut paging).await {
+                if !send_within(&mut sink, binary(&frame), send_timeout).await {
+                    break 'connection;
+                }
             }
         }
     }
@@ -280,13 +289,14 @@ async fn handle(
     me: &Subscriber,
     cursors: &mut Cursors,
     signals: &mut SignalRates,
+    paging: &mut Option<Paging>,
     frame: ClientFrame,
 ) -> Vec<RelayFrame> {
     let max = relay.limits.max_payload_bytes;
     let about = frame.doc();
     match frame {
         ClientFrame::Subscribe { doc, since } => {
-            subscribe(relay, peer, me, cursors, doc, since).await
+            subscribe(relay, peer, me, cursors, paging, doc, since)
         }
         ClientFrame::Append { payload, .. } if payload.len() > max => {
             vec![too_large(relay, about, "payloads", max)]
@@ -399,11 +409,24 @@ async fn handle(
     }
 }
 
-async fn subscribe(
+/// A backlog being sent a page at a time: entries after `after`, then the `Subscribed`
+/// that tells the device it caught up with `latest`.
+struct Paging {
+    doc: DocId,
+    after: u64,
+    /// Known once the first page is read.
+    latest: Option<u64>,
+}
+
+/// Bytes of backlog read from the store and sent at a time.
+const PAGE_BYTES: usize = 1 << 20;
+
+fn subscribe(
     relay: &Arc<Relay>,
     peer: u64,
     me: &Subscriber,
     cursors: &mut Cursors,
+    paging: &mut Option<Paging>,
     doc: DocId,
     since: u64,
 ) -> Vec<RelayFrame> {
@@ -411,11 +434,30 @@ async fn subscribe(
     // cursor drops what the backlog already sent.
     cursors.insert(doc, since);
     relay.subscribe(doc, peer, me);
+    *paging = Some(Paging {
+        doc,
+        after: since,
+        latest: None,
+    });
+    Vec::new()
+}
+
+/// The next page of the backlog `page`; `paging` holds what is left after it.
+async fn next_page(
+    relay: &Arc<Relay>,
+    cursors: &mut Cursors,
+    page: Paging,
+    paging: &mut Option<Paging>,
+) -> Vec<RelayFrame> {
+    let Paging { doc, after, latest } = page;
     let store = Arc::clone(&relay.store);
-    match tokio::task::spawn_blocking(move || store.backlog(&doc, since)).await {
+    match tokio::task::spawn_blocking(move || store.backlog_page(&doc, after, PAGE_BYTES)).await {
         Ok(Ok(backlog)) => {
+            let latest = latest.unwrap_or(backlog.latest);
             let mut frames = Vec::with_capacity(backlog.entries.len() + 1);
+            let mut last = after;
             if let Some(snapshot) = backlog.snapshot {
+                last = snapshot.seq;
                 cursors.insert(doc, snapshot.seq);
                 frames.push(RelayFrame::Snapshot {
                     doc,
@@ -425,6 +467,7 @@ async fn subscribe(
                 });
             }
             for entry in backlog.entries {
+                last = entry.seq;
                 cursors.insert(doc, entry.seq);
                 frames.push(RelayFrame::Entry {
                     doc,
@@ -433,12 +476,18 @@ async fn subscribe(
                     proof: entry.proof,
                 });
             }
-            // Lets the device tell "caught up" from "still receiving", and notice a store
-            // that holds less than it was given before (lost, or restored from a backup).
-            frames.push(RelayFrame::Subscribed {
-                doc,
-                latest: backlog.latest,
-            });
+            if backlog.more {
+                *paging = Some(Paging {
+                    doc,
+                    after: last,
+                    latest: Some(latest),
+                });
+            } else {
+                // Lets the device tell "caught up" from "still receiving", and notice a
+                // store that holds less than it was given before (lost, or restored from
+                // a backup).
+                frames.push(RelayFrame::Subscribed { doc, latest });
+            }
             frames
         }
         Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],

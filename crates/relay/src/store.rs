@@ -66,6 +66,8 @@ pub struct Backlog {
     pub entries: Vec<Stored>,
     /// The last entry the document's log has held (0 for none), whatever the cursor.
     pub latest: u64,
+    /// More entries follow the ones here (a page ended at its byte budget).
+    pub more: bool,
 }
 
 /// How long entries a snapshot covers, and the snapshot it replaced, stay in the store:
@@ -524,6 +526,18 @@ impl Store {
 
     /// What a subscriber that has everything through `since` is missing.
     pub fn backlog(&self, doc: &DocId, since: u64) -> Result<Backlog, StoreError> {
+        self.backlog_page(doc, since, usize::MAX)
+    }
+
+    /// The first page of [`Store::backlog`]: the snapshot if it is due, and entries until
+    /// they pass `budget` bytes (at least one), so no subscriber makes the relay hold a
+    /// whole log in memory. The next page starts after the last entry of this one.
+    pub fn backlog_page(
+        &self,
+        doc: &DocId,
+        since: u64,
+        budget: usize,
+    ) -> Result<Backlog, StoreError> {
         let conn = self.lock();
         let snapshot: Option<Stored> = conn
             .query_row(
@@ -560,13 +574,26 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
         )?;
-        let entries = stmt
-            .query_map(params![doc.0.as_slice(), to_i64(after)], stored)?
-            .collect::<Result<_, _>>()?;
+        let mut rows = stmt.query_map(params![doc.0.as_slice(), to_i64(after)], stored)?;
+        let mut bytes = snapshot
+            .as_ref()
+            .map_or(0, |s| s.payload.len() + s.proof.len());
+        let mut entries = Vec::new();
+        let mut more = false;
+        for row in rows.by_ref() {
+            if bytes >= budget && (snapshot.is_some() || !entries.is_empty()) {
+                more = true;
+                break;
+            }
+            let entry: Stored = row?;
+            bytes = bytes.saturating_add(entry.payload.len() + entry.proof.len());
+            entries.push(entry);
+        }
         Ok(Backlog {
             snapshot,
             entries,
             latest,
+            more,
         })
     }
 
@@ -582,7 +609,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Totals across documents.
     /// Whether the store answers a query (the relay's readiness).
     pub fn ready(&self) -> Result<(), StoreError> {
         self.lock().query_row("SELECT 1", [], |_| Ok(()))?;
@@ -823,6 +849,57 @@ mod tests {
             .put_snapshot_at(&doc, 7, b"fourth", PROOF, much_later)
             .unwrap();
         assert_eq!(store.append(&doc, &[2], PROOF, ROOM).unwrap(), 8);
+    }
+
+    #[test]
+    fn a_backlog_read_in_pages_holds_every_entry_once_in_order() {
+        let (_dir, store) = store();
+        let doc = DocId([1; 32]);
+        for n in 1..=10u8 {
+            store.append(&doc, &[n; 100], PROOF, ROOM).unwrap();
+        }
+        store.put_snapshot_at(&doc, 2, b"snap", PROOF, 0).unwrap();
+        let entry_bytes = 100 + PROOF.len();
+        let budget = 2 * entry_bytes + 1;
+        let (mut after, mut seen, mut pages) = (0, Vec::new(), 0);
+        let mut first = true;
+        loop {
+            let page = store.backlog_page(&doc, after, budget).unwrap();
+            assert_eq!(page.latest, 10);
+            assert_eq!(
+                page.snapshot.is_some(),
+                first,
+                "the snapshot comes first, once"
+            );
+            if let Some(snapshot) = &page.snapshot {
+                after = snapshot.seq;
+            }
+            let bytes: usize = page
+                .entries
+                .iter()
+                .map(|e| e.payload.len() + e.proof.len())
+                .sum();
+            assert!(
+                bytes <= budget + entry_bytes,
+                "a page passes its budget by one entry at most"
+            );
+            for entry in &page.entries {
+                after = entry.seq;
+                seen.push(entry.seq);
+            }
+            pages += 1;
+            first = false;
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!(seen, (3..=10).collect::<Vec<_>>());
+        assert!(pages >= 3, "{pages} pages");
+        assert_eq!(
+            store.backlog(&doc, 0).unwrap().entries.len(),
+            8,
+            "whole, it is one page"
+        );
     }
 
     /// The totals counted the slow way, as `/metrics` once did.
