@@ -1,11 +1,14 @@
-//! The relay binary killed with SIGKILL in the middle of a stream of appends: after a
-//! restart on the same data directory, every acknowledged entry is there.
+//! The relay binary killed with SIGKILL again and again in the middle of streams of
+//! appends: after each restart on the same data directory, every acknowledged entry is
+//! there.
 
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -34,60 +37,65 @@ fn start(data_dir: &std::path::Path) -> (Child, String) {
     (child, addr)
 }
 
-#[tokio::test]
-async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = SpaceSecret::from_random([4; 32]).keys();
+/// A stream of appends from one connection to `doc`: each payload names its round,
+/// connection and number, so an acknowledgement tells which one it was (a connection's
+/// appends are handled in order).
+async fn write_until_killed(
+    addr: String,
+    keys: landsbyplan_sync::SpaceKeys,
+    label: String,
+    acked: Arc<Mutex<BTreeMap<u64, Vec<u8>>>>,
+    acks: Arc<AtomicUsize>,
+) -> (u32, usize) {
     let doc = keys.doc_id();
-    let (mut relay, addr) = start(dir.path());
     let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
         .await
         .unwrap();
     let (mut sink, mut stream) = socket.split();
-
-    // Send up to 400 appends without waiting; kill the relay after the 50th ack, while
-    // the rest are in flight.
-    let writer = tokio::spawn(async move {
-        for n in 0..400u32 {
-            let payload = n.to_be_bytes().to_vec();
-            let frame = ClientFrame::Append {
-                doc,
-                writer: keys.read().writer.0,
-                proof: keys.prove_append(&payload),
-                payload,
-            };
-            if sink
-                .send(Message::Binary(frame.encode().into()))
-                .await
-                .is_err()
-            {
-                break;
+    let payloads: Vec<Vec<u8>> = (0..300u32)
+        .map(|n| format!("{label}-{n}").into_bytes())
+        .collect();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (payloads, sent) = (payloads.clone(), Arc::clone(&sent));
+        tokio::spawn(async move {
+            for payload in payloads {
+                let frame = ClientFrame::Append {
+                    doc,
+                    writer: keys.read().writer.0,
+                    proof: keys.prove_append(&payload),
+                    payload,
+                };
+                if sink
+                    .send(Message::Binary(frame.encode().into()))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::Relaxed);
             }
-        }
-    });
-    let mut acked = BTreeMap::new();
-    let mut sent_order = 0u32;
+        })
+    };
+    let mut mine = 0u32;
     while let Ok(Some(Ok(Message::Binary(bytes)))) =
         tokio::time::timeout(Duration::from_secs(5), stream.next()).await
     {
         if let RelayFrame::Acked { seq, .. } = RelayFrame::decode(&bytes).unwrap() {
-            // Appends are handled in order on one connection: the n-th ack is payload n.
-            acked.insert(seq, sent_order.to_be_bytes().to_vec());
-            sent_order += 1;
-            if acked.len() == 50 {
-                relay.kill().unwrap();
-            }
+            acked
+                .lock()
+                .unwrap()
+                .insert(seq, payloads[mine as usize].clone());
+            mine += 1;
+            acks.fetch_add(1, Ordering::Relaxed);
         }
     }
-    relay.wait().unwrap();
     writer.abort();
-    assert!(
-        acked.len() >= 50,
-        "the relay acknowledged {} appends",
-        acked.len()
-    );
+    (mine, sent.load(Ordering::Relaxed))
+}
 
-    let (mut relay, addr) = start(dir.path());
+/// Every entry of `doc` the relay at `addr` holds, read to the end of its backlog.
+async fn stored(addr: &str, doc: landsbyplan_sync::DocId) -> BTreeMap<u64, Vec<u8>> {
     let (mut reader, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
         .await
         .unwrap();
@@ -98,20 +106,99 @@ async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
         .await
         .unwrap();
     let mut stored = BTreeMap::new();
-    while let Ok(Some(Ok(Message::Binary(bytes)))) =
-        tokio::time::timeout(Duration::from_millis(500), reader.next()).await
-    {
-        if let RelayFrame::Entry { seq, payload, .. } = RelayFrame::decode(&bytes).unwrap() {
-            stored.insert(seq, payload);
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), reader.next())
+            .await
+            .expect("the backlog comes within 10 s")
+            .unwrap()
+            .unwrap();
+        let Message::Binary(bytes) = message else {
+            continue;
+        };
+        match RelayFrame::decode(&bytes).unwrap() {
+            RelayFrame::Entry { seq, payload, .. } => {
+                stored.insert(seq, payload);
+            }
+            RelayFrame::Subscribed { .. } => return stored,
+            _ => {}
         }
     }
-    relay.kill().unwrap();
-    relay.wait().unwrap();
-    for (seq, payload) in &acked {
-        assert_eq!(
-            stored.get(seq),
-            Some(payload),
-            "acknowledged entry {seq} is kept"
+}
+
+/// Killed 20 times at seeded random moments while three connections append to one
+/// document without waiting: each time some appends were still unacknowledged, and after
+/// each restart every entry ever acknowledged is there, under its number.
+#[tokio::test]
+async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
+    const KILLS: u32 = 20;
+    let run = async {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = SpaceSecret::from_random([4; 32]).keys();
+        let doc = keys.doc_id();
+        let acked = Arc::new(Mutex::new(BTreeMap::new()));
+        let mut seed: u64 = 0x5eed_1a4d_5b1a_4e00;
+        let mut unacknowledged = 0;
+        for round in 0..KILLS {
+            let (mut relay, addr) = start(dir.path());
+            let held = stored(&addr, doc).await;
+            for (seq, payload) in acked.lock().unwrap().iter() {
+                assert_eq!(
+                    held.get(seq),
+                    Some(payload),
+                    "acknowledged entry {seq} is kept"
+                );
+            }
+            // Kill after 5 to 64 acknowledgements of this round.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let kill_after = 5 + (seed % 60) as usize;
+            let acks = Arc::new(AtomicUsize::new(0));
+            let writers: Vec<_> = (0..3)
+                .map(|conn| {
+                    tokio::spawn(write_until_killed(
+                        addr.clone(),
+                        keys.clone(),
+                        format!("{round}-{conn}"),
+                        Arc::clone(&acked),
+                        Arc::clone(&acks),
+                    ))
+                })
+                .collect();
+            while acks.load(Ordering::Relaxed) < kill_after {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            relay.kill().unwrap();
+            relay.wait().unwrap();
+            let mut in_flight = 0;
+            for writer in writers {
+                let (mine, sent) = writer.await.unwrap();
+                in_flight += sent.saturating_sub(mine as usize);
+            }
+            assert!(
+                in_flight > 0,
+                "round {round}: some appends were unacknowledged at the kill"
+            );
+            unacknowledged += in_flight;
+        }
+        let (mut relay, addr) = start(dir.path());
+        let held = stored(&addr, doc).await;
+        relay.kill().unwrap();
+        relay.wait().unwrap();
+        let acked = acked.lock().unwrap();
+        for (seq, payload) in acked.iter() {
+            assert_eq!(
+                held.get(seq),
+                Some(payload),
+                "acknowledged entry {seq} is kept"
+            );
+        }
+        println!(
+            "{KILLS} kills: {} appends acknowledged and kept, {unacknowledged} in flight at the kills",
+            acked.len()
         );
-    }
+    };
+    tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the kill test ends within 4 minutes");
 }
