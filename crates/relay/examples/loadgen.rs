@@ -84,6 +84,8 @@ fn start_relay(data: &std::path::Path) -> (Child, String) {
             // Every simulated device connects from 127.0.0.1.
             "--max-connections-per-address",
             "4000",
+            "--new-documents-per-hour",
+            "100000",
         ])
         .arg("--data-dir")
         .arg(data)

@@ -2,7 +2,7 @@
 //! appends and snapshots, send backlogs, and forward live entries and signaling of the
 //! documents it subscribed to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -115,6 +115,42 @@ impl RateLimit {
     }
 }
 
+/// What one connection keeps besides its cursors and backlog.
+struct Session {
+    /// The client's address.
+    address: IpAddr,
+    signals: SignalRates,
+    /// Documents this connection saw the store hold (appends to them need no check).
+    known: HashSet<DocId>,
+}
+
+/// Whether an append to `doc` may go on: a document the store holds, or one `address`
+/// may start now (see [`Relay::may_start`]); else the refusal.
+async fn new_document(relay: &Arc<Relay>, address: IpAddr, doc: DocId) -> Option<RelayFrame> {
+    let store = Arc::clone(&relay.store);
+    match tokio::task::spawn_blocking(move || store.has_doc(&doc)).await {
+        Ok(Ok(true)) => None,
+        Ok(Ok(false)) => {
+            let starts = Arc::clone(relay);
+            let refused =
+                tokio::task::spawn_blocking(move || starts.may_start(address, unix_now()))
+                    .await
+                    .unwrap_or_else(|err| Err((ErrorCode::StorageFailed, err.to_string())));
+            refused
+                .err()
+                .map(|(code, message)| refusal(relay, Some(doc), code, message))
+        }
+        Ok(Err(err)) => Some(storage_failed(relay, doc, &err)),
+        Err(err) => Some(storage_failed(relay, doc, &err)),
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// One connection's signaling rate, per document it signals about.
 struct SignalRates {
     per_second: f64,
@@ -138,8 +174,7 @@ impl SignalRates {
 }
 
 async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
-    // Counted for as long as the connection is served.
-    let _admitted = admitted;
+    // `admitted` counts the connection for as long as it is served (to the end of this).
     let peer = relay.next_peer.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let (inbox, mut live) = mpsc::channel(INBOX);
@@ -149,9 +184,13 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
     };
     let mut cursors = Cursors::new();
     let mut paging = None;
-    let mut signals = SignalRates {
-        per_second: f64::from(relay.limits.signals_per_second),
-        buckets: HashMap::new(),
+    let mut session = Session {
+        address: admitted.address,
+        signals: SignalRates {
+            per_second: f64::from(relay.limits.signals_per_second),
+            buckets: HashMap::new(),
+        },
+        known: HashSet::new(),
     };
     let mut limit = RateLimit {
         tokens: f64::from(relay.limits.burst),
@@ -203,7 +242,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                     if limit.allow(Instant::now()) {
                         match decoded {
                             Err(err) => vec![refusal(&relay, None, err.code(), err.to_string())],
-                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut signals, &mut paging, frame).await,
+                            Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut session, &mut paging, frame).await,
                         }
                     } else if limit.gave_up() {
                         break;
@@ -288,7 +327,7 @@ async fn handle(
     peer: u64,
     me: &Subscriber,
     cursors: &mut Cursors,
-    signals: &mut SignalRates,
+    session: &mut Session,
     paging: &mut Option<Paging>,
     frame: ClientFrame,
 ) -> Vec<RelayFrame> {
@@ -315,6 +354,12 @@ async fn handle(
         } => {
             if !verify_append(&doc, &WriterKey(writer), &payload, &proof) {
                 return vec![forbidden(relay, doc)];
+            }
+            if !session.known.contains(&doc) {
+                if let Some(refused) = new_document(relay, session.address, doc).await {
+                    return vec![refused];
+                }
+                session.known.insert(doc);
             }
             // The writer hands the entry to the subscribers, in order.
             let sent = (payload.clone(), proof.clone());
@@ -384,15 +429,17 @@ async fn handle(
             let most = relay.limits.max_signal_bytes;
             vec![too_large(relay, about, "signals", most)]
         }
-        ClientFrame::Signal { doc, .. } if !signals.allow(doc, Instant::now()) => vec![refusal(
-            relay,
-            Some(doc),
-            ErrorCode::RateLimited,
-            format!(
-                "at most {} signals a second about one document; slow down and send again",
-                relay.limits.signals_per_second
-            ),
-        )],
+        ClientFrame::Signal { doc, .. } if !session.signals.allow(doc, Instant::now()) => {
+            vec![refusal(
+                relay,
+                Some(doc),
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} signals a second about one document; slow down and send again",
+                    relay.limits.signals_per_second
+                ),
+            )]
+        }
         ClientFrame::Ping => vec![RelayFrame::Pong],
         ClientFrame::Signal { doc, to, data } => {
             relay.publish(

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
-use landsbyplan_sync::DocId;
+use landsbyplan_sync::{DocId, ErrorCode};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
@@ -71,6 +71,14 @@ pub struct Limits {
     /// Seconds a frame to a device may take to go out before the connection counts as
     /// stalled and is closed (the device resumes from its cursor).
     pub send_timeout_secs: u64,
+    /// New documents one client address may start in an hour.
+    pub new_documents_per_hour: u32,
+    /// Below this many free bytes on the data directory's disk no new document is
+    /// started (the documents held go on).
+    pub min_free_disk_bytes: u64,
+    /// The most bytes the store may hold before no new document is started; none if
+    /// `None`.
+    pub max_store_bytes: Option<u64>,
 }
 
 impl Default for Limits {
@@ -87,6 +95,9 @@ impl Default for Limits {
             max_connections_per_address: 64,
             idle_timeout_secs: 90,
             send_timeout_secs: 30,
+            new_documents_per_hour: 60,
+            min_free_disk_bytes: 256 << 20,
+            max_store_bytes: None,
         }
     }
 }
@@ -130,6 +141,8 @@ struct Relay {
     counters: metrics::Counters,
     /// Open connections per client address.
     per_address: Mutex<HashMap<IpAddr, u32>>,
+    /// New documents per client address: the hour (since 1970) and how many in it.
+    started: Mutex<HashMap<IpAddr, (u64, u32)>>,
 }
 
 /// A connection let in: counted in all and for its address until it is dropped.
@@ -165,6 +178,66 @@ impl Relay {
         self.per_address
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `address` may start a new document at `now` (seconds since 1970): the
+    /// disk has room, the store is under its quota, and the address has started fewer
+    /// than its hourly number. If so it is counted; if not, the refusal names the limit.
+    fn may_start(&self, address: IpAddr, now: u64) -> Result<(), (ErrorCode, String)> {
+        let free = self.store.free_bytes().map_err(|err| {
+            (
+                ErrorCode::StorageFailed,
+                format!("the relay cannot tell its free disk space: {err}"),
+            )
+        })?;
+        if free < self.limits.min_free_disk_bytes {
+            return Err((
+                ErrorCode::StorageFailed,
+                format!(
+                    "the relay's disk has less than {} bytes free, so it starts no new documents; try again later",
+                    self.limits.min_free_disk_bytes
+                ),
+            ));
+        }
+        if let Some(most) = self.limits.max_store_bytes {
+            let held = self
+                .store
+                .stats()
+                .map_err(|err| (ErrorCode::StorageFailed, err.to_string()))?
+                .bytes;
+            if held >= most {
+                return Err((
+                    ErrorCode::StorageFailed,
+                    format!(
+                        "the relay holds its limit of {most} bytes, so it starts no new documents"
+                    ),
+                ));
+            }
+        }
+        let hour = now / 3600;
+        let mut started = self
+            .started
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if started.len() > 100_000 {
+            started.retain(|_, (at, _)| *at == hour);
+        }
+        let (at, count) = started.entry(address).or_insert((hour, 0));
+        if *at != hour {
+            *at = hour;
+            *count = 0;
+        }
+        if *count >= self.limits.new_documents_per_hour {
+            return Err((
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} new documents an hour from one address; try again later",
+                    self.limits.new_documents_per_hour
+                ),
+            ));
+        }
+        *count += 1;
+        Ok(())
     }
 
     /// Lets a connection from `address` in, unless the relay or that address has as many
@@ -279,6 +352,7 @@ pub fn app(store: Store, config: &Config) -> Routers {
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),
         per_address: Mutex::new(HashMap::new()),
+        started: Mutex::new(HashMap::new()),
     });
     let public = Router::new()
         .route("/sync", get(connection::upgrade))

@@ -57,6 +57,15 @@ struct Args {
     /// Seconds a frame to a device may take to go out before its connection is closed.
     #[arg(long, env = "LANDSBYPLAN_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout_secs)]
     send_timeout_secs: u64,
+    /// New documents one client address may start in an hour.
+    #[arg(long, env = "LANDSBYPLAN_NEW_DOCUMENTS_PER_HOUR", default_value_t = Limits::default().new_documents_per_hour)]
+    new_documents_per_hour: u32,
+    /// Below this many free bytes on the data directory's disk, no new document starts.
+    #[arg(long, env = "LANDSBYPLAN_MIN_FREE_DISK_BYTES", default_value_t = Limits::default().min_free_disk_bytes)]
+    min_free_disk_bytes: u64,
+    /// The most bytes the store may hold before no new document starts (none if unset).
+    #[arg(long, env = "LANDSBYPLAN_MAX_STORE_BYTES")]
+    max_store_bytes: Option<u64>,
     /// Behind a reverse proxy: the header naming the client's address (e.g.
     /// X-Forwarded-For; the last address in it counts). Set it only behind a proxy that
     /// sets it, or clients choose their own address.
@@ -99,6 +108,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 max_connections_per_address: args.max_connections_per_address,
                 idle_timeout_secs: args.idle_timeout_secs,
                 send_timeout_secs: args.send_timeout_secs,
+                new_documents_per_hour: args.new_documents_per_hour,
+                min_free_disk_bytes: args.min_free_disk_bytes,
+                max_store_bytes: args.max_store_bytes,
             },
             client_address_header: args.client_address_header.clone(),
         },

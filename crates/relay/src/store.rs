@@ -98,6 +98,7 @@ pub struct StoreStats {
 pub struct Store {
     conn: Mutex<Connection>,
     epoch: u64,
+    dir: std::path::PathBuf,
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -348,6 +349,7 @@ impl Store {
                 row.get(0)
             })?;
         Ok(Self {
+            dir: data_dir.to_path_buf(),
             conn: Mutex::new(conn),
             // Never 0, which devices read as "not known yet".
             epoch: u64::from_ne_bytes(epoch.to_ne_bytes()).max(1),
@@ -607,6 +609,20 @@ impl Store {
                 stored,
             )
             .optional()?)
+    }
+
+    /// Whether `doc` has a log or a snapshot here.
+    pub fn has_doc(&self, doc: &DocId) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE doc = ?1)")?
+            .query_row(params![doc.0.as_slice()], |row| row.get(0))?)
+    }
+
+    /// Bytes free for the store on its filesystem (for an unprivileged process).
+    pub fn free_bytes(&self) -> std::io::Result<u64> {
+        let stat = rustix::fs::statvfs(&self.dir)?;
+        Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
     }
 
     /// Whether the store answers a query (the relay's readiness).

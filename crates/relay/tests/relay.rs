@@ -1217,6 +1217,96 @@ async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on
     relay.stop().await;
 }
 
+/// The refusal of an append to a new document, if any.
+async fn start_document(socket: &mut Socket, space: &SpaceKeys) -> Option<(ErrorCode, String)> {
+    send(socket, append(space, b"first")).await;
+    match receive(socket).await {
+        RelayFrame::Acked { .. } => None,
+        RelayFrame::Error { code, message, .. } => Some((code, message)),
+        other => panic!("expected an answer to the append, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_address_starts_so_many_new_documents_an_hour_and_the_documents_held_go_on() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        new_documents_per_hour: 3,
+        ..Limits::default()
+    };
+    let header = Some("x-forwarded-for".to_string());
+    let relay = Running::with_config(dir.path(), dir.path(), limits, header).await;
+    let from = |address: &str| {
+        let mut request = format!("ws://{}/sync", relay.addr)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", address.parse().unwrap());
+        async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+            receive(&mut socket).await; // the greeting
+            socket
+        }
+    };
+    let mut spammer = from("192.0.2.1").await;
+    for n in 1..=3 {
+        assert_eq!(start_document(&mut spammer, &keys(n)).await, None);
+    }
+    let (code, message) = start_document(&mut spammer, &keys(4)).await.unwrap();
+    assert_eq!(code, ErrorCode::RateLimited);
+    assert!(
+        message.contains("at most 3 new documents an hour"),
+        "{message}"
+    );
+    // A new connection from the same address counts the same.
+    let mut again = from("192.0.2.1").await;
+    assert!(start_document(&mut again, &keys(5)).await.is_some());
+    // Its documents go on; another address starts its own.
+    send(&mut again, append(&keys(1), b"more")).await;
+    assert!(matches!(
+        receive(&mut again).await,
+        RelayFrame::Acked { seq: 2, .. }
+    ));
+    let mut honest = from("192.0.2.2").await;
+    assert_eq!(start_document(&mut honest, &keys(6)).await, None);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held_ones_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Running::start(dir.path(), dir.path()).await;
+    let mut socket = relay.connect().await;
+    assert_eq!(start_document(&mut socket, &keys(1)).await, None);
+    relay.stop().await;
+
+    for limits in [
+        Limits {
+            min_free_disk_bytes: u64::MAX,
+            ..Limits::default()
+        },
+        Limits {
+            max_store_bytes: Some(5),
+            ..Limits::default()
+        },
+    ] {
+        let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+        let mut socket = relay.connect().await;
+        let (code, message) = start_document(&mut socket, &keys(2)).await.unwrap();
+        assert_eq!(code, ErrorCode::StorageFailed);
+        assert!(message.contains("starts no new documents"), "{message}");
+        send(&mut socket, append(&keys(1), b"held")).await;
+        assert!(
+            matches!(receive(&mut socket).await, RelayFrame::Acked { .. }),
+            "a document the relay holds goes on"
+        );
+        relay.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn metrics_count_connections_documents_and_appends() {
     let dir = tempfile::tempdir().unwrap();
