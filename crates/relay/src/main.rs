@@ -14,6 +14,9 @@ struct Args {
     /// Address to listen on. Keep 127.0.0.1 unless a reverse proxy with TLS stands in front.
     #[arg(long, env = "LANDSBYPLAN_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Logs as JSON lines (for a log collector) instead of text.
+    #[arg(long, env = "LANDSBYPLAN_LOG_JSON")]
+    log_json: bool,
     /// Address of the operator's listener (`/metrics`, `/healthz`, `/readyz`); none if
     /// unset. Keep it on 127.0.0.1 or a private network.
     #[arg(long, env = "LANDSBYPLAN_ADMIN_LISTEN")]
@@ -75,12 +78,17 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs name events, addresses and document-free figures, never a payload.
+    if args.log_json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     match run(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
