@@ -68,16 +68,48 @@ pub(crate) async fn upgrade(
 }
 
 /// The client's address: the last one in the configured header (the one the reverse
-/// proxy added), else the connection's own.
+/// proxy added, with or without a port), else the connection's own; as the limits count
+/// it (see [`counted`]).
 fn client_address(relay: &Relay, socket: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    relay
-        .client_address_header
-        .as_deref()
-        .and_then(|name| headers.get_all(name).iter().next_back())
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.rsplit(',').next())
-        .and_then(|last| last.trim().parse().ok())
-        .unwrap_or(socket.ip())
+    let named = relay.client_address_header.as_deref().map(|name| {
+        headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .map(str::trim)
+            .and_then(|last| {
+                last.parse::<IpAddr>()
+                    .ok()
+                    .or_else(|| last.parse::<SocketAddr>().ok().map(|s| s.ip()))
+            })
+    });
+    let address = match named {
+        Some(Some(address)) => address,
+        Some(None) => {
+            tracing::warn!(%socket, "the client address header is missing or unreadable; counting the proxy's address");
+            socket.ip()
+        }
+        None => socket.ip(),
+    };
+    counted(address)
+}
+
+/// An address as the per-address limits count it: an IPv4 address as itself (also when
+/// written as IPv6), an IPv6 address by its /64 network, which one household or phone
+/// usually gets whole.
+fn counted(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(network.into())
+            }
+        },
+    }
 }
 
 /// The connection's subscriptions: per document, the last sequence number sent.
@@ -199,8 +231,8 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
         at: Instant::now(),
         refused: 0,
     };
-    let send_timeout = Duration::from_secs(relay.limits.send_timeout_secs.max(1));
-    let idle = Duration::from_secs(relay.limits.idle_timeout_secs.max(1));
+    let send_timeout = Duration::from_secs(relay.limits.send_timeout_secs.clamp(1, 24 * 60 * 60));
+    let idle = Duration::from_secs(relay.limits.idle_timeout_secs.clamp(1, 24 * 60 * 60));
     let hello = binary(&RelayFrame::Hello {
         peer,
         epoch: relay.store.epoch(),
@@ -286,6 +318,9 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                     break 'connection;
                 }
             }
+            // A device taking in its backlog is not idle, though it sends nothing.
+            heard = Instant::now();
+            pinged = false;
         }
     }
     relay.unsubscribe(peer, cursors.keys().copied());
@@ -402,6 +437,13 @@ async fn handle(
             if !verify_snapshot(&doc, &WriterKey(writer), covers, &payload, &proof) {
                 return vec![forbidden(relay, doc)];
             }
+            // A snapshot can start a document too: the same limits hold.
+            if !session.known.contains(&doc) {
+                if let Some(refused) = new_document(relay, session.address, doc).await {
+                    return vec![refused];
+                }
+                session.known.insert(doc);
+            }
             let store = Arc::clone(&relay.store);
             match tokio::task::spawn_blocking(move || {
                 store.put_snapshot(&doc, covers, &payload, &proof)
@@ -498,7 +540,9 @@ async fn next_page(
 ) -> Vec<RelayFrame> {
     let Paging { doc, after, latest } = page;
     let store = Arc::clone(&relay.store);
-    match tokio::task::spawn_blocking(move || store.backlog_page(&doc, after, PAGE_BYTES)).await {
+    match tokio::task::spawn_blocking(move || store.backlog_page(&doc, after, latest, PAGE_BYTES))
+        .await
+    {
         Ok(Ok(backlog)) => {
             let latest = latest.unwrap_or(backlog.latest);
             let mut frames = Vec::with_capacity(backlog.entries.len() + 1);
@@ -610,4 +654,23 @@ fn storage_failed(relay: &Relay, doc: DocId, err: &dyn std::fmt::Display) -> Rel
         ErrorCode::StorageFailed,
         "the relay could not store the entry; try again later".into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_count_as_ipv4_or_by_their_ipv6_network() {
+        let count = |text: &str| counted(text.parse().unwrap()).to_string();
+        assert_eq!(count("192.0.2.7"), "192.0.2.7");
+        assert_eq!(count("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(count("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(
+            count("2001:db8:1:2::1"),
+            count("2001:db8:1:2:ffff::9"),
+            "one /64 is one address"
+        );
+        assert_ne!(count("2001:db8:1:2::1"), count("2001:db8:1:3::1"));
+    }
 }

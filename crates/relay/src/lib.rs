@@ -310,18 +310,27 @@ impl Subscribers {
     /// Hands `live` to every subscriber of `doc`; work is per subscriber of that document
     /// only, whatever else the relay carries.
     fn publish(&self, doc: DocId, live: Live) {
+        // A signal for one peer is handed to that peer only: it cannot fill the others'
+        // inboxes.
+        let only = match &live {
+            Live::Signal { to, .. } => *to,
+            Live::Entry { .. } => None,
+        };
         let live = Arc::new(live);
         if let Some(subs) = self.lock().get_mut(&doc) {
-            subs.retain(
-                |_, subscriber| match subscriber.inbox.try_send(Arc::clone(&live)) {
+            subs.retain(|peer, subscriber| {
+                if only.is_some_and(|to| to != *peer) {
+                    return true;
+                }
+                match subscriber.inbox.try_send(Arc::clone(&live)) {
                     Ok(()) => true,
                     Err(TrySendError::Full(_)) => {
                         subscriber.lagged.store(true, Ordering::Relaxed);
                         false
                     }
                     Err(TrySendError::Closed(_)) => false,
-                },
-            );
+                }
+            });
         }
     }
 }

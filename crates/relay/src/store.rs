@@ -528,16 +528,19 @@ impl Store {
 
     /// What a subscriber that has everything through `since` is missing.
     pub fn backlog(&self, doc: &DocId, since: u64) -> Result<Backlog, StoreError> {
-        self.backlog_page(doc, since, usize::MAX)
+        self.backlog_page(doc, since, None, usize::MAX)
     }
 
-    /// The first page of [`Store::backlog`]: the snapshot if it is due, and entries until
-    /// they pass `budget` bytes (at least one), so no subscriber makes the relay hold a
-    /// whole log in memory. The next page starts after the last entry of this one.
+    /// A page of [`Store::backlog`]: the snapshot if it is due, and entries until they
+    /// pass `budget` bytes (at least one), so no subscriber makes the relay hold a whole
+    /// log in memory. The next page starts after the last entry of this one and ends at
+    /// `through`, the first page's `latest` (entries appended meanwhile go out live, and
+    /// no page ever holds an entry past the `latest` the device is then told).
     pub fn backlog_page(
         &self,
         doc: &DocId,
         since: u64,
+        through: Option<u64>,
         budget: usize,
     ) -> Result<Backlog, StoreError> {
         let conn = self.lock();
@@ -552,10 +555,12 @@ impl Store {
             .prepare_cached("SELECT last_seq FROM docs WHERE doc = ?1")?
             .query_row(params![doc.0.as_slice()], |row| row.get(0))
             .optional()?;
-        let latest = snapshot
-            .as_ref()
-            .map_or(0, |s| s.seq)
-            .max(last_entry.map_or(0, i64::unsigned_abs));
+        let latest = through.unwrap_or_else(|| {
+            snapshot
+                .as_ref()
+                .map_or(0, |s| s.seq)
+                .max(last_entry.map_or(0, i64::unsigned_abs))
+        });
         let mut snapshot = snapshot.filter(|s| s.seq > since);
         // A device that was away a short time: if every entry after its cursor is still
         // kept, it gets those instead of the whole snapshot.
@@ -574,9 +579,11 @@ impl Store {
         }
         let after = snapshot.as_ref().map_or(since, |s| s.seq);
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 ORDER BY seq",
+            "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 AND seq <= ?3
+             ORDER BY seq",
         )?;
-        let mut rows = stmt.query_map(params![doc.0.as_slice(), to_i64(after)], stored)?;
+        let through = to_i64(through.unwrap_or(latest));
+        let mut rows = stmt.query_map(params![doc.0.as_slice(), to_i64(after), through], stored)?;
         let mut bytes = snapshot
             .as_ref()
             .map_or(0, |s| s.payload.len() + s.proof.len());
@@ -742,6 +749,22 @@ mod tests {
     }
 
     #[test]
+    fn the_store_syncs_every_commit_to_disk_through_its_write_ahead_log() {
+        // What makes an acknowledged entry survive a power cut, not only a killed process
+        // (tests/crash.rs: the kernel keeps what a killed process wrote).
+        let (_dir, store) = store();
+        let conn = store.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(synchronous, 2, "FULL");
+    }
+
+    #[test]
     fn entries_survive_reopening_the_store() {
         let dir = tempfile::tempdir().unwrap();
         Store::open(dir.path())
@@ -878,9 +901,10 @@ mod tests {
         let entry_bytes = 100 + PROOF.len();
         let budget = 2 * entry_bytes + 1;
         let (mut after, mut seen, mut pages) = (0, Vec::new(), 0);
-        let mut first = true;
+        let (mut first, mut through) = (true, None);
         loop {
-            let page = store.backlog_page(&doc, after, budget).unwrap();
+            let page = store.backlog_page(&doc, after, through, budget).unwrap();
+            through = Some(page.latest);
             assert_eq!(page.latest, 10);
             assert_eq!(
                 page.snapshot.is_some(),
@@ -904,17 +928,25 @@ mod tests {
                 seen.push(entry.seq);
             }
             pages += 1;
+            if first {
+                // Appended while the pages go out: not in them (it goes out live).
+                store.append(&doc, &[11; 100], PROOF, ROOM).unwrap();
+            }
             first = false;
             if !page.more {
                 break;
             }
         }
-        assert_eq!(seen, (3..=10).collect::<Vec<_>>());
+        assert_eq!(
+            seen,
+            (3..=10).collect::<Vec<_>>(),
+            "no page holds more than latest"
+        );
         assert!(pages >= 3, "{pages} pages");
         assert_eq!(
             store.backlog(&doc, 0).unwrap().entries.len(),
-            8,
-            "whole, it is one page"
+            9,
+            "whole (with the entry appended meanwhile), it is one page"
         );
     }
 

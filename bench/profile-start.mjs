@@ -1,0 +1,97 @@
+// Where the offline start of a large council's plan screen spends its time: opens the
+// council (a file of `council_file`) in the app served by the relay, goes offline, then
+// loads the plan screen three times under Chromium's sampling profiler and prints, for the
+// last load, the busiest functions of the app and its libraries (time spent in each with
+// what it calls) and when the start's phases ran. Needs a build with the wasm's function
+// names: run it through scripts/bench-profile. `node bench/profile-start.mjs <dist> <council>`
+import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
+
+const [dist, councilFile] = process.argv.slice(2);
+const RUNS = 3;
+
+/** Per function name: milliseconds with it on the stack, and first and last sample time. */
+function inclusive(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const name = (node) => node.callFrame.functionName.replace(/::h[0-9a-f]{16}$/, "") || "(anonymous)";
+  const spent = new Map();
+  let at = 0;
+  let busy = 0;
+  for (let i = 0; i < profile.samples.length; i += 1) {
+    at += profile.timeDeltas[i] / 1000;
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    let id = profile.samples[i];
+    if (name(byId.get(id)) === "(idle)") continue;
+    busy += dt;
+    const seen = new Set();
+    while (id !== undefined) {
+      const fn = name(byId.get(id));
+      if (!seen.has(fn)) {
+        seen.add(fn);
+        const entry = spent.get(fn) ?? { ms: 0, first: at, last: at };
+        entry.ms += dt;
+        entry.last = at;
+        spent.set(fn, entry);
+      }
+      id = parent.get(id);
+    }
+  }
+  return { spent, busy };
+}
+
+const browser = await launchBrowser();
+const relay = await startRelay({ dist });
+try {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const setup = await context.newPage();
+  await setup.goto(relay.url);
+  await setup.evaluate(() => navigator.serviceWorker.ready);
+  await setup.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(councilFile);
+  await setup.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor({ timeout: 30_000 });
+  const planUrl = setup.url();
+  await setup.close();
+  await context.setOffline(true);
+  let last;
+  for (let run = 0; run < RUNS; run += 1) {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+    await page.addInitScript(() => {
+      const observer = new MutationObserver(() => {
+        const vision = document.querySelector("textarea[id^='vision-']");
+        if (vision && vision.value.length > 0 && document.querySelectorAll("ol.items > li").length > 0) {
+          globalThis.__ready = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+    });
+    await page.goto(planUrl);
+    await page.waitForFunction(() => globalThis.__ready !== undefined, null, { timeout: 30_000 });
+    const ready = await page.evaluate(() => globalThis.__ready);
+    const elements = await page.evaluate(() => document.querySelectorAll("*").length);
+    const { profile } = await cdp.send("Profiler.stop");
+    console.log(`load ${run + 1}: interactive after ${ready.toFixed(0)} ms (profiled), ${elements} elements`);
+    last = profile;
+    await page.close();
+  }
+  const { spent, busy } = inclusive(last);
+  console.log(`\nThe last load: ${busy.toFixed(0)} ms busy. The app's and its libraries' busiest functions`);
+  console.log("(ms with the function on the stack; when it first and last ran, ms after the profile began):\n");
+  console.log("| function | ms | first | last |");
+  console.log("|---|---:|---:|---:|");
+  const shown = [...spent]
+    .filter(([fn]) => /^(landsbyplan|automerge|tachys|reactive_graph|leptos|hexane|qrcode|rexie)|^\(program\)|^\(garbage/.test(fn))
+    .filter(([fn]) => !/closure|::_::|shim/.test(fn))
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 30);
+  for (const [fn, { ms, first, last: end }] of shown) {
+    console.log(`| \`${fn.slice(0, 110)}\` | ${ms.toFixed(1)} | ${first.toFixed(0)} | ${end.toFixed(0)} |`);
+  }
+} finally {
+  await browser.close();
+  await relay.stop();
+}
