@@ -409,8 +409,9 @@ async fn a_file_with_a_held_spaces_id_that_is_no_copy_of_it_is_refused_and_chang
         )
         .unwrap();
     let file = forged.export();
-    assert!(
-        library.preview_file(&file).is_err(),
+    assert_eq!(
+        library.preview_file(&file).unwrap_err().key,
+        "error-not-a-copy",
         "the preview refuses it too"
     );
     let refused = library.open_file(&file).await.unwrap_err();

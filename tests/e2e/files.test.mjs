@@ -101,23 +101,34 @@ test("a council saved as a file is opened on another phone and merged back", asy
   await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(huge);
   await a.getByRole("alert").filter({ hasText: "Filen fylder 20 MB; Landsbyplan åbner filer på højst 16 MB." }).waitFor();
 
-  // A small file that would inflate a thousandfold (one deflated Automerge change of
-  // 2 GiB of zeros, 2 MB on disk, more than a tab's wasm could ever hold): refused
-  // before Automerge reads it.
-  const zeros = await deflatedZeros(2 * 1024);
-  const uleb = [];
-  for (let n = zeros.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      uleb.push(n);
-      break;
+  // Small files that would inflate past what a tab can hold (one deflated Automerge
+  // change of zeros): 65 MiB, just past the 64 MiB the app lets anything inflate to, and
+  // 2 GiB (2 MB on disk), more than a tab's wasm could ever hold. Both are refused before
+  // Automerge reads them.
+  for (const mebibytes of [65, 2 * 1024]) {
+    const zeros = await deflatedZeros(mebibytes);
+    const uleb = [];
+    for (let n = zeros.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        uleb.push(n);
+        break;
+      }
+      uleb.push((n & 0x7f) | 0x80);
     }
-    uleb.push((n & 0x7f) | 0x80);
+    const chunk = Buffer.concat([Buffer.from([0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2, ...uleb]), zeros]);
+    const bomb = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), "lille.landsbyplan");
+    writeFileSync(bomb, chunk);
+    // Another file's message first, so this one's must be its own.
+    await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(junk);
+    await a.getByRole("alert").filter({ hasText: "Filen er ikke et lokalråd eller en gruppe fra Landsbyplan" }).waitFor();
+    await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(bomb);
+    await a.getByRole("alert").filter({ hasText: "Filen pakker sig ud til mere, end Landsbyplan kan åbne" }).waitFor();
+    assert.equal(
+      await a.getByRole("alert").filter({ hasText: "Filen er ikke et lokalråd" }).count(),
+      0,
+      `the ${mebibytes} MiB file's message replaced the one before`,
+    );
   }
-  const chunk = Buffer.concat([Buffer.from([0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2, ...uleb]), zeros]);
-  const bomb = join(mkdtempSync(join(tmpdir(), "landsbyplan-file-")), "lille.landsbyplan");
-  writeFileSync(bomb, chunk);
-  await a.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(bomb);
-  await a.getByRole("alert").filter({ hasText: "Filen pakker sig ud til mere, end Landsbyplan kan åbne" }).waitFor();
 
   // The tab goes on, and starts as before after a reload.
   await a.getByRole("link", { name: "Urup Lokalråd" }).click();

@@ -148,12 +148,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn two_names_and_two_new_members_at_once_are_found_as_the_walk_finds_them() {
+        let stamp = |at: i64| Stamp::new("Anna", 1_780_000_000 + at);
+        let mut a = Space::create_council(SpaceId::from_random(1), "Grene", &stamp(0)).unwrap();
+        let mut b = a.fork();
+        a.rename("Grene Lokalråd", &stamp(1)).unwrap();
+        b.rename("Lokalrådet i Grene", &stamp(1)).unwrap();
+        let new = PersonId::from_random(9);
+        a.add_member(new, &person("Bo", "1"), &stamp(2)).unwrap();
+        b.add_member(new, &person("Bo", "2"), &stamp(2)).unwrap();
+        a.merge(&mut b).unwrap();
+        let found = a.conflicts();
+        assert_eq!(found, conflicts_key_by_key(&a, &ROOT, &mut Vec::new()));
+        assert!(found.iter().any(|c| c.path == ["name"]), "{found:?}");
+    }
+
     proptest! {
-        /// Three devices rename the council and edit its members at once, in any mix;
-        /// after the merge the scan finds exactly the conflicts a key-by-key walk finds.
+        /// Three devices rename the council, edit its members and add the same new member
+        /// at once, in any mix; after the merge the scan finds exactly the conflicts a
+        /// key-by-key walk finds.
         #[test]
         fn the_one_pass_scan_finds_what_a_key_by_key_walk_finds(
-            edits in prop::collection::vec((0..3usize, 0..4usize, 0..3usize), 0..16)
+            edits in prop::collection::vec((0..3usize, 0..5usize, 0..3usize), 0..16)
         ) {
             let stamp = |at: i64| Stamp::new("Anna", 1_780_000_000 + at);
             let mut first =
@@ -168,6 +185,15 @@ mod tests {
                 let at = at as i64 + 2;
                 match what {
                     0 => space.rename(&format!("Grene {value}"), &stamp(at)).unwrap(),
+                    // The same new member added on several devices at once: the member's
+                    // map itself then holds two values (two objects).
+                    4 => {
+                        let _ = space.add_member(
+                            PersonId::from_random(9),
+                            &person(&format!("Ny {value}"), ""),
+                            &stamp(at),
+                        );
+                    }
                     person_at => space
                         .update_member(
                             people[person_at - 1],
