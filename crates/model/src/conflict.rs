@@ -39,16 +39,7 @@ impl Space {
             .collect();
         for (key, conflict, child) in fields {
             if conflict {
-                let texts: Vec<String> = self
-                    .doc
-                    .get_all(obj, key.as_str())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|(value, _)| match value {
-                        Value::Scalar(s) => Some(display(s)),
-                        Value::Object(_) => None,
-                    })
-                    .collect();
+                let texts = scalar_texts(&self.doc.get_all(obj, key.as_str()).unwrap_or_default());
                 if texts.len() > 1 {
                     let mut at = path.clone();
                     at.push(key.clone());
@@ -104,6 +95,17 @@ fn display(value: &automerge::ScalarValue) -> String {
     }
 }
 
+/// The scalar values among a field's concurrent values, as text (objects left out).
+fn scalar_texts(values: &[(Value<'_>, ObjId)]) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(|(value, _)| match value {
+            Value::Scalar(s) => Some(display(s)),
+            Value::Object(_) => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -116,13 +118,7 @@ mod tests {
         let mut found = Vec::new();
         for key in space.doc.keys(obj) {
             let values = space.doc.get_all(obj, key.as_str()).unwrap_or_default();
-            let texts: Vec<String> = values
-                .iter()
-                .filter_map(|(value, _)| match value {
-                    Value::Scalar(s) => Some(display(s)),
-                    Value::Object(_) => None,
-                })
-                .collect();
+            let texts = scalar_texts(&values);
             if texts.len() > 1 {
                 let mut at = path.clone();
                 at.push(key.clone());
