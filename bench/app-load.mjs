@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
+import { councilOffline, markWhenReady, planReady } from "./council-page.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const [councilFile, runsArg] = process.argv.slice(2);
@@ -41,16 +42,7 @@ function summary(times) {
  * holds, seen by a MutationObserver installed before any of the page's scripts run.
  */
 async function timeToReady(page, url, ready) {
-  await page.addInitScript((source) => {
-    const check = new Function(`return (${source})()`);
-    const observer = new MutationObserver(() => {
-      if (check()) {
-        globalThis.__ready = performance.now();
-        observer.disconnect();
-      }
-    });
-    observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-  }, ready.toString());
+  await markWhenReady(page, ready);
   await page.goto(url);
   await page.waitForFunction(() => globalThis.__ready !== undefined, null, { timeout: 30_000 });
   return page.evaluate(() => globalThis.__ready);
@@ -62,25 +54,12 @@ const appRelay = await startRelay({ dist: join(root, "dist") });
 const bareRelay = await startRelay({ dist: join(root, "bench/bare/dist") });
 try {
   // The app: a phone that opened the council once (online), then starts with no network.
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  const setup = await context.newPage();
-  await setup.goto(appRelay.url);
-  await setup.evaluate(() => navigator.serviceWorker.ready);
-  await setup.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(councilFile);
-  await setup.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor({ timeout: 30_000 });
-  const planUrl = setup.url();
-  await setup.close();
-  await context.setOffline(true);
+  const { context, planUrl } = await councilOffline(browser, appRelay.url, councilFile);
   const plan = [];
   for (let run = 0; run < RUNS; run += 1) {
     const page = await context.newPage();
     // Interactive: the vision is filled in and the action plan is listed.
-    plan.push(
-      await timeToReady(page, planUrl, () => {
-        const vision = document.querySelector("textarea[id^='vision-']");
-        return Boolean(vision && vision.value.length > 0 && document.querySelectorAll("ol.items > li").length > 0);
-      }),
-    );
+    plan.push(await timeToReady(page, planUrl, planReady));
     await page.close();
   }
   await context.close();

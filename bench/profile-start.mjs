@@ -5,6 +5,7 @@
 // what it calls) and when the start's phases ran. Needs a build with the wasm's function
 // names: run it through scripts/bench-profile. `node bench/profile-start.mjs <dist> <council>`
 import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
+import { councilOffline, markWhenReady, planReady } from "./council-page.mjs";
 
 const [dist, councilFile] = process.argv.slice(2);
 const RUNS = 3;
@@ -43,15 +44,7 @@ function inclusive(profile) {
 const browser = await launchBrowser();
 const relay = await startRelay({ dist });
 try {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  const setup = await context.newPage();
-  await setup.goto(relay.url);
-  await setup.evaluate(() => navigator.serviceWorker.ready);
-  await setup.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(councilFile);
-  await setup.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor({ timeout: 30_000 });
-  const planUrl = setup.url();
-  await setup.close();
-  await context.setOffline(true);
+  const { context, planUrl } = await councilOffline(browser, relay.url, councilFile);
   let last;
   for (let run = 0; run < RUNS; run += 1) {
     const page = await context.newPage();
@@ -59,16 +52,7 @@ try {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
     await cdp.send("Profiler.start");
-    await page.addInitScript(() => {
-      const observer = new MutationObserver(() => {
-        const vision = document.querySelector("textarea[id^='vision-']");
-        if (vision && vision.value.length > 0 && document.querySelectorAll("ol.items > li").length > 0) {
-          globalThis.__ready = performance.now();
-          observer.disconnect();
-        }
-      });
-      observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-    });
+    await markWhenReady(page, planReady);
     await page.goto(planUrl);
     await page.waitForFunction(() => globalThis.__ready !== undefined, null, { timeout: 30_000 });
     const ready = await page.evaluate(() => globalThis.__ready);
