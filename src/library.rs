@@ -154,6 +154,9 @@ struct Held {
     journaled: Vec<String>,
     /// What the relay is known to hold of it (shared heads, stored in the keyring).
     outbox: Outbox,
+    /// What it owes the relay from before this start has not been handed to sync yet
+    /// (that waits until the first screen is drawn; an edit before then sends it too).
+    owed: bool,
 }
 
 /// Why changes received from the relay are not in the space.
@@ -208,11 +211,12 @@ fn change_hashes(heads: &[Hash]) -> Vec<ChangeHash> {
     heads.iter().map(|h| ChangeHash(*h)).collect()
 }
 
-/// What space `space` owes the relay beyond `shared`, for the sync task (nothing if
+/// What space `h` owes the relay beyond its shared heads, for the sync task (nothing if
 /// nothing). Marks it as the latest local change.
-fn unshared(space: &mut Space, outbox: &mut Outbox) -> Vec<Outgoing> {
-    let shared = change_hashes(outbox.shared());
-    changes_since(space, outbox, &shared)
+fn unshared(h: &mut Held) -> Vec<Outgoing> {
+    h.owed = false;
+    let shared = change_hashes(h.outbox.shared());
+    changes_since(&mut h.space, &mut h.outbox, &shared)
 }
 
 /// The changes of `space` after `before`, in entries, the last with the heads now; marks
@@ -393,10 +397,13 @@ impl Default for Library {
 /// (nothing if the space does not sync).
 fn local_change(h: &mut Held, before: &[ChangeHash]) -> (Vec<u8>, Vec<Outgoing>) {
     let chunk = h.space.save_incremental();
-    let outgoing = if h.doc.is_some() {
-        changes_since(&mut h.space, &mut h.outbox, before)
-    } else {
+    let outgoing = if h.doc.is_none() {
         Vec::new()
+    } else if h.owed {
+        // What was owed from before this start goes first, with this edit.
+        unshared(h)
+    } else {
+        changes_since(&mut h.space, &mut h.outbox, before)
     };
     (chunk, outgoing)
 }

@@ -475,3 +475,61 @@ async fn changes_for_a_space_that_could_not_be_read_at_start_are_not_taken_as_st
     let received = library.apply_remote(doc, &council.save()).await;
     assert!(!received.stored && !received.set_aside);
 }
+
+/// Waits `ms` milliseconds (frames are drawn meanwhile).
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// How many changes of the library's one space wait for the relay, by its status.
+fn waiting(library: landsbyplan::library::Library) -> usize {
+    use landsbyplan_sync::SyncStatus;
+    use leptos::prelude::GetUntracked;
+    match library.spaces.get_untracked()[0].status {
+        SyncStatus::Waiting { unsent } => unsent,
+        ref other => panic!("expected changes waiting for the relay, found {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn what_a_space_owed_the_relay_at_start_goes_out_once_after_the_first_frame_or_with_an_earlier_edit()
+ {
+    use landsbyplan::library::Library;
+    // No relay answers here: every change stays owed.
+    let (first, name) = open_library("owed").await;
+    first.create_council("Vorbasse", &stamp()).await.unwrap();
+    let id = {
+        use leptos::prelude::GetUntracked;
+        first.spaces.get_untracked()[0].id
+    };
+    first
+        .rename(id, "Vorbasse Lokalråd", &stamp())
+        .await
+        .unwrap();
+    pause(300).await;
+    let owed = waiting(first);
+    assert!(owed >= 2, "the council's creation and rename wait: {owed}");
+
+    // Started again and left alone: what is owed goes out after the first frame, once.
+    let again = Library::new();
+    again.open(&name, None).await;
+    pause(300).await;
+    assert_eq!(waiting(again), owed);
+
+    // Started again and edited at once, before a frame: the edit takes what is owed
+    // with it, and nothing goes out twice.
+    let edited = Library::new();
+    edited.open(&name, None).await;
+    edited
+        .rename(id, "Vorbasse og Omegn", &stamp())
+        .await
+        .unwrap();
+    pause(300).await;
+    assert_eq!(waiting(edited), owed + 1);
+}

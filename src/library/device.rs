@@ -2,6 +2,7 @@
 //! and keeping every change there (chunks, cursors, shared heads).
 
 use super::*;
+use std::time::Duration;
 
 impl Library {
     pub(super) async fn load(
@@ -41,6 +42,7 @@ impl Library {
                                 unstored: Vec::new(),
                                 journaled: Vec::new(),
                                 outbox: Outbox::new(shared),
+                                owed: false,
                             },
                         );
                     }
@@ -55,6 +57,7 @@ impl Library {
         self.journal.set_value(Some(journal.clone()));
         self.replay(&store, &journal).await;
         let driver = Driver::start(self);
+        let mut owing = Vec::new();
         for (doc, entry) in &keyring {
             let Ok(share) = Share::from_link(&entry.share) else {
                 continue;
@@ -66,37 +69,69 @@ impl Library {
                 entry.epoch,
             ));
             // Whatever the relay is not known to hold goes out again: edits made before
-            // an offline reload, a crash or a closed tab are never stranded.
-            let outgoing = entry
-                .space
-                .filter(|_| writable)
-                .and_then(|id| {
-                    self.held.try_update_value(|held| {
-                        let h = held.get_mut(&id)?;
-                        Some(unshared(&mut h.space, &mut h.outbox))
+            // an offline reload, a crash or a closed tab are never stranded. Finding and
+            // sealing it can take a tenth of a second in a large space, so it waits until
+            // the first screen is drawn (`send_owed`), unless an edit comes first.
+            let owes = entry.space.filter(|_| writable).is_some_and(|id| {
+                self.held
+                    .try_update_value(|held| {
+                        held.get_mut(&id).is_some_and(|h| {
+                            let mut heads = hashes(&h.space.heads());
+                            heads.sort_unstable();
+                            h.owed = heads != h.outbox.shared();
+                            h.owed
+                        })
                     })
-                })
-                .flatten()
-                .unwrap_or_default();
-            if outgoing.is_empty() && entry.shared_at > 0 {
+                    .unwrap_or(false)
+            });
+            if owes {
+                owing.push((*doc, entry.space, entry.shared_at));
+            } else if entry.shared_at > 0 {
                 // Nothing is owed: everything was on the relay at the last contact,
                 // which the status can say even while offline.
                 driver.send(Event::SharedBefore(*doc, entry.shared_at));
-            }
-            for out in outgoing {
-                driver.send(Event::Local(*doc, out));
             }
         }
         self.driver.set_value(Some(driver));
         self.keys.set_value(keyring);
         self.revision.update(|r| *r += 1);
         self.refresh();
+        if !owing.is_empty() {
+            request_animation_frame(move || {
+                set_timeout(move || self.send_owed(owing), Duration::ZERO);
+            });
+        }
         if let Some(link) = link
             && let Err(err) = self.join(&link).await
         {
             leptos::logging::warn!("the share link in the address was not joined: {}", err.key);
         }
         Ok(())
+    }
+
+    /// Hands sync what each space of `owing` owed the relay at start, unless an edit (or
+    /// the relay's loss) sent it already.
+    fn send_owed(self, owing: Vec<(DocId, Option<SpaceId>, u64)>) {
+        for (doc, id, shared_at) in owing {
+            let outgoing = self
+                .held
+                .try_update_value(|held| {
+                    let h = held.get_mut(&id?)?;
+                    h.owed.then(|| unshared(h))
+                })
+                .flatten();
+            match outgoing {
+                Some(outgoing) if outgoing.is_empty() && shared_at > 0 => {
+                    self.send(Event::SharedBefore(doc, shared_at));
+                }
+                Some(outgoing) => {
+                    for out in outgoing {
+                        self.send(Event::Local(doc, out));
+                    }
+                }
+                None => {}
+            }
+        }
     }
 
     /// Merges what the edit journal holds of edits IndexedDB missed (the tab closed

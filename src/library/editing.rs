@@ -99,7 +99,7 @@ impl Library {
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                Some(unshared(&mut h.space, &mut h.outbox))
+                Some(unshared(h))
             })
             .flatten()
             .unwrap_or_default();

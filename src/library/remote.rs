@@ -200,7 +200,7 @@ impl Library {
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 h.outbox.forget();
-                Some(unshared(&mut h.space, &mut h.outbox))
+                Some(unshared(h))
             })
             .flatten()
             .unwrap_or_default();
@@ -233,6 +233,7 @@ impl Library {
                     unstored: Vec::new(),
                     journaled: Vec::new(),
                     outbox: Outbox::new(entry.shared.clone()),
+                    owed: false,
                 },
             );
         });
