@@ -130,7 +130,7 @@ fn open_socket(driver: &Driver, generation: u32) -> Option<WebSocket> {
 }
 
 async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Event>) {
-    let mut client = Client::new();
+    let mut client = Client::seeded(u64::from_le_bytes(random_bytes()));
     let mut socket: Option<Socket> = None;
     let mut generation = 0u32;
     // When the next timer goes off; an earlier wakeup gets a timer of its own.

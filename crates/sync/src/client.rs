@@ -31,7 +31,12 @@ pub type Millis = u64;
 pub const SNAPSHOT_EVERY: u32 = 200;
 const FIRST_RETRY: Millis = 500;
 const LAST_RETRY: Millis = 30_000;
+/// After the relay refuses an append (its rate limit, or its store failed), the client
+/// waits this long before sending again, doubling with every further refusal to
+/// [`LAST_RESEND_AFTER_REFUSAL`], plus a random part of up to half that: devices a relay
+/// turned away do not all come back together, nor every second.
 const RESEND_AFTER_REFUSAL: Millis = 1_000;
+const LAST_RESEND_AFTER_REFUSAL: Millis = 60_000;
 /// A change the relay has not sent back this long after the client was caught up is
 /// asked for again (doubling to [`LAST_CONFIRM_WAIT`]).
 const FIRST_CONFIRM_WAIT: Millis = 10_000;
@@ -255,6 +260,9 @@ struct SpaceState {
     since_snapshot: u32,
     status: SyncStatus,
     resend_at: Option<Millis>,
+    /// Refusals since the relay last took one of this space's entries: the wait before
+    /// sending again doubles with each.
+    refusals: u32,
     /// The relay said it had sent everything it holds, on this connection.
     caught_up: bool,
     /// The relay lost entries, or sent something refused: what this connection still
@@ -330,6 +338,8 @@ pub struct Client {
     probed_at: Option<Millis>,
     /// When the connection being made was asked for.
     connecting_at: Option<Millis>,
+    /// The state of the generator that spreads waits after refusals (xorshift64).
+    jitter: u64,
 }
 
 impl Default for Client {
@@ -357,7 +367,27 @@ impl Client {
             heard_at: 0,
             probed_at: None,
             connecting_at: None,
+            jitter: 0x9e37_79b9_7f4a_7c15,
         }
+    }
+
+    /// A client whose waits after refusals are spread by `seed` (a random number: every
+    /// device its own).
+    pub fn seeded(seed: u64) -> Self {
+        Self {
+            jitter: seed | 1,
+            ..Self::new()
+        }
+    }
+
+    /// How long to wait before sending again after the `refusals`-th refusal in a row
+    /// (counting from 0).
+    fn wait_after_refusal(&mut self, refusals: u32) -> Millis {
+        let wait = (RESEND_AFTER_REFUSAL << refusals.min(6)).min(LAST_RESEND_AFTER_REFUSAL);
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        wait + self.jitter % (wait / 2 + 1)
     }
 
     /// Starts syncing a space, from `cursor` in the relay store's `epoch` (both 0 for a
@@ -384,6 +414,7 @@ impl Client {
                     since_snapshot: 0,
                     status: SyncStatus::Local,
                     resend_at: None,
+                    refusals: 0,
                     caught_up: false,
                     stale: false,
                     rejected: 0,
@@ -745,12 +776,17 @@ impl Client {
                         space.doubt_at = Some(now + DOUBT_WAIT);
                     }
                 }
-                if space.resend_at.is_some_and(|at| now >= at) {
+                // After a refusal nothing goes again before its wait is over, not even
+                // what the relay seems to have lost.
+                let refused = space.resend_at.is_some_and(|at| now < at);
+                let resent = space.resend_at.is_some_and(|at| now >= at);
+                if resent {
                     space.resend_at = None;
                     effects.extend(resend_all(*doc, space));
                 }
                 if let Some((since, wait)) = space.unconfirmed
                     && now >= since + wait
+                    && !refused
                 {
                     // Caught up, yet our change never came back (its entry was lost on
                     // the way): read the log again from before it, and send it again in
@@ -768,7 +804,9 @@ impl Client {
                         doc: *doc,
                         since: from,
                     }));
-                    effects.extend(resend_all(*doc, space));
+                    if !resent {
+                        effects.extend(resend_all(*doc, space));
+                    }
                 }
                 if space.doubt_at.is_some_and(|at| now >= at) {
                     // Not caught up: set again once the relay has sent everything.
@@ -1296,12 +1334,17 @@ impl Client {
     }
 
     fn refused(&mut self, doc: DocId, code: ErrorCode, now: Millis) -> Vec<Effect> {
+        let Some(refusals) = self.spaces.get(&doc).map(|space| space.refusals) else {
+            return Vec::new();
+        };
+        let wait = self.wait_after_refusal(refusals);
         let Some(space) = self.spaces.get_mut(&doc) else {
             return Vec::new();
         };
         match code {
             ErrorCode::RateLimited | ErrorCode::StorageFailed => {
-                space.resend_at = Some(now + RESEND_AFTER_REFUSAL);
+                space.refusals = refusals.saturating_add(1);
+                space.resend_at = Some(now + wait);
                 // It may have refused a reading again for doubts (which one of the frames
                 // it answered cannot be told): no answer is taken for one any more, and
                 // the doubts are read again later.
@@ -1314,14 +1357,13 @@ impl Client {
                 if !space.asked.is_empty() {
                     space.asked.clear();
                     space.reread.clear();
-                    space
-                        .resubscribe_at
-                        .get_or_insert(now + RESEND_AFTER_REFUSAL);
+                    space.resubscribe_at.get_or_insert(now + wait);
                 }
                 Vec::new()
             }
             ErrorCode::LogFull => {
-                space.resend_at = Some(now + RESEND_AFTER_REFUSAL);
+                space.refusals = refusals.saturating_add(1);
+                space.resend_at = Some(now + wait);
                 vec![Effect::WantSnapshot {
                     doc,
                     covers: stored_cursor(space),
@@ -1462,6 +1504,8 @@ fn meet(doc: DocId, space: &mut SpaceState, epoch: u64) -> Vec<Effect> {
 fn confirm_run(doc: DocId, space: &mut SpaceState) -> Vec<Effect> {
     let mut shared = None;
     while space.pending.first().is_some_and(|p| p.confirmed) {
+        // The relay takes this space's entries again.
+        space.refusals = 0;
         let done = space.pending.remove(0);
         if done.heads.is_some() {
             shared = done.heads;
@@ -1706,6 +1750,72 @@ mod tests {
             client.received(&refusal.encode(), 0),
             vec![Effect::WantSnapshot { doc, covers: 3 }]
         );
+    }
+
+    #[test]
+    fn refused_appends_go_again_after_growing_spread_waits_until_the_relay_takes_one() {
+        let keys = keys();
+        let doc = keys.doc_id();
+        let refusal = RelayFrame::Error {
+            doc: Some(doc),
+            code: ErrorCode::RateLimited,
+            message: String::new(),
+        }
+        .encode();
+        let resend_at = |client: &Client| client.spaces[&doc].resend_at.unwrap();
+        // A device with one change the relay refuses ten times in a row: the waits.
+        let refused = |seed: u64| {
+            let mut client = Client::seeded(seed);
+            client.add_space(Capability::Write(Box::new(keys.clone())), 0, 5);
+            client.tick(0);
+            client.connected(0);
+            client.received(&hello(), 0);
+            client.received(&RelayFrame::Subscribed { doc, latest: 0 }.encode(), 0);
+            client.local_changes(doc, b"change", 1, vec![[9; 32]], [1; 24]);
+            let (mut now, mut waits, mut payload) = (0, Vec::new(), Vec::new());
+            for _ in 0..10 {
+                client.received(&refusal, now);
+                let at = resend_at(&client);
+                // Heard from (a live relay): only the wait decides.
+                client.received(&RelayFrame::Pong.encode(), at - 1);
+                let early = sent(&client.tick(at - 1));
+                assert!(
+                    !early
+                        .iter()
+                        .any(|f| matches!(f, ClientFrame::Append { .. })),
+                    "nothing goes before the wait: {early:?}"
+                );
+                let frames = sent(&client.tick(at));
+                let Some(ClientFrame::Append { payload: again, .. }) = frames
+                    .into_iter()
+                    .find(|f| matches!(f, ClientFrame::Append { .. }))
+                else {
+                    panic!("the change goes again after the wait");
+                };
+                payload = again;
+                waits.push(at - now);
+                now = at;
+            }
+            (client, waits, now, payload)
+        };
+        let (mut client, waits, now, payload) = refused(7);
+        for (n, wait) in waits.iter().enumerate() {
+            let least = (1_000 << n.min(6)).min(60_000);
+            assert!(
+                (least..=least + least / 2).contains(wait),
+                "wait {n}: {wait} ms, {waits:?}"
+            );
+        }
+        let (_, others, _, _) = refused(8);
+        assert_ne!(waits, others, "another device waits otherwise");
+        // The relay takes it: the next refusal waits a second again.
+        client.received(&signed_entry(&keys, 1, payload), now);
+        client.received(&RelayFrame::Subscribed { doc, latest: 1 }.encode(), now);
+        assert_eq!(client.status(&doc), Some(SyncStatus::Synced { at: now }));
+        client.local_changes(doc, b"next", 1, vec![[8; 32]], [2; 24]);
+        client.received(&refusal, now);
+        let wait = resend_at(&client) - now;
+        assert!((1_000..=1_500).contains(&wait), "{wait}");
     }
 
     fn connected_client(keys: &SpaceKeys, cursor: u64) -> Client {
@@ -2864,8 +2974,10 @@ mod tests {
             message: String::new(),
         };
         client.received(&refusal.encode(), 2_002);
-        // Subscribed again from the cursor once the wait is over, then read again.
-        let resubscribed = 2_002 + RESEND_AFTER_REFUSAL;
+        // Subscribed again from the cursor once the wait (a second or a little more) is
+        // over, then read again.
+        let resubscribed = client.next_work().unwrap();
+        assert!((3_002..=3_502).contains(&resubscribed), "{resubscribed}");
         let frames = sent(&client.tick(resubscribed));
         assert!(
             frames.contains(&ClientFrame::Subscribe { doc, since: 4 }),
@@ -2933,14 +3045,15 @@ mod tests {
             message: String::new(),
         };
         client.received(&limited.encode(), 900);
-        assert_eq!(client.next_work(), Some(1 + RESEND_AFTER_REFUSAL));
-        let frames = sent(&client.tick(1 + RESEND_AFTER_REFUSAL));
+        let resubscribed = client.next_work().unwrap();
+        assert!((1_001..=1_501).contains(&resubscribed), "{resubscribed}");
+        let frames = sent(&client.tick(resubscribed));
         assert!(
             frames.contains(&ClientFrame::Subscribe { doc, since: 3 }),
             "{frames:?}"
         );
         // The backlog comes, then entries that cannot come next are refused again.
-        let at = 2 + RESEND_AFTER_REFUSAL;
+        let at = resubscribed + 1;
         for n in 4..=7u8 {
             let entry = signed_entry(&keys, u64::from(n), sealed(&keys, &[n], n));
             assert!(applied(&client.received(&entry, at)));
