@@ -519,6 +519,15 @@ fn subscribe(
     doc: DocId,
     since: u64,
 ) -> Vec<RelayFrame> {
+    let most = relay.limits.max_subscriptions_per_connection;
+    if !cursors.contains_key(&doc) && cursors.len() >= most {
+        return vec![refusal(
+            relay,
+            Some(doc),
+            ErrorCode::LimitReached,
+            format!("one connection may follow at most {most} documents"),
+        )];
+    }
     // Subscribe before reading the backlog, so nothing appended meanwhile is missed; the
     // cursor drops what the backlog already sent.
     cursors.insert(doc, since);

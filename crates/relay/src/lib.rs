@@ -64,6 +64,9 @@ pub struct Limits {
     pub max_connections: u64,
     /// Open connections from one address.
     pub max_connections_per_address: u32,
+    /// Documents one connection may follow at once (a consultant's device follows every
+    /// council and group of the municipality: a few hundred).
+    pub max_subscriptions_per_connection: usize,
     /// Seconds a connection may stay silent: past half of it the relay pings, and it
     /// closes a connection that answers nothing within the whole (the app pings after 25
     /// quiet seconds).
@@ -93,6 +96,7 @@ impl Default for Limits {
             signals_per_second: 20,
             max_connections: 10_000,
             max_connections_per_address: 64,
+            max_subscriptions_per_connection: 1_000,
             idle_timeout_secs: 90,
             send_timeout_secs: 30,
             new_documents_per_hour: 60,
@@ -192,7 +196,7 @@ impl Relay {
         })?;
         if free < self.limits.min_free_disk_bytes {
             return Err((
-                ErrorCode::StorageFailed,
+                ErrorCode::LimitReached,
                 format!(
                     "the relay's disk has less than {} bytes free, so it starts no new documents; try again later",
                     self.limits.min_free_disk_bytes
@@ -207,7 +211,7 @@ impl Relay {
                 .bytes;
             if held >= most {
                 return Err((
-                    ErrorCode::StorageFailed,
+                    ErrorCode::LimitReached,
                     format!(
                         "the relay holds its limit of {most} bytes, so it starts no new documents"
                     ),
@@ -229,7 +233,7 @@ impl Relay {
         }
         if *count >= self.limits.new_documents_per_hour {
             return Err((
-                ErrorCode::RateLimited,
+                ErrorCode::LimitReached,
                 format!(
                     "at most {} new documents an hour from one address; try again later",
                     self.limits.new_documents_per_hour

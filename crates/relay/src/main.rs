@@ -54,6 +54,9 @@ struct Args {
     /// Open connections from one client address.
     #[arg(long, env = "LANDSBYPLAN_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
     max_connections_per_address: u32,
+    /// Documents one connection may follow at once.
+    #[arg(long, env = "LANDSBYPLAN_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = Limits::default().max_subscriptions_per_connection)]
+    max_subscriptions_per_connection: usize,
     /// Seconds a connection may stay silent before it is closed (pinged at half).
     #[arg(long, env = "LANDSBYPLAN_IDLE_TIMEOUT_SECS", default_value_t = Limits::default().idle_timeout_secs)]
     idle_timeout_secs: u64,
@@ -114,6 +117,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 signals_per_second: args.signals_per_second,
                 max_connections: args.max_connections,
                 max_connections_per_address: args.max_connections_per_address,
+                max_subscriptions_per_connection: args.max_subscriptions_per_connection,
                 idle_timeout_secs: args.idle_timeout_secs,
                 send_timeout_secs: args.send_timeout_secs,
                 new_documents_per_hour: args.new_documents_per_hour,

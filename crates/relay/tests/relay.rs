@@ -1255,7 +1255,7 @@ async fn an_address_starts_so_many_new_documents_an_hour_and_the_documents_held_
         assert_eq!(start_document(&mut spammer, &keys(n)).await, None);
     }
     let (code, message) = start_document(&mut spammer, &keys(4)).await.unwrap();
-    assert_eq!(code, ErrorCode::RateLimited);
+    assert_eq!(code, ErrorCode::LimitReached);
     assert!(
         message.contains("at most 3 new documents an hour"),
         "{message}"
@@ -1266,7 +1266,7 @@ async fn an_address_starts_so_many_new_documents_an_hour_and_the_documents_held_
         start_document(&mut again, &keys(5))
             .await
             .map(|(code, _)| code),
-        Some(ErrorCode::RateLimited)
+        Some(ErrorCode::LimitReached)
     );
     // Its documents go on; another address starts its own.
     send(&mut again, append(&keys(1), b"more")).await;
@@ -1300,7 +1300,7 @@ async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held
         let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
         let mut socket = relay.connect().await;
         let (code, message) = start_document(&mut socket, &keys(2)).await.unwrap();
-        assert_eq!(code, ErrorCode::StorageFailed);
+        assert_eq!(code, ErrorCode::LimitReached);
         assert!(message.contains("starts no new documents"), "{message}");
         // Nor does a snapshot start one.
         let fresh = keys(3);
@@ -1318,7 +1318,7 @@ async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held
         assert!(matches!(
             receive(&mut socket).await,
             RelayFrame::Error {
-                code: ErrorCode::StorageFailed,
+                code: ErrorCode::LimitReached,
                 ..
             }
         ));
@@ -1329,6 +1329,59 @@ async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held
         );
         relay.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_connection_follows_so_many_documents_and_those_it_follows_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_subscriptions_per_connection: 3,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let mut greedy = relay.connect().await;
+    for n in 1..=3 {
+        send(&mut greedy, subscribe(&keys(n), 0)).await;
+        assert!(matches!(
+            receive(&mut greedy).await,
+            RelayFrame::Subscribed { latest: 0, .. }
+        ));
+    }
+    // A fourth is refused, naming the limit; following one again is no new one.
+    send(&mut greedy, subscribe(&keys(4), 0)).await;
+    match receive(&mut greedy).await {
+        RelayFrame::Error {
+            doc,
+            code: ErrorCode::LimitReached,
+            message,
+        } => {
+            assert_eq!(doc, Some(keys(4).doc_id()));
+            assert!(message.contains("at most 3 documents"), "{message}");
+        }
+        other => panic!("expected the subscription refused, got {other:?}"),
+    }
+    send(&mut greedy, subscribe(&keys(2), 0)).await;
+    assert!(matches!(
+        receive(&mut greedy).await,
+        RelayFrame::Subscribed { latest: 0, .. }
+    ));
+    // What it follows still comes to it, and another connection follows the fourth.
+    let mut honest = relay.connect().await;
+    send(&mut honest, subscribe(&keys(4), 0)).await;
+    assert!(matches!(
+        receive(&mut honest).await,
+        RelayFrame::Subscribed { latest: 0, .. }
+    ));
+    send(&mut honest, append(&keys(1), b"for the greedy one")).await;
+    assert!(matches!(
+        receive(&mut honest).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    match receive(&mut greedy).await {
+        RelayFrame::Entry { doc, seq: 1, .. } => assert_eq!(doc, keys(1).doc_id()),
+        other => panic!("expected the entry, got {other:?}"),
+    }
+    relay.stop().await;
 }
 
 #[tokio::test]

@@ -1342,7 +1342,7 @@ impl Client {
             return Vec::new();
         };
         match code {
-            ErrorCode::RateLimited | ErrorCode::StorageFailed => {
+            ErrorCode::RateLimited | ErrorCode::StorageFailed | ErrorCode::LimitReached => {
                 space.refusals = refusals.saturating_add(1);
                 space.resend_at = Some(now + wait);
                 // It may have refused a reading again for doubts (which one of the frames

@@ -191,6 +191,10 @@ pub enum ErrorCode {
     LogFull,
     /// Signaling needs a subscription to the document first.
     NotSubscribed,
+    /// A limit the relay sets on one connection or address (documents followed on one
+    /// connection, new documents an hour) or on its disk was reached; the message names
+    /// it. Try again later.
+    LimitReached,
 }
 
 /// A frame that could not be decoded.
