@@ -102,7 +102,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let store = Store::open(&args.data_dir)?;
+    let store = Store::open(&args.data_dir).map_err(|err| {
+        format!(
+            "cannot open the store in {} (the data directory must be writable, with room \
+             to grow): {err}",
+            args.data_dir.display()
+        )
+    })?;
     let routers = app(
         store,
         &Config {
