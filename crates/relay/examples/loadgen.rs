@@ -8,7 +8,10 @@
 //! target/relay/examples/loadgen --clients 100 --docs 20 --seconds 10
 //! ```
 //!
-//! Traffic goes to 127.0.0.1 only; every loop is bounded by `--seconds` (at most 60) and
+//! A soak is a long run (`--seconds 600`): it also prints the relay's memory every
+//! 30 seconds and every refusal or lost connection.
+//!
+//! Traffic goes to 127.0.0.1 only; every loop is bounded by `--seconds` (at most 600) and
 //! `--clients` (at most 2000), and the relay it started is stopped at the end.
 
 #![allow(clippy::unwrap_used)]
@@ -55,7 +58,7 @@ fn args() -> Args {
     }
     args.clients = args.clients.clamp(1, 2000);
     args.docs = args.docs.clamp(1, args.clients);
-    args.seconds = args.seconds.clamp(1, 60);
+    args.seconds = args.seconds.clamp(1, 600);
     args.idle = args.idle.min(5000);
     args
 }
@@ -173,17 +176,34 @@ async fn main() {
     let started = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
     let acked = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(AtomicU64::new(0));
+    let lost = Arc::new(AtomicU64::new(0));
     let deadline = started + Duration::from_secs(args.seconds) + Duration::from_millis(500);
-    let (cpu_before, _) = usage(pid);
+    let (cpu_before, rss_at_start) = usage(pid);
+    // The relay's memory through the run: every 30 s (or a tenth of a short run).
+    let every = Duration::from_secs((args.seconds / 10).clamp(1, 30));
+    let sampler = tokio::spawn(async move {
+        let mut samples = vec![rss_at_start];
+        let mut ticker = tokio::time::interval_at((Instant::now() + every).into(), every);
+        while Instant::now() + every <= deadline {
+            ticker.tick().await;
+            samples.push(usage(pid).1);
+        }
+        samples
+    });
 
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let keys = keys[client % args.docs].clone();
         let (url, latencies, acked) = (url.clone(), Arc::clone(&latencies), Arc::clone(&acked));
+        let (refused, lost) = (Arc::clone(&refused), Arc::clone(&lost));
         let period = Duration::from_secs_f64(1.0 / args.edits_per_second);
         let seconds = args.seconds;
         tasks.push(tokio::spawn(async move {
-            let (socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+            let Ok((socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+                lost.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
             let (mut sink, mut stream) = socket.split();
             let subscribe = ClientFrame::Subscribe {
                 doc: keys.doc_id(),
@@ -220,15 +240,26 @@ async fn main() {
                 sink
             });
             let mut mine = Vec::new();
-            while let Ok(Some(Ok(message))) =
-                tokio::time::timeout_at(deadline.into(), stream.next()).await
-            {
+            loop {
+                let message = match tokio::time::timeout_at(deadline.into(), stream.next()).await {
+                    Ok(Some(Ok(message))) => message,
+                    // The run is over.
+                    Err(_) => break,
+                    // The relay closed the connection, or it broke, before the end.
+                    Ok(_) => {
+                        lost.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                };
                 let Message::Binary(bytes) = message else {
                     continue;
                 };
                 match RelayFrame::decode(&bytes) {
                     Ok(RelayFrame::Acked { .. }) => {
                         acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(RelayFrame::Error { .. }) => {
+                        refused.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(RelayFrame::Entry { payload, .. }) if payload.len() >= 24 => {
                         let from = u64::from_be_bytes(payload[..8].try_into().unwrap());
@@ -248,6 +279,7 @@ async fn main() {
         let _ = task.await;
     }
     let elapsed = args.seconds as f64;
+    let samples = sampler.await.unwrap();
     let (cpu_after, rss_busy) = usage(pid);
     let mut lat = std::mem::take(&mut *latencies.lock().await);
     lat.sort_unstable();
@@ -296,6 +328,20 @@ async fn main() {
             rss_idle.saturating_sub(rss_before_idle) as f64 / args.idle as f64,
         );
     }
+    println!(
+        "refused frames: {}, connections lost before the end: {}",
+        refused.load(Ordering::Relaxed),
+        lost.load(Ordering::Relaxed)
+    );
+    let mib: Vec<String> = samples
+        .iter()
+        .map(|kib| format!("{:.1}", *kib as f64 / 1024.0))
+        .collect();
+    println!(
+        "relay RSS MiB every {} s from the start: {}",
+        every.as_secs(),
+        mib.join(", ")
+    );
     println!(
         "one single-field edit: change {change} B, sealed {sealed} B, append frame {append} B, entry frame {entry} B"
     );

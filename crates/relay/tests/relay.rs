@@ -1797,3 +1797,212 @@ async fn a_subscriber_gets_every_entry_in_order_while_many_devices_append_at_onc
     silent(&mut reader).await;
     relay.stop().await;
 }
+
+/// A connection from `address` as a proxy names it (the relay reads `x-forwarded-for`),
+/// past the greeting; or the HTTP status it was refused with.
+async fn connect_from(relay: &Running, address: &str) -> Result<Socket, u16> {
+    use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest};
+    let mut request = format!("ws://{}/sync", relay.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", address.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((mut socket, _)) => {
+            assert!(matches!(
+                receive(&mut socket).await,
+                RelayFrame::Hello { .. }
+            ));
+            Ok(socket)
+        }
+        Err(Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("{other}"),
+    }
+}
+
+/// The refusal the next frame on `socket` is: its code and message.
+async fn refusal_of(socket: &mut Socket) -> (ErrorCode, String) {
+    match receive(socket).await {
+        RelayFrame::Error { code, message, .. } => (code, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// An honest device on a document of its own, from an address of its own: a writer and
+/// a reader, and how many entries it has written, each acknowledged and delivered.
+struct Honest {
+    keys: SpaceKeys,
+    writer: Socket,
+    reader: Socket,
+    written: u64,
+}
+
+impl Honest {
+    async fn new(relay: &Running) -> Self {
+        let keys = keys(100);
+        let writer = connect_from(relay, "198.51.100.7").await.unwrap();
+        let mut reader = connect_from(relay, "198.51.100.7").await.unwrap();
+        send(&mut reader, subscribe(&keys, 0)).await;
+        caught_up(&mut reader, &keys, 0).await;
+        Self {
+            keys,
+            writer,
+            reader,
+            written: 0,
+        }
+    }
+
+    /// Writes one entry: acknowledged under the next number and delivered to the reader.
+    async fn write(&mut self) {
+        let payload = format!("honest {}", self.written + 1).into_bytes();
+        send(&mut self.writer, append(&self.keys, &payload)).await;
+        self.written += 1;
+        assert_eq!(
+            receive(&mut self.writer).await,
+            RelayFrame::Acked {
+                doc: self.keys.doc_id(),
+                seq: self.written
+            }
+        );
+        match receive(&mut self.reader).await {
+            RelayFrame::Entry {
+                seq, payload: got, ..
+            } => assert_eq!((seq, got), (self.written, payload)),
+            other => panic!("expected the honest entry, got {other:?}"),
+        }
+    }
+}
+
+/// Whether the relay closed `socket` (within 5 s).
+async fn closed(socket: &mut Socket) -> bool {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Every attack on the relay's resources, one after another against one relay, with an
+/// honest device writing on a document of its own before, between and after them: each
+/// attacker is refused (or closed) and the honest device's every entry is acknowledged
+/// under the next number and delivered. (Attacks that take seconds to play out have
+/// their own tests: a silent connection, and a device that never reads its backlog.)
+#[tokio::test]
+async fn the_attack_catalogue_each_attacker_refused_while_an_honest_device_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_connections_per_address: 4,
+        max_subscriptions_per_connection: 3,
+        new_documents_per_hour: 3,
+        max_payload_bytes: 64 << 10,
+        max_signal_bytes: 1024,
+        signals_per_second: 5,
+        frames_per_second: 50,
+        burst: 100,
+        ..Limits::default()
+    };
+    let header = Some("x-forwarded-for".to_string());
+    let relay = Running::with_config(dir.path(), dir.path(), limits, header).await;
+    let mut honest = Honest::new(&relay).await;
+    honest.write().await;
+    let attacker = "203.0.113.66";
+    let mut refused = 0;
+
+    // 1. Connections without end from one address: the fifth is turned away.
+    let mut crowd = Vec::new();
+    for _ in 0..4 {
+        crowd.push(connect_from(&relay, attacker).await.unwrap());
+    }
+    assert_eq!(connect_from(&relay, attacker).await.err(), Some(503));
+    refused += 1;
+    honest.write().await;
+    let mut attack = crowd.pop().unwrap();
+    drop(crowd);
+
+    // 2. Following documents without end on one connection.
+    for n in 1..=3 {
+        send(&mut attack, subscribe(&keys(n), 0)).await;
+        caught_up(&mut attack, &keys(n), 0).await;
+    }
+    send(&mut attack, subscribe(&keys(4), 0)).await;
+    assert_eq!(refusal_of(&mut attack).await.0, ErrorCode::LimitReached);
+    refused += 1;
+    honest.write().await;
+
+    // 3. Starting documents without end.
+    for n in 10..13 {
+        send(&mut attack, append(&keys(n), b"mine")).await;
+        assert!(matches!(
+            receive(&mut attack).await,
+            RelayFrame::Acked { .. }
+        ));
+    }
+    send(&mut attack, append(&keys(13), b"mine")).await;
+    let (code, message) = refusal_of(&mut attack).await;
+    assert_eq!(code, ErrorCode::LimitReached);
+    assert!(message.contains("new documents an hour"), "{message}");
+    refused += 1;
+    honest.write().await;
+
+    // 4. An entry larger than the relay takes.
+    send(&mut attack, append(&keys(10), &vec![7; 65 << 10])).await;
+    assert_eq!(refusal_of(&mut attack).await.0, ErrorCode::TooLarge);
+    refused += 1;
+    honest.write().await;
+
+    // 5. Signaling: a message too large, then a flood of small ones.
+    let signal = |data: Vec<u8>| ClientFrame::Signal {
+        doc: keys(1).doc_id(),
+        to: None,
+        data,
+    };
+    send(&mut attack, signal(vec![1; 2048])).await;
+    assert_eq!(refusal_of(&mut attack).await.0, ErrorCode::TooLarge);
+    refused += 1;
+    for _ in 0..40 {
+        send(&mut attack, signal(vec![1; 16])).await;
+    }
+    let mut limited = false;
+    for _ in 0..40 {
+        if let RelayFrame::Error {
+            code: ErrorCode::RateLimited,
+            ..
+        } = receive(&mut attack).await
+        {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "a flood of signals is rate limited");
+    refused += 1;
+    honest.write().await;
+
+    // 6. Frames that do not decode, text and pings, to get past the rate limit: a
+    // connection going a whole burst past it is closed.
+    let mut junk = connect_from(&relay, attacker).await.unwrap();
+    for n in 0..400u32 {
+        let frame = match n % 3 {
+            0 => Message::Binary(vec![0xff; 8].into()),
+            1 => Message::Text("junk".into()),
+            _ => Message::Binary(ClientFrame::Ping.encode().into()),
+        };
+        if junk.send(frame).await.is_err() {
+            break;
+        }
+    }
+    assert!(closed(&mut junk).await, "the junk sender is closed");
+    refused += 1;
+    honest.write().await;
+
+    let metrics = relay.admin_get("/metrics").await;
+    println!(
+        "attack catalogue: 6 attacks, {refused} refusals; the honest device's {} entries each acknowledged in order and delivered",
+        honest.written
+    );
+    assert_eq!(honest.written, 7);
+    assert!(metrics.contains("landsbyplan_refused_total"), "{metrics}");
+    relay.stop().await;
+}
