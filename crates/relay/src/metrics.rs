@@ -80,8 +80,16 @@ pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-/// Ready when the store answers a query: `503` with the reason otherwise.
+/// Ready when the writer takes appends and the store answers a query: `503` with the
+/// reason otherwise.
 pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
+    if let Some(trouble) = relay.writer.trouble() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("writer: {trouble}\n"),
+        )
+            .into_response();
+    }
     let store = Arc::clone(&relay.store);
     match tokio::task::spawn_blocking(move || store.ready()).await {
         Ok(Ok(())) => "ready\n".into_response(),

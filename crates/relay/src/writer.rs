@@ -106,4 +106,41 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Failed("the writer stopped".into()))?
     }
+
+    /// Why appends cannot go through now, if they cannot: the writer thread ended, or its
+    /// queue is full (the disk is not keeping up).
+    pub(crate) fn trouble(&self) -> Option<&'static str> {
+        if self.queue.is_closed() {
+            Some("the writer thread has stopped")
+        } else if self.queue.capacity() == 0 {
+            Some("the writer's queue is full")
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trouble_names_a_stopped_writer_and_a_full_queue() {
+        let (queue, requests) = mpsc::channel::<Request>(1);
+        let writer = Writer { queue };
+        assert_eq!(writer.trouble(), None);
+        let (reply, _answer) = oneshot::channel();
+        writer
+            .queue
+            .try_send(Request {
+                doc: DocId([1; 32]),
+                payload: Vec::new(),
+                proof: Vec::new(),
+                reply,
+            })
+            .unwrap();
+        assert_eq!(writer.trouble(), Some("the writer's queue is full"));
+        drop(requests);
+        assert_eq!(writer.trouble(), Some("the writer thread has stopped"));
+    }
 }
