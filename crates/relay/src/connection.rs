@@ -231,7 +231,10 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
         at: Instant::now(),
         refused: 0,
     };
-    let send_timeout = Duration::from_secs(relay.limits.send_timeout_secs.clamp(1, 24 * 60 * 60));
+    let send_timeout = (
+        Duration::from_secs(relay.limits.send_timeout_secs.clamp(1, 24 * 60 * 60)),
+        relay.limits.slowest_link_bytes_per_second,
+    );
     let idle = Duration::from_secs(relay.limits.idle_timeout_secs.clamp(1, 24 * 60 * 60));
     let hello = binary(&RelayFrame::Hello {
         peer,
@@ -328,11 +331,24 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
 
 /// Sends `message`, unless it fails or takes longer than `most` (a device that stopped
 /// reading would otherwise hold its frames in memory for good): false if it did not go.
+/// How long a frame of `bytes` may take to go out to a device on a link of `rate` bytes a
+/// second, where a small one may take `base`.
+fn send_time(base: Duration, rate: u64, bytes: usize) -> Duration {
+    base + Duration::from_secs(bytes as u64 / rate.max(1))
+}
+
+/// Sends `message`, unless it takes longer than [`send_time`] allows: then the device
+/// counts as stalled and the connection is closed.
 async fn send_within(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
     message: Message,
-    most: Duration,
+    (base, rate): (Duration, u64),
 ) -> bool {
+    let bytes = match &message {
+        Message::Binary(bytes) => bytes.len(),
+        _ => 0,
+    };
+    let most = send_time(base, rate, bytes);
     match tokio::time::timeout(most, sink.send(message)).await {
         Ok(Ok(())) => true,
         Ok(Err(_)) => false,
@@ -668,6 +684,18 @@ fn storage_failed(relay: &Relay, doc: DocId, err: &dyn std::fmt::Display) -> Rel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_frame_may_take_as_long_as_a_slow_link_needs() {
+        let base = Duration::from_secs(30);
+        let rate = crate::Limits::default().slowest_link_bytes_per_second;
+        assert_eq!(send_time(base, rate, 300), base);
+        assert_eq!(send_time(base, rate, 1 << 20), Duration::from_secs(30 + 64));
+        assert_eq!(
+            send_time(base, rate, 16 << 20),
+            Duration::from_secs(30 + 1024)
+        );
+    }
 
     #[test]
     fn addresses_count_as_ipv4_or_by_their_ipv6_network() {

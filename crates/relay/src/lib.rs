@@ -74,6 +74,10 @@ pub struct Limits {
     /// Seconds a frame to a device may take to go out before the connection counts as
     /// stalled and is closed (the device resumes from its cursor).
     pub send_timeout_secs: u64,
+    /// The slowest link a device may be on and still be sent a large frame: a frame may
+    /// take a second longer to go out for every this many bytes (the default, 16 KiB, a
+    /// poor rural mobile link, gives a 16 MiB snapshot some 17 minutes).
+    pub slowest_link_bytes_per_second: u64,
     /// New documents one client address may start in an hour.
     pub new_documents_per_hour: u32,
     /// Below this many free bytes on the data directory's disk no new document is
@@ -99,6 +103,7 @@ impl Default for Limits {
             max_subscriptions_per_connection: 1_000,
             idle_timeout_secs: 90,
             send_timeout_secs: 30,
+            slowest_link_bytes_per_second: 16 << 10,
             new_documents_per_hour: 60,
             min_free_disk_bytes: 256 << 20,
             max_store_bytes: None,

@@ -63,6 +63,9 @@ struct Args {
     /// Seconds a frame to a device may take to go out before its connection is closed.
     #[arg(long, env = "LANDSBYPLAN_SEND_TIMEOUT_SECS", default_value_t = Limits::default().send_timeout_secs)]
     send_timeout_secs: u64,
+    /// Bytes a second of the slowest link a large frame is given time for.
+    #[arg(long, env = "LANDSBYPLAN_SLOWEST_LINK_BYTES_PER_SECOND", default_value_t = Limits::default().slowest_link_bytes_per_second)]
+    slowest_link_bytes_per_second: u64,
     /// New documents one client address may start in an hour.
     #[arg(long, env = "LANDSBYPLAN_NEW_DOCUMENTS_PER_HOUR", default_value_t = Limits::default().new_documents_per_hour)]
     new_documents_per_hour: u32,
@@ -126,6 +129,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 max_subscriptions_per_connection: args.max_subscriptions_per_connection,
                 idle_timeout_secs: args.idle_timeout_secs,
                 send_timeout_secs: args.send_timeout_secs,
+                slowest_link_bytes_per_second: args.slowest_link_bytes_per_second,
                 new_documents_per_hour: args.new_documents_per_hour,
                 min_free_disk_bytes: args.min_free_disk_bytes,
                 max_store_bytes: args.max_store_bytes,

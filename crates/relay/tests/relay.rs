@@ -1187,8 +1187,10 @@ async fn a_silent_connection_is_pinged_then_closed_and_one_that_answers_stays() 
 #[tokio::test]
 async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on() {
     let dir = tempfile::tempdir().unwrap();
+    // A second for any frame, whatever its size.
     let limits = Limits {
         send_timeout_secs: 1,
+        slowest_link_bytes_per_second: u64::MAX,
         ..Limits::default()
     };
     let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
