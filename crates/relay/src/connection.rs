@@ -27,6 +27,8 @@ use crate::{Admitted, Crowded, Live, Relay, StoreError, Subscriber};
 
 /// Live entries a connection may have waiting before it counts as too slow.
 const INBOX: usize = 1024;
+/// Signals waiting for one connection, past which more are dropped.
+const SIGNALS: usize = 64;
 
 pub(crate) async fn upgrade(
     ws: WebSocketUpgrade,
@@ -210,8 +212,10 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
     let peer = relay.next_peer.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let (inbox, mut live) = mpsc::channel(INBOX);
+    let (signals, mut signaled) = mpsc::channel(SIGNALS);
     let me = Subscriber {
         inbox,
+        signals,
         lagged: Arc::new(AtomicBool::new(false)),
     };
     let mut cursors = Cursors::new();
@@ -308,6 +312,10 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                 Some(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
                 None => break,
             },
+            signal = signaled.recv() => match signal {
+                Some(live) => forward(peer, &mut cursors, &live).into_iter().collect(),
+                None => break,
+            },
         };
         for frame in outgoing {
             if !send_within(&mut sink, binary(&frame), send_timeout).await {
@@ -329,16 +337,15 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
     relay.unsubscribe(peer, cursors.keys().copied());
 }
 
-/// Sends `message`, unless it fails or takes longer than `most` (a device that stopped
-/// reading would otherwise hold its frames in memory for good): false if it did not go.
 /// How long a frame of `bytes` may take to go out to a device on a link of `rate` bytes a
 /// second, where a small one may take `base`.
 fn send_time(base: Duration, rate: u64, bytes: usize) -> Duration {
     base + Duration::from_secs(bytes as u64 / rate.max(1))
 }
 
-/// Sends `message`, unless it takes longer than [`send_time`] allows: then the device
-/// counts as stalled and the connection is closed.
+/// Sends `message`, unless it fails or takes longer than [`send_time`] allows (a device
+/// that stopped reading would otherwise hold its frames in memory for good): false if it
+/// did not go, and the connection closes.
 async fn send_within(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
     message: Message,

@@ -133,7 +133,11 @@ enum Live {
 /// One connection's inbox, as the documents it subscribed to know it.
 #[derive(Clone)]
 struct Subscriber {
+    /// Entries, which must all arrive.
     inbox: mpsc::Sender<Arc<Live>>,
+    /// Signals, which may be lost (a device sets up a peer-to-peer link again): a flood
+    /// of them fills only this, and is dropped, never closing the connection.
+    signals: mpsc::Sender<Arc<Live>>,
     /// Set when the inbox overflowed: the connection closes and the device resumes from
     /// its cursor, rather than the relay holding unbounded backlogs in memory.
     lagged: Arc<AtomicBool>,
@@ -331,8 +335,16 @@ impl Subscribers {
                 if only.is_some_and(|to| to != *peer) {
                     return true;
                 }
-                match subscriber.inbox.try_send(Arc::clone(&live)) {
+                let signal = matches!(*live, Live::Signal { .. });
+                let queue = if signal {
+                    &subscriber.signals
+                } else {
+                    &subscriber.inbox
+                };
+                match queue.try_send(Arc::clone(&live)) {
                     Ok(()) => true,
+                    // A signal that does not fit is dropped.
+                    Err(TrySendError::Full(_)) if signal => true,
                     Err(TrySendError::Full(_)) => {
                         subscriber.lagged.store(true, Ordering::Relaxed);
                         false

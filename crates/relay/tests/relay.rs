@@ -2008,3 +2008,61 @@ async fn the_attack_catalogue_each_attacker_refused_while_an_honest_device_goes_
     assert!(metrics.contains("landsbyplan_refused_total"), "{metrics}");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_flood_of_signals_to_a_device_that_does_not_read_is_dropped_and_its_entries_still_come() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        signals_per_second: 1_000_000,
+        frames_per_second: 1_000_000,
+        burst: 1_000_000,
+        ..Limits::default()
+    };
+    let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
+    let space = keys(1);
+    let mut slow = relay.connect().await;
+    send(&mut slow, subscribe(&space, 0)).await;
+    caught_up(&mut slow, &space, 0).await;
+    let mut flooder = relay.connect().await;
+    send(&mut flooder, subscribe(&space, 0)).await;
+    caught_up(&mut flooder, &space, 0).await;
+    // 3,000 signals of 8 KiB (24 MiB) while the slow device reads nothing: more than the
+    // sockets between them and its queue of entries (1,024) hold together.
+    const FLOOD: usize = 3_000;
+    for _ in 0..FLOOD {
+        let signal = ClientFrame::Signal {
+            doc: space.doc_id(),
+            to: None,
+            data: vec![7; 8 << 10],
+        };
+        send(&mut flooder, signal).await;
+    }
+    let mut writer = relay.connect().await;
+    send(&mut writer, append(&space, b"after the flood")).await;
+    assert!(matches!(
+        receive(&mut writer).await,
+        RelayFrame::Acked { seq: 1, .. }
+    ));
+    // The slow device reads at last: signals, then the entry; its connection stayed open.
+    let mut signals = 0;
+    loop {
+        match receive(&mut slow).await {
+            RelayFrame::Signal { .. } => signals += 1,
+            RelayFrame::Entry {
+                seq: 1, payload, ..
+            } => {
+                assert_eq!(payload, b"after the flood");
+                break;
+            }
+            other => panic!("expected signals, then the entry, got {other:?}"),
+        }
+    }
+    assert!(
+        signals < FLOOD,
+        "signals past what its queue holds were dropped: {signals} came"
+    );
+    println!(
+        "a flood of {FLOOD} signals: {signals} reached the device that did not read, then the entry"
+    );
+    relay.stop().await;
+}
