@@ -361,12 +361,15 @@ pub struct Routers {
     /// For everyone: `/sync` (WebSocket), `/healthz`, the calendar feeds and the built app.
     pub public: Router,
     /// For the operator only, on an address of its own: `/metrics`, `/healthz` (the
-    /// process is up) and `/readyz` (the store answers).
+    /// process is up) and `/readyz` (the writer and the store answer).
     pub admin: Router,
 }
 
 /// Builds the relay's routers.
 pub fn app(store: Store, config: &Config) -> Routers {
+    // A document's covered entries are kept up to as many bytes as its log may hold: a
+    // writer cannot grow its document past twice the log (and two snapshots).
+    store.keep_covered_at_most(config.limits.max_log_bytes);
     let store = Arc::new(store);
     let subscribers = Arc::new(Subscribers::default());
     let relay = Arc::new(Relay {

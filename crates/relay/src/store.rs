@@ -99,6 +99,9 @@ pub struct Store {
     conn: Mutex<Connection>,
     epoch: u64,
     dir: std::path::PathBuf,
+    /// The most bytes of covered entries kept per document (see
+    /// [`Store::keep_covered_at_most`]).
+    keep_covered: std::sync::atomic::AtomicU64,
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -350,6 +353,7 @@ impl Store {
             })?;
         Ok(Self {
             dir: data_dir.to_path_buf(),
+            keep_covered: std::sync::atomic::AtomicU64::new(u64::MAX),
             conn: Mutex::new(conn),
             // Never 0, which devices read as "not known yet".
             epoch: u64::from_ne_bytes(epoch.to_ne_bytes()).max(1),
@@ -418,6 +422,15 @@ impl Store {
         self.put_snapshot_at(doc, covers, payload, proof, now)
     }
 
+    /// Keeps at most `bytes` of a document's covered entries: past them, the oldest go
+    /// at once rather than after the grace period (as if it were over). Without it, a
+    /// writer filling the log and covering it with a snapshot, again and again, would
+    /// grow the store without end for the whole grace period.
+    pub fn keep_covered_at_most(&self, bytes: u64) {
+        self.keep_covered
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// [`Store::put_snapshot`] at `now` (seconds since 1970).
     pub fn put_snapshot_at(
         &self,
@@ -459,6 +472,25 @@ impl Store {
              WHERE doc = ?1 AND seq <= ?2 AND covered_at IS NULL",
             params![doc.0.as_slice(), covers, now],
         )?;
+        // Past the bytes of covered entries kept, the oldest go now (the newest entries
+        // from the kept bytes back: a window sum over them, newest first).
+        let keep = self.keep_covered.load(std::sync::atomic::Ordering::Relaxed);
+        let oldest_kept: Option<i64> = tx.query_row(
+            "SELECT MAX(seq) FROM (
+                 SELECT seq, SUM(LENGTH(payload)) OVER (ORDER BY seq DESC) AS newer
+                 FROM entries WHERE doc = ?1 AND covered_at IS NOT NULL)
+             WHERE newer > ?2",
+            params![doc.0.as_slice(), to_i64(keep)],
+            |row| row.get(0),
+        )?;
+        if let Some(through) = oldest_kept {
+            // Covered at the dawn of time: their grace period is over.
+            tx.execute(
+                "UPDATE entries SET covered_at = ?3
+                 WHERE doc = ?1 AND covered_at IS NOT NULL AND seq <= ?2",
+                params![doc.0.as_slice(), through, i64::MIN],
+            )?;
+        }
         let expired = now - to_i64(COVERED_GRACE_SECS);
         tx.execute(
             "INSERT OR IGNORE INTO let_go (doc, hash, seq, gone_at)
@@ -891,6 +923,52 @@ mod tests {
     }
 
     #[test]
+    fn covered_entries_past_the_bytes_kept_go_at_once_oldest_first() {
+        let (_dir, store) = store();
+        store.keep_covered_at_most(250);
+        let doc = DocId([1; 32]);
+        let mut seq = 0;
+        // A writer fills the log and covers it with a snapshot, five times over in a
+        // day: every time, only the newest 250 bytes of covered entries stay.
+        for round in 1..=5u8 {
+            for n in 0..10u8 {
+                let mut payload = [round; 100];
+                payload[0] = n;
+                seq = store.append(&doc, &payload, PROOF, ROOM).unwrap();
+            }
+            store
+                .put_snapshot_at(&doc, seq, &[round; 10], PROOF, u64::from(round) * 60)
+                .unwrap();
+            let covered: i64 = store
+                .lock()
+                .query_row(
+                    "SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries
+                     WHERE doc = ?1 AND covered_at IS NOT NULL",
+                    params![doc.0.as_slice()],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(covered, 200, "round {round}: the newest two entries stay");
+        }
+        // A device that has all but the last two entries gets them, not the snapshot;
+        // one further behind gets the snapshot.
+        let near = store.backlog(&doc, seq - 2).unwrap();
+        assert_eq!(near.snapshot, None);
+        assert_eq!(near.entries.len(), 2);
+        let far = store.backlog(&doc, seq - 5).unwrap();
+        assert_eq!(far.snapshot, Some(entry(seq, &[5; 10])));
+        // An entry that went is remembered by its number: sent again, it keeps it.
+        let mut first_of_last_round = [5; 100];
+        first_of_last_round[0] = 0;
+        assert_eq!(
+            store
+                .append(&doc, &first_of_last_round, PROOF, ROOM)
+                .unwrap(),
+            seq - 9
+        );
+    }
+
+    #[test]
     fn a_backlog_read_in_pages_holds_every_entry_once_in_order() {
         let (_dir, store) = store();
         let doc = DocId([1; 32]);
@@ -975,15 +1053,18 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
         /// Appends (some sent again, some past a full log), snapshots (some older than the
-        /// one held, some ahead of the log) and days passing, on three documents, with the
-        /// store reopened now and then: the totals kept as it changes are always what a
+        /// one held, some ahead of the log, some letting covered entries go early) and days
+        /// passing, on three documents, with the store reopened now and then: the totals kept as it changes are always what a
         /// scan of the store counts.
         #[test]
         fn the_kept_totals_are_what_a_scan_counts(
             steps in proptest::collection::vec((0..4u8, 0..3u8, 0..8u8), 1..40)
         ) {
             let dir = tempfile::tempdir().unwrap();
+            // Covered entries past 100 bytes go at once (as the relay sets it, at its log
+            // limit), so snapshots also let entries go early.
             let mut store = Store::open(dir.path()).unwrap();
+            store.keep_covered_at_most(100);
             let day = 24 * 60 * 60;
             let mut now = day;
             for (what, doc, n) in steps {
@@ -1000,6 +1081,7 @@ mod tests {
                     _ => {
                         drop(store);
                         store = Store::open(dir.path()).unwrap();
+                        store.keep_covered_at_most(100);
                     }
                 }
                 proptest::prop_assert_eq!(store.stats().unwrap(), scanned(&store));
