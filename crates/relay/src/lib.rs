@@ -143,6 +143,59 @@ struct Subscriber {
     lagged: Arc<AtomicBool>,
 }
 
+/// The most client addresses counted for new documents within one hour.
+const TRACKED_ADDRESSES: usize = 100_000;
+
+/// New documents per client address: the hour (since 1970) and how many in it, and the
+/// hour the addresses of earlier hours were last forgotten.
+#[derive(Default)]
+struct Started {
+    by_address: HashMap<IpAddr, (u64, u32)>,
+    swept: u64,
+}
+
+impl Started {
+    /// Counts a new document from `address` in `hour`, unless the address started
+    /// `per_hour` in it already, or `tracked` other addresses did. Addresses of past
+    /// hours are forgotten once an hour, so the map stays bounded and no single start
+    /// has to sweep it.
+    fn start(
+        &mut self,
+        address: IpAddr,
+        hour: u64,
+        per_hour: u32,
+        tracked: usize,
+    ) -> Result<(), (ErrorCode, String)> {
+        if self.swept != hour {
+            self.swept = hour;
+            self.by_address.retain(|_, (at, _)| *at == hour);
+        }
+        if self.by_address.len() >= tracked && !self.by_address.contains_key(&address) {
+            return Err((
+                ErrorCode::LimitReached,
+                format!(
+                    "{tracked} addresses started documents this hour, the relay's limit; try again later"
+                ),
+            ));
+        }
+        let (at, count) = self.by_address.entry(address).or_insert((hour, 0));
+        if *at != hour {
+            *at = hour;
+            *count = 0;
+        }
+        if *count >= per_hour {
+            return Err((
+                ErrorCode::LimitReached,
+                format!(
+                    "at most {per_hour} new documents an hour from one address; try again later"
+                ),
+            ));
+        }
+        *count += 1;
+        Ok(())
+    }
+}
+
 /// What every connection shares.
 struct Relay {
     store: Arc<Store>,
@@ -155,7 +208,7 @@ struct Relay {
     /// Open connections per client address.
     per_address: Mutex<HashMap<IpAddr, u32>>,
     /// New documents per client address: the hour (since 1970) and how many in it.
-    started: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    started: Mutex<Started>,
 }
 
 /// A connection let in: counted in all and for its address until it is dropped.
@@ -227,30 +280,15 @@ impl Relay {
                 ));
             }
         }
-        let hour = now / 3600;
-        let mut started = self
-            .started
+        self.started
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if started.len() > 100_000 {
-            started.retain(|_, (at, _)| *at == hour);
-        }
-        let (at, count) = started.entry(address).or_insert((hour, 0));
-        if *at != hour {
-            *at = hour;
-            *count = 0;
-        }
-        if *count >= self.limits.new_documents_per_hour {
-            return Err((
-                ErrorCode::LimitReached,
-                format!(
-                    "at most {} new documents an hour from one address; try again later",
-                    self.limits.new_documents_per_hour
-                ),
-            ));
-        }
-        *count += 1;
-        Ok(())
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .start(
+                address,
+                now / 3600,
+                self.limits.new_documents_per_hour,
+                TRACKED_ADDRESSES,
+            )
     }
 
     /// Lets a connection from `address` in, unless the relay or that address has as many
@@ -385,7 +423,7 @@ pub fn app(store: Store, config: &Config) -> Routers {
         next_peer: AtomicU64::new(1),
         counters: metrics::Counters::default(),
         per_address: Mutex::new(HashMap::new()),
-        started: Mutex::new(HashMap::new()),
+        started: Mutex::new(Started::default()),
     });
     let public = Router::new()
         .route("/sync", get(connection::upgrade))
@@ -404,4 +442,36 @@ pub fn app(store: Store, config: &Config) -> Routers {
         .route("/readyz", get(metrics::ready))
         .with_state(relay);
     Routers { public, admin }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_documents_count_per_address_and_hour_among_a_bounded_number_of_addresses() {
+        let mut started = Started::default();
+        let address = |n: u8| IpAddr::from([192, 0, 2, n]);
+        for _ in 0..2 {
+            assert!(started.start(address(1), 10, 2, 3).is_ok());
+        }
+        let (code, message) = started.start(address(1), 10, 2, 3).unwrap_err();
+        assert_eq!(code, ErrorCode::LimitReached);
+        assert!(
+            message.contains("at most 2 new documents an hour"),
+            "{message}"
+        );
+        // Three addresses are counted in an hour; a fourth waits for the next hour.
+        assert!(started.start(address(2), 10, 2, 3).is_ok());
+        assert!(started.start(address(3), 10, 2, 3).is_ok());
+        let (_, message) = started.start(address(4), 10, 2, 3).unwrap_err();
+        assert!(
+            message.contains("3 addresses started documents this hour"),
+            "{message}"
+        );
+        // The next hour the past one is forgotten at once.
+        assert!(started.start(address(4), 11, 2, 3).is_ok());
+        assert_eq!(started.by_address.len(), 1);
+        assert!(started.start(address(1), 11, 2, 3).is_ok());
+    }
 }
