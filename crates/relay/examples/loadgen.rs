@@ -29,6 +29,8 @@ use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 
 struct Args {
+    /// `relay` (the Landsbyplan relay) or `echo` (the reference, examples/echo.rs).
+    relay: String,
     clients: usize,
     docs: usize,
     seconds: u64,
@@ -38,6 +40,7 @@ struct Args {
 
 fn args() -> Args {
     let mut args = Args {
+        relay: "relay".into(),
         clients: 10,
         docs: 5,
         seconds: 10,
@@ -48,6 +51,7 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_default();
         match flag.as_str() {
+            "--relay" => args.relay = value,
             "--clients" => args.clients = value.parse().unwrap(),
             "--docs" => args.docs = value.parse().unwrap(),
             "--seconds" => args.seconds = value.parse().unwrap(),
@@ -63,18 +67,19 @@ fn args() -> Args {
     args
 }
 
-/// The relay binary built with this example (`target/relay/examples/..`).
-fn start_relay(data: &std::path::Path) -> (Child, String) {
+/// The relay binary built with this example (`target/relay/examples/..`), or with
+/// `which` = `echo` the echo relay example beside it.
+fn start_relay(data: &std::path::Path, which: &str) -> (Child, String) {
     let exe = std::env::current_exe().unwrap();
-    let relay = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("landsbyplan-relay");
+    let examples = exe.parent().unwrap();
+    let relay = match which {
+        "echo" => examples.join("echo"),
+        "relay" => examples.parent().unwrap().join("landsbyplan-relay"),
+        other => panic!("--relay is relay or echo, not {other}"),
+    };
     assert!(
         relay.exists(),
-        "build it first: cargo build --release -p landsbyplan-relay"
+        "build it first: cargo build --profile relay -p landsbyplan-relay --bins --examples"
     );
     let mut child = Command::new(relay)
         .args([
@@ -167,7 +172,7 @@ fn append_frame(keys: &SpaceKeys, payload: Vec<u8>) -> ClientFrame {
 async fn main() {
     let args = args();
     let data = tempfile::tempdir().unwrap();
-    let (mut relay, addr) = start_relay(data.path());
+    let (mut relay, addr) = start_relay(data.path(), &args.relay);
     let pid = relay.id();
     let url = format!("ws://{addr}/sync");
     let keys: Vec<SpaceKeys> = (0..args.docs)
@@ -305,11 +310,12 @@ async fn main() {
 
     let (change, sealed, append, entry) = edit_on_the_wire();
     println!(
-        "| clients | docs | appends/s | fan-out p50 ms | fan-out p99 ms | deliveries | relay CPU % | relay RSS MiB |"
+        "| relay | clients | docs | appends/s | fan-out p50 ms | fan-out p99 ms | deliveries | relay CPU % | relay RSS MiB |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.1} |",
+        "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.1} |",
+        args.relay,
         args.clients,
         args.docs,
         acked.load(Ordering::Relaxed) as f64 / elapsed,
