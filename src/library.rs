@@ -399,8 +399,9 @@ fn local_change(h: &mut Held, before: &[ChangeHash]) -> (Vec<u8>, Vec<Outgoing>)
     let chunk = h.space.save_incremental();
     let outgoing = if h.doc.is_none() {
         Vec::new()
-    } else if h.owed {
-        // What was owed from before this start goes first, with this edit.
+    } else if h.owed && !chunk.is_empty() {
+        // What was owed from before this start goes first, with this edit (an edit that
+        // changed nothing sends nothing, and leaves it to `send_owed`).
         unshared(h)
     } else {
         changes_since(&mut h.space, &mut h.outbox, before)

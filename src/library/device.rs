@@ -97,9 +97,13 @@ impl Library {
         self.revision.update(|r| *r += 1);
         self.refresh();
         if !owing.is_empty() {
+            // After the first frame, or a tenth of a second in a tab in the background
+            // (which draws no frames); whichever comes second finds nothing left owed.
+            let after_frame = owing.clone();
             request_animation_frame(move || {
-                set_timeout(move || self.send_owed(owing), Duration::ZERO);
+                set_timeout(move || self.send_owed(after_frame), Duration::ZERO);
             });
+            set_timeout(move || self.send_owed(owing), Duration::from_millis(100));
         }
         if let Some(link) = link
             && let Err(err) = self.join(&link).await

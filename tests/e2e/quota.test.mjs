@@ -87,6 +87,12 @@ test("an edit the full device refuses is kept and stored once there is room", as
   // the device itself stored can show: the relay, which got both edits, cannot refill it.
   await relay.stop();
   relay = undefined;
+  // Nor the edit journal (localStorage): it lets go of an edit once IndexedDB has it.
+  assert.deepEqual(
+    await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("landsbyplan-journal:"))),
+    [],
+    "IndexedDB holds both edits",
+  );
   await page.goto(url);
   await page.getByRole("heading", { level: 3, name: "Ny legeplads" }).waitFor();
   await page.getByRole("heading", { level: 3, name: "Bålhytte" }).waitFor();

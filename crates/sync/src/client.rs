@@ -529,7 +529,9 @@ impl Client {
             .flat_map(|s| {
                 [
                     s.resend_at,
-                    s.unconfirmed.map(|(since, wait)| since + wait),
+                    // Not before a refusal's wait is over (see `tick`).
+                    s.unconfirmed
+                        .map(|(since, wait)| (since + wait).max(s.resend_at.unwrap_or(0))),
                     s.doubt_at,
                     s.resubscribe_at,
                 ]
@@ -1776,6 +1778,8 @@ mod tests {
             for _ in 0..10 {
                 client.received(&refusal, now);
                 let at = resend_at(&client);
+                // Nothing to do before then: the caller is not woken for nothing.
+                assert_eq!(client.next_work(), Some(at));
                 // Heard from (a live relay): only the wait decides.
                 client.received(&RelayFrame::Pong.encode(), at - 1);
                 let early = sent(&client.tick(at - 1));
