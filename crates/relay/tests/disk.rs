@@ -85,7 +85,7 @@ impl Disk {
 
     /// Starts the relay on the small filesystem: the process and its address, or, if it
     /// stops at once, what it said on stderr.
-    fn start_relay(&self) -> Result<(Child, String), String> {
+    fn start_relay(&self) -> Result<(Relay, String), String> {
         let errors = self.base.path().join("relay.err");
         let mut relay = self
             .inside(env!("CARGO_BIN_EXE_landsbyplan-relay"))
@@ -104,7 +104,10 @@ impl Disk {
             .read_line(&mut line)
             .unwrap();
         match line.find("127.0.0.1:") {
-            Some(start) => Ok((relay, line[start..].split('/').next().unwrap().to_owned())),
+            Some(start) => Ok((
+                Relay(relay),
+                line[start..].split('/').next().unwrap().to_owned(),
+            )),
             None => {
                 let status = relay.wait().unwrap();
                 assert!(!status.success(), "a relay that did not start says so");
@@ -133,9 +136,18 @@ impl Drop for Disk {
     }
 }
 
-fn stop(mut relay: Child) {
-    relay.kill().unwrap();
-    relay.wait().unwrap();
+/// A relay process, killed when dropped (also when a test fails half-way).
+struct Relay(Child);
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn stop(relay: Relay) {
+    drop(relay);
 }
 
 fn keys(n: u8) -> SpaceKeys {
