@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -42,9 +42,9 @@ pub(crate) async fn upgrade(
         Err(crowded) => {
             Counters::add(&relay.counters.refused);
             let why = match crowded {
-                Crowded::InAll(most) => format!("the relay has {most} connections open, its limit"),
+                Crowded::InAll(most) => format!("the relay has {}, its limit", connections(most)),
                 Crowded::FromAddress(most) => {
-                    format!("{most} connections are open from this address, the limit")
+                    format!("this address has {}, its limit", connections(most.into()))
                 }
             };
             tracing::info!(%address, %why, "refused a connection");
@@ -67,6 +67,14 @@ pub(crate) async fn upgrade(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| serve(socket, relay, admitted))
+}
+
+/// "1 open connection", "2 open connections".
+fn connections(n: u64) -> String {
+    match n {
+        1 => "1 open connection".into(),
+        n => format!("{n} open connections"),
+    }
 }
 
 /// The client's address: the last one in the configured header (the one the reverse
@@ -249,6 +257,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
     }
     let mut heard = Instant::now();
     let mut pinged = false;
+    let mut flooded = false;
     'connection: loop {
         if me.lagged.load(Ordering::Relaxed) {
             // Too slow to keep up: close, and the device resumes from its cursor.
@@ -284,6 +293,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                             Ok(frame) => handle(&relay, peer, &me, &mut cursors, &mut session, &mut paging, frame).await,
                         }
                     } else if limit.gave_up() {
+                        flooded = true;
                         break;
                     } else {
                         vec![rate_limited(&relay, decoded.ok().and_then(|frame| frame.doc()))]
@@ -293,6 +303,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                     if limit.allow(Instant::now()) {
                         vec![refusal(&relay, None, ErrorCode::Malformed, "frames must be binary".into())]
                     } else if limit.gave_up() {
+                        flooded = true;
                         break;
                     } else {
                         vec![rate_limited(&relay, None)]
@@ -301,6 +312,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
                 // The WebSocket layer answers pings; they count all the same.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
                     if !limit.allow(Instant::now()) && limit.gave_up() {
+                        flooded = true;
                         break;
                     }
                     Vec::new()
@@ -332,6 +344,26 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
             // A device taking in its backlog is not idle, though it sends nothing.
             heard = Instant::now();
             pinged = false;
+        }
+    }
+    if flooded {
+        // It went on sending long past the rate limit's refusals: closed with a reason.
+        tracing::info!(peer, address = %session.address, "closed a connection that kept sending past the rate limit");
+        let close = Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: "too many frames".into(),
+        }));
+        if send_within(&mut sink, close, send_timeout).await {
+            // Read on until the device answers the close (at most a few seconds): a socket
+            // closed with frames unread is reset, and the device would lose the reason.
+            let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
         }
     }
     relay.unsubscribe(peer, cursors.keys().copied());

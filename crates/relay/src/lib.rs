@@ -111,6 +111,57 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Refuses limits under which the relay could serve nobody, naming the flag.
+    pub fn check(&self) -> Result<(), String> {
+        let at_least_one = [
+            ("--frames-per-second", u64::from(self.frames_per_second)),
+            ("--burst", u64::from(self.burst)),
+            ("--signals-per-second", u64::from(self.signals_per_second)),
+            ("--max-connections", self.max_connections),
+            (
+                "--max-connections-per-address",
+                u64::from(self.max_connections_per_address),
+            ),
+            (
+                "--max-subscriptions-per-connection",
+                self.max_subscriptions_per_connection as u64,
+            ),
+            ("--send-timeout-secs", self.send_timeout_secs),
+            (
+                "--slowest-link-bytes-per-second",
+                self.slowest_link_bytes_per_second,
+            ),
+        ];
+        if let Some((flag, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
+            return Err(format!(
+                "{flag} must be at least 1: with 0 nobody is served"
+            ));
+        }
+        if !(1..=24 * 60 * 60).contains(&self.idle_timeout_secs) {
+            return Err(format!(
+                "--idle-timeout-secs must be from 1 to 86400 (a day), not {}",
+                self.idle_timeout_secs
+            ));
+        }
+        const SMALLEST_PAYLOAD: usize = 64 << 10;
+        if self.max_payload_bytes < SMALLEST_PAYLOAD {
+            return Err(format!(
+                "--max-payload-bytes must be at least {SMALLEST_PAYLOAD} (64 KiB): an edit \
+                 with a pasted text needs room"
+            ));
+        }
+        if self.max_snapshot_bytes < self.max_payload_bytes {
+            return Err(format!(
+                "--max-snapshot-bytes ({}) must be at least --max-payload-bytes ({}), or a \
+                 grown space could never be compacted",
+                self.max_snapshot_bytes, self.max_payload_bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What the relay passes to the subscribers of a document.
 #[derive(Debug)]
 enum Live {
@@ -394,6 +445,13 @@ impl Subscribers {
     }
 }
 
+async fn on_the_admin_listener() -> (axum::http::StatusCode, &'static str) {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        "not here: /metrics and /readyz are served on the admin listener (--admin-listen)\n",
+    )
+}
+
 /// The relay's two routers over one shared state.
 pub struct Routers {
     /// For everyone: `/sync` (WebSocket), `/healthz`, the calendar feeds and the built app.
@@ -434,6 +492,10 @@ pub fn app(store: Store, config: &Config) -> Routers {
                 axum::extract::DefaultBodyLimit::max(feeds::MAX_FEED_BYTES + 1),
             ),
         )
+        // The operator's paths answer 404 here, not the app's page: a check or scraper
+        // pointed at the public address by mistake fails instead of seeing a 200.
+        .route("/metrics", get(on_the_admin_listener))
+        .route("/readyz", get(on_the_admin_listener))
         .with_state(Arc::clone(&relay))
         .fallback_service(static_files::service(&config.app_dir));
     let admin = Router::new()
@@ -447,6 +509,51 @@ pub fn app(store: Store, config: &Config) -> Routers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_under_which_nobody_is_served_are_refused_by_their_flag() {
+        assert_eq!(Limits::default().check(), Ok(()));
+        let refused = |limits: Limits| limits.check().unwrap_err();
+        let with = Limits::default;
+        assert!(
+            refused(Limits {
+                frames_per_second: 0,
+                ..with()
+            })
+            .starts_with("--frames-per-second must be at least 1")
+        );
+        assert!(
+            refused(Limits {
+                max_connections: 0,
+                ..with()
+            })
+            .starts_with("--max-connections must be at least 1")
+        );
+        assert!(
+            refused(Limits {
+                idle_timeout_secs: 0,
+                ..with()
+            })
+            .starts_with("--idle-timeout-secs must be from 1 to 86400")
+        );
+        assert!(
+            refused(Limits {
+                max_payload_bytes: 100,
+                ..with()
+            })
+            .starts_with("--max-payload-bytes must be at least 65536")
+        );
+        let small_snapshot = refused(Limits {
+            max_snapshot_bytes: 10,
+            ..with()
+        });
+        assert!(
+            small_snapshot.starts_with(
+                "--max-snapshot-bytes (10) must be at least --max-payload-bytes (1048576)"
+            ),
+            "{small_snapshot}"
+        );
+    }
 
     #[test]
     fn new_documents_count_per_address_and_hour_among_a_bounded_number_of_addresses() {

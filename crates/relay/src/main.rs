@@ -15,7 +15,8 @@ struct Args {
     #[arg(long, env = "LANDSBYPLAN_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Logs as JSON lines (for a log collector) instead of text.
-    #[arg(long, env = "LANDSBYPLAN_LOG_JSON")]
+    #[arg(long, env = "LANDSBYPLAN_LOG_JSON", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     log_json: bool,
     /// Address of the operator's listener (`/metrics`, `/healthz`, `/readyz`); none if
     /// unset. Keep it on 127.0.0.1 or a private network.
@@ -86,14 +87,16 @@ struct Args {
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Logs name events, addresses and document-free figures, never a payload.
+    // Logs name events, addresses and document-free figures, never a payload. They go to
+    // stderr, in colour only on a terminal; stdout says where the relay runs.
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
     if args.log_json {
-        tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init();
+        logs.json().init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
     }
     match run(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -105,6 +108,28 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let limits = Limits {
+        max_payload_bytes: args.max_payload_bytes,
+        max_snapshot_bytes: args.max_snapshot_bytes,
+        max_log_bytes: args.max_log_bytes,
+        frames_per_second: args.frames_per_second,
+        burst: args.burst,
+        max_signal_bytes: args.max_signal_bytes,
+        signals_per_second: args.signals_per_second,
+        max_connections: args.max_connections,
+        max_connections_per_address: args.max_connections_per_address,
+        max_subscriptions_per_connection: args.max_subscriptions_per_connection,
+        idle_timeout_secs: args.idle_timeout_secs,
+        send_timeout_secs: args.send_timeout_secs,
+        slowest_link_bytes_per_second: args.slowest_link_bytes_per_second,
+        new_documents_per_hour: args.new_documents_per_hour,
+        min_free_disk_bytes: args.min_free_disk_bytes,
+        max_store_bytes: args.max_store_bytes,
+    };
+    limits.check()?;
+    if !args.app_dir.join("index.html").is_file() {
+        tracing::warn!(app_dir = %args.app_dir.display(), "no index.html in the app directory (--app-dir): the relay syncs, but serves no app");
+    }
     let store = Store::open(&args.data_dir).map_err(|err| {
         format!(
             "cannot open the store in {} (the data directory must be writable, with room \
@@ -116,24 +141,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         store,
         &Config {
             app_dir: args.app_dir.clone(),
-            limits: Limits {
-                max_payload_bytes: args.max_payload_bytes,
-                max_snapshot_bytes: args.max_snapshot_bytes,
-                max_log_bytes: args.max_log_bytes,
-                frames_per_second: args.frames_per_second,
-                burst: args.burst,
-                max_signal_bytes: args.max_signal_bytes,
-                signals_per_second: args.signals_per_second,
-                max_connections: args.max_connections,
-                max_connections_per_address: args.max_connections_per_address,
-                max_subscriptions_per_connection: args.max_subscriptions_per_connection,
-                idle_timeout_secs: args.idle_timeout_secs,
-                send_timeout_secs: args.send_timeout_secs,
-                slowest_link_bytes_per_second: args.slowest_link_bytes_per_second,
-                new_documents_per_hour: args.new_documents_per_hour,
-                min_free_disk_bytes: args.min_free_disk_bytes,
-                max_store_bytes: args.max_store_bytes,
-            },
+            limits,
             client_address_header: args.client_address_header.clone(),
         },
     );
@@ -141,12 +149,18 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
+    let admin_listener = match args.admin_listen {
+        Some(admin) => Some(
+            tokio::net::TcpListener::bind(admin)
+                .await
+                .map_err(|e| format!("cannot listen on {admin} (--admin-listen): {e}"))?,
+        ),
+        None => None,
+    };
     println!("Landsbyplan is running at http://{addr}/  (Ctrl-C stops it)");
     tracing::info!(%addr, data_dir = %args.data_dir.display(), app_dir = %args.app_dir.display(), "relay started");
-    if let Some(admin) = args.admin_listen {
-        let admin_listener = tokio::net::TcpListener::bind(admin)
-            .await
-            .map_err(|e| format!("cannot listen on {admin} (--admin-listen): {e}"))?;
+    if let Some(admin_listener) = admin_listener {
+        let admin = admin_listener.local_addr()?;
         tracing::info!(%admin, "admin listener started (/metrics, /healthz, /readyz)");
         tokio::spawn(async move {
             if let Err(err) = axum::serve(admin_listener, routers.admin).await {

@@ -4,38 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Relay, append_frame, stored};
 use futures_util::{SinkExt, StreamExt};
-use landsbyplan_sync::{ClientFrame, RelayFrame, SpaceSecret};
+use landsbyplan_sync::{RelayFrame, SpaceSecret};
 use tokio_tungstenite::tungstenite::Message;
-
-/// Starts the relay binary on a free port; returns it and its address.
-fn start(data_dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_landsbyplan-relay"))
-        .args(["--listen", "127.0.0.1:0", "--app-dir"])
-        .arg(data_dir)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let start = line
-        .find("127.0.0.1:")
-        .expect("the relay prints its address");
-    let addr = line[start..].split('/').next().unwrap().to_owned();
-    (child, addr)
-}
 
 /// A stream of appends from one connection to `doc`: each payload names its round,
 /// connection and number, so an acknowledgement tells which one it was (a connection's
@@ -47,11 +26,7 @@ async fn write_until_killed(
     acked: Arc<Mutex<BTreeMap<u64, Vec<u8>>>>,
     acks: Arc<AtomicUsize>,
 ) -> (u32, usize) {
-    let doc = keys.doc_id();
-    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
-        .await
-        .unwrap();
-    let (mut sink, mut stream) = socket.split();
+    let (mut sink, mut stream) = common::connect(&addr).await.split();
     let payloads: Vec<Vec<u8>> = (0..300u32)
         .map(|n| format!("{label}-{n}").into_bytes())
         .collect();
@@ -60,12 +35,7 @@ async fn write_until_killed(
         let (payloads, sent) = (payloads.clone(), Arc::clone(&sent));
         tokio::spawn(async move {
             for payload in payloads {
-                let frame = ClientFrame::Append {
-                    doc,
-                    writer: keys.read().writer.0,
-                    proof: keys.prove_append(&payload),
-                    payload,
-                };
+                let frame = append_frame(&keys, &payload);
                 if sink
                     .send(Message::Binary(frame.encode().into()))
                     .await
@@ -94,37 +64,6 @@ async fn write_until_killed(
     (mine, sent.load(Ordering::Relaxed))
 }
 
-/// Every entry of `doc` the relay at `addr` holds, read to the end of its backlog.
-async fn stored(addr: &str, doc: landsbyplan_sync::DocId) -> BTreeMap<u64, Vec<u8>> {
-    let (mut reader, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
-        .await
-        .unwrap();
-    reader
-        .send(Message::Binary(
-            ClientFrame::Subscribe { doc, since: 0 }.encode().into(),
-        ))
-        .await
-        .unwrap();
-    let mut stored = BTreeMap::new();
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), reader.next())
-            .await
-            .expect("the backlog comes within 10 s")
-            .unwrap()
-            .unwrap();
-        let Message::Binary(bytes) = message else {
-            continue;
-        };
-        match RelayFrame::decode(&bytes).unwrap() {
-            RelayFrame::Entry { seq, payload, .. } => {
-                stored.insert(seq, payload);
-            }
-            RelayFrame::Subscribed { .. } => return stored,
-            _ => {}
-        }
-    }
-}
-
 /// Killed 20 times at seeded random moments while three connections append to one
 /// document without waiting: each time some appends were still unacknowledged, and after
 /// each restart every entry ever acknowledged is there, under its number.
@@ -139,8 +78,8 @@ async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
         let mut seed: u64 = 0x5eed_1a4d_5b1a_4e00;
         let mut unacknowledged = 0;
         for round in 0..KILLS {
-            let (mut relay, addr) = start(dir.path());
-            let held = stored(&addr, doc).await;
+            let relay = Relay::start(dir.path(), &[]);
+            let held = stored(&relay.addr, doc).await;
             for (seq, payload) in acked.lock().unwrap().iter() {
                 assert_eq!(
                     held.get(seq),
@@ -157,7 +96,7 @@ async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
             let writers: Vec<_> = (0..3)
                 .map(|conn| {
                     tokio::spawn(write_until_killed(
-                        addr.clone(),
+                        relay.addr.clone(),
                         keys.clone(),
                         format!("{round}-{conn}"),
                         Arc::clone(&acked),
@@ -168,8 +107,7 @@ async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
             while acks.load(Ordering::Relaxed) < kill_after {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
-            relay.kill().unwrap();
-            relay.wait().unwrap();
+            relay.kill();
             let mut in_flight = 0;
             for writer in writers {
                 let (mine, sent) = writer.await.unwrap();
@@ -181,10 +119,9 @@ async fn no_acknowledged_append_is_lost_when_the_relay_is_killed_mid_write() {
             );
             unacknowledged += in_flight;
         }
-        let (mut relay, addr) = start(dir.path());
-        let held = stored(&addr, doc).await;
-        relay.kill().unwrap();
-        relay.wait().unwrap();
+        let relay = Relay::start(dir.path(), &[]);
+        let held = stored(&relay.addr, doc).await;
+        relay.kill();
         let acked = acked.lock().unwrap();
         for (seq, payload) in acked.iter() {
             assert_eq!(

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -12,13 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use common::{Relay, append, connect, keys, stored};
 use landsbyplan_relay::Store;
-use landsbyplan_sync::{ClientFrame, DocId, ErrorCode, RelayFrame, SpaceKeys, SpaceSecret};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use landsbyplan_sync::{DocId, ErrorCode};
 
 /// A filesystem of `size` (tmpfs) the test's relays keep their data in. It lives as long
 /// as the namespace its holder process keeps; dropping it ends both.
@@ -83,37 +81,23 @@ impl Disk {
         assert!(status.success(), "`{script}` failed: {status}");
     }
 
-    /// Starts the relay on the small filesystem: the process and its address, or, if it
-    /// stops at once, what it said on stderr.
-    fn start_relay(&self) -> Result<(Relay, String), String> {
+    /// Starts the relay on the small filesystem, or, if it stops at once, what it said
+    /// on stderr.
+    fn start_relay(&self) -> Result<Relay, String> {
         let errors = self.base.path().join("relay.err");
-        let mut relay = self
-            .inside(env!("CARGO_BIN_EXE_landsbyplan-relay"))
+        let mut command = self.inside(env!("CARGO_BIN_EXE_landsbyplan-relay"));
+        command
             .args(["--listen", "127.0.0.1:0", "--min-free-disk-bytes", "0"])
             .arg("--app-dir")
             .arg(&self.dir)
             .arg("--data-dir")
             .arg(&self.dir)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(File::create(&errors).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(relay.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        match line.find("127.0.0.1:") {
-            Some(start) => Ok((
-                Relay(relay),
-                line[start..].split('/').next().unwrap().to_owned(),
-            )),
-            None => {
-                let status = relay.wait().unwrap();
-                assert!(!status.success(), "a relay that did not start says so");
-                Err(std::fs::read_to_string(&errors).unwrap())
-            }
-        }
+            .stderr(File::create(&errors).unwrap());
+        Relay::spawn(command).map_err(|status| {
+            assert!(!status.success(), "a relay that did not start says so");
+            std::fs::read_to_string(&errors).unwrap()
+        })
     }
 
     /// A copy of the data directory, outside the namespace.
@@ -133,95 +117,6 @@ impl Drop for Disk {
     fn drop(&mut self) {
         let _ = self.holder.kill();
         let _ = self.holder.wait();
-    }
-}
-
-/// A relay process, killed when dropped (also when a test fails half-way).
-struct Relay(Child);
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn stop(relay: Relay) {
-    drop(relay);
-}
-
-fn keys(n: u8) -> SpaceKeys {
-    SpaceSecret::from_random([n; 32]).keys()
-}
-
-/// A connection to the relay at `addr`, past its greeting.
-async fn connect(addr: &str) -> Socket {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
-        .await
-        .unwrap();
-    assert!(matches!(
-        receive(&mut socket).await,
-        RelayFrame::Hello { .. }
-    ));
-    socket
-}
-
-async fn send(socket: &mut Socket, frame: ClientFrame) {
-    socket
-        .send(Message::Binary(frame.encode().into()))
-        .await
-        .unwrap();
-}
-
-async fn receive(socket: &mut Socket) -> RelayFrame {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the relay answers within 10 s")
-            .unwrap()
-            .unwrap();
-        if let Message::Binary(bytes) = message {
-            return RelayFrame::decode(&bytes).unwrap();
-        }
-    }
-}
-
-/// Appends `payload` to `keys`' document: its number, or the refusal.
-async fn append(
-    socket: &mut Socket,
-    keys: &SpaceKeys,
-    payload: &[u8],
-) -> Result<u64, (ErrorCode, String)> {
-    send(
-        socket,
-        ClientFrame::Append {
-            doc: keys.doc_id(),
-            writer: keys.read().writer.0,
-            proof: keys.prove_append(payload),
-            payload: payload.to_vec(),
-        },
-    )
-    .await;
-    match receive(socket).await {
-        RelayFrame::Acked { seq, .. } => Ok(seq),
-        RelayFrame::Error { code, message, .. } => Err((code, message)),
-        other => panic!("expected an answer to the append, got {other:?}"),
-    }
-}
-
-/// Every entry of `doc` the relay at `addr` sends a new subscriber.
-async fn stored(addr: &str, doc: DocId) -> BTreeMap<u64, Vec<u8>> {
-    let mut reader = connect(addr).await;
-    send(&mut reader, ClientFrame::Subscribe { doc, since: 0 }).await;
-    let mut stored = BTreeMap::new();
-    loop {
-        match receive(&mut reader).await {
-            RelayFrame::Entry { seq, payload, .. } => {
-                stored.insert(seq, payload);
-            }
-            RelayFrame::Subscribed { .. } => return stored,
-            other => panic!("expected the backlog, got {other:?}"),
-        }
     }
 }
 
@@ -253,9 +148,9 @@ fn kept_in(copy: &Path, doc: &DocId) -> BTreeMap<u64, Vec<u8>> {
 async fn a_full_disk_refuses_appends_plainly_loses_nothing_acknowledged_and_recovers() {
     let run = async {
         let disk = Disk::new("2m");
-        let (relay, addr) = disk.start_relay().unwrap();
+        let relay = disk.start_relay().unwrap();
         let space = keys(1);
-        let mut writer = connect(&addr).await;
+        let mut writer = connect(&relay.addr).await;
         // Fill it: 16 KiB entries until the relay says it cannot store one (a 2 MiB disk
         // holds fewer than 128).
         let mut acked = BTreeMap::new();
@@ -288,7 +183,7 @@ async fn a_full_disk_refuses_appends_plainly_loses_nothing_acknowledged_and_reco
                 Err(ErrorCode::StorageFailed)
             );
         }
-        assert_eq!(stored(&addr, space.doc_id()).await, acked);
+        assert_eq!(stored(&relay.addr, space.doc_id()).await, acked);
         let full = acked.len();
 
         // Space returns: appends are taken again, on the same connection and relay.
@@ -297,8 +192,8 @@ async fn a_full_disk_refuses_appends_plainly_loses_nothing_acknowledged_and_reco
             let seq = append(&mut writer, &space, &payload(n)).await.unwrap();
             acked.insert(seq, payload(n));
         }
-        assert_eq!(stored(&addr, space.doc_id()).await, acked);
-        stop(relay);
+        assert_eq!(stored(&relay.addr, space.doc_id()).await, acked);
+        drop(relay);
 
         // The store on disk is whole and holds every acknowledged entry.
         let copy = tempfile::tempdir().unwrap();
@@ -318,21 +213,20 @@ async fn a_full_disk_refuses_appends_plainly_loses_nothing_acknowledged_and_reco
 async fn a_read_only_data_directory_is_reported_plainly_and_the_store_comes_back_whole() {
     let run = async {
         let disk = Disk::new("16m");
-        let (relay, addr) = disk.start_relay().unwrap();
+        let relay = disk.start_relay().unwrap();
         let space = keys(2);
-        let mut writer = connect(&addr).await;
+        let mut writer = connect(&relay.addr).await;
         let mut acked = BTreeMap::new();
         for n in 0..5 {
             let seq = append(&mut writer, &space, &payload(n)).await.unwrap();
             acked.insert(seq, payload(n));
         }
-        stop(relay);
+        drop(relay);
 
         disk.sh(r#"mount -o remount,ro "$1""#);
-        let said = disk
-            .start_relay()
-            .map(|(relay, _)| stop(relay))
-            .unwrap_err();
+        let stderr = disk.start_relay().map(drop).unwrap_err();
+        // Its last words (warnings may come before them on stderr).
+        let said = stderr.lines().last().unwrap_or_default().to_owned();
         assert!(
             said.starts_with("landsbyplan-relay: cannot open the store in "),
             "{said}"
@@ -347,11 +241,11 @@ async fn a_read_only_data_directory_is_reported_plainly_and_the_store_comes_back
         );
 
         disk.sh(r#"mount -o remount,rw "$1""#);
-        let (relay, addr) = disk.start_relay().unwrap();
-        assert_eq!(stored(&addr, space.doc_id()).await, acked);
-        let mut writer = connect(&addr).await;
+        let relay = disk.start_relay().unwrap();
+        assert_eq!(stored(&relay.addr, space.doc_id()).await, acked);
+        let mut writer = connect(&relay.addr).await;
         assert!(append(&mut writer, &space, &payload(5)).await.is_ok());
-        stop(relay);
+        drop(relay);
     };
     tokio::time::timeout(Duration::from_secs(120), run)
         .await

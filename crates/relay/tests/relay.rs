@@ -2,19 +2,20 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use common::{Socket, append_frame, connect, keys, receive, send};
 use futures_util::{SinkExt, StreamExt};
 use landsbyplan_relay::{Config, Limits, Store, app};
-use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, Sealed, SpaceKeys, SpaceSecret};
+use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, Sealed, SpaceKeys};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// A relay on a port of its own, with its admin listener on another.
 struct Running {
@@ -181,37 +182,6 @@ async fn request(
     response
 }
 
-/// Connects and reads the relay's greeting.
-async fn connect(addr: SocketAddr) -> Socket {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
-        .await
-        .unwrap();
-    assert!(matches!(
-        receive(&mut socket).await,
-        RelayFrame::Hello { .. }
-    ));
-    socket
-}
-
-async fn send(socket: &mut Socket, frame: ClientFrame) {
-    socket
-        .send(Message::Binary(frame.encode().into()))
-        .await
-        .unwrap();
-}
-
-async fn receive(socket: &mut Socket) -> RelayFrame {
-    let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-        .await
-        .expect("the relay answers within 5 s")
-        .unwrap()
-        .unwrap();
-    match message {
-        Message::Binary(bytes) => RelayFrame::decode(&bytes).unwrap(),
-        other => panic!("expected a binary frame, got {other:?}"),
-    }
-}
-
 /// Nothing arrives within a short while.
 async fn silent(socket: &mut Socket) {
     assert!(
@@ -219,19 +189,6 @@ async fn silent(socket: &mut Socket) {
             .await
             .is_err()
     );
-}
-
-fn keys(n: u8) -> SpaceKeys {
-    SpaceSecret::from_random([n; 32]).keys()
-}
-
-fn append(keys: &SpaceKeys, payload: &[u8]) -> ClientFrame {
-    ClientFrame::Append {
-        doc: keys.doc_id(),
-        writer: keys.read().writer.0,
-        payload: payload.to_vec(),
-        proof: keys.prove_append(payload),
-    }
 }
 
 /// The frame that ends a subscription's backlog: the relay holds entries through `latest`.
@@ -260,7 +217,7 @@ async fn an_appended_frame_is_acknowledged_and_returned_to_a_second_connection()
     let doc = space.doc_id();
 
     let mut writer = relay.connect().await;
-    send(&mut writer, append(&space, b"sealed bundle")).await;
+    send(&mut writer, append_frame(&space, b"sealed bundle")).await;
     assert_eq!(
         receive(&mut writer).await,
         RelayFrame::Acked { doc, seq: 1 }
@@ -290,7 +247,7 @@ async fn a_ping_is_answered_at_once_and_needs_no_document() {
     assert_eq!(receive(&mut device).await, RelayFrame::Pong);
     // The connection goes on as before.
     let space = keys(2);
-    send(&mut device, append(&space, b"after the ping")).await;
+    send(&mut device, append_frame(&space, b"after the ping")).await;
     assert_eq!(
         receive(&mut device).await,
         RelayFrame::Acked {
@@ -311,7 +268,7 @@ async fn several_clients_converge_and_each_gets_only_its_documents_live() {
         let mut reader = relay.connect().await;
         send(&mut reader, subscribe(&space, 0)).await;
         caught_up(&mut reader, &space, 0).await;
-        send(&mut reader, append(&other, b"elsewhere")).await;
+        send(&mut reader, append_frame(&other, b"elsewhere")).await;
         assert!(matches!(
             receive(&mut reader).await,
             RelayFrame::Acked { .. }
@@ -320,7 +277,7 @@ async fn several_clients_converge_and_each_gets_only_its_documents_live() {
     }
     let mut writer = relay.connect().await;
     for n in 1..=5u8 {
-        send(&mut writer, append(&space, &[n])).await;
+        send(&mut writer, append_frame(&space, &[n])).await;
         assert_eq!(
             receive(&mut writer).await,
             RelayFrame::Acked {
@@ -353,7 +310,7 @@ async fn a_client_that_was_away_catches_up_from_its_cursor() {
     let space = keys(1);
     let mut writer = relay.connect().await;
     for n in 1..=4u8 {
-        send(&mut writer, append(&space, &[n])).await;
+        send(&mut writer, append_frame(&space, &[n])).await;
         receive(&mut writer).await;
     }
     let mut returning = relay.connect().await;
@@ -378,7 +335,7 @@ async fn resending_an_entry_after_a_lost_ack_stores_it_once() {
     let space = keys(1);
     let mut writer = relay.connect().await;
     for _ in 0..2 {
-        send(&mut writer, append(&space, b"same")).await;
+        send(&mut writer, append_frame(&space, b"same")).await;
         assert_eq!(
             receive(&mut writer).await,
             RelayFrame::Acked {
@@ -406,7 +363,7 @@ async fn an_entry_sent_again_after_a_snapshot_covered_it_keeps_its_number_and_co
     let doc = space.doc_id();
     let mut writer = relay.connect().await;
     for n in 1..=2u8 {
-        send(&mut writer, append(&space, &[n])).await;
+        send(&mut writer, append_frame(&space, &[n])).await;
         receive(&mut writer).await;
     }
     let snapshot = ClientFrame::Snapshot {
@@ -429,7 +386,7 @@ async fn an_entry_sent_again_after_a_snapshot_covered_it_keeps_its_number_and_co
         RelayFrame::Snapshot { covers: 2, .. }
     ));
     caught_up(&mut again, &space, 2).await;
-    send(&mut again, append(&space, &[1])).await;
+    send(&mut again, append_frame(&space, &[1])).await;
     assert_eq!(
         receive(&mut again).await,
         RelayFrame::Entry {
@@ -442,7 +399,7 @@ async fn an_entry_sent_again_after_a_snapshot_covered_it_keeps_its_number_and_co
     assert_eq!(receive(&mut again).await, RelayFrame::Acked { doc, seq: 1 });
     silent(&mut again).await;
     // Nobody else hears of it again, and the log has nothing new.
-    send(&mut writer, append(&space, &[3])).await;
+    send(&mut writer, append_frame(&space, &[3])).await;
     assert_eq!(
         receive(&mut writer).await,
         RelayFrame::Acked { doc, seq: 3 }
@@ -464,7 +421,7 @@ async fn acknowledged_entries_survive_a_restart_of_the_relay() {
     let space = keys(1);
     let mut writer = relay.connect().await;
     for n in 1..=3u64 {
-        send(&mut writer, append(&space, &[n as u8])).await;
+        send(&mut writer, append_frame(&space, &[n as u8])).await;
         assert_eq!(
             receive(&mut writer).await,
             RelayFrame::Acked {
@@ -510,7 +467,7 @@ async fn someone_who_knows_only_the_document_id_cannot_append_and_reads_only_cip
     let sealed = space
         .read()
         .seal(Sealed::Entry, b"Vorbasse vil have en ny legeplads", [7; 24]);
-    send(&mut owner, append(&space, &sealed)).await;
+    send(&mut owner, append_frame(&space, &sealed)).await;
     receive(&mut owner).await;
 
     let intruder_keys = keys(9);
@@ -579,7 +536,7 @@ async fn the_relays_files_contain_no_plaintext() {
             format!("CANARY-{n}-Sdr. Omme").as_bytes(),
             [n; 24],
         );
-        send(&mut writer, append(&space, &sealed)).await;
+        send(&mut writer, append_frame(&space, &sealed)).await;
         receive(&mut writer).await;
     }
     drop(writer);
@@ -616,7 +573,7 @@ async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
     let doc = space.doc_id();
     let mut writer = relay.connect().await;
     for n in 1..=3u8 {
-        send(&mut writer, append(&space, &[n])).await;
+        send(&mut writer, append_frame(&space, &[n])).await;
         receive(&mut writer).await;
     }
     let snapshot = ClientFrame::Snapshot {
@@ -631,7 +588,7 @@ async fn a_snapshot_replaces_the_log_it_covers_for_new_subscribers() {
         receive(&mut writer).await,
         RelayFrame::Acked { doc, seq: 3 }
     );
-    send(&mut writer, append(&space, &[4])).await;
+    send(&mut writer, append_frame(&space, &[4])).await;
     assert_eq!(
         receive(&mut writer).await,
         RelayFrame::Acked { doc, seq: 4 }
@@ -781,7 +738,7 @@ async fn a_bad_frame_gets_a_clear_error_and_the_connection_and_relay_stay_up() {
         }
     ));
 
-    send(&mut socket, append(&space, b"ok")).await;
+    send(&mut socket, append_frame(&space, b"ok")).await;
     assert_eq!(
         receive(&mut socket).await,
         RelayFrame::Acked {
@@ -812,7 +769,7 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
     let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
     let space = keys(1);
     let mut socket = relay.connect().await;
-    send(&mut socket, append(&space, &[0; 101])).await;
+    send(&mut socket, append_frame(&space, &[0; 101])).await;
     assert!(matches!(
         receive(&mut socket).await,
         RelayFrame::Error {
@@ -820,12 +777,12 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
             ..
         }
     ));
-    send(&mut socket, append(&space, &[1; 100])).await;
+    send(&mut socket, append_frame(&space, &[1; 100])).await;
     assert!(matches!(
         receive(&mut socket).await,
         RelayFrame::Acked { seq: 1, .. }
     ));
-    send(&mut socket, append(&space, &[2; 100])).await;
+    send(&mut socket, append_frame(&space, &[2; 100])).await;
     assert!(matches!(
         receive(&mut socket).await,
         RelayFrame::Error {
@@ -855,7 +812,7 @@ async fn each_limit_answers_with_its_own_error_and_the_connection_goes_on() {
         receive(&mut socket).await,
         RelayFrame::Acked { seq: 1, .. }
     ));
-    send(&mut socket, append(&space, &[2; 100])).await;
+    send(&mut socket, append_frame(&space, &[2; 100])).await;
     assert!(matches!(
         receive(&mut socket).await,
         RelayFrame::Acked { seq: 2, .. }
@@ -955,7 +912,7 @@ async fn frames_that_do_not_decode_text_and_pings_count_against_the_rate_limit()
     assert!(closed, "the flooding connection is closed");
     // An honest device on another connection is served as ever.
     let mut socket = relay.connect().await;
-    send(&mut socket, append(&honest, b"ok")).await;
+    send(&mut socket, append_frame(&honest, b"ok")).await;
     assert_eq!(
         receive(&mut socket).await,
         RelayFrame::Acked {
@@ -1068,7 +1025,7 @@ async fn connections_past_the_limits_are_refused_and_their_places_come_back() {
             assert_eq!(response.headers()["retry-after"], "30");
             let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
             assert!(
-                body.contains("3 connections are open from this address"),
+                body.contains("this address has 3 open connections, its limit"),
                 "{body}"
             );
         }
@@ -1076,7 +1033,7 @@ async fn connections_past_the_limits_are_refused_and_their_places_come_back() {
     }
     // The open ones are served as ever, and a closed one's place comes back.
     let space = keys(1);
-    send(&mut open[0], append(&space, b"ok")).await;
+    send(&mut open[0], append_frame(&space, b"ok")).await;
     assert!(matches!(
         receive(&mut open[0]).await,
         RelayFrame::Acked { seq: 1, .. }
@@ -1168,15 +1125,9 @@ async fn a_silent_connection_is_pinged_then_closed_and_one_that_answers_stays() 
         assert!(matches!(message, Message::Ping(_)), "{message:?}");
     }
     connections_come_to(&relay, 1).await;
-    send(&mut answering, append(&space, b"still here")).await;
+    send(&mut answering, append_frame(&space, b"still here")).await;
     // The acknowledgement, perhaps after another ping.
-    let acked = loop {
-        match tokio::time::timeout(Duration::from_secs(5), answering.next()).await {
-            Ok(Some(Ok(Message::Ping(_)))) => {}
-            Ok(Some(Ok(Message::Binary(bytes)))) => break RelayFrame::decode(&bytes).unwrap(),
-            other => panic!("expected the acknowledgement, got {other:?}"),
-        }
-    };
+    let acked = receive(&mut answering).await;
     assert!(
         matches!(acked, RelayFrame::Acked { seq: 1, .. }),
         "{acked:?}"
@@ -1198,7 +1149,7 @@ async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on
     let mut writer = relay.connect().await;
     // 24 MiB of backlog: more than the sockets between them hold.
     for n in 0..24u8 {
-        send(&mut writer, append(&space, &vec![n; 1 << 20])).await;
+        send(&mut writer, append_frame(&space, &vec![n; 1 << 20])).await;
         assert!(matches!(
             receive(&mut writer).await,
             RelayFrame::Acked { .. }
@@ -1209,7 +1160,7 @@ async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on
     connections_come_to(&relay, 2).await;
     // It never reads: the relay gives up on it and forgets what it had to send.
     connections_come_to(&relay, 1).await;
-    send(&mut writer, append(&space, b"and on")).await;
+    send(&mut writer, append_frame(&space, b"and on")).await;
     assert!(matches!(
         receive(&mut writer).await,
         RelayFrame::Acked { seq: 25, .. }
@@ -1220,7 +1171,7 @@ async fn a_device_that_stops_reading_its_backlog_is_closed_and_the_relay_goes_on
 
 /// The refusal of an append to a new document, if any.
 async fn start_document(socket: &mut Socket, space: &SpaceKeys) -> Option<(ErrorCode, String)> {
-    send(socket, append(space, b"first")).await;
+    send(socket, append_frame(space, b"first")).await;
     match receive(socket).await {
         RelayFrame::Acked { .. } => None,
         RelayFrame::Error { code, message, .. } => Some((code, message)),
@@ -1271,7 +1222,7 @@ async fn an_address_starts_so_many_new_documents_an_hour_and_the_documents_held_
         Some(ErrorCode::LimitReached)
     );
     // Its documents go on; another address starts its own.
-    send(&mut again, append(&keys(1), b"more")).await;
+    send(&mut again, append_frame(&keys(1), b"more")).await;
     assert!(matches!(
         receive(&mut again).await,
         RelayFrame::Acked { seq: 2, .. }
@@ -1324,7 +1275,7 @@ async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held
                 ..
             }
         ));
-        send(&mut socket, append(&keys(1), b"held")).await;
+        send(&mut socket, append_frame(&keys(1), b"held")).await;
         assert!(
             matches!(receive(&mut socket).await, RelayFrame::Acked { .. }),
             "a document the relay holds goes on"
@@ -1374,7 +1325,7 @@ async fn a_connection_follows_so_many_documents_and_those_it_follows_go_on() {
         receive(&mut honest).await,
         RelayFrame::Subscribed { latest: 0, .. }
     ));
-    send(&mut honest, append(&keys(1), b"for the greedy one")).await;
+    send(&mut honest, append_frame(&keys(1), b"for the greedy one")).await;
     assert!(matches!(
         receive(&mut honest).await,
         RelayFrame::Acked { seq: 1, .. }
@@ -1394,7 +1345,7 @@ async fn a_backlog_of_many_pages_comes_whole_and_in_order_while_others_append() 
     let mut writer = relay.connect().await;
     // Five pages of backlog.
     for n in 0..20u8 {
-        send(&mut writer, append(&space, &vec![n; 256 << 10])).await;
+        send(&mut writer, append_frame(&space, &vec![n; 256 << 10])).await;
         assert!(matches!(
             receive(&mut writer).await,
             RelayFrame::Acked { .. }
@@ -1404,7 +1355,7 @@ async fn a_backlog_of_many_pages_comes_whole_and_in_order_while_others_append() 
     send(&mut reader, subscribe(&space, 0)).await;
     // Appends go on while the pages go out.
     for n in 0..5u8 {
-        send(&mut writer, append(&space, &[n])).await;
+        send(&mut writer, append_frame(&space, &[n])).await;
     }
     let (mut seqs, mut latest) = (Vec::new(), None);
     while seqs.len() < 25 {
@@ -1437,11 +1388,13 @@ async fn a_backlog_of_many_pages_comes_whole_and_in_order_while_others_append() 
 #[tokio::test]
 async fn metrics_count_connections_documents_and_appends() {
     let dir = tempfile::tempdir().unwrap();
+    // With an app to serve, every unknown path would get its page.
+    std::fs::write(dir.path().join("index.html"), "<html></html>").unwrap();
     let relay = Running::start(dir.path(), dir.path()).await;
     let space = keys(1);
     let mut socket = relay.connect().await;
     for n in 0..3u8 {
-        send(&mut socket, append(&space, &[n; 10])).await;
+        send(&mut socket, append_frame(&space, &[n; 10])).await;
         receive(&mut socket).await;
     }
     let metrics = relay.admin_get("/metrics").await;
@@ -1462,9 +1415,12 @@ async fn metrics_count_connections_documents_and_appends() {
         ready.starts_with("HTTP/1.1 200") && ready.ends_with("ready\n"),
         "{ready}"
     );
-    let public = relay.get("/metrics").await;
-    assert!(!public.contains("landsbyplan_"), "{public}");
-    assert!(!public.starts_with("HTTP/1.1 200"), "{public}");
+    for path in ["/metrics", "/readyz"] {
+        let public = relay.get(path).await;
+        assert!(!public.contains("landsbyplan_"), "{public}");
+        assert!(public.starts_with("HTTP/1.1 404"), "{public}");
+        assert!(public.contains("served on the admin listener"), "{public}");
+    }
     relay.stop().await;
 }
 
@@ -1776,7 +1732,7 @@ async fn a_subscriber_gets_every_entry_in_order_while_many_devices_append_at_onc
             // Each device sends its appends without waiting, as a phone coming back
             // online does; they all land in the same few transactions.
             for n in 0..EACH {
-                send(&mut writer, append(&space, &[w, n])).await;
+                send(&mut writer, append_frame(&space, &[w, n])).await;
             }
             for _ in 0..EACH {
                 assert!(matches!(
@@ -1858,7 +1814,7 @@ impl Honest {
     /// Writes one entry: acknowledged under the next number and delivered to the reader.
     async fn write(&mut self) {
         let payload = format!("honest {}", self.written + 1).into_bytes();
-        send(&mut self.writer, append(&self.keys, &payload)).await;
+        send(&mut self.writer, append_frame(&self.keys, &payload)).await;
         self.written += 1;
         assert_eq!(
             receive(&mut self.writer).await,
@@ -1876,12 +1832,17 @@ impl Honest {
     }
 }
 
-/// Whether the relay closed `socket` (within 5 s).
-async fn closed(socket: &mut Socket) -> bool {
+/// The code and reason the relay closed `socket` with, or `None` if it is open after 5 s.
+async fn close_reason(socket: &mut Socket) -> Option<(u16, String)> {
     loop {
         match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-            Err(_) => return false,
-            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Err(_) => return None,
+            Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                return Some((frame.code.into(), frame.reason.to_string()));
+            }
+            Ok(other @ (None | Some(Err(_)) | Some(Ok(Message::Close(None))))) => {
+                panic!("closed without a reason: {other:?}")
+            }
             Ok(Some(Ok(_))) => {}
         }
     }
@@ -1938,13 +1899,13 @@ async fn the_attack_catalogue_each_attacker_refused_while_an_honest_device_goes_
 
     // 3. Starting documents without end.
     for n in 10..13 {
-        send(&mut attack, append(&keys(n), b"mine")).await;
+        send(&mut attack, append_frame(&keys(n), b"mine")).await;
         assert!(matches!(
             receive(&mut attack).await,
             RelayFrame::Acked { .. }
         ));
     }
-    send(&mut attack, append(&keys(13), b"mine")).await;
+    send(&mut attack, append_frame(&keys(13), b"mine")).await;
     let (code, message) = refusal_of(&mut attack).await;
     assert_eq!(code, ErrorCode::LimitReached);
     assert!(message.contains("new documents an hour"), "{message}");
@@ -1952,7 +1913,7 @@ async fn the_attack_catalogue_each_attacker_refused_while_an_honest_device_goes_
     honest.write().await;
 
     // 4. An entry larger than the relay takes.
-    send(&mut attack, append(&keys(10), &vec![7; 65 << 10])).await;
+    send(&mut attack, append_frame(&keys(10), &vec![7; 65 << 10])).await;
     assert_eq!(refusal_of(&mut attack).await.0, ErrorCode::TooLarge);
     refused += 1;
     honest.write().await;
@@ -1997,7 +1958,11 @@ async fn the_attack_catalogue_each_attacker_refused_while_an_honest_device_goes_
             break;
         }
     }
-    assert!(closed(&mut junk).await, "the junk sender is closed");
+    assert_eq!(
+        close_reason(&mut junk).await,
+        Some((1008, "too many frames".into())),
+        "the junk sender is closed with a reason"
+    );
     refused += 1;
     honest.write().await;
 
@@ -2045,7 +2010,7 @@ async fn a_flood_of_signals_to_a_device_that_does_not_read_is_dropped_and_its_en
         send(&mut flooder, signal).await;
     }
     let mut writer = relay.connect().await;
-    send(&mut writer, append(&space, b"after the flood")).await;
+    send(&mut writer, append_frame(&space, b"after the flood")).await;
     assert!(matches!(
         receive(&mut writer).await,
         RelayFrame::Acked { seq: 1, .. }
