@@ -8,6 +8,9 @@
 //! target/relay/examples/loadgen --clients 100 --docs 20 --seconds 10
 //! ```
 //!
+//! Every client connects and subscribes before any types; the figures are measured from
+//! then on (the time all took to come in is printed apart).
+//!
 //! A soak is a long run (`--seconds 600`): it also prints the relay's memory every
 //! 30 seconds and every refusal or lost connection.
 //!
@@ -183,40 +186,50 @@ async fn main() {
     let acked = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));
     let lost = Arc::new(AtomicU64::new(0));
-    let deadline = started + Duration::from_secs(args.seconds) + Duration::from_millis(500);
-    let (cpu_before, rss_at_start) = usage(pid);
-    // The relay's memory through the run: every 30 s (or a tenth of a short run).
-    let every = Duration::from_secs((args.seconds / 10).clamp(1, 30));
-    let sampler = tokio::spawn(async move {
-        let mut samples = vec![rss_at_start];
-        let mut ticker = tokio::time::interval_at((Instant::now() + every).into(), every);
-        while Instant::now() + every <= deadline {
-            ticker.tick().await;
-            samples.push(usage(pid).1);
-        }
-        samples
-    });
+    // Every client connects and subscribes first; the typing (and what is measured)
+    // starts when all are in, so the figures are those of a relay serving them all.
+    let all_in = Arc::new(tokio::sync::Barrier::new(args.clients + 1));
+    let ramp_limit = Duration::from_secs(60);
 
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let keys = keys[client % args.docs].clone();
         let (url, latencies, acked) = (url.clone(), Arc::clone(&latencies), Arc::clone(&acked));
         let (refused, lost) = (Arc::clone(&refused), Arc::clone(&lost));
+        let all_in = Arc::clone(&all_in);
         let period = Duration::from_secs_f64(1.0 / args.edits_per_second);
         let seconds = args.seconds;
         tasks.push(tokio::spawn(async move {
-            let Ok((socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+            let joined = tokio::time::timeout(ramp_limit, async {
+                let (socket, _) = tokio_tungstenite::connect_async(&url).await.ok()?;
+                let (mut sink, mut stream) = socket.split();
+                let subscribe = ClientFrame::Subscribe {
+                    doc: keys.doc_id(),
+                    since: 0,
+                };
+                sink.send(Message::Binary(subscribe.encode().into()))
+                    .await
+                    .ok()?;
+                // Past the greeting, to the answer that ends the subscription's backlog.
+                loop {
+                    if let Message::Binary(bytes) = stream.next().await?.ok()?
+                        && let Ok(RelayFrame::Subscribed { .. }) = RelayFrame::decode(&bytes)
+                    {
+                        break;
+                    }
+                }
+                Some((sink, stream))
+            })
+            .await
+            .ok()
+            .flatten();
+            all_in.wait().await;
+            let Some((mut sink, mut stream)) = joined else {
                 lost.fetch_add(1, Ordering::Relaxed);
                 return;
             };
-            let (mut sink, mut stream) = socket.split();
-            let subscribe = ClientFrame::Subscribe {
-                doc: keys.doc_id(),
-                since: 0,
-            };
-            sink.send(Message::Binary(subscribe.encode().into()))
-                .await
-                .unwrap();
+            let deadline =
+                Instant::now() + Duration::from_secs(seconds) + Duration::from_millis(500);
             let me = client as u64;
             let writer = tokio::spawn(async move {
                 // Start typists at spread-out moments, as people would.
@@ -280,6 +293,21 @@ async fn main() {
             latencies.lock().await.extend(mine);
         }));
     }
+    all_in.wait().await;
+    let ramp = started.elapsed();
+    let (cpu_before, rss_at_start) = usage(pid);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds) + Duration::from_millis(500);
+    // The relay's memory through the run: every 30 s (or a tenth of a short run).
+    let every = Duration::from_secs((args.seconds / 10).clamp(1, 30));
+    let sampler = tokio::spawn(async move {
+        let mut samples = vec![rss_at_start];
+        let mut ticker = tokio::time::interval_at((Instant::now() + every).into(), every);
+        while Instant::now() + every <= deadline {
+            ticker.tick().await;
+            samples.push(usage(pid).1);
+        }
+        samples
+    });
     for task in tasks {
         let _ = task.await;
     }
@@ -334,6 +362,12 @@ async fn main() {
             rss_idle.saturating_sub(rss_before_idle) as f64 / args.idle as f64,
         );
     }
+    println!(
+        "{} clients connected and subscribed in {} ms, before the measured {} s",
+        args.clients,
+        ramp.as_millis(),
+        args.seconds
+    );
     println!(
         "refused frames: {}, connections lost before the end: {}",
         refused.load(Ordering::Relaxed),

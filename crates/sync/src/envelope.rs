@@ -24,6 +24,8 @@ pub enum Sealed {
     Snapshot = 2,
     /// Signaling between the devices of a space.
     Signal = 3,
+    /// A connection code shown from one phone to another ([`crate::PeerCode`]).
+    PeerCode = 4,
 }
 
 /// The associated data: the document id, then the kind.
@@ -131,7 +133,12 @@ mod tests {
     #[test]
     fn a_payload_sealed_as_one_kind_does_not_open_as_another() {
         let read = SpaceSecret::from_random([1; 32]).keys().read().clone();
-        let kinds = [Sealed::Entry, Sealed::Snapshot, Sealed::Signal];
+        let kinds = [
+            Sealed::Entry,
+            Sealed::Snapshot,
+            Sealed::Signal,
+            Sealed::PeerCode,
+        ];
         for sealed_as in kinds {
             let sealed = read.seal(sealed_as, b"x", [0; 24]);
             for opened_as in kinds {

@@ -12,6 +12,7 @@ mod frame;
 mod keys;
 mod outbox;
 mod payload;
+mod peer;
 
 pub use client::{Capability, Client, Effect, Millis, Rejection, SNAPSHOT_EVERY, SyncStatus};
 pub use envelope::Sealed;
@@ -22,6 +23,7 @@ pub use keys::{
 };
 pub use outbox::Outbox;
 pub use payload::{Hash, Payload};
+pub use peer::{Address, Candidate, MOST_CANDIDATES, PeerCode, PeerCodeError};
 
 /// What can go wrong in sync, apart from undecodable frames ([`FrameError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
