@@ -8,6 +8,10 @@ pub enum Error {
     /// The bytes are not an Automerge document (truncated, damaged or another format).
     #[error("the file is not a readable Automerge document: {0}")]
     Unreadable(#[source] Box<automerge::AutomergeError>),
+    /// A message from another device over a direct channel that is not Automerge's sync
+    /// protocol, or that does not fit this document.
+    #[error("a message from the other device could not be read")]
+    PeerMessage,
     /// The bytes would load into more than the app allows (or are not Automerge data
     /// as it is written): see [`crate::bounds`].
     #[error("the data was refused before it was read: {0}")]

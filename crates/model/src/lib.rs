@@ -20,6 +20,7 @@ mod live;
 mod meeting;
 mod merge;
 mod network;
+mod peer;
 mod person;
 mod plan;
 mod rules;
@@ -50,6 +51,7 @@ pub use network::{
     DirectoryEntry, EventKind, EventState, FocusArea, SEED_FOCUS_AREAS, Season, WheelEvent,
     WheelEventFields, standard_events,
 };
+pub use peer::{PeerSync, Received};
 pub use person::{Person, PersonFields, Role};
 pub use plan::{
     Action, ActionFields, ActionStatus, DevelopmentPlan, Goal, Milestone, ProjectPlan, Task,

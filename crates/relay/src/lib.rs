@@ -513,46 +513,102 @@ mod tests {
     #[test]
     fn limits_under_which_nobody_is_served_are_refused_by_their_flag() {
         assert_eq!(Limits::default().check(), Ok(()));
-        let refused = |limits: Limits| limits.check().unwrap_err();
         let with = Limits::default;
-        assert!(
-            refused(Limits {
-                frames_per_second: 0,
-                ..with()
-            })
-            .starts_with("--frames-per-second must be at least 1")
-        );
-        assert!(
-            refused(Limits {
-                max_connections: 0,
-                ..with()
-            })
-            .starts_with("--max-connections must be at least 1")
-        );
-        assert!(
-            refused(Limits {
-                idle_timeout_secs: 0,
-                ..with()
-            })
-            .starts_with("--idle-timeout-secs must be from 1 to 86400")
-        );
-        assert!(
-            refused(Limits {
-                max_payload_bytes: 100,
-                ..with()
-            })
-            .starts_with("--max-payload-bytes must be at least 65536")
-        );
-        let small_snapshot = refused(Limits {
-            max_snapshot_bytes: 10,
-            ..with()
-        });
-        assert!(
-            small_snapshot.starts_with(
-                "--max-snapshot-bytes (10) must be at least --max-payload-bytes (1048576)"
+        let refused: [(Limits, &str); 13] = [
+            (
+                Limits {
+                    frames_per_second: 0,
+                    ..with()
+                },
+                "--frames-per-second must be at least 1",
             ),
-            "{small_snapshot}"
-        );
+            (Limits { burst: 0, ..with() }, "--burst must be at least 1"),
+            (
+                Limits {
+                    signals_per_second: 0,
+                    ..with()
+                },
+                "--signals-per-second must be at least 1",
+            ),
+            (
+                Limits {
+                    max_connections: 0,
+                    ..with()
+                },
+                "--max-connections must be at least 1",
+            ),
+            (
+                Limits {
+                    max_connections_per_address: 0,
+                    ..with()
+                },
+                "--max-connections-per-address must be at least 1",
+            ),
+            (
+                Limits {
+                    max_subscriptions_per_connection: 0,
+                    ..with()
+                },
+                "--max-subscriptions-per-connection must be at least 1",
+            ),
+            (
+                Limits {
+                    send_timeout_secs: 0,
+                    ..with()
+                },
+                "--send-timeout-secs must be at least 1",
+            ),
+            (
+                Limits {
+                    slowest_link_bytes_per_second: 0,
+                    ..with()
+                },
+                "--slowest-link-bytes-per-second must be at least 1",
+            ),
+            (
+                Limits {
+                    idle_timeout_secs: 0,
+                    ..with()
+                },
+                "--idle-timeout-secs must be from 1 to 86400",
+            ),
+            (
+                Limits {
+                    idle_timeout_secs: 86_401,
+                    ..with()
+                },
+                "--idle-timeout-secs must be from 1 to 86400",
+            ),
+            (
+                Limits {
+                    max_payload_bytes: 100,
+                    ..with()
+                },
+                "--max-payload-bytes must be at least 65536",
+            ),
+            (
+                Limits {
+                    max_snapshot_bytes: 10,
+                    ..with()
+                },
+                "--max-snapshot-bytes (10) must be at least --max-payload-bytes (1048576)",
+            ),
+            (
+                Limits {
+                    max_payload_bytes: 64 << 10,
+                    max_snapshot_bytes: 64 << 10,
+                    idle_timeout_secs: 86_400,
+                    ..with()
+                },
+                "",
+            ),
+        ];
+        for (limits, says) in refused {
+            match limits.check() {
+                Err(message) => assert!(!says.is_empty() && message.starts_with(says), "{message}"),
+                Ok(()) => assert!(says.is_empty(), "{limits:?} should be refused: {says}"),
+            }
+        }
     }
 
     #[test]

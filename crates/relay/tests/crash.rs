@@ -52,10 +52,11 @@ async fn write_until_killed(
         tokio::time::timeout(Duration::from_secs(5), stream.next()).await
     {
         if let RelayFrame::Acked { seq, .. } = RelayFrame::decode(&bytes).unwrap() {
-            acked
+            let earlier = acked
                 .lock()
                 .unwrap()
                 .insert(seq, payloads[mine as usize].clone());
+            assert_eq!(earlier, None, "entry number {seq} acknowledged twice");
             mine += 1;
             acks.fetch_add(1, Ordering::Relaxed);
         }

@@ -6,6 +6,7 @@
 //! protocol is tested natively and deterministically.
 
 mod client;
+mod direct;
 mod envelope;
 mod feed;
 mod frame;
@@ -15,6 +16,7 @@ mod payload;
 mod peer;
 
 pub use client::{Capability, Client, Effect, Millis, Rejection, SNAPSHOT_EVERY, SyncStatus};
+pub use direct::{CHUNK_BYTES, DirectError, Hello, MOST_NAME_BYTES, Reassembly, chunks};
 pub use envelope::Sealed;
 pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
@@ -23,7 +25,7 @@ pub use keys::{
 };
 pub use outbox::Outbox;
 pub use payload::{Hash, Payload};
-pub use peer::{Address, Candidate, MOST_CANDIDATES, PeerCode, PeerCodeError};
+pub use peer::{Address, Candidate, MOST_CANDIDATES, PeerCode, PeerCodeError, fingerprint_in};
 
 /// What can go wrong in sync, apart from undecodable frames ([`FrameError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

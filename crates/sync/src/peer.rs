@@ -105,8 +105,7 @@ impl PeerCode {
         let pwd = attribute("a=ice-pwd:")
             .filter(|p| valid_ice(p, &PWD_LEN))
             .ok_or(PeerCodeError::Incomplete("ICE password"))?;
-        let fingerprint = attribute("a=fingerprint:")
-            .and_then(|f| parse_fingerprint(&f))
+        let fingerprint = fingerprint_in(sdp)
             .ok_or(PeerCodeError::Incomplete("SHA-256 certificate fingerprint"))?;
         let mut candidates: Vec<Candidate> = sdp
             .lines()
@@ -287,6 +286,14 @@ impl PeerCode {
     }
 }
 
+/// The SHA-256 certificate fingerprint a session description names (what a direct
+/// channel's [`crate::Hello`] is bound to).
+pub fn fingerprint_in(sdp: &str) -> Option<[u8; 32]> {
+    sdp.lines()
+        .find_map(|line| line.trim_end().strip_prefix("a=fingerprint:"))
+        .and_then(parse_fingerprint)
+}
+
 fn valid_ice(text: &str, len: &std::ops::RangeInclusive<usize>) -> bool {
     len.contains(&text.len()) && text.bytes().all(|b| ICE_CHARS.contains(&b))
 }
@@ -434,6 +441,7 @@ mod tests {
         assert_eq!(code.pwd, "q2U+7mXv0bY3nPq/Lr8sT1wE");
         assert_eq!(code.fingerprint[..3], [0x83, 0x4C, 0x1D]);
         assert_eq!(code.fingerprint[31], 0x71);
+        assert_eq!(fingerprint_in(BROWSER_OFFER), Some(code.fingerprint));
         let ip = |text: &str| Address::Ip(text.parse().unwrap());
         // IPv4 first, then the local name, then IPv6; no TCP candidate.
         assert_eq!(

@@ -1,0 +1,92 @@
+//! Sync of one space straight between two devices (issue 14: phones in a room, over a
+//! WebRTC data channel), with Automerge's sync protocol: each side says what it has
+//! (its heads and a Bloom filter of its changes since the last sync) and sends only the
+//! changes the other lacks.
+//!
+//! A peer is a stranger until what it sends checks out: the changes in its messages pass
+//! the same checks as changes from the relay ([`Space::apply_changes`]: bounded, of this
+//! space) before any is applied, and a peer that did not prove it may write has its
+//! changes refused (it still gets ours, as a read-only share gets them from the relay).
+
+use automerge::sync::{Message, State, SyncDoc};
+
+use crate::{Error, Result, Space};
+
+/// One device's side of the sync of one space with one other device.
+#[derive(Debug)]
+pub struct PeerSync {
+    state: State,
+}
+
+/// What a message from the peer did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Changes were applied: the space changed (or holds changes waiting for others).
+    pub applied: bool,
+    /// The message carried changes from a peer that may not write; none was applied.
+    pub refused: bool,
+}
+
+impl PeerSync {
+    /// A session with a device that proved it may write (`they_may_write`: its changes
+    /// are taken) or only read (its changes are refused).
+    pub fn new(they_may_write: bool) -> Self {
+        Self {
+            state: if they_may_write {
+                State::new()
+            } else {
+                State::new_read_only()
+            },
+        }
+    }
+
+    /// The next message for the peer; `None` while the last one is unanswered or the
+    /// peer has everything this device has. Call it after every received message and
+    /// every local change.
+    pub fn next_message(&mut self, space: &mut Space) -> Option<Vec<u8>> {
+        space
+            .doc
+            .sync()
+            .generate_sync_message(&mut self.state)
+            .map(Message::encode)
+    }
+
+    /// Takes in a message from the peer. A message that does not decode, or whose
+    /// changes fail the checks, is refused whole and leaves the space and the session
+    /// as they were (the caller should close the channel: the peer is broken or
+    /// hostile).
+    pub fn receive(&mut self, space: &mut Space, bytes: &[u8]) -> Result<Received> {
+        let message = Message::decode(bytes).map_err(|_| Error::PeerMessage)?;
+        let mut received = Received::default();
+        if !message.changes.is_empty() {
+            if self.state.read_only {
+                // Automerge leaves them unapplied for a read-only session.
+                received.refused = true;
+            } else {
+                let joined: Vec<u8> = message.changes.iter().flatten().copied().collect();
+                let before = space.heads();
+                space.apply_changes(&joined)?;
+                received.applied = true;
+                // As Automerge does when it applies a message's changes itself: what came
+                // in is shared now, and so are the shared heads still current.
+                let after = space.heads();
+                let mut shared: Vec<_> = after
+                    .iter()
+                    .filter(|head| !before.contains(head) || self.state.shared_heads.contains(head))
+                    .copied()
+                    .collect();
+                shared.sort();
+                self.state.shared_heads = shared;
+            }
+        }
+        // The message updates the session (their heads, what they need and have); its
+        // changes, if any were taken, are in the document already, so Automerge finds
+        // nothing new in them.
+        space
+            .doc
+            .sync()
+            .receive_sync_message(&mut self.state, message)
+            .map_err(|_| Error::PeerMessage)?;
+        Ok(received)
+    }
+}
