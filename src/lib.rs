@@ -2,6 +2,7 @@
 //! Automerge document stored in the browser, usable with or without a connection.
 
 pub mod app;
+pub mod direct;
 pub mod i18n;
 pub mod journal;
 pub mod library;

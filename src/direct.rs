@@ -1,0 +1,278 @@
+//! A direct channel between two phones of a space (issue 14): a WebRTC data channel set
+//! up by exchanging two sealed connection codes ([`PeerCode`]: the QR path, for a room
+//! with no relay), over which the two devices prove the space ([`Hello`]) and then sync
+//! with Automerge's sync protocol ([`PeerSync`]).
+//!
+//! Not yet wired into the app's screens or its relay signaling: the browser test
+//! `tests/direct.rs` drives it between two connections in one page.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use landsbyplan_sync::{
+    CHUNK_BYTES, Hello, PeerCode, ReadCapability, Reassembly, SpaceKeys, chunks, fingerprint_in,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MessageEvent, RtcDataChannel, RtcDataChannelInit, RtcDataChannelState, RtcDataChannelType,
+    RtcIceGatheringState, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
+};
+
+/// The largest message a device takes over a direct channel (a whole space's changes).
+const MOST_MESSAGE_BYTES: usize = 32 << 20;
+
+/// How long gathering addresses and opening the channel may take.
+const WAIT_MS: u32 = 10_000;
+
+/// One direct connection: the peer connection and its one data channel.
+pub struct Direct {
+    connection: RtcPeerConnection,
+    channel: RtcDataChannel,
+    inbox: Rc<RefCell<Inbox>>,
+    sent: u32,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+#[derive(Default)]
+struct Inbox {
+    reassembly: Option<Reassembly>,
+    messages: VecDeque<Vec<u8>>,
+    broken: bool,
+}
+
+/// What went wrong, in words for the person holding the phone.
+fn problem(what: &str, err: impl std::fmt::Debug) -> String {
+    format!("{what}: {err:?}")
+}
+
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn random_nonce() -> [u8; 24] {
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce).expect("the browser offers a random source");
+    nonce
+}
+
+impl Direct {
+    fn new() -> Result<Self, String> {
+        let connection =
+            RtcPeerConnection::new().map_err(|e| problem("WebRTC is not available", e))?;
+        // Both ends make the same channel (negotiated, id 0): nothing to announce.
+        let init = RtcDataChannelInit::new();
+        init.set_negotiated(true);
+        init.set_id(0);
+        init.set_ordered(true);
+        let channel = connection.create_data_channel_with_data_channel_dict("landsbyplan", &init);
+        channel.set_binary_type(RtcDataChannelType::Arraybuffer);
+        let inbox = Rc::new(RefCell::new(Inbox {
+            reassembly: Some(Reassembly::new(MOST_MESSAGE_BYTES)),
+            ..Inbox::default()
+        }));
+        let on_message = {
+            let inbox = Rc::clone(&inbox);
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() else {
+                    inbox.borrow_mut().broken = true;
+                    return;
+                };
+                let chunk = js_sys::Uint8Array::new(&buffer).to_vec();
+                let mut inbox = inbox.borrow_mut();
+                let pushed = match inbox.reassembly.as_mut() {
+                    Some(reassembly) => reassembly.push(&chunk),
+                    None => return,
+                };
+                match pushed {
+                    Ok(Some(message)) => inbox.messages.push_back(message),
+                    Ok(None) => {}
+                    Err(_) => {
+                        inbox.broken = true;
+                        inbox.reassembly = None;
+                    }
+                }
+            })
+        };
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Ok(Self {
+            connection,
+            channel,
+            inbox,
+            sent: 0,
+            _on_message: on_message,
+        })
+    }
+
+    /// Starts a connection: this phone's code, sealed for the space of `read`, to show.
+    pub async fn offer(read: &ReadCapability) -> Result<(Self, Vec<u8>), String> {
+        let direct = Self::new()?;
+        let offer = JsFuture::from(direct.connection.create_offer())
+            .await
+            .map_err(|e| problem("could not make an offer", e))?;
+        let sdp = js_sys::Reflect::get(&offer, &"sdp".into())
+            .ok()
+            .and_then(|sdp| sdp.as_string())
+            .ok_or("the offer has no description")?;
+        direct.set_local(RtcSdpType::Offer, &sdp).await?;
+        let code = direct.gathered(false).await?;
+        Ok((direct, code.seal(read, random_nonce())))
+    }
+
+    /// Answers another phone's `offer` code: the answer code to show it.
+    pub async fn answer(read: &ReadCapability, offer: &[u8]) -> Result<(Self, Vec<u8>), String> {
+        let theirs = PeerCode::open(read, offer).map_err(|e| e.to_string())?;
+        if theirs.answer {
+            return Err("this is an answer; scan the other phone's first code".into());
+        }
+        let direct = Self::new()?;
+        direct
+            .set_remote(RtcSdpType::Offer, &theirs.to_sdp())
+            .await?;
+        let answer = JsFuture::from(direct.connection.create_answer())
+            .await
+            .map_err(|e| problem("could not answer", e))?;
+        let sdp = js_sys::Reflect::get(&answer, &"sdp".into())
+            .ok()
+            .and_then(|sdp| sdp.as_string())
+            .ok_or("the answer has no description")?;
+        direct.set_local(RtcSdpType::Answer, &sdp).await?;
+        let code = direct.gathered(true).await?;
+        Ok((direct, code.seal(read, random_nonce())))
+    }
+
+    /// Takes the other phone's `answer` to this phone's offer.
+    pub async fn accept(&self, read: &ReadCapability, answer: &[u8]) -> Result<(), String> {
+        let theirs = PeerCode::open(read, answer).map_err(|e| e.to_string())?;
+        if !theirs.answer {
+            return Err("this is not an answer to this phone's code".into());
+        }
+        self.set_remote(RtcSdpType::Answer, &theirs.to_sdp()).await
+    }
+
+    async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
+        let description = RtcSessionDescriptionInit::new(kind);
+        description.set_sdp(sdp);
+        JsFuture::from(self.connection.set_local_description(&description))
+            .await
+            .map(|_| ())
+            .map_err(|e| problem("the browser refused its own description", e))
+    }
+
+    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
+        let description = RtcSessionDescriptionInit::new(kind);
+        description.set_sdp(sdp);
+        JsFuture::from(self.connection.set_remote_description(&description))
+            .await
+            .map(|_| ())
+            .map_err(|e| problem("the browser refused the other phone's code", e))
+    }
+
+    /// This end's code, once the browser has found its addresses.
+    async fn gathered(&self, answer: bool) -> Result<PeerCode, String> {
+        let mut waited = 0;
+        while self.connection.ice_gathering_state() != RtcIceGatheringState::Complete {
+            if waited >= WAIT_MS {
+                break;
+            }
+            sleep(50).await;
+            waited += 50;
+        }
+        let sdp = self
+            .connection
+            .local_description()
+            .ok_or("no local description")?
+            .sdp();
+        PeerCode::from_sdp(&sdp, answer).map_err(|e| e.to_string())
+    }
+
+    /// Waits for the channel to open; then the two ends' certificate fingerprints
+    /// (this end's, the other's).
+    pub async fn opened(&self) -> Result<([u8; 32], [u8; 32]), String> {
+        let mut waited = 0;
+        while self.channel.ready_state() != RtcDataChannelState::Open {
+            if waited >= WAIT_MS {
+                return Err("the other phone could not be reached directly".into());
+            }
+            sleep(50).await;
+            waited += 50;
+        }
+        let fingerprint = |description: Option<web_sys::RtcSessionDescription>| {
+            description.and_then(|d| fingerprint_in(&d.sdp()))
+        };
+        Ok((
+            fingerprint(self.connection.local_description()).ok_or("no own fingerprint")?,
+            fingerprint(self.connection.remote_description()).ok_or("no fingerprint of theirs")?,
+        ))
+    }
+
+    /// Sends one message, in chunks.
+    pub fn send(&mut self, message: &[u8]) -> Result<(), String> {
+        self.sent = self.sent.wrapping_add(1);
+        for chunk in chunks(self.sent, message) {
+            debug_assert!(chunk.len() <= CHUNK_BYTES);
+            self.channel
+                .send_with_u8_array(&chunk)
+                .map_err(|e| problem("the channel closed", e))?;
+        }
+        Ok(())
+    }
+
+    /// The next whole message from the other phone, waiting at most `ms`.
+    pub async fn receive(&self, ms: u32) -> Result<Option<Vec<u8>>, String> {
+        let mut waited = 0;
+        loop {
+            {
+                let mut inbox = self.inbox.borrow_mut();
+                if inbox.broken {
+                    return Err("the other phone sent a broken message".into());
+                }
+                if let Some(message) = inbox.messages.pop_front() {
+                    return Ok(Some(message));
+                }
+            }
+            if waited >= ms {
+                return Ok(None);
+            }
+            sleep(20).await;
+            waited += 20;
+        }
+    }
+
+    /// Proves the space to the other phone and checks its proof: who it is.
+    pub async fn greet(
+        &mut self,
+        read: &ReadCapability,
+        keys: Option<&SpaceKeys>,
+        name: &str,
+    ) -> Result<Hello, String> {
+        let (mine, theirs) = self.opened().await?;
+        let hello = match keys {
+            Some(keys) => keys.hello(name, &mine, &theirs),
+            None => read.hello(name, &mine, &theirs),
+        };
+        self.send(&hello)?;
+        let theirs_hello = self
+            .receive(WAIT_MS)
+            .await?
+            .ok_or("the other phone said nothing")?;
+        read.check_hello(&theirs_hello, &mine, &theirs)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Closes the connection.
+    pub fn close(&self) {
+        self.channel.close();
+        self.connection.close();
+    }
+}

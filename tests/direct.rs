@@ -1,0 +1,107 @@
+//! Browser tests of direct channels (issue 14), in real headless Chromium: two WebRTC
+//! connections in one page set up by exchanging sealed connection codes (as two phones
+//! would by QR), prove the space to each other and sync a council both edited, with
+//! messages larger than one chunk. Run in a network namespace of its own
+//! (`scripts/in-netns`): WebRTC needs an address besides loopback.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use landsbyplan::direct::Direct;
+use landsbyplan_model::{PeerSync, PersonFields, PersonId, Role, Space, SpaceId, Stamp};
+use landsbyplan_sync::{SpaceKeys, SpaceSecret};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn keys(n: u8) -> SpaceKeys {
+    SpaceSecret::from_random([n; 32]).keys()
+}
+
+fn add(space: &mut Space, n: u32, name: &str) {
+    space
+        .add_member(
+            PersonId::from_random(u128::from(n) + 1),
+            &PersonFields {
+                name: name.to_owned(),
+                contact: String::new(),
+                role: Role::Citizen,
+            },
+            &Stamp::new("Anna", 1_780_000_000),
+        )
+        .unwrap();
+}
+
+fn names(space: &Space) -> Vec<String> {
+    let mut names: Vec<String> = space.members().into_iter().map(|p| p.fields.name).collect();
+    names.sort();
+    names
+}
+
+/// One side's turn: what it has to say goes out, and what came in is taken.
+async fn turn(direct: &mut Direct, sync: &mut PeerSync, space: &mut Space) -> bool {
+    let mut moved = false;
+    while let Some(message) = sync.next_message(space) {
+        direct.send(&message).unwrap();
+        moved = true;
+    }
+    while let Some(message) = direct.receive(50).await.unwrap() {
+        sync.receive(space, &message).unwrap();
+        moved = true;
+    }
+    moved
+}
+
+#[wasm_bindgen_test]
+async fn two_phones_connect_by_codes_prove_the_space_and_sync_a_council_both_edited() {
+    let space = keys(1);
+    let read = space.read().clone();
+    let (mut anna, offer) = Direct::offer(&read).await.unwrap();
+    assert!(offer.len() < 200, "the offer code is {} bytes", offer.len());
+    // A phone of another space cannot use the code.
+    assert!(Direct::answer(keys(2).read(), &offer).await.is_err());
+    let (mut bo, answer) = Direct::answer(&read, &offer).await.unwrap();
+    // An offer is not an answer.
+    assert!(anna.accept(&read, &offer).await.is_err());
+    anna.accept(&read, &answer).await.unwrap();
+
+    // Anna holds the space's secret; Bo a read-only share.
+    let (anna_saw, bo_saw) = futures_util::future::join(
+        bo.greet(&read, None, "Bo"),
+        anna.greet(&read, Some(&space), "Anna"),
+    )
+    .await;
+    let (anna_saw, bo_saw) = (anna_saw.unwrap(), bo_saw.unwrap());
+    assert_eq!((anna_saw.name.as_str(), anna_saw.may_write), ("Anna", true));
+    assert_eq!((bo_saw.name.as_str(), bo_saw.may_write), ("Bo", false));
+
+    // A council of 2,000 members (well over one 16 KiB chunk) on Anna's phone; Bo's
+    // holds only its creation, and edits it.
+    let mut created = Space::create_council(
+        SpaceId::from_random(5),
+        "Lokalråd",
+        &Stamp::new("Anna", 1_780_000_000),
+    )
+    .unwrap();
+    let mut at_anna = created.fork();
+    for n in 0..2_000 {
+        add(&mut at_anna, n, &format!("Medlem {n}"));
+    }
+    let mut at_bo = created.fork();
+    add(&mut at_bo, 9_999, "Bo selv");
+    let mut anna_sync = PeerSync::new(bo_saw.may_write);
+    let mut bo_sync = PeerSync::new(anna_saw.may_write);
+    for _ in 0..50 {
+        let a = turn(&mut anna, &mut anna_sync, &mut at_anna).await;
+        let b = turn(&mut bo, &mut bo_sync, &mut at_bo).await;
+        if !a && !b {
+            break;
+        }
+    }
+    // Bo got every member; Bo's own edit, from a read-only share, was not taken.
+    assert_eq!(names(&at_bo).len(), 2_001);
+    assert!(names(&at_bo).contains(&"Bo selv".to_owned()));
+    assert_eq!(names(&at_anna).len(), 2_000);
+    anna.close();
+    bo.close();
+}
