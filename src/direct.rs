@@ -4,18 +4,21 @@
 //! with Automerge's sync protocol ([`PeerSync`]).
 //!
 //! Not yet wired into the app's screens or its relay signaling: the browser test
-//! `tests/direct.rs` drives it between two connections in one page.
+//! `tests/direct.rs` drives it between two connections in one page, with two libraries.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::library::Library;
+use landsbyplan_model::{PeerSync, SpaceId};
 use landsbyplan_sync::{
     CHUNK_BYTES, Hello, PeerCode, ReadCapability, Reassembly, SpaceKeys, chunks, fingerprint_in,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
+
 use web_sys::{
     MessageEvent, RtcDataChannel, RtcDataChannelInit, RtcDataChannelState, RtcDataChannelType,
     RtcIceGatheringState, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
@@ -268,6 +271,30 @@ impl Direct {
             .ok_or("the other phone said nothing")?;
         read.check_hello(&theirs_hello, &mine, &theirs)
             .map_err(|e| e.to_string())
+    }
+
+    /// One turn of syncing space `id` of `library` with the other phone through `sync`:
+    /// what this device has to say goes out, and what came is taken in (checked, shown,
+    /// stored, and passed on to the relay). Whether anything moved.
+    pub async fn sync_turn(
+        &mut self,
+        library: Library,
+        id: SpaceId,
+        sync: &mut PeerSync,
+    ) -> Result<bool, String> {
+        let mut moved = false;
+        while let Some(message) = library.peer_message(id, sync) {
+            self.send(&message)?;
+            moved = true;
+        }
+        while let Some(message) = self.receive(50).await? {
+            library
+                .peer_received(id, sync, &message)
+                .await
+                .map_err(|refused| refused.key.to_owned())?;
+            moved = true;
+        }
+        Ok(moved)
     }
 
     /// Closes the connection.

@@ -23,6 +23,7 @@ use crate::sync::{Driver, Event};
 
 mod device;
 mod editing;
+mod peers;
 mod remote;
 
 /// The IndexedDB database the app keeps its documents in.

@@ -105,3 +105,76 @@ async fn two_phones_connect_by_codes_prove_the_space_and_sync_a_council_both_edi
     anna.close();
     bo.close();
 }
+
+/// Starts Leptos' executor, on which a library runs its sync task.
+fn start_executor() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(host), || ()).forget();
+}
+
+async fn library(name: &str) -> landsbyplan::library::Library {
+    let library = landsbyplan::library::Library::new();
+    library.open(name, None).await;
+    library
+}
+
+fn library_names(library: landsbyplan::library::Library, id: SpaceId) -> Vec<String> {
+    library.read(id, names).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn two_libraries_sync_a_council_over_a_direct_channel_and_keep_what_came() {
+    start_executor();
+    let suffix = js_sys::Math::random();
+    let (first, second) = (
+        format!("landsbyplan-direct-a-{suffix}"),
+        format!("landsbyplan-direct-b-{suffix}"),
+    );
+    let anna = library(&first).await;
+    let bo = library(&second).await;
+    anna.create_council("Grene", &Stamp::new("Anna", 1_780_000_000))
+        .await
+        .unwrap();
+    let id = anna.read_all(|space| Some(space.id()))[0];
+    // Bo's phone got the council as a file once; both edit it apart.
+    bo.open_file(&anna.export_file(id).unwrap()).await.unwrap();
+    anna.edit(id, |space| {
+        add(space, 1, "Anna");
+        Ok(())
+    })
+    .await
+    .unwrap();
+    bo.edit(id, |space| {
+        add(space, 2, "Bo");
+        Ok(())
+    })
+    .await
+    .unwrap();
+
+    let space = keys(3);
+    let read = space.read().clone();
+    let (mut at_anna, offer) = Direct::offer(&read).await.unwrap();
+    let (mut at_bo, answer) = Direct::answer(&read, &offer).await.unwrap();
+    at_anna.accept(&read, &answer).await.unwrap();
+    let (a, b) = futures_util::future::join(at_anna.opened(), at_bo.opened()).await;
+    a.unwrap();
+    b.unwrap();
+    let (mut anna_sync, mut bo_sync) = (PeerSync::new(true), PeerSync::new(true));
+    for _ in 0..50 {
+        let a = at_anna.sync_turn(anna, id, &mut anna_sync).await.unwrap();
+        let b = at_bo.sync_turn(bo, id, &mut bo_sync).await.unwrap();
+        if !a && !b {
+            break;
+        }
+    }
+    assert_eq!(library_names(anna, id), ["Anna", "Bo"]);
+    assert_eq!(library_names(bo, id), ["Anna", "Bo"]);
+    at_anna.close();
+    at_bo.close();
+
+    // What came over the channel is on each device: a library opened again holds it.
+    let again = library(&second).await;
+    assert_eq!(library_names(again, id), ["Anna", "Bo"]);
+}
