@@ -466,3 +466,43 @@ absorbed-history = Gruppens historik ({ $count } { $count ->
         [one] ændring
        *[other] ændringer
     })
+
+## Forbind telefoner i rummet (direkte, uden relæ)
+connect-heading = Forbind telefoner i rummet
+connect-home-intro = Til et møde uden net: to telefoner med samme rum kan dele ændringer direkte, når de er på samme wifi. Den ene viser en kode, den anden tager den ind og viser sit svar.
+connect-home-link = Forbind telefoner i rummet
+connect-intro = Begge telefoner skal have rummet i forvejen og være på samme wifi. Koden kan kun læses af en telefon, der har rummet.
+connect-space-label = Rum
+connect-space-choose = Vælg et rum
+connect-no-sync = Dette rum deles ikke, så det kan ikke forbindes.
+connect-steps-heading = Trin for trin
+connect-start-intro = Den ene telefon viser sin kode. Den anden vælger "Jeg har fået en kode".
+connect-show-code = Vis min kode
+connect-have-code = Jeg har fået en kode
+connect-making = Finder telefonens adresser …
+connect-offered = 1. Lad den anden telefon scanne koden, eller kopiér teksten og send den. 2. Indsæt svaret, som den anden telefon viser.
+connect-code-label = QR-kode til den anden telefon
+connect-answer-label = QR-kode med svaret til den første telefon
+connect-code-text = Koden som tekst
+connect-paste-code = Indsæt koden fra den anden telefon
+connect-paste-answer = Indsæt svaret fra den anden telefon
+connect-make-answer = Lav mit svar
+connect-connect = Forbind
+connect-answered = Lad den første telefon scanne dette svar, eller kopiér teksten og send den. Forbindelsen åbner, når den har taget svaret.
+connect-connected = Forbundet med { $name }. Ændringer deles direkte, så længe appen er åben.
+connect-failed = Det lykkedes ikke: { $reason }
+connect-again = Prøv igen
+connect-unnamed = En telefon uden navn
+connect-peers-heading = Forbundet direkte med
+direct-no-webrtc = denne browser kan ikke lave direkte forbindelser
+direct-browser-refused = browseren kunne ikke bruge forbindelsen; prøv igen
+direct-not-a-code = det er ikke en Landsbyplan-kode
+direct-not-this-space = koden hører til et rum, som denne telefon ikke har, eller den er ændret
+direct-no-address = telefonen har ingen netværksadresse; slå wifi til og prøv igen
+direct-not-an-offer = det er et svar; indsæt den første telefons kode
+direct-not-an-answer = det er ikke et svar på denne telefons kode
+direct-unreachable = den anden telefon kunne ikke nås direkte; er I på samme wifi?
+direct-closed = forbindelsen blev lukket
+direct-broken = den anden telefon sendte noget, der ikke kunne læses
+direct-silent = den anden telefon svarede ikke
+direct-not-proved = den anden telefon kunne ikke vise, at den har rummet

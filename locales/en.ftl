@@ -475,3 +475,43 @@ absorbed-history = The group's history ({ $count } { $count ->
         [one] change
        *[other] changes
     })
+
+## Connect phones in the room (directly, no relay)
+connect-heading = Connect phones in the room
+connect-home-intro = For a meeting with no signal: two phones with the same space can share changes directly when they are on the same Wi-Fi. One shows a code, the other takes it in and shows its answer.
+connect-home-link = Connect phones in the room
+connect-intro = Both phones must already hold the space and be on the same Wi-Fi. Only a phone that holds the space can read the code.
+connect-space-label = Space
+connect-space-choose = Choose a space
+connect-no-sync = This space is not shared, so it cannot be connected.
+connect-steps-heading = Step by step
+connect-start-intro = One phone shows its code. The other chooses "I have a code".
+connect-show-code = Show my code
+connect-have-code = I have a code
+connect-making = Finding this phone's addresses …
+connect-offered = 1. Let the other phone scan the code, or copy the text and send it. 2. Paste the answer the other phone shows.
+connect-code-label = QR code for the other phone
+connect-answer-label = QR code with the answer for the first phone
+connect-code-text = The code as text
+connect-paste-code = Paste the code from the other phone
+connect-paste-answer = Paste the answer from the other phone
+connect-make-answer = Make my answer
+connect-connect = Connect
+connect-answered = Let the first phone scan this answer, or copy the text and send it. The connection opens once it has taken the answer.
+connect-connected = Connected with { $name }. Changes are shared directly while the app is open.
+connect-failed = That did not work: { $reason }
+connect-again = Try again
+connect-unnamed = A phone with no name
+connect-peers-heading = Connected directly with
+direct-no-webrtc = this browser cannot make direct connections
+direct-browser-refused = the browser could not use the connection; try again
+direct-not-a-code = that is not a Landsbyplan code
+direct-not-this-space = the code belongs to a space this phone does not hold, or it was changed
+direct-no-address = the phone has no network address; turn on Wi-Fi and try again
+direct-not-an-offer = that is an answer; paste the first phone's code
+direct-not-an-answer = that is not an answer to this phone's code
+direct-unreachable = the other phone could not be reached directly; are you on the same Wi-Fi?
+direct-closed = the connection was closed
+direct-broken = the other phone sent something that could not be read
+direct-silent = the other phone did not answer
+direct-not-proved = the other phone could not show that it holds the space

@@ -10,6 +10,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::i18n::I18n;
 use crate::library::{DATABASE, Library, LibraryState};
+use crate::routes::connect::ConnectScreen;
 use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
 use crate::routes::home::{Home, JoinProblem};
 use crate::routes::meetings::MeetingScreen;
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let library = Library::new();
     provide_context(library);
+    provide_context(crate::direct::Peers::new());
     let join_problem = JoinProblem::new();
     provide_context(join_problem);
     spawn_local(library.open(DATABASE, take_share_link()));
@@ -74,6 +76,7 @@ pub fn App() -> impl IntoView {
         <main id="main" tabindex="-1">
             <Routes fallback=move || view! { <NotFound/> }>
                 <Route path=path!("/") view=Home/>
+                <Route path=path!("/forbind") view=ConnectScreen/>
                 <Route path=path!("/space/:id") view=SpaceScreen/>
                 <Route path=path!("/space/:id/print") view=PrintView/>
                 <Route path=path!("/space/:id/application/:application") view=ApplicationScreen/>

@@ -3,8 +3,9 @@
 //! with no relay), over which the two devices prove the space ([`Hello`]) and then sync
 //! with Automerge's sync protocol ([`PeerSync`]).
 //!
-//! Not yet wired into the app's screens or its relay signaling: the browser test
+//! The screen that guides two phones through it is `routes::connect`; the browser test
 //! `tests/direct.rs` drives it between two connections in one page, with two libraries.
+//! Not yet: setting it up through the relay's signaling.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -13,8 +14,10 @@ use std::rc::Rc;
 use crate::library::Library;
 use landsbyplan_model::{PeerSync, SpaceId};
 use landsbyplan_sync::{
-    CHUNK_BYTES, Hello, PeerCode, ReadCapability, Reassembly, SpaceKeys, chunks, fingerprint_in,
+    CHUNK_BYTES, Hello, PeerCode, PeerCodeError, ReadCapability, Reassembly, SpaceKeys, chunks,
+    fingerprint_in,
 };
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
@@ -23,6 +26,72 @@ use web_sys::{
     MessageEvent, RtcDataChannel, RtcDataChannelInit, RtcDataChannelState, RtcDataChannelType,
     RtcIceGatheringState, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
 };
+
+/// Another phone this one syncs a space with directly, as the screens show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peer {
+    /// A number of its own for this connection.
+    pub number: u64,
+    /// The space synced.
+    pub space: SpaceId,
+    /// The name the other phone's person goes by.
+    pub name: String,
+}
+
+/// The direct connections of this phone, shared through context.
+#[derive(Clone, Copy)]
+pub struct Peers {
+    /// Who is connected now.
+    pub list: RwSignal<Vec<Peer>>,
+    next: StoredValue<u64>,
+}
+
+impl Default for Peers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Peers {
+    /// No connections.
+    pub fn new() -> Self {
+        Self {
+            list: RwSignal::new(Vec::new()),
+            next: StoredValue::new(1),
+        }
+    }
+
+    /// Syncs space `id` of `library` with the phone at the other end of `direct`, which
+    /// proved itself with `hello`, until the channel closes.
+    pub fn run(self, library: Library, id: SpaceId, mut direct: Direct, hello: Hello) {
+        let number = self.next.get_value();
+        self.next.set_value(number + 1);
+        self.list.update(|list| {
+            list.push(Peer {
+                number,
+                space: id,
+                name: hello.name.clone(),
+            })
+        });
+        leptos::task::spawn_local(async move {
+            let mut sync = PeerSync::new(hello.may_write);
+            loop {
+                match direct.sync_turn(library, id, &mut sync).await {
+                    Ok(true) => {}
+                    Ok(false) if direct.is_open() => sleep(100).await,
+                    Ok(false) => break,
+                    Err(err) => {
+                        leptos::logging::warn!("a direct channel closed: {err}");
+                        break;
+                    }
+                }
+            }
+            direct.close();
+            self.list
+                .update(|list| list.retain(|peer| peer.number != number));
+        });
+    }
+}
 
 /// The largest message a device takes over a direct channel (a whole space's changes).
 const MOST_MESSAGE_BYTES: usize = 32 << 20;
@@ -46,9 +115,22 @@ struct Inbox {
     broken: bool,
 }
 
-/// What went wrong, in words for the person holding the phone.
-fn problem(what: &str, err: impl std::fmt::Debug) -> String {
-    format!("{what}: {err:?}")
+/// What went wrong: a message key for the person holding the phone (the browser's own
+/// words, which mean nothing to them, go to the console).
+type Problem = &'static str;
+
+fn problem(key: Problem, err: impl std::fmt::Debug) -> Problem {
+    leptos::logging::warn!("direct channel: {key}: {err:?}");
+    key
+}
+
+fn code_problem(err: PeerCodeError) -> Problem {
+    match err {
+        PeerCodeError::NotACode => "direct-not-a-code",
+        PeerCodeError::NotForThisSpace => "direct-not-this-space",
+        PeerCodeError::NoAddress => "direct-no-address",
+        PeerCodeError::Incomplete(_) => problem("direct-browser-refused", err),
+    }
 }
 
 async fn sleep(ms: u32) {
@@ -70,9 +152,8 @@ fn random_nonce() -> [u8; 24] {
 }
 
 impl Direct {
-    fn new() -> Result<Self, String> {
-        let connection =
-            RtcPeerConnection::new().map_err(|e| problem("WebRTC is not available", e))?;
+    fn new() -> Result<Self, Problem> {
+        let connection = RtcPeerConnection::new().map_err(|e| problem("direct-no-webrtc", e))?;
         // Both ends make the same channel (negotiated, id 0): nothing to announce.
         let init = RtcDataChannelInit::new();
         init.set_negotiated(true);
@@ -118,25 +199,25 @@ impl Direct {
     }
 
     /// Starts a connection: this phone's code, sealed for the space of `read`, to show.
-    pub async fn offer(read: &ReadCapability) -> Result<(Self, Vec<u8>), String> {
+    pub async fn offer(read: &ReadCapability) -> Result<(Self, Vec<u8>), Problem> {
         let direct = Self::new()?;
         let offer = JsFuture::from(direct.connection.create_offer())
             .await
-            .map_err(|e| problem("could not make an offer", e))?;
+            .map_err(|e| problem("direct-browser-refused", e))?;
         let sdp = js_sys::Reflect::get(&offer, &"sdp".into())
             .ok()
             .and_then(|sdp| sdp.as_string())
-            .ok_or("the offer has no description")?;
+            .ok_or("direct-browser-refused")?;
         direct.set_local(RtcSdpType::Offer, &sdp).await?;
         let code = direct.gathered(false).await?;
         Ok((direct, code.seal(read, random_nonce())))
     }
 
     /// Answers another phone's `offer` code: the answer code to show it.
-    pub async fn answer(read: &ReadCapability, offer: &[u8]) -> Result<(Self, Vec<u8>), String> {
-        let theirs = PeerCode::open(read, offer).map_err(|e| e.to_string())?;
+    pub async fn answer(read: &ReadCapability, offer: &[u8]) -> Result<(Self, Vec<u8>), Problem> {
+        let theirs = PeerCode::open(read, offer).map_err(code_problem)?;
         if theirs.answer {
-            return Err("this is an answer; scan the other phone's first code".into());
+            return Err("direct-not-an-offer");
         }
         let direct = Self::new()?;
         direct
@@ -144,45 +225,45 @@ impl Direct {
             .await?;
         let answer = JsFuture::from(direct.connection.create_answer())
             .await
-            .map_err(|e| problem("could not answer", e))?;
+            .map_err(|e| problem("direct-browser-refused", e))?;
         let sdp = js_sys::Reflect::get(&answer, &"sdp".into())
             .ok()
             .and_then(|sdp| sdp.as_string())
-            .ok_or("the answer has no description")?;
+            .ok_or("direct-browser-refused")?;
         direct.set_local(RtcSdpType::Answer, &sdp).await?;
         let code = direct.gathered(true).await?;
         Ok((direct, code.seal(read, random_nonce())))
     }
 
     /// Takes the other phone's `answer` to this phone's offer.
-    pub async fn accept(&self, read: &ReadCapability, answer: &[u8]) -> Result<(), String> {
-        let theirs = PeerCode::open(read, answer).map_err(|e| e.to_string())?;
+    pub async fn accept(&self, read: &ReadCapability, answer: &[u8]) -> Result<(), Problem> {
+        let theirs = PeerCode::open(read, answer).map_err(code_problem)?;
         if !theirs.answer {
-            return Err("this is not an answer to this phone's code".into());
+            return Err("direct-not-an-answer");
         }
         self.set_remote(RtcSdpType::Answer, &theirs.to_sdp()).await
     }
 
-    async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
+    async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), Problem> {
         let description = RtcSessionDescriptionInit::new(kind);
         description.set_sdp(sdp);
         JsFuture::from(self.connection.set_local_description(&description))
             .await
             .map(|_| ())
-            .map_err(|e| problem("the browser refused its own description", e))
+            .map_err(|e| problem("direct-browser-refused", e))
     }
 
-    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
+    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), Problem> {
         let description = RtcSessionDescriptionInit::new(kind);
         description.set_sdp(sdp);
         JsFuture::from(self.connection.set_remote_description(&description))
             .await
             .map(|_| ())
-            .map_err(|e| problem("the browser refused the other phone's code", e))
+            .map_err(|e| problem("direct-browser-refused", e))
     }
 
     /// This end's code, once the browser has found its addresses.
-    async fn gathered(&self, answer: bool) -> Result<PeerCode, String> {
+    async fn gathered(&self, answer: bool) -> Result<PeerCode, Problem> {
         let mut waited = 0;
         while self.connection.ice_gathering_state() != RtcIceGatheringState::Complete {
             if waited >= WAIT_MS {
@@ -194,18 +275,18 @@ impl Direct {
         let sdp = self
             .connection
             .local_description()
-            .ok_or("no local description")?
+            .ok_or("direct-browser-refused")?
             .sdp();
-        PeerCode::from_sdp(&sdp, answer).map_err(|e| e.to_string())
+        PeerCode::from_sdp(&sdp, answer).map_err(code_problem)
     }
 
     /// Waits for the channel to open; then the two ends' certificate fingerprints
     /// (this end's, the other's).
-    pub async fn opened(&self) -> Result<([u8; 32], [u8; 32]), String> {
+    pub async fn opened(&self) -> Result<([u8; 32], [u8; 32]), Problem> {
         let mut waited = 0;
         while self.channel.ready_state() != RtcDataChannelState::Open {
             if waited >= WAIT_MS {
-                return Err("the other phone could not be reached directly".into());
+                return Err("direct-unreachable");
             }
             sleep(50).await;
             waited += 50;
@@ -214,31 +295,31 @@ impl Direct {
             description.and_then(|d| fingerprint_in(&d.sdp()))
         };
         Ok((
-            fingerprint(self.connection.local_description()).ok_or("no own fingerprint")?,
-            fingerprint(self.connection.remote_description()).ok_or("no fingerprint of theirs")?,
+            fingerprint(self.connection.local_description()).ok_or("direct-browser-refused")?,
+            fingerprint(self.connection.remote_description()).ok_or("direct-browser-refused")?,
         ))
     }
 
     /// Sends one message, in chunks.
-    pub fn send(&mut self, message: &[u8]) -> Result<(), String> {
+    pub fn send(&mut self, message: &[u8]) -> Result<(), Problem> {
         self.sent = self.sent.wrapping_add(1);
         for chunk in chunks(self.sent, message) {
             debug_assert!(chunk.len() <= CHUNK_BYTES);
             self.channel
                 .send_with_u8_array(&chunk)
-                .map_err(|e| problem("the channel closed", e))?;
+                .map_err(|e| problem("direct-closed", e))?;
         }
         Ok(())
     }
 
     /// The next whole message from the other phone, waiting at most `ms`.
-    pub async fn receive(&self, ms: u32) -> Result<Option<Vec<u8>>, String> {
+    pub async fn receive(&self, ms: u32) -> Result<Option<Vec<u8>>, Problem> {
         let mut waited = 0;
         loop {
             {
                 let mut inbox = self.inbox.borrow_mut();
                 if inbox.broken {
-                    return Err("the other phone sent a broken message".into());
+                    return Err("direct-broken");
                 }
                 if let Some(message) = inbox.messages.pop_front() {
                     return Ok(Some(message));
@@ -258,19 +339,16 @@ impl Direct {
         read: &ReadCapability,
         keys: Option<&SpaceKeys>,
         name: &str,
-    ) -> Result<Hello, String> {
+    ) -> Result<Hello, Problem> {
         let (mine, theirs) = self.opened().await?;
         let hello = match keys {
             Some(keys) => keys.hello(name, &mine, &theirs),
             None => read.hello(name, &mine, &theirs),
         };
         self.send(&hello)?;
-        let theirs_hello = self
-            .receive(WAIT_MS)
-            .await?
-            .ok_or("the other phone said nothing")?;
+        let theirs_hello = self.receive(WAIT_MS).await?.ok_or("direct-silent")?;
         read.check_hello(&theirs_hello, &mine, &theirs)
-            .map_err(|e| e.to_string())
+            .map_err(|_| "direct-not-proved")
     }
 
     /// One turn of syncing space `id` of `library` with the other phone through `sync`:
@@ -281,7 +359,7 @@ impl Direct {
         library: Library,
         id: SpaceId,
         sync: &mut PeerSync,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, Problem> {
         let mut moved = false;
         while let Some(message) = library.peer_message(id, sync) {
             self.send(&message)?;
@@ -291,10 +369,18 @@ impl Direct {
             library
                 .peer_received(id, sync, &message)
                 .await
-                .map_err(|refused| refused.key.to_owned())?;
+                .map_err(|refused| refused.key)?;
             moved = true;
         }
         Ok(moved)
+    }
+
+    /// Whether the channel is open (or still opening).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.channel.ready_state(),
+            RtcDataChannelState::Open | RtcDataChannelState::Connecting
+        )
     }
 
     /// Closes the connection.

@@ -185,12 +185,25 @@ mod tests {
         );
         let mut used = BTreeSet::new();
         for file in &code {
-            for call in [".t(", ".t_with(", "key: ", "Message::plain(", "_key="] {
+            // Also the keys a direct channel's problems are named by (`src/direct.rs`).
+            for call in [
+                ".t(",
+                ".t_with(",
+                "key: ",
+                "Message::plain(",
+                "_key=",
+                "Err(",
+                "ok_or(",
+                "problem(",
+                "=> ",
+            ] {
                 for piece in file.split(call).skip(1) {
                     let piece = piece.trim_start();
                     if let Some(rest) = piece.strip_prefix('"')
                         && let Some((key, _)) = rest.split_once('"')
                         && !key.is_empty()
+                        // After `=>` only what reads as a key: not a language tag.
+                        && (call != "=> " || key.contains('-'))
                         && key
                             .bytes()
                             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

@@ -380,6 +380,30 @@ impl Library {
         })
     }
 
+    /// What space `id` is shared under on this device, for a direct channel with another
+    /// phone: its read capability, and its keys if this device may write. `None` for a
+    /// space that does not sync.
+    pub fn direct_keys(
+        self,
+        id: SpaceId,
+    ) -> Option<(
+        landsbyplan_sync::ReadCapability,
+        Option<landsbyplan_sync::SpaceKeys>,
+    )> {
+        let share = self.keys.with_value(|keys| {
+            keys.values()
+                .find(|entry| entry.space == Some(id))
+                .and_then(|entry| Share::from_link(&entry.share).ok())
+        })?;
+        Some(match share {
+            Share::Edit(secret) => {
+                let keys = secret.keys();
+                (keys.read().clone(), Some(keys))
+            }
+            Share::Read(read) => (read, None),
+        })
+    }
+
     /// Whether space `id` holds edits the device has not stored yet.
     pub fn has_unstored(self, id: SpaceId) -> bool {
         self.revision.track();

@@ -1,6 +1,7 @@
 //! The app's screens, one module each, and what they share: the editor handle every
 //! form saves through, the line that shows a failed save, and the names of enum values.
 
+pub mod connect;
 pub mod council;
 pub mod desk;
 pub mod feed;

@@ -35,6 +35,11 @@ pub fn Home() -> impl IntoView {
         <Groups/>
         <Network/>
         <JoinLink/>
+        <section class="card" aria-labelledby="connect-home-heading">
+            <h2 id="connect-home-heading">{move || i18n.t("connect-heading")}</h2>
+            <p>{move || i18n.t("connect-home-intro")}</p>
+            <p><A href="/forbind">{move || i18n.t("connect-home-link")}</A></p>
+        </section>
         <OpenFile/>
         <DeviceStorage/>
     }

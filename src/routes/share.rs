@@ -9,10 +9,12 @@ use leptos::task::spawn_local;
 use qrcode::{Color, QrCode};
 use wasm_bindgen::JsValue;
 
+use super::connect::ConnectedPeers;
 use super::files::SaveFile;
 use crate::i18n::I18n;
 use crate::library::Library;
 use landsbyplan_model::SpaceId;
+use leptos_router::components::A;
 
 /// The share section of a space's screen; empty for a space this device may only read.
 #[component]
@@ -60,8 +62,10 @@ pub fn ShareSpace(id: SpaceId) -> impl IntoView {
                 .into_any(),
                 None => view! { <p>{move || i18n.t("share-not-allowed")}</p> }.into_any(),
             }}
+            <p><A href=format!("/forbind?space={id}")>{move || i18n.t("connect-home-link")}</A></p>
             <SaveFile id/>
         </section>
+        <ConnectedPeers id/>
     }
 }
 
@@ -145,7 +149,7 @@ fn ShareLink(
 /// The QR code of `text` as one SVG path of its dark modules, with the four-module quiet
 /// zone scanners need; the side length in modules comes first. `None` if it is too long
 /// for a QR code.
-fn qr_path(text: &str) -> Option<(usize, String)> {
+pub(crate) fn qr_path(text: &str) -> Option<(usize, String)> {
     const QUIET: usize = 4;
     let code = QrCode::new(text.as_bytes()).ok()?;
     let width = code.width();

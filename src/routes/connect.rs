@@ -1,0 +1,305 @@
+//! "Forbind telefoner i rummet": two phones of a space connect directly, with no relay and
+//! no network beyond the room's, by showing each other a code (issue 14). One phone shows
+//! its code (a QR code, or text to copy), the other takes it in and shows its answer, the
+//! first takes that; then the space syncs between them while the app is open.
+//!
+//! The code is sealed with the space's key: a phone that does not hold the space cannot
+//! read it or answer it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use super::share::qr_path;
+use crate::direct::{Direct, Peer, Peers};
+use crate::i18n::I18n;
+use crate::library::Library;
+use crate::settings;
+use landsbyplan_model::SpaceId;
+use landsbyplan_sync::PeerCode;
+
+/// Where this phone is in the exchange of codes.
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    /// Choosing what to do.
+    Start,
+    /// Making this phone's code.
+    Making,
+    /// This phone's code is shown; waiting for the other's answer.
+    Offered(String),
+    /// Taking in the other phone's code.
+    Answering,
+    /// This phone's answer is shown; waiting for the channel.
+    Answered(String),
+    /// Connected.
+    Connected(String),
+    /// Something went wrong, in words for the person.
+    Failed(String),
+}
+
+/// The screen, for the space named by `?space=<id>`, or a choice of the device's spaces.
+#[component]
+pub fn ConnectScreen() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let query = use_query_map();
+    let chosen = RwSignal::new(None::<SpaceId>);
+    Effect::new(move || {
+        if let Some(id) = query
+            .with(|q| q.get("space"))
+            .and_then(|id| id.parse().ok())
+        {
+            chosen.set(Some(id));
+        }
+    });
+    let spaces = move || {
+        library.spaces.with(|spaces| {
+            spaces
+                .iter()
+                .filter(|space| library.direct_keys(space.id).is_some())
+                .map(|space| (space.id, space.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <p><A href="/">{move || i18n.t("back-home")}</A></p>
+        <h2>{move || i18n.t("connect-heading")}</h2>
+        <p>{move || i18n.t("connect-intro")}</p>
+        <div class="card">
+            <label for="connect-space">{move || i18n.t("connect-space-label")}</label>
+            <select
+                id="connect-space"
+                on:change=move |event| chosen.set(event_target_value(&event).parse().ok())
+            >
+                <option value="" selected=move || chosen.get().is_none()>
+                    {move || i18n.t("connect-space-choose")}
+                </option>
+                <For
+                    each=spaces
+                    key=|(id, name)| (*id, name.clone())
+                    children=move |(id, name)| {
+                        view! {
+                            <option value=id.to_string() selected=move || chosen.get() == Some(id)>
+                                {name}
+                            </option>
+                        }
+                    }
+                />
+            </select>
+        </div>
+        {move || chosen.get().map(|id| view! { <Exchange id/> })}
+    }
+}
+
+/// The exchange of codes for space `id`.
+#[component]
+fn Exchange(id: SpaceId) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let peers = expect_context::<Peers>();
+    let step = RwSignal::new(Step::Start);
+    let pasted = RwSignal::new(String::new());
+    // The connection being set up (not `Send`: it lives on this thread only).
+    let pending = StoredValue::new_local(None::<Direct>);
+    let Some((read, keys)) = library.direct_keys(id) else {
+        return view! { <p>{move || i18n.t("connect-no-sync")}</p> }.into_any();
+    };
+    let read = StoredValue::new_local(read);
+    let keys = StoredValue::new_local(keys);
+    let name = move || {
+        let name = settings::profile_name();
+        if name.trim().is_empty() {
+            i18n.t("connect-unnamed")
+        } else {
+            name
+        }
+    };
+    // Once the channel is open: the proofs, then the space syncs in the background.
+    let connect = move |mut direct: Direct| {
+        spawn_local(async move {
+            let hello = direct
+                .greet(&read.get_value(), keys.get_value().as_ref(), &name())
+                .await;
+            match hello {
+                Ok(hello) => {
+                    step.set(Step::Connected(hello.name.clone()));
+                    peers.run(library, id, direct, hello);
+                }
+                Err(key) => {
+                    direct.close();
+                    step.set(Step::Failed(i18n.t(key)));
+                }
+            }
+        });
+    };
+    let offer = move |_| {
+        step.set(Step::Making);
+        spawn_local(async move {
+            match Direct::offer(&read.get_value()).await {
+                Ok((direct, code)) => {
+                    pending.set_value(Some(direct));
+                    step.set(Step::Offered(PeerCode::to_text(&code)));
+                }
+                Err(key) => step.set(Step::Failed(i18n.t(key))),
+            }
+        });
+    };
+    let take_answer = move |_| {
+        let text = pasted.get_untracked();
+        spawn_local(async move {
+            let Ok(code) = PeerCode::from_text(&text) else {
+                step.set(Step::Failed(i18n.t("direct-not-a-code")));
+                return;
+            };
+            let Some(direct) = pending.try_update_value(Option::take).flatten() else {
+                return;
+            };
+            match direct.accept(&read.get_value(), &code).await {
+                Ok(()) => {
+                    pasted.set(String::new());
+                    connect(direct);
+                }
+                Err(key) => {
+                    pending.set_value(Some(direct));
+                    step.set(Step::Failed(i18n.t(key)));
+                }
+            }
+        });
+    };
+    let answer = move |_| {
+        let text = pasted.get_untracked();
+        step.set(Step::Making);
+        spawn_local(async move {
+            let Ok(code) = PeerCode::from_text(&text) else {
+                step.set(Step::Failed(i18n.t("direct-not-a-code")));
+                return;
+            };
+            match Direct::answer(&read.get_value(), &code).await {
+                Ok((direct, answer)) => {
+                    pasted.set(String::new());
+                    step.set(Step::Answered(PeerCode::to_text(&answer)));
+                    connect(direct);
+                }
+                Err(key) => step.set(Step::Failed(i18n.t(key))),
+            }
+        });
+    };
+    let paste_field = move |label: &'static str, button: &'static str, on_click: Box<dyn Fn()>| {
+        view! {
+            <label for="connect-paste">{move || i18n.t(label)}</label>
+            <textarea
+                id="connect-paste"
+                rows="3"
+                prop:value=move || pasted.get()
+                on:input=move |event| pasted.set(event_target_value(&event))
+            ></textarea>
+            <button type="button" on:click=move |_| on_click()>{move || i18n.t(button)}</button>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="connect-steps">
+            <h3 id="connect-steps">{move || i18n.t("connect-steps-heading")}</h3>
+            {move || match step.get() {
+                Step::Start => view! {
+                    <p>{move || i18n.t("connect-start-intro")}</p>
+                    <div class="buttons">
+                        <button type="button" on:click=offer>{move || i18n.t("connect-show-code")}</button>
+                        <button type="button" on:click=move |_| step.set(Step::Answering)>
+                            {move || i18n.t("connect-have-code")}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                Step::Making => view! { <p>{move || i18n.t("connect-making")}</p> }.into_any(),
+                Step::Offered(code) => view! {
+                    <p>{move || i18n.t("connect-offered")}</p>
+                    <Code code label="connect-code-label"/>
+                    {paste_field("connect-paste-answer", "connect-connect", Box::new(move || take_answer(())))}
+                }
+                .into_any(),
+                Step::Answering => view! {
+                    {paste_field("connect-paste-code", "connect-make-answer", Box::new(move || answer(())))}
+                }
+                .into_any(),
+                Step::Answered(code) => view! {
+                    <p>{move || i18n.t("connect-answered")}</p>
+                    <Code code label="connect-answer-label"/>
+                }
+                .into_any(),
+                Step::Connected(name) => view! {
+                    <p>{move || i18n.t_with("connect-connected", &[("name", name.clone())])}</p>
+                }
+                .into_any(),
+                Step::Failed(why) => view! {
+                    <p>{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p>
+                    <button type="button" on:click=move |_| step.set(Step::Start)>
+                        {move || i18n.t("connect-again")}
+                    </button>
+                }
+                .into_any(),
+            }}
+            <p role="status" aria-live="polite" class="visually-hidden">
+                {move || match step.get() {
+                    Step::Connected(name) => i18n.t_with("connect-connected", &[("name", name)]),
+                    Step::Failed(why) => i18n.t_with("connect-failed", &[("reason", why)]),
+                    _ => String::new(),
+                }}
+            </p>
+        </section>
+        <ConnectedPeers id/>
+    }
+    .into_any()
+}
+
+/// A code to show: as a QR code and as text to copy.
+#[component]
+fn Code(code: String, label: &'static str) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let qr = qr_path(&code);
+    view! {
+        {qr.map(|(size, path)| view! {
+            <svg
+                class="qr"
+                role="img"
+                aria-label=move || i18n.t(label)
+                viewBox=format!("0 0 {size} {size}")
+                xmlns="http://www.w3.org/2000/svg"
+            >
+                <rect width=size height=size fill="#fff"/>
+                <path d=path fill="#000"/>
+            </svg>
+        })}
+        <label for="connect-code">{move || i18n.t("connect-code-text")}</label>
+        <textarea id="connect-code" rows="3" readonly=true prop:value=code></textarea>
+    }
+}
+
+/// Who this phone syncs space `id` with directly right now.
+#[component]
+pub fn ConnectedPeers(id: SpaceId) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let peers = expect_context::<Peers>();
+    let here = move || {
+        peers.list.with(|list| {
+            list.iter()
+                .filter(|p| p.space == id)
+                .cloned()
+                .collect::<Vec<Peer>>()
+        })
+    };
+    view! {
+        <Show when=move || !here().is_empty()>
+            <section class="card" aria-labelledby=format!("peers-{id}")>
+                <h3 id=format!("peers-{id}")>{move || i18n.t("connect-peers-heading")}</h3>
+                <ul>
+                    <For
+                        each=here
+                        key=|peer| peer.number
+                        children=move |peer| view! { <li>{peer.name}</li> }
+                    />
+                </ul>
+            </section>
+        </Show>
+    }
+}

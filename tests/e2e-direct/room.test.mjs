@@ -1,0 +1,129 @@
+// Phones in a room with no relay (issue 14): three browsers that hold one council, after
+// the relay is gone, connect directly by exchanging codes (pasted as text, as a phone
+// without a camera would), and edits flow between all three, also through the middle
+// one. Runs in a network namespace of its own (scripts/in-netns): WebRTC needs an
+// address besides loopback, and nothing leaves the namespace.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkedContext, relayAndBrowser, violations } from "../e2e/support.mjs";
+
+const env = relayAndBrowser();
+
+const SYNCED = "Delt – alt er synkroniseret";
+
+function council(page, name) {
+  return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name }) });
+}
+
+async function openSharing(item) {
+  if (!(await item.locator("details").evaluate((details) => details.open))) {
+    await item.getByText("Del og omdøb").click();
+  }
+}
+
+async function rename(page, from, to) {
+  const item = council(page, from);
+  await openSharing(item);
+  await item.getByLabel("Nyt navn").fill(to);
+  await item.getByRole("button", { name: "Gem navn" }).click();
+}
+
+/** Opens the connect screen from the home screen and chooses the space. */
+async function connectScreen(page, space) {
+  await page.getByRole("link", { name: "Forbind telefoner i rummet" }).first().click();
+  await page.getByLabel("Rum").selectOption({ label: space });
+}
+
+/**
+ * `offering` shows its code, `answering` takes it in and answers, `offering` takes that;
+ * each chooses the space by the name it shows there.
+ */
+async function connect(offering, answering, space, answeringSees = space) {
+  await connectScreen(offering, space);
+  await connectScreen(answering, answeringSees);
+  await offering.getByRole("button", { name: "Vis min kode" }).click();
+  const code = await offering.getByLabel("Koden som tekst").inputValue();
+  assert.ok(code.length > 100 && code.length < 220, `a code of ${code.length} characters`);
+  await answering.getByRole("button", { name: "Jeg har fået en kode" }).click();
+  await answering.getByLabel("Indsæt koden fra den anden telefon").fill(code);
+  await answering.getByRole("button", { name: "Lav mit svar" }).click();
+  const answer = await answering.getByLabel("Koden som tekst").inputValue();
+  await offering.getByLabel("Indsæt svaret fra den anden telefon").fill(answer);
+  await offering.getByRole("button", { name: "Forbind" }).click();
+}
+
+test("three phones with no relay connect by codes and every edit reaches all three", async () => {
+  const names = ["Anna", "Bo", "Carl"];
+  const contexts = await Promise.all(names.map(() => checkedContext(env.browser)));
+  for (const context of contexts) context.setDefaultTimeout(20_000);
+  const [a, b, c] = await Promise.all(contexts.map((context) => context.newPage()));
+
+  // Anna makes the council; Bo and Carl join it by its link while the relay is there.
+  await a.goto(env.relay.url);
+  await a.getByLabel("Dit navn").fill("Anna");
+  await a.getByLabel("Lokalrådets navn").fill("Grene Lokalråd");
+  await a.getByRole("button", { name: "Opret lokalråd" }).click();
+  await council(a, "Grene Lokalråd").getByText(SYNCED).waitFor();
+  await openSharing(council(a, "Grene Lokalråd"));
+  const link = await council(a, "Grene Lokalråd")
+    .getByLabel("Delingslink – alle med linket kan se og redigere")
+    .inputValue();
+  for (const [page, name] of [[b, "Bo"], [c, "Carl"]]) {
+    await page.goto(link);
+    await page.getByLabel("Dit navn").fill(name);
+    await council(page, "Grene Lokalråd").getByText(SYNCED).waitFor();
+  }
+
+  // The relay is gone: the meeting has no signal.
+  await env.relay.stop();
+  env.relay = undefined;
+
+  // A code from another space is refused in plain words.
+  await connectScreen(b, "Grene Lokalråd");
+  await b.getByRole("button", { name: "Jeg har fået en kode" }).click();
+  await b.getByLabel("Indsæt koden fra den anden telefon").fill("ikke-en-kode");
+  await b.getByRole("button", { name: "Lav mit svar" }).click();
+  await b.getByText("Det lykkedes ikke: det er ikke en Landsbyplan-kode").first().waitFor();
+  await b.getByRole("button", { name: "Prøv igen" }).click();
+  await b.getByRole("link", { name: "Til forsiden" }).click();
+
+  // Anna and Bo connect; each sees who the other is, on the screen and on the space.
+  await connect(a, b, "Grene Lokalråd");
+  await a.getByText("Forbundet med Bo.").first().waitFor();
+  await b.getByText("Forbundet med Anna.").first().waitFor();
+  assert.deepEqual(await violations(a), [], "the connect screen passes axe");
+
+  // Anna renames; Bo sees it without any relay.
+  await a.getByRole("link", { name: "Til forsiden" }).click();
+  await b.getByRole("link", { name: "Til forsiden" }).click();
+  const sent = Date.now();
+  await rename(a, "Grene Lokalråd", "Grene og omegn");
+  await council(b, "Grene og omegn").waitFor();
+  console.log(`# an edit reached the other phone directly in ${Date.now() - sent} ms`);
+
+  // Carl joins through Bo; Anna's earlier edit reaches him through Bo.
+  await connect(b, c, "Grene og omegn", "Grene Lokalråd");
+  await c.getByText("Forbundet med Bo.").first().waitFor();
+  await c.getByRole("link", { name: "Til forsiden" }).click();
+  await b.getByRole("link", { name: "Til forsiden" }).click();
+  await council(c, "Grene og omegn").waitFor();
+
+  // Anna and Carl rename at once: all three end with the same name.
+  await Promise.all([
+    rename(a, "Grene og omegn", "Grene 2027"),
+    rename(c, "Grene og omegn", "Grene Lokalråd 2027"),
+  ]);
+  const shown = async (page) =>
+    page.getByRole("heading", { level: 3, name: /^Grene (2027|Lokalråd 2027)$/ }).allTextContents();
+  let last = [];
+  for (let tries = 0; tries < 100; tries += 1) {
+    last = await Promise.all([a, b, c].map(shown));
+    if (last.every((names) => names.length === 1) && new Set(last.map((names) => names[0])).size === 1) {
+      break;
+    }
+    await a.waitForTimeout(100);
+  }
+  assert.equal(new Set(last.map((names) => names.join())).size, 1, `all three show one name: ${JSON.stringify(last)}`);
+  assert.equal(last[0].length, 1);
+  for (const context of contexts) await context.close();
+});
