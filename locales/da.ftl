@@ -506,3 +506,4 @@ direct-closed = forbindelsen blev lukket
 direct-broken = den anden telefon sendte noget, der ikke kunne læses
 direct-silent = den anden telefon svarede ikke
 direct-not-proved = den anden telefon kunne ikke vise, at den har rummet
+connect-connecting = Forbinder til den anden telefon …

@@ -515,3 +515,4 @@ direct-closed = the connection was closed
 direct-broken = the other phone sent something that could not be read
 direct-silent = the other phone did not answer
 direct-not-proved = the other phone could not show that it holds the space
+connect-connecting = Connecting to the other phone …

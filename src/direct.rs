@@ -96,8 +96,16 @@ impl Peers {
 /// The largest message a device takes over a direct channel (a whole space's changes).
 const MOST_MESSAGE_BYTES: usize = 32 << 20;
 
-/// How long gathering addresses and opening the channel may take.
+/// How long gathering addresses, and the other phone's hello once the channel is open,
+/// may take.
 const WAIT_MS: u32 = 10_000;
+
+/// How long a phone that showed its answer waits for the channel: the person at the
+/// other phone may need minutes to scan or paste it.
+pub const ANSWERED_WAIT_MS: u32 = 10 * 60 * 1000;
+
+/// How long a phone that took the answer waits for the channel to open.
+pub const ACCEPTED_WAIT_MS: u32 = 30_000;
 
 /// One direct connection: the peer connection and its one data channel.
 pub struct Direct {
@@ -280,12 +288,12 @@ impl Direct {
         PeerCode::from_sdp(&sdp, answer).map_err(code_problem)
     }
 
-    /// Waits for the channel to open; then the two ends' certificate fingerprints
-    /// (this end's, the other's).
-    pub async fn opened(&self) -> Result<([u8; 32], [u8; 32]), Problem> {
+    /// Waits up to `wait_ms` for the channel to open; then the two ends' certificate
+    /// fingerprints (this end's, the other's).
+    pub async fn opened(&self, wait_ms: u32) -> Result<([u8; 32], [u8; 32]), Problem> {
         let mut waited = 0;
         while self.channel.ready_state() != RtcDataChannelState::Open {
-            if waited >= WAIT_MS {
+            if waited >= wait_ms {
                 return Err("direct-unreachable");
             }
             sleep(50).await;
@@ -333,14 +341,16 @@ impl Direct {
         }
     }
 
-    /// Proves the space to the other phone and checks its proof: who it is.
+    /// Once the channel opens (within `wait_ms`), proves the space to the other phone and
+    /// checks its proof: who it is.
     pub async fn greet(
         &mut self,
         read: &ReadCapability,
         keys: Option<&SpaceKeys>,
         name: &str,
+        wait_ms: u32,
     ) -> Result<Hello, Problem> {
-        let (mine, theirs) = self.opened().await?;
+        let (mine, theirs) = self.opened(wait_ms).await?;
         let hello = match keys {
             Some(keys) => keys.hello(name, &mine, &theirs),
             None => read.hello(name, &mine, &theirs),

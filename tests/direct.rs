@@ -67,8 +67,8 @@ async fn two_phones_connect_by_codes_prove_the_space_and_sync_a_council_both_edi
 
     // Anna holds the space's secret; Bo a read-only share.
     let (anna_saw, bo_saw) = futures_util::future::join(
-        bo.greet(&read, None, "Bo"),
-        anna.greet(&read, Some(&space), "Anna"),
+        bo.greet(&read, None, "Bo", 10_000),
+        anna.greet(&read, Some(&space), "Anna", 10_000),
     )
     .await;
     let (anna_saw, bo_saw) = (anna_saw.unwrap(), bo_saw.unwrap());
@@ -158,7 +158,7 @@ async fn two_libraries_sync_a_council_over_a_direct_channel_and_keep_what_came()
     let (mut at_anna, offer) = Direct::offer(&read).await.unwrap();
     let (mut at_bo, answer) = Direct::answer(&read, &offer).await.unwrap();
     at_anna.accept(&read, &answer).await.unwrap();
-    let (a, b) = futures_util::future::join(at_anna.opened(), at_bo.opened()).await;
+    let (a, b) = futures_util::future::join(at_anna.opened(10_000), at_bo.opened(10_000)).await;
     a.unwrap();
     b.unwrap();
     let (mut anna_sync, mut bo_sync) = (PeerSync::new(true), PeerSync::new(true));

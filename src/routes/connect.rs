@@ -12,7 +12,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::share::qr_path;
-use crate::direct::{Direct, Peer, Peers};
+use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peer, Peers};
 use crate::i18n::I18n;
 use crate::library::Library;
 use crate::settings;
@@ -32,6 +32,8 @@ enum Step {
     Answering,
     /// This phone's answer is shown; waiting for the channel.
     Answered(String),
+    /// The answer is taken; the channel is opening.
+    Connecting,
     /// Connected.
     Connected(String),
     /// Something went wrong, in words for the person.
@@ -116,10 +118,15 @@ fn Exchange(id: SpaceId) -> impl IntoView {
         }
     };
     // Once the channel is open: the proofs, then the space syncs in the background.
-    let connect = move |mut direct: Direct| {
+    let connect = move |mut direct: Direct, wait_ms: u32| {
         spawn_local(async move {
             let hello = direct
-                .greet(&read.get_value(), keys.get_value().as_ref(), &name())
+                .greet(
+                    &read.get_value(),
+                    keys.get_value().as_ref(),
+                    &name(),
+                    wait_ms,
+                )
                 .await;
             match hello {
                 Ok(hello) => {
@@ -158,7 +165,8 @@ fn Exchange(id: SpaceId) -> impl IntoView {
             match direct.accept(&read.get_value(), &code).await {
                 Ok(()) => {
                     pasted.set(String::new());
-                    connect(direct);
+                    step.set(Step::Connecting);
+                    connect(direct, ACCEPTED_WAIT_MS);
                 }
                 Err(key) => {
                     pending.set_value(Some(direct));
@@ -179,7 +187,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 Ok((direct, answer)) => {
                     pasted.set(String::new());
                     step.set(Step::Answered(PeerCode::to_text(&answer)));
-                    connect(direct);
+                    connect(direct, ANSWERED_WAIT_MS);
                 }
                 Err(key) => step.set(Step::Failed(i18n.t(key))),
             }
@@ -212,6 +220,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 }
                 .into_any(),
                 Step::Making => view! { <p>{move || i18n.t("connect-making")}</p> }.into_any(),
+                Step::Connecting => view! { <p>{move || i18n.t("connect-connecting")}</p> }.into_any(),
                 Step::Offered(code) => view! {
                     <p>{move || i18n.t("connect-offered")}</p>
                     <Code code label="connect-code-label"/>
