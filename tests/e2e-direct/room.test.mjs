@@ -5,6 +5,8 @@
 // address besides loopback, and nothing leaves the namespace.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
 import { checkedContext, relayAndBrowser, violations } from "../e2e/support.mjs";
 
 const env = relayAndBrowser();
@@ -44,6 +46,13 @@ async function connect(offering, answering, space, answeringSees = space) {
   await offering.getByRole("button", { name: "Vis min kode" }).click();
   const code = await offering.getByLabel("Koden som tekst").inputValue();
   assert.ok(code.length > 100 && code.length < 220, `a code of ${code.length} characters`);
+  // The QR code on the screen, read back by a decoder of its own from a screenshot,
+  // holds the same code.
+  const png = PNG.sync.read(
+    await offering.getByRole("img", { name: "QR-kode til den anden telefon" }).screenshot(),
+  );
+  const read = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  assert.equal(read?.data, code, "the QR code on the screen holds the code");
   await answering.getByRole("button", { name: "Jeg har fået en kode" }).click();
   await answering.getByLabel("Indsæt koden fra den anden telefon").fill(code);
   await answering.getByRole("button", { name: "Lav mit svar" }).click();
