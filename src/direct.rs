@@ -24,7 +24,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use web_sys::{
     MessageEvent, RtcDataChannel, RtcDataChannelInit, RtcDataChannelState, RtcDataChannelType,
-    RtcIceGatheringState, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
+    RtcIceGatheringState, RtcPeerConnection, RtcPeerConnectionState, RtcSdpType,
+    RtcSessionDescriptionInit,
 };
 
 /// Another phone this one syncs a space with directly, as the screens show it.
@@ -385,11 +386,16 @@ impl Direct {
         Ok(moved)
     }
 
-    /// Whether the channel is open (or still opening).
+    /// Whether the channel is open (or still opening) and the connection under it has
+    /// not failed (a phone that left the Wi-Fi or died: the browser's consent checks fail
+    /// it within about half a minute).
     pub fn is_open(&self) -> bool {
         matches!(
             self.channel.ready_state(),
             RtcDataChannelState::Open | RtcDataChannelState::Connecting
+        ) && !matches!(
+            self.connection.connection_state(),
+            RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed
         )
     }
 

@@ -59,10 +59,16 @@ async fn two_phones_connect_by_codes_prove_the_space_and_sync_a_council_both_edi
     let (mut anna, offer) = Direct::offer(&read).await.unwrap();
     assert!(offer.len() < 200, "the offer code is {} bytes", offer.len());
     // A phone of another space cannot use the code.
-    assert!(Direct::answer(keys(2).read(), &offer).await.is_err());
+    assert_eq!(
+        Direct::answer(keys(2).read(), &offer).await.err(),
+        Some("direct-not-this-space")
+    );
     let (mut bo, answer) = Direct::answer(&read, &offer).await.unwrap();
     // An offer is not an answer.
-    assert!(anna.accept(&read, &offer).await.is_err());
+    assert_eq!(
+        anna.accept(&read, &offer).await.err(),
+        Some("direct-not-an-answer")
+    );
     anna.accept(&read, &answer).await.unwrap();
 
     // Anna holds the space's secret; Bo a read-only share.

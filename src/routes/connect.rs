@@ -101,6 +101,17 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     let library = expect_context::<Library>();
     let peers = expect_context::<Peers>();
     let step = RwSignal::new(Step::Start);
+    // What was wrong with an answer pasted to this phone's code (the code stays shown).
+    let wrong_answer = RwSignal::new(None::<String>);
+    // Each step's content replaces the button pressed: the heading takes the focus, so
+    // it does not fall back to the start of the page.
+    Effect::new(move || {
+        if !matches!(step.get(), Step::Start)
+            && let Some(heading) = document().get_element_by_id("connect-steps")
+        {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(heading).focus();
+        }
+    });
     let pasted = RwSignal::new(String::new());
     // The connection being set up (not `Send`: it lives on this thread only).
     let pending = StoredValue::new_local(None::<Direct>);
@@ -156,7 +167,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
         let text = pasted.get_untracked();
         spawn_local(async move {
             let Ok(code) = PeerCode::from_text(&text) else {
-                step.set(Step::Failed(i18n.t("direct-not-a-code")));
+                wrong_answer.set(Some(i18n.t("direct-not-a-code")));
                 return;
             };
             let Some(direct) = pending.try_update_value(Option::take).flatten() else {
@@ -169,8 +180,9 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                     connect(direct, ACCEPTED_WAIT_MS);
                 }
                 Err(key) => {
+                    // The code shown stays: the other phone may still answer it.
                     pending.set_value(Some(direct));
-                    step.set(Step::Failed(i18n.t(key)));
+                    wrong_answer.set(Some(i18n.t(key)));
                 }
             }
         });
@@ -207,7 +219,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="connect-steps">
-            <h3 id="connect-steps">{move || i18n.t("connect-steps-heading")}</h3>
+            <h3 id="connect-steps" tabindex="-1">{move || i18n.t("connect-steps-heading")}</h3>
             {move || match step.get() {
                 Step::Start => view! {
                     <p>{move || i18n.t("connect-start-intro")}</p>
@@ -219,12 +231,14 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                     </div>
                 }
                 .into_any(),
-                Step::Making => view! { <p>{move || i18n.t("connect-making")}</p> }.into_any(),
-                Step::Connecting => view! { <p>{move || i18n.t("connect-connecting")}</p> }.into_any(),
+                Step::Making | Step::Connecting | Step::Connected(_) => ().into_any(),
                 Step::Offered(code) => view! {
                     <p>{move || i18n.t("connect-offered")}</p>
-                    <Code code label="connect-code-label"/>
+                    <Code code label="connect-code-label" text_label="connect-code-text"/>
                     {paste_field("connect-paste-answer", "connect-connect", Box::new(move || take_answer(())))}
+                    {move || wrong_answer.get().map(|why| view! {
+                        <p class="error">{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p>
+                    })}
                 }
                 .into_any(),
                 Step::Answering => view! {
@@ -233,23 +247,21 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 .into_any(),
                 Step::Answered(code) => view! {
                     <p>{move || i18n.t("connect-answered")}</p>
-                    <Code code label="connect-answer-label"/>
+                    <Code code label="connect-answer-label" text_label="connect-answer-text"/>
                 }
                 .into_any(),
-                Step::Connected(name) => view! {
-                    <p>{move || i18n.t_with("connect-connected", &[("name", name.clone())])}</p>
-                }
-                .into_any(),
-                Step::Failed(why) => view! {
-                    <p>{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p>
+                Step::Failed(_) => view! {
                     <button type="button" on:click=move |_| step.set(Step::Start)>
                         {move || i18n.t("connect-again")}
                     </button>
                 }
                 .into_any(),
             }}
-            <p role="status" aria-live="polite" class="visually-hidden">
+            // Where the exchange stands, read out as it changes (once: not repeated above).
+            <p role="status" aria-live="polite">
                 {move || match step.get() {
+                    Step::Making => i18n.t("connect-making"),
+                    Step::Connecting => i18n.t("connect-connecting"),
                     Step::Connected(name) => i18n.t_with("connect-connected", &[("name", name)]),
                     Step::Failed(why) => i18n.t_with("connect-failed", &[("reason", why)]),
                     _ => String::new(),
@@ -263,7 +275,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
 
 /// A code to show: as a QR code and as text to copy.
 #[component]
-fn Code(code: String, label: &'static str) -> impl IntoView {
+fn Code(code: String, label: &'static str, text_label: &'static str) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let qr = qr_path(&code);
     view! {
@@ -279,8 +291,8 @@ fn Code(code: String, label: &'static str) -> impl IntoView {
                 <path d=path fill="#000"/>
             </svg>
         })}
-        <label for="connect-code">{move || i18n.t("connect-code-text")}</label>
-        <textarea id="connect-code" rows="3" readonly=true prop:value=code></textarea>
+        <label for="connect-code">{move || i18n.t(text_label)}</label>
+        <textarea id="connect-code" class="code" rows="6" readonly=true prop:value=code></textarea>
     }
 }
 

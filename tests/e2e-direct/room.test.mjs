@@ -53,10 +53,11 @@ async function connect(offering, answering, space, answeringSees = space) {
   );
   const read = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
   assert.equal(read?.data, code, "the QR code on the screen holds the code");
+  assert.deepEqual(await violations(offering), [], "the screen with a code passes axe");
   await answering.getByRole("button", { name: "Jeg har fået en kode" }).click();
   await answering.getByLabel("Indsæt koden fra den anden telefon").fill(code);
   await answering.getByRole("button", { name: "Lav mit svar" }).click();
-  const answer = await answering.getByLabel("Koden som tekst").inputValue();
+  const answer = await answering.getByLabel("Svaret som tekst").inputValue();
   await offering.getByLabel("Indsæt svaret fra den anden telefon").fill(answer);
   await offering.getByRole("button", { name: "Forbind" }).click();
 }
@@ -101,9 +102,16 @@ test("three phones with no relay connect by codes and every edit reaches all thr
   await a.getByText("Forbundet med Bo.").first().waitFor();
   await b.getByText("Forbundet med Anna.").first().waitFor();
   assert.deepEqual(await violations(a), [], "the connect screen passes axe");
+  assert.deepEqual(await violations(b), [], "the answering screen passes axe");
+
+  // The council's screen says who it is connected with directly.
+  await a.getByRole("link", { name: "Til forsiden" }).click();
+  await a.getByRole("link", { name: "Grene Lokalråd" }).click();
+  const peers = a.getByRole("region", { name: "Forbundet direkte med" });
+  assert.deepEqual(await peers.getByRole("listitem").allTextContents(), ["Bo"]);
 
   // Anna renames; Bo sees it without any relay.
-  await a.getByRole("link", { name: "Til forsiden" }).click();
+  await a.getByRole("link", { name: "Landsbyplan" }).click();
   await b.getByRole("link", { name: "Til forsiden" }).click();
   const sent = Date.now();
   await rename(a, "Grene Lokalråd", "Grene og omegn");

@@ -365,5 +365,15 @@ mod tests {
             Reassembly::new(10).push(b"short"),
             Err(DirectError::BadChunk)
         );
+        // A single chunk past the limit.
+        assert_eq!(
+            Reassembly::new(100).push(&chunks(2, &[1; 1_000])[0]),
+            Err(DirectError::BadChunk)
+        );
+        // Another message's chunk in the middle of one.
+        let (first, second) = (chunks(3, &[1; 40_000]), chunks(4, &[2; 40_000]));
+        let mut reassembly = Reassembly::new(1 << 20);
+        assert_eq!(reassembly.push(&first[0]), Ok(None));
+        assert_eq!(reassembly.push(&second[1]), Err(DirectError::BadChunk));
     }
 }

@@ -70,10 +70,12 @@ pub enum Address {
 /// Why a code or a session description could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PeerCodeError {
-    /// Text that is not a connection code at all (a typo, a cut-off paste).
+    /// Text that is not a connection code at all (not the code's alphabet, or far too
+    /// short; a code cut off by a few characters fails to open instead).
     #[error("this is not a Landsbyplan connection code")]
     NotACode,
-    /// A code this space's key does not open: made for another space, or altered.
+    /// A code this space's key does not open: made for another space, altered, or cut
+    /// off.
     #[error("this code belongs to a space this phone does not hold, or it was changed")]
     NotForThisSpace,
     /// The browser's session description lacks something a code needs.
@@ -523,7 +525,10 @@ mod tests {
             Err(PeerCodeError::NoAddress)
         );
         let sha1 = BROWSER_OFFER.replace("sha-256 83:4C", "sha-1 83:4C");
-        assert!(PeerCode::from_sdp(&sha1, false).is_err());
+        assert_eq!(
+            PeerCode::from_sdp(&sha1, false),
+            Err(PeerCodeError::Incomplete("SHA-256 certificate fingerprint"))
+        );
     }
 
     #[test]
@@ -640,9 +645,12 @@ mod tests {
             } else {
                 bytes[i] ^= flip;
             }
-            if let Some(unpacked) = PeerCode::unpack(&bytes) {
-                prop_assert_eq!(unpacked.pack(), bytes);
+            match PeerCode::unpack(&bytes) {
+                Some(unpacked) => prop_assert_eq!(unpacked.pack(), bytes),
+                // A code left as it was always unpacks.
+                None => prop_assert!(cut || flip != 0, "an unchanged code did not unpack"),
             }
+            prop_assert_eq!(PeerCode::unpack(&code.pack()), Some(code));
         }
     }
 }
