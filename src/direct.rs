@@ -154,10 +154,17 @@ async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-fn random_nonce() -> [u8; 24] {
-    let mut nonce = [0u8; 24];
-    getrandom::fill(&mut nonce).expect("the browser offers a random source");
-    nonce
+/// Waits (checking every `step_ms`) until `done`, at most `most_ms`: whether it came.
+async fn waited_for(most_ms: u32, step_ms: u32, mut done: impl FnMut() -> bool) -> bool {
+    let mut waited = 0;
+    while !done() {
+        if waited >= most_ms {
+            return false;
+        }
+        sleep(step_ms).await;
+        waited += step_ms;
+    }
+    true
 }
 
 impl Direct {
@@ -210,16 +217,9 @@ impl Direct {
     /// Starts a connection: this phone's code, sealed for the space of `read`, to show.
     pub async fn offer(read: &ReadCapability) -> Result<(Self, Vec<u8>), Problem> {
         let direct = Self::new()?;
-        let offer = JsFuture::from(direct.connection.create_offer())
-            .await
-            .map_err(|e| problem("direct-browser-refused", e))?;
-        let sdp = js_sys::Reflect::get(&offer, &"sdp".into())
-            .ok()
-            .and_then(|sdp| sdp.as_string())
-            .ok_or("direct-browser-refused")?;
-        direct.set_local(RtcSdpType::Offer, &sdp).await?;
-        let code = direct.gathered(false).await?;
-        Ok((direct, code.seal(read, random_nonce())))
+        let made = direct.connection.create_offer();
+        let code = direct.described(made, RtcSdpType::Offer, read).await?;
+        Ok((direct, code))
     }
 
     /// Answers another phone's `offer` code: the answer code to show it.
@@ -230,18 +230,11 @@ impl Direct {
         }
         let direct = Self::new()?;
         direct
-            .set_remote(RtcSdpType::Offer, &theirs.to_sdp())
+            .set_description(false, RtcSdpType::Offer, &theirs.to_sdp())
             .await?;
-        let answer = JsFuture::from(direct.connection.create_answer())
-            .await
-            .map_err(|e| problem("direct-browser-refused", e))?;
-        let sdp = js_sys::Reflect::get(&answer, &"sdp".into())
-            .ok()
-            .and_then(|sdp| sdp.as_string())
-            .ok_or("direct-browser-refused")?;
-        direct.set_local(RtcSdpType::Answer, &sdp).await?;
-        let code = direct.gathered(true).await?;
-        Ok((direct, code.seal(read, random_nonce())))
+        let made = direct.connection.create_answer();
+        let code = direct.described(made, RtcSdpType::Answer, read).await?;
+        Ok((direct, code))
     }
 
     /// Takes the other phone's `answer` to this phone's offer.
@@ -250,37 +243,57 @@ impl Direct {
         if !theirs.answer {
             return Err("direct-not-an-answer");
         }
-        self.set_remote(RtcSdpType::Answer, &theirs.to_sdp()).await
+        self.set_description(false, RtcSdpType::Answer, &theirs.to_sdp())
+            .await
     }
 
-    async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), Problem> {
+    /// Sets this end's (`local`) or the other's description.
+    async fn set_description(
+        &self,
+        local: bool,
+        kind: RtcSdpType,
+        sdp: &str,
+    ) -> Result<(), Problem> {
         let description = RtcSessionDescriptionInit::new(kind);
         description.set_sdp(sdp);
-        JsFuture::from(self.connection.set_local_description(&description))
+        let set = if local {
+            self.connection.set_local_description(&description)
+        } else {
+            self.connection.set_remote_description(&description)
+        };
+        JsFuture::from(set)
             .await
             .map(|_| ())
             .map_err(|e| problem("direct-browser-refused", e))
     }
 
-    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), Problem> {
-        let description = RtcSessionDescriptionInit::new(kind);
-        description.set_sdp(sdp);
-        JsFuture::from(self.connection.set_remote_description(&description))
+    /// The description the browser `made` (an offer or an answer) becomes this end's;
+    /// once its addresses are found, this end's code, sealed for the space of `read`.
+    async fn described(
+        &self,
+        made: js_sys::Promise,
+        kind: RtcSdpType,
+        read: &ReadCapability,
+    ) -> Result<Vec<u8>, Problem> {
+        let made = JsFuture::from(made)
             .await
-            .map(|_| ())
-            .map_err(|e| problem("direct-browser-refused", e))
+            .map_err(|e| problem("direct-browser-refused", e))?;
+        let sdp = js_sys::Reflect::get(&made, &"sdp".into())
+            .ok()
+            .and_then(|sdp| sdp.as_string())
+            .ok_or("direct-browser-refused")?;
+        self.set_description(true, kind, &sdp).await?;
+        let code = self.gathered(kind == RtcSdpType::Answer).await?;
+        Ok(code.seal(read, crate::library::random_bytes()))
     }
 
-    /// This end's code, once the browser has found its addresses.
+    /// This end's code, once the browser has found its addresses (or after
+    /// [`WAIT_MS`], with those found by then).
     async fn gathered(&self, answer: bool) -> Result<PeerCode, Problem> {
-        let mut waited = 0;
-        while self.connection.ice_gathering_state() != RtcIceGatheringState::Complete {
-            if waited >= WAIT_MS {
-                break;
-            }
-            sleep(50).await;
-            waited += 50;
-        }
+        waited_for(WAIT_MS, 50, || {
+            self.connection.ice_gathering_state() == RtcIceGatheringState::Complete
+        })
+        .await;
         let sdp = self
             .connection
             .local_description()
@@ -292,13 +305,12 @@ impl Direct {
     /// Waits up to `wait_ms` for the channel to open; then the two ends' certificate
     /// fingerprints (this end's, the other's).
     pub async fn opened(&self, wait_ms: u32) -> Result<([u8; 32], [u8; 32]), Problem> {
-        let mut waited = 0;
-        while self.channel.ready_state() != RtcDataChannelState::Open {
-            if waited >= wait_ms {
-                return Err("direct-unreachable");
-            }
-            sleep(50).await;
-            waited += 50;
+        if !waited_for(wait_ms, 50, || {
+            self.channel.ready_state() == RtcDataChannelState::Open
+        })
+        .await
+        {
+            return Err("direct-unreachable");
         }
         let fingerprint = |description: Option<web_sys::RtcSessionDescription>| {
             description.and_then(|d| fingerprint_in(&d.sdp()))
@@ -323,23 +335,16 @@ impl Direct {
 
     /// The next whole message from the other phone, waiting at most `ms`.
     pub async fn receive(&self, ms: u32) -> Result<Option<Vec<u8>>, Problem> {
-        let mut waited = 0;
-        loop {
-            {
-                let mut inbox = self.inbox.borrow_mut();
-                if inbox.broken {
-                    return Err("direct-broken");
-                }
-                if let Some(message) = inbox.messages.pop_front() {
-                    return Ok(Some(message));
-                }
-            }
-            if waited >= ms {
-                return Ok(None);
-            }
-            sleep(20).await;
-            waited += 20;
+        waited_for(ms, 20, || {
+            let inbox = self.inbox.borrow();
+            inbox.broken || !inbox.messages.is_empty()
+        })
+        .await;
+        let mut inbox = self.inbox.borrow_mut();
+        if inbox.broken {
+            return Err("direct-broken");
         }
+        Ok(inbox.messages.pop_front())
     }
 
     /// Once the channel opens (within `wait_ms`), proves the space to the other phone and

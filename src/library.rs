@@ -446,7 +446,7 @@ pub fn random_id() -> u128 {
     u128::from_le_bytes(random_bytes())
 }
 
-fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The browser's crypto.getRandomValues; without it nothing in the app would work.
     getrandom::fill(&mut bytes).expect("the platform offers a random source");

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::share::qr_path;
+use super::share::{QrImage, qr_path};
 use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peer, Peers};
 use crate::i18n::I18n;
 use crate::library::Library;
@@ -279,18 +279,7 @@ fn Code(code: String, label: &'static str, text_label: &'static str) -> impl Int
     let i18n = expect_context::<I18n>();
     let qr = qr_path(&code);
     view! {
-        {qr.map(|(size, path)| view! {
-            <svg
-                class="qr"
-                role="img"
-                aria-label=move || i18n.t(label)
-                viewBox=format!("0 0 {size} {size}")
-                xmlns="http://www.w3.org/2000/svg"
-            >
-                <rect width=size height=size fill="#fff"/>
-                <path d=path fill="#000"/>
-            </svg>
-        })}
+        {qr.map(|(size, path)| view! { <QrImage size path label_key=label/> })}
         <label for="connect-code">{move || i18n.t(text_label)}</label>
         <textarea id="connect-code" class="code" rows="6" readonly=true prop:value=code></textarea>
     }

@@ -130,19 +130,26 @@ fn ShareLink(
                     None => String::new(),
                 }}
             </p>
-            {move || qr.get().map(|(size, path)| view! {
-                <svg
-                    class="qr"
-                    role="img"
-                    aria-label=move || i18n.t(qr_key)
-                    viewBox=format!("0 0 {size} {size}")
-                    xmlns="http://www.w3.org/2000/svg"
-                >
-                    <rect width=size height=size fill="#fff"/>
-                    <path d=path fill="#000"/>
-                </svg>
-            })}
+            {move || qr.get().map(|(size, path)| view! { <QrImage size path label_key=qr_key/> })}
         </div>
+    }
+}
+
+/// A QR code drawn by [`qr_path`], named for screen readers by the message `label_key`.
+#[component]
+pub(crate) fn QrImage(size: usize, path: String, label_key: &'static str) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    view! {
+        <svg
+            class="qr"
+            role="img"
+            aria-label=move || i18n.t(label_key)
+            viewBox=format!("0 0 {size} {size}")
+            xmlns="http://www.w3.org/2000/svg"
+        >
+            <rect width=size height=size fill="#fff"/>
+            <path d=path fill="#000"/>
+        </svg>
     }
 }
 
