@@ -25,7 +25,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let library = Library::new();
     provide_context(library);
-    provide_context(crate::direct::Peers::new());
+    provide_context(library.peers);
     let join_problem = JoinProblem::new();
     provide_context(join_problem);
     spawn_local(library.open(DATABASE, take_share_link()));

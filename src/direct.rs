@@ -5,17 +5,20 @@
 //!
 //! The screen that guides two phones through it is `routes::connect`; the browser test
 //! `tests/direct.rs` drives it between two connections in one page, with two libraries.
-//! Not yet: setting it up through the relay's signaling.
+//! While the relay is in reach, the same channels are set up through its signaling
+//! ([`landsbyplan_sync::Matchmaker`], run by the sync task, which hands the steps that
+//! need the browser's WebRTC to [`Peers::act`]).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use crate::library::Library;
+use crate::sync::Event;
 use landsbyplan_model::{PeerSync, SpaceId};
 use landsbyplan_sync::{
-    CHUNK_BYTES, Hello, PeerCode, PeerCodeError, ReadCapability, Reassembly, SpaceKeys, chunks,
-    fingerprint_in,
+    Action, CHUNK_BYTES, Device, DocId, Hello, PeerCode, PeerCodeError, Present, ReadCapability,
+    Reassembly, SpaceKeys, chunks, fingerprint_in,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -37,14 +40,36 @@ pub struct Peer {
     pub space: SpaceId,
     /// The name the other phone's person goes by.
     pub name: String,
+    /// The app on the other phone.
+    pub device: Device,
 }
 
-/// The direct connections of this phone, shared through context.
+/// How an attempt to connect through the relay goes, for the sync task's matchmaker.
+pub enum Attempt {
+    /// This phone's code for attempt `.0`, to send to the other.
+    Offered(u64, Vec<u8>),
+    /// This phone's answer in attempt `.0`, to send back.
+    Answered(u64, Vec<u8>),
+    /// Attempt `.0` came to nothing.
+    Failed(u64),
+    /// A channel with this device is open and proved.
+    Opened(Device),
+    /// The channel with this device closed.
+    Closed(Device),
+}
+
+/// The direct connections of this phone.
 #[derive(Clone, Copy)]
 pub struct Peers {
-    /// Who is connected now.
+    /// Who is connected directly now.
     pub list: RwSignal<Vec<Peer>>,
+    /// Who of each space reaches the relay now, as the sync task's matchmaker knows.
+    pub on_relay: RwSignal<Vec<(DocId, Vec<Present>)>>,
+    /// This running app's tag, drawn at its start.
+    pub device: Device,
     next: StoredValue<u64>,
+    /// Connections offered through the relay, waiting for their answer, by attempt.
+    pending: StoredValue<HashMap<u64, Direct>, LocalStorage>,
 }
 
 impl Default for Peers {
@@ -58,7 +83,10 @@ impl Peers {
     pub fn new() -> Self {
         Self {
             list: RwSignal::new(Vec::new()),
+            on_relay: RwSignal::new(Vec::new()),
+            device: crate::library::random_bytes(),
             next: StoredValue::new(1),
+            pending: StoredValue::new_local(HashMap::new()),
         }
     }
 
@@ -72,8 +100,13 @@ impl Peers {
                 number,
                 space: id,
                 name: hello.name.clone(),
+                device: hello.device,
             })
         });
+        let doc = library.doc_of(id);
+        if let Some(doc) = doc {
+            library.send(Event::Direct(doc, Attempt::Opened(hello.device)));
+        }
         leptos::task::spawn_local(async move {
             let mut sync = PeerSync::new(hello.may_write);
             loop {
@@ -90,6 +123,102 @@ impl Peers {
             direct.close();
             self.list
                 .update(|list| list.retain(|peer| peer.number != number));
+            if let Some(doc) = doc {
+                library.send(Event::Direct(doc, Attempt::Closed(hello.device)));
+            }
+        });
+    }
+
+    /// Carries out the matchmaker's `action` that needs the browser's WebRTC (a signal
+    /// to send is the sync task's), reporting each step back to the sync task.
+    pub fn act(self, library: Library, action: Action) {
+        let (doc, session) = match &action {
+            Action::Offer { doc, session }
+            | Action::Answer { doc, session, .. }
+            | Action::Accept { doc, session, .. } => (*doc, *session),
+            Action::GiveUp { session } => {
+                if let Some(direct) = self
+                    .pending
+                    .try_update_value(|p| p.remove(session))
+                    .flatten()
+                {
+                    direct.close();
+                }
+                return;
+            }
+            Action::Send { .. } => return,
+        };
+        let report = move |attempt| library.send(Event::Direct(doc, attempt));
+        leptos::task::spawn_local(async move {
+            // A space joined by a link is held once its first data has come from the
+            // relay, which may be just after the others heard of this phone.
+            let held = waited_for(WAIT_MS, 100, || library.space_of(doc).is_some()).await;
+            let Some((id, (read, keys))) = library
+                .space_of(doc)
+                .filter(|_| held)
+                .and_then(|id| Some((id, library.direct_keys(id)?)))
+            else {
+                report(Attempt::Failed(session));
+                return;
+            };
+            let opened = match action {
+                Action::Offer { .. } => match Direct::offer(&read).await {
+                    Ok((direct, code)) => {
+                        self.pending
+                            .update_value(|pending| drop(pending.insert(session, direct)));
+                        report(Attempt::Offered(session, code));
+                        return;
+                    }
+                    Err(key) => Err(key),
+                },
+                Action::Answer { code, .. } => match Direct::answer(&read, &code).await {
+                    Ok((direct, answer)) => {
+                        report(Attempt::Answered(session, answer));
+                        Ok(direct)
+                    }
+                    Err(key) => Err(key),
+                },
+                Action::Accept { code, .. } => {
+                    match self
+                        .pending
+                        .try_update_value(|p| p.remove(&session))
+                        .flatten()
+                    {
+                        Some(direct) => match direct.accept(&read, &code).await {
+                            Ok(()) => Ok(direct),
+                            Err(key) => {
+                                direct.close();
+                                Err(key)
+                            }
+                        },
+                        None => Err("direct-unreachable"),
+                    }
+                }
+                Action::GiveUp { .. } | Action::Send { .. } => return,
+            };
+            let greeted = match opened {
+                Ok(mut direct) => {
+                    let name = crate::settings::profile_name();
+                    match direct
+                        .greet(&read, keys.as_ref(), &name, self.device, ACCEPTED_WAIT_MS)
+                        .await
+                    {
+                        Ok(hello) => Ok((direct, hello)),
+                        Err(key) => {
+                            direct.close();
+                            Err(key)
+                        }
+                    }
+                }
+                Err(key) => Err(key),
+            };
+            match greeted {
+                Ok((direct, hello)) => self.run(library, id, direct, hello),
+                Err(key) => {
+                    leptos::logging::log!("a direct connection through the relay failed: {key}");
+                    report(Attempt::Failed(session));
+                }
+            }
         });
     }
 }
@@ -347,19 +476,20 @@ impl Direct {
         Ok(inbox.messages.pop_front())
     }
 
-    /// Once the channel opens (within `wait_ms`), proves the space to the other phone and
-    /// checks its proof: who it is.
+    /// Once the channel opens (within `wait_ms`), proves the space to the other phone as
+    /// app `device` and checks its proof: who it is.
     pub async fn greet(
         &mut self,
         read: &ReadCapability,
         keys: Option<&SpaceKeys>,
         name: &str,
+        device: Device,
         wait_ms: u32,
     ) -> Result<Hello, Problem> {
         let (mine, theirs) = self.opened(wait_ms).await?;
         let hello = match keys {
-            Some(keys) => keys.hello(name, &mine, &theirs),
-            None => read.hello(name, &mine, &theirs),
+            Some(keys) => keys.hello(name, device, &mine, &theirs),
+            None => read.hello(name, device, &mine, &theirs),
         };
         self.send(&hello)?;
         let theirs_hello = self.receive(WAIT_MS).await?.ok_or("direct-silent")?;

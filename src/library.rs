@@ -254,6 +254,8 @@ pub struct Library {
     /// Links whose document was refused since the app started (it posed as a space
     /// held here).
     pub refused: RwSignal<Vec<Message>>,
+    /// The direct connections with other phones, and who reaches the relay.
+    pub peers: crate::direct::Peers,
     /// Counts every change to a held space, so reads made through the library rerun.
     revision: RwSignal<u64>,
     held: StoredValue<HashMap<SpaceId, Held>, LocalStorage>,
@@ -275,6 +277,7 @@ impl Library {
             damaged: RwSignal::new(Vec::new()),
             joining: RwSignal::new(0),
             refused: RwSignal::new(Vec::new()),
+            peers: crate::direct::Peers::new(),
             revision: RwSignal::new(0),
             held: StoredValue::new_local(HashMap::new()),
             keys: StoredValue::new_local(HashMap::new()),
@@ -295,7 +298,8 @@ impl Library {
         }
     }
 
-    fn send(self, event: Event) {
+    /// Queues `event` for the sync task (dropped before it runs).
+    pub(crate) fn send(self, event: Event) {
         self.driver.with_value(|driver| {
             if let Some(driver) = driver {
                 driver.send(event);
@@ -402,6 +406,21 @@ impl Library {
             }
             Share::Read(read) => (read, None),
         })
+    }
+
+    /// The relay document that space `id` syncs through, if it syncs.
+    pub fn doc_of(self, id: SpaceId) -> Option<DocId> {
+        self.keys.with_value(|keys| {
+            keys.iter()
+                .find(|(_, entry)| entry.space == Some(id))
+                .map(|(doc, _)| *doc)
+        })
+    }
+
+    /// The space that syncs through relay document `doc`, if held.
+    pub fn space_of(self, doc: DocId) -> Option<SpaceId> {
+        self.keys
+            .with_value(|keys| keys.get(&doc).and_then(|entry| entry.space))
     }
 
     /// Whether space `id` holds edits the device has not stored yet.

@@ -11,12 +11,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use js_sys::{ArrayBuffer, Uint8Array};
-use landsbyplan_sync::{Capability, Client, DocId, Effect, Hash};
+use landsbyplan_sync::{Action, Capability, Client, DocId, Effect, Hash, Matchmaker};
+use leptos::prelude::{Set, WithUntracked};
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
+use crate::direct::{Attempt, Peers};
 use crate::library::{Library, Outgoing};
 
 /// Something the sync task must handle.
@@ -41,7 +43,19 @@ pub enum Event {
     SharedBefore(DocId, u64),
     /// Stop syncing a document the device no longer holds.
     Forget(DocId),
+    /// A step of a direct connection with another device of a space.
+    Direct(DocId, Attempt),
+    /// The person gave this name (the other devices of each space are told).
+    Named(String),
+    /// Changes of a space came from a peer: to pass on to the relay unless it sends
+    /// them first.
+    FromPeer(DocId),
 }
+
+/// How long after changes came from a peer, or after the relay greeted this device, they
+/// are passed on to the relay if it has not sent them here meanwhile: the peer that made
+/// them usually brings them within a fraction of a second.
+const PASS_ON_AFTER_MS: u64 = 5_000;
 
 /// The handle the library feeds the sync task through.
 #[derive(Clone)]
@@ -129,8 +143,36 @@ fn open_socket(driver: &Driver, generation: u32) -> Option<WebSocket> {
     Some(socket)
 }
 
+/// Carries out the matchmaker's `actions`: signals go to the relay through `client`
+/// (the effects to carry out), the rest to `peers`.
+fn carry_out(client: &mut Client, library: Library, actions: Vec<Action>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for action in actions {
+        match action {
+            Action::Send { doc, to, data } => {
+                effects.extend(client.signal(doc, to, &data, random_bytes()));
+            }
+            action => library.peers.act(library, action),
+        }
+    }
+    effects
+}
+
+/// Shows who reaches the relay, if that changed.
+fn show_present(peers: Peers, matchmaker: &Matchmaker) {
+    let now = matchmaker.everyone();
+    if peers.on_relay.with_untracked(|shown| *shown != now) {
+        peers.on_relay.set(now);
+    }
+}
+
 async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Event>) {
     let mut client = Client::seeded(u64::from_le_bytes(random_bytes()));
+    let mut matchmaker = Matchmaker::new(
+        library.peers.device,
+        &crate::settings::profile_name(),
+        u64::from_le_bytes(random_bytes()),
+    );
     let mut socket: Option<Socket> = None;
     let mut generation = 0u32;
     // When the next timer goes off; an earlier wakeup gets a timer of its own.
@@ -138,6 +180,8 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
     // Spaces whose received changes the device could not store yet (it was full): their
     // cursor stays put, so the relay sends those changes again after a restart.
     let mut unstored: HashSet<DocId> = HashSet::new();
+    // Spaces with changes from peers to pass on to the relay, and when.
+    let mut pass_on: HashMap<DocId, u64> = HashMap::new();
     // What was asked for on this connection: the changes each space's received changes
     // wait for (asked again when that changes, and after every greeting).
     let mut asked: HashMap<DocId, Vec<Hash>> = HashMap::new();
@@ -150,40 +194,96 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 let mut effects = client.received(&bytes, now());
                 // Just greeted: ask for what received changes still wait for, as the
                 // stored documents say (a reload forgets nothing of it).
-                if !greeted && client.peer().is_some() {
+                if let (false, Some(peer)) = (greeted, client.peer()) {
                     asked.clear();
                     for (doc, have, missing) in library.waiting() {
                         effects.extend(client.ask(doc, have, missing.clone(), random_bytes()));
                         asked.insert(doc, missing);
+                    }
+                    // After the subscriptions: the others of each space learn this
+                    // device is here.
+                    let here = matchmaker.up(peer, now());
+                    effects.extend(carry_out(&mut client, library, here));
+                    // The peers that made them have the same time to bring them.
+                    for due in pass_on.values_mut() {
+                        *due = (*due).max(now() + PASS_ON_AFTER_MS);
                     }
                 }
                 effects
             }
             Event::Closed(g) if Some(g) == current => {
                 socket = None;
+                let given_up = matchmaker.down(now());
+                carry_out(&mut client, library, given_up);
                 client.disconnected(now(), u32::from_le_bytes(random_bytes()))
             }
             Event::Opened(_) | Event::Frame(..) | Event::Closed(_) => Vec::new(),
             Event::Tick => {
                 timer_at = None;
-                client.tick(now())
+                let mut effects = client.tick(now());
+                let due = matchmaker.tick(now());
+                effects.extend(carry_out(&mut client, library, due));
+                if client.peer().is_some() {
+                    pass_on.retain(|doc, due| {
+                        let keep = *due > now();
+                        if !keep {
+                            library.pass_on(*doc);
+                        }
+                        keep
+                    });
+                }
+                effects
             }
             Event::Online => client.reconnect_soon(now()),
             Event::Offline => match socket.take() {
                 Some(open) => {
                     let _ = open.socket.close();
+                    let given_up = matchmaker.down(now());
+                    carry_out(&mut client, library, given_up);
                     client.disconnected(now(), u32::from_le_bytes(random_bytes()))
                 }
                 None => Vec::new(),
             },
             Event::AddSpace(capability, cursor, epoch) => {
-                client.add_space(*capability, cursor, epoch)
+                let doc = capability.doc_id();
+                let mut effects = client.add_space(*capability, cursor, epoch);
+                let here = matchmaker.add(doc);
+                effects.extend(carry_out(&mut client, library, here));
+                effects
             }
             Event::Local(doc, out) => send_local(&mut client, doc, out),
             Event::SharedBefore(doc, at) => client.shared_before(doc, at),
             Event::Forget(doc) => {
                 client.remove_space(&doc);
+                matchmaker.remove(&doc);
                 Vec::new()
+            }
+            Event::FromPeer(doc) => {
+                pass_on.entry(doc).or_insert(now() + PASS_ON_AFTER_MS);
+                Vec::new()
+            }
+            Event::Named(name) => {
+                matchmaker.set_name(&name, now());
+                Vec::new()
+            }
+            Event::Direct(doc, attempt) => {
+                let actions = match attempt {
+                    Attempt::Offered(session, code) => matchmaker.offered(doc, session, code),
+                    Attempt::Answered(session, code) => matchmaker.answered(doc, session, code),
+                    Attempt::Failed(session) => {
+                        matchmaker.failed(doc, session, now());
+                        Vec::new()
+                    }
+                    Attempt::Opened(device) => {
+                        matchmaker.opened(doc, device);
+                        Vec::new()
+                    }
+                    Attempt::Closed(device) => {
+                        matchmaker.closed(doc, device, now());
+                        Vec::new()
+                    }
+                };
+                carry_out(&mut client, library, actions)
             }
         };
         let mut effects: VecDeque<Effect> = effects.into();
@@ -246,6 +346,8 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 Effect::Reconnect => {
                     if let Some(open) = socket.take() {
                         let _ = open.socket.close();
+                        let given_up = matchmaker.down(now());
+                        carry_out(&mut client, library, given_up);
                         effects
                             .extend(client.disconnected(now(), u32::from_le_bytes(random_bytes())));
                     }
@@ -270,14 +372,27 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                     }
                 }
                 Effect::Status { doc, status } => library.set_status(doc, status),
-                Effect::Signal { .. } => {}
+                Effect::Signal { doc, from, data } => {
+                    let actions = matchmaker.received(doc, from, &data, now());
+                    effects.extend(carry_out(&mut client, library, actions));
+                }
                 Effect::Rejected { doc, seq, why } => {
                     leptos::logging::warn!("refused entry {seq} of {doc} from the relay: {why:?}");
                     library.set_rejected(doc, client.rejected(&doc));
                 }
             }
         }
-        if let Some(at) = client.next_wakeup()
+        show_present(library.peers, &matchmaker);
+        let passing_on = pass_on
+            .values()
+            .min()
+            .copied()
+            .filter(|_| client.peer().is_some());
+        let wakeup = [client.next_wakeup(), matchmaker.next_wakeup(), passing_on]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(at) = wakeup
             && timer_at.is_none_or(|scheduled| at < scheduled)
         {
             schedule_tick(&driver, at.saturating_sub(now()));

@@ -73,13 +73,19 @@ async fn two_phones_connect_by_codes_prove_the_space_and_sync_a_council_both_edi
 
     // Anna holds the space's secret; Bo a read-only share.
     let (anna_saw, bo_saw) = futures_util::future::join(
-        bo.greet(&read, None, "Bo", 10_000),
-        anna.greet(&read, Some(&space), "Anna", 10_000),
+        bo.greet(&read, None, "Bo", [2; 16], 10_000),
+        anna.greet(&read, Some(&space), "Anna", [1; 16], 10_000),
     )
     .await;
     let (anna_saw, bo_saw) = (anna_saw.unwrap(), bo_saw.unwrap());
-    assert_eq!((anna_saw.name.as_str(), anna_saw.may_write), ("Anna", true));
-    assert_eq!((bo_saw.name.as_str(), bo_saw.may_write), ("Bo", false));
+    assert_eq!(
+        (anna_saw.name.as_str(), anna_saw.device, anna_saw.may_write),
+        ("Anna", [1; 16], true)
+    );
+    assert_eq!(
+        (bo_saw.name.as_str(), bo_saw.device, bo_saw.may_write),
+        ("Bo", [2; 16], false)
+    );
 
     // A council of 2,000 members (well over one 16 KiB chunk) on Anna's phone; Bo's
     // holds only its creation, and edits it.

@@ -1,8 +1,11 @@
 //! What comes from a peer: another device of a space syncing with this one over a direct
 //! channel (issue 14). Its changes pass the same checks as the relay's, show at once, are
-//! stored on the device, and go on to the relay as this device's own would: whoever of
-//! the two reaches the relay first brings them (until the relay confirms them they stay
-//! owed, also across a restart, as the space's heads then differ from its shared heads).
+//! stored on the device, and go on to the relay unless it has them by then: the sync
+//! task passes them on a few seconds after they came, or after this device reaches the
+//! relay ([`Library::pass_on`]); the peer that made them, if it reaches the relay, has
+//! usually brought them before (the relay then sends them here, and they count as
+//! shared), so they are not sent twice. Until the relay holds them they stay owed, also
+//! across a restart, as the space's heads then differ from its shared heads.
 
 use landsbyplan_model::PeerSync;
 
@@ -34,24 +37,17 @@ impl Library {
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
-                let before = h.space.heads();
                 Some(sync.receive(&mut h.space, message).map(|received| {
                     if !received.applied {
                         return None;
                     }
-                    let chunk = h.space.save_incremental();
-                    let outgoing = if h.doc.is_some() {
-                        changes_since(&mut h.space, &mut h.outbox, &before)
-                    } else {
-                        Vec::new()
-                    };
-                    Some((chunk, outgoing, h.doc))
+                    Some((h.space.save_incremental(), h.doc))
                 }))
             })
             .flatten()
             .ok_or_else(|| Message::plain("error-storage-unavailable"))?
             .map_err(Message::from)?;
-        let Some((chunk, outgoing, doc)) = taken else {
+        let Some((chunk, doc)) = taken else {
             return Ok(false);
         };
         self.revision.update(|r| *r += 1);
@@ -60,11 +56,25 @@ impl Library {
                 .await?;
         }
         if let Some(doc) = doc {
-            for out in outgoing {
-                self.send(Event::Local(doc, out));
-            }
+            self.send(Event::FromPeer(doc));
         }
         self.refresh();
         Ok(true)
+    }
+
+    /// Hands sync what space `doc` holds beyond what the relay is known to hold
+    /// (changes from peers that the relay has not sent back).
+    pub fn pass_on(self, doc: DocId) {
+        let Some(id) = self.held_of(doc) else {
+            return;
+        };
+        let outgoing = self
+            .held
+            .try_update_value(|held| held.get_mut(&id).map(unshared))
+            .flatten()
+            .unwrap_or_default();
+        for out in outgoing {
+            self.send(Event::Local(doc, out));
+        }
     }
 }

@@ -68,7 +68,17 @@ impl Library {
                                 // save: keep them as they came, or a restart loses them.
                                 chunk.extend_from_slice(changes);
                             }
-                            let shared = h.outbox.received(before, hashes(&h.space.heads()));
+                            let after = hashes(&h.space.heads());
+                            let mut was = before.clone();
+                            was.sort_unstable();
+                            let shared = if was == h.outbox.shared() {
+                                h.outbox.received(before, after)
+                            } else {
+                                // Something was not known to be on the relay (from a
+                                // peer, say): it may be in what the relay sent now.
+                                let held = hashes(&Space::hashes_in(changes));
+                                h.outbox.held_by_relay(&held, after)
+                            };
                             (chunk, shared)
                         }))
                     })

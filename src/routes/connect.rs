@@ -6,18 +6,20 @@
 //! The code is sealed with the space's key: a phone that does not hold the space cannot
 //! read it or answer it.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::share::{QrImage, qr_path};
-use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peer, Peers};
+use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peers};
 use crate::i18n::I18n;
 use crate::library::Library;
 use crate::settings;
 use landsbyplan_model::SpaceId;
-use landsbyplan_sync::PeerCode;
+use landsbyplan_sync::{Device, PeerCode};
 
 /// Where this phone is in the exchange of codes.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +138,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                     &read.get_value(),
                     keys.get_value().as_ref(),
                     &name(),
+                    peers.device,
                     wait_ms,
                 )
                 .await;
@@ -285,30 +288,72 @@ fn Code(code: String, label: &'static str, text_label: &'static str) -> impl Int
     }
 }
 
-/// Who this phone syncs space `id` with directly right now.
+/// Who else of space `id` is connected right now, and by which path: directly, through
+/// the relay, or both (shown for a space that syncs, or while a direct channel is open).
 #[component]
 pub fn ConnectedPeers(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let peers = expect_context::<Peers>();
+    let library = expect_context::<Library>();
+    let shared = move || library.doc_of(id).is_some();
     let here = move || {
+        // By device: its name, whether directly, whether through the relay.
+        let mut who: BTreeMap<Device, (String, bool, bool)> = BTreeMap::new();
         peers.list.with(|list| {
-            list.iter()
-                .filter(|p| p.space == id)
-                .cloned()
-                .collect::<Vec<Peer>>()
-        })
+            for peer in list.iter().filter(|peer| peer.space == id) {
+                who.entry(peer.device)
+                    .or_insert_with(|| (peer.name.clone(), false, false))
+                    .1 = true;
+            }
+        });
+        if let Some(doc) = library.doc_of(id) {
+            peers.on_relay.with(|on_relay| {
+                let present = on_relay.iter().filter(|(of, _)| *of == doc);
+                for present in present.flat_map(|(_, present)| present) {
+                    who.entry(present.device)
+                        .or_insert_with(|| (present.name.clone(), false, false))
+                        .2 = true;
+                }
+            });
+        }
+        let mut who: Vec<(Device, String, bool, bool)> = who
+            .into_iter()
+            .map(|(device, (name, direct, relay))| (device, name, direct, relay))
+            .collect();
+        who.sort_by_key(|(device, name, ..)| (name.to_lowercase(), *device));
+        who
+    };
+    let line = move |name: String, direct: bool, relay: bool| {
+        let name = if name.trim().is_empty() {
+            i18n.t("connect-unnamed")
+        } else {
+            name
+        };
+        let key = match (direct, relay) {
+            (true, true) => "connect-path-both",
+            (true, false) => "connect-path-direct",
+            _ => "connect-path-relay",
+        };
+        i18n.t_with(key, &[("name", name)])
     };
     view! {
-        <Show when=move || !here().is_empty()>
+        <Show when=move || shared() || !here().is_empty()>
             <section class="card" aria-labelledby=format!("peers-{id}")>
                 <h3 id=format!("peers-{id}")>{move || i18n.t("connect-peers-heading")}</h3>
-                <ul>
-                    <For
-                        each=here
-                        key=|peer| peer.number
-                        children=move |peer| view! { <li>{peer.name}</li> }
-                    />
-                </ul>
+                <Show
+                    when=move || !here().is_empty()
+                    fallback=move || view! { <p>{move || i18n.t("connect-peers-none")}</p> }
+                >
+                    <ul>
+                        <For
+                            each=here
+                            key=|who| who.clone()
+                            children=move |(_, name, direct, relay)| {
+                                view! { <li>{move || line(name.clone(), direct, relay)}</li> }
+                            }
+                        />
+                    </ul>
+                </Show>
             </section>
         </Show>
     }

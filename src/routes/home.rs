@@ -52,8 +52,14 @@ fn Profile() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     // On a first start (no name yet) the card welcomes the person and says why it asks.
     let first_start = settings::profile_name().trim().is_empty();
+    let library = expect_context::<Library>();
     let name = RwSignal::new(settings::profile_name());
-    Effect::new(move || settings::set_profile_name(name.get().trim()));
+    Effect::new(move || {
+        let name = name.get().trim().to_owned();
+        settings::set_profile_name(&name);
+        // The other phones of each space hear the new name.
+        library.send(crate::sync::Event::Named(name));
+    });
     let role = RwSignal::new(settings::profile_role());
     Effect::new(move || settings::set_profile_role(role.get()));
     view! {

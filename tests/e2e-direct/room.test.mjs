@@ -9,7 +9,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { checkedContext, relayAndBrowser, violations } from "../e2e/support.mjs";
 
-const env = relayAndBrowser();
+const env = relayAndBrowser({ direct: true });
 
 const SYNCED = "Delt – alt er synkroniseret";
 
@@ -107,8 +107,8 @@ test("three phones with no relay connect by codes and every edit reaches all thr
   // The council's screen says who it is connected with directly.
   await a.getByRole("link", { name: "Til forsiden" }).click();
   await a.getByRole("link", { name: "Grene Lokalråd" }).click();
-  const peers = a.getByRole("region", { name: "Forbundet direkte med" });
-  assert.deepEqual(await peers.getByRole("listitem").allTextContents(), ["Bo"]);
+  const peers = a.getByRole("region", { name: "Forbundet lige nu" });
+  assert.deepEqual(await peers.getByRole("listitem").allTextContents(), ["Bo: direkte"]);
 
   // Anna renames; Bo sees it without any relay.
   await a.getByRole("link", { name: "Landsbyplan" }).click();

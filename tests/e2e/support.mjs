@@ -1,5 +1,6 @@
 // Shared pieces of the end-to-end tests: a real relay serving the built app on a free
 // 127.0.0.1 port with a fresh data directory, and Debian's Chromium driven by Playwright.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,13 +19,15 @@ export const DIST_DIR = DIST;
 /**
  * Starts the relay; resolves once it prints the address it serves. Pass the `port` and
  * `dataDir` of an earlier relay to restart it where it was, with its store; `dist` to
- * serve another copy of the built app.
+ * serve another copy of the built app; `admin`, a port for its metrics on 127.0.0.1
+ * (read them with `metric`).
  */
-export async function startRelay({ port = 0, dataDir, dist = DIST } = {}) {
+export async function startRelay({ port = 0, dataDir, dist = DIST, admin } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "landsbyplan-e2e-"));
+  const adminArgs = admin ? ["--admin-listen", `127.0.0.1:${admin}`] : [];
   const child = spawn(
     RELAY,
-    ["--listen", `127.0.0.1:${port}`, "--app-dir", dist, "--data-dir", dir],
+    ["--listen", `127.0.0.1:${port}`, "--app-dir", dist, "--data-dir", dir, ...adminArgs],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } },
   );
   const url = await new Promise((resolve, reject) => {
@@ -54,10 +57,25 @@ export async function startRelay({ port = 0, dataDir, dist = DIST } = {}) {
   };
 }
 
-/** Launches headless Chromium with the flags this sandbox needs. */
-export function launchBrowser() {
-  return chromium.launch(LAUNCH);
+/** The value of metric `name` of the relay whose admin listener is on port `admin`. */
+export async function metric(admin, name) {
+  const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `the relay reports ${name}`);
+  return Number(line.split(" ")[1]);
 }
+
+/**
+ * Launches headless Chromium with the flags this sandbox needs. Phones' direct WebRTC
+ * connections are blocked (no UDP without a proxy, so no address to offer and nothing
+ * sent beyond the relay) unless `direct`: only the tests that run in a network namespace
+ * of their own (tests/e2e-direct, scripts/in-netns) let them connect.
+ */
+export function launchBrowser({ direct = false } = {}) {
+  return chromium.launch(direct ? LAUNCH : { ...LAUNCH, args: [...LAUNCH.args, NO_DIRECT] });
+}
+
+const NO_DIRECT = "--webrtc-ip-handling-policy=disable_non_proxied_udp";
 
 /**
  * A browser with a profile on disk in a fresh directory, as a phone keeps one. Chromium
@@ -67,6 +85,7 @@ export function launchBrowser() {
 export function persistentContext(options) {
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "landsbyplan-profile-")), {
     ...LAUNCH,
+    args: [...LAUNCH.args, NO_DIRECT],
     ...options,
   });
 }
@@ -125,15 +144,16 @@ export async function serviceWorkerReady(page) {
 }
 
 /**
- * Starts a relay (with `options` as for `startRelay`) and a browser before a test file's
- * tests and stops both after them. Tests read `env.relay` and `env.browser`, and may
- * replace `env.relay` (it is the one stopped at the end).
+ * Starts a relay (with `options` as for `startRelay`) and a browser (direct connections
+ * allowed if `options.direct`, see `launchBrowser`) before a test file's tests and stops
+ * both after them. Tests read `env.relay` and `env.browser`, and may replace `env.relay`
+ * (it is the one stopped at the end).
  */
-export function relayAndBrowser(options) {
+export function relayAndBrowser({ direct = false, ...options } = {}) {
   const env = {};
   before(async () => {
     env.relay = await startRelay(options);
-    env.browser = await launchBrowser();
+    env.browser = await launchBrowser({ direct });
   });
   after(async () => {
     await env.browser?.close();

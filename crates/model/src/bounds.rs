@@ -87,6 +87,21 @@ pub fn check(bytes: &[u8]) -> Result<Cost, Unbounded> {
     Ok(cost)
 }
 
+/// The chunks `bytes` holds, each whole (header and body), as [`check`] reads them.
+pub fn chunks(bytes: &[u8]) -> Result<Vec<&[u8]>, Unbounded> {
+    let mut chunks = Vec::new();
+    let mut input = Reader::new(bytes);
+    while !input.is_empty() {
+        let start = input.bytes;
+        input.take(8)?; // magic and checksum
+        input.byte()?;
+        let length = input.strict_uleb()?;
+        input.take(length)?;
+        chunks.push(&start[..start.len() - input.bytes.len()]);
+    }
+    Ok(chunks)
+}
+
 /// Inflates raw DEFLATE data into what is left of the budget.
 fn inflate(data: &[u8], cost: &mut Cost) -> Result<Vec<u8>, Unbounded> {
     let left = MAX_INFLATED_BYTES - cost.inflated;

@@ -279,6 +279,17 @@ impl Space {
         !self.missing().is_empty()
     }
 
+    /// The hashes of the changes in `changes` (as [`Space::apply_changes`] takes them);
+    /// what cannot be read as a change is left out.
+    pub fn hashes_in(changes: &[u8]) -> Vec<ChangeHash> {
+        crate::bounds::chunks(changes)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|chunk| automerge::Change::try_from(chunk).ok())
+            .map(|change| change.hash())
+            .collect()
+    }
+
     /// Whether the document holds change `hash`.
     pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
         self.doc.get_change_by_hash(hash).is_some()
@@ -490,6 +501,28 @@ mod tests {
         assert_eq!(loaded.name(), "Vorbasse Lokalråd");
         assert_eq!(loaded.kind(), SpaceKind::Council);
         assert_eq!(loaded.id(), SpaceId::from_random(7));
+    }
+
+    #[test]
+    fn the_hashes_in_sent_changes_are_those_of_the_changes_and_junk_has_none() {
+        let mut space = council("Stenderup");
+        space.rename("Stenderup Lokalråd", &stamp()).unwrap();
+        space.rename("Stenderup og Krog", &stamp()).unwrap();
+        let bundles = space.change_bundles(&[], 1 << 20);
+        let [(bytes, count)] = &bundles[..] else {
+            panic!("one bundle")
+        };
+        let hashes = Space::hashes_in(bytes);
+        assert_eq!(hashes.len(), *count);
+        assert_eq!(*count, 3);
+        for head in space.heads() {
+            assert!(hashes.contains(&head));
+        }
+        for hash in &hashes {
+            assert!(space.has_change(hash));
+        }
+        assert!(Space::hashes_in(b"not changes").is_empty());
+        assert!(Space::hashes_in(&bytes[..bytes.len() - 1]).is_empty());
     }
 
     #[test]

@@ -16,8 +16,8 @@ use sha2::Sha256;
 use crate::keys::signed_by;
 use crate::{ReadCapability, SpaceKeys};
 
-const HELLO_CONTEXT: &[u8] = b"landsbyplan peer hello v1";
-const HELLO_VERSION: u8 = 1;
+const HELLO_CONTEXT: &[u8] = b"landsbyplan peer hello v2";
+const HELLO_VERSION: u8 = 2;
 
 /// The longest display name a hello may carry, in bytes.
 pub const MOST_NAME_BYTES: usize = 200;
@@ -33,6 +33,8 @@ const CHUNK_HEADER: usize = 8;
 pub struct Hello {
     /// The name the person on that device goes by.
     pub name: String,
+    /// The app on that device, as matchmaking knows it ([`crate::Device`]).
+    pub device: crate::Device,
     /// The device holds the space's secret: its changes may be taken.
     pub may_write: bool,
 }
@@ -53,18 +55,26 @@ pub enum DirectError {
 struct Wire {
     version: u8,
     name: String,
+    device: crate::Device,
     may_write: bool,
     proof: Vec<u8>,
 }
 
 /// What a hello's proof covers: the space, the sender's and the receiver's
-/// fingerprints, and the name.
-fn covered(read: &ReadCapability, from: &[u8; 32], to: &[u8; 32], name: &str) -> Vec<u8> {
-    let mut message = Vec::with_capacity(HELLO_CONTEXT.len() + 96 + 8 + name.len());
+/// fingerprints, the sender's device and the name.
+fn covered(
+    read: &ReadCapability,
+    from: &[u8; 32],
+    to: &[u8; 32],
+    device: &crate::Device,
+    name: &str,
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(HELLO_CONTEXT.len() + 112 + 8 + name.len());
     message.extend_from_slice(HELLO_CONTEXT);
     message.extend_from_slice(&read.doc_id().0);
     message.extend_from_slice(from);
     message.extend_from_slice(to);
+    message.extend_from_slice(device);
     message.extend_from_slice(&(name.len() as u64).to_be_bytes());
     message.extend_from_slice(name.as_bytes());
     message
@@ -86,10 +96,11 @@ fn shorten(name: &str) -> &str {
     &name[..end]
 }
 
-fn encode(name: &str, may_write: bool, proof: Vec<u8>) -> Vec<u8> {
+fn encode(name: &str, device: crate::Device, may_write: bool, proof: Vec<u8>) -> Vec<u8> {
     postcard::to_allocvec(&Wire {
         version: HELLO_VERSION,
         name: name.to_owned(),
+        device,
         may_write,
         proof,
     })
@@ -97,26 +108,40 @@ fn encode(name: &str, may_write: bool, proof: Vec<u8>) -> Vec<u8> {
 }
 
 impl SpaceKeys {
-    /// A writer's hello on the connection from the certificate `mine` to `theirs`.
-    pub fn hello(&self, name: &str, mine: &[u8; 32], theirs: &[u8; 32]) -> Vec<u8> {
+    /// A writer's hello from `device` on the connection from the certificate `mine` to
+    /// `theirs`.
+    pub fn hello(
+        &self,
+        name: &str,
+        device: crate::Device,
+        mine: &[u8; 32],
+        theirs: &[u8; 32],
+    ) -> Vec<u8> {
         use ed25519_dalek::Signer;
         let name = shorten(name);
         let proof = self
             .signer()
-            .sign(&covered(self.read(), mine, theirs, name))
+            .sign(&covered(self.read(), mine, theirs, &device, name))
             .to_bytes()
             .to_vec();
-        encode(name, true, proof)
+        encode(name, device, true, proof)
     }
 }
 
 impl ReadCapability {
-    /// A reader's hello on the connection from the certificate `mine` to `theirs`.
-    pub fn hello(&self, name: &str, mine: &[u8; 32], theirs: &[u8; 32]) -> Vec<u8> {
+    /// A reader's hello from `device` on the connection from the certificate `mine` to
+    /// `theirs`.
+    pub fn hello(
+        &self,
+        name: &str,
+        device: crate::Device,
+        mine: &[u8; 32],
+        theirs: &[u8; 32],
+    ) -> Vec<u8> {
         let name = shorten(name);
         let mut mac = reader_mac(self);
-        mac.update(&covered(self, mine, theirs, name));
-        encode(name, false, mac.finalize().into_bytes().to_vec())
+        mac.update(&covered(self, mine, theirs, &device, name));
+        encode(name, device, false, mac.finalize().into_bytes().to_vec())
     }
 
     /// Checks the hello that came over the connection from the certificate `theirs` to
@@ -131,7 +156,7 @@ impl ReadCapability {
         if wire.version != HELLO_VERSION || wire.name.len() > MOST_NAME_BYTES {
             return Err(DirectError::NotProved);
         }
-        let message = covered(self, theirs, mine, &wire.name);
+        let message = covered(self, theirs, mine, &wire.device, &wire.name);
         let proved = if wire.may_write {
             signed_by(&self.writer, &message, &wire.proof)
         } else {
@@ -144,6 +169,7 @@ impl ReadCapability {
         }
         Ok(Hello {
             name: wire.name,
+            device: wire.device,
             may_write: wire.may_write,
         })
     }
@@ -238,16 +264,18 @@ mod tests {
 
     const A: [u8; 32] = [0xa1; 32];
     const B: [u8; 32] = [0xb2; 32];
+    const D: crate::Device = [0xd4; 16];
 
     #[test]
     fn a_writers_hello_proves_it_may_write_on_this_connection_only() {
         let space = keys(1);
-        let hello = space.hello("Anna", &A, &B);
+        let hello = space.hello("Anna", D, &A, &B);
         // B checks what came from A.
         assert_eq!(
             space.read().check_hello(&hello, &B, &A),
             Ok(Hello {
                 name: "Anna".into(),
+                device: D,
                 may_write: true
             })
         );
@@ -264,11 +292,12 @@ mod tests {
     fn a_readers_hello_proves_the_space_but_not_writing_and_cannot_claim_it() {
         let space = keys(1);
         let reader = space.read().clone();
-        let hello = reader.hello("Bo", &A, &B);
+        let hello = reader.hello("Bo", D, &A, &B);
         assert_eq!(
             space.read().check_hello(&hello, &B, &A),
             Ok(Hello {
                 name: "Bo".into(),
+                device: D,
                 may_write: false
             })
         );
@@ -280,12 +309,19 @@ mod tests {
             space.read().check_hello(&claimed, &B, &A),
             Err(DirectError::NotProved)
         );
-        // Nor with another name.
+        // Nor with another name, or posing as another device.
         let mut wire: Wire = postcard::from_bytes(&hello).unwrap();
         wire.name = "Carl".into();
         let renamed = postcard::to_allocvec(&wire).unwrap();
         assert_eq!(
             space.read().check_hello(&renamed, &B, &A),
+            Err(DirectError::NotProved)
+        );
+        let mut wire: Wire = postcard::from_bytes(&hello).unwrap();
+        wire.device = [0xe5; 16];
+        let posing = postcard::to_allocvec(&wire).unwrap();
+        assert_eq!(
+            space.read().check_hello(&posing, &B, &A),
             Err(DirectError::NotProved)
         );
     }
@@ -299,7 +335,7 @@ mod tests {
             );
         }
         let long = "Æ".repeat(150);
-        let hello = keys(1).hello(&long, &A, &B);
+        let hello = keys(1).hello(&long, D, &A, &B);
         let name = keys(1).read().check_hello(&hello, &B, &A).unwrap().name;
         assert_eq!(name.len(), 200);
         assert!(long.starts_with(&name));

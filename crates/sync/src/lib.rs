@@ -11,6 +11,7 @@ mod envelope;
 mod feed;
 mod frame;
 mod keys;
+mod matchmaking;
 mod outbox;
 mod payload;
 mod peer;
@@ -22,6 +23,10 @@ pub use feed::{FeedId, verify_publish, verify_withdraw};
 pub use frame::{ClientFrame, DocId, ErrorCode, FrameError, PROTOCOL_VERSION, RelayFrame};
 pub use keys::{
     ReadCapability, Share, SpaceKeys, SpaceSecret, WriterKey, verify_append, verify_snapshot,
+};
+pub use matchmaking::{
+    ATTEMPT_MS, Action, Device, HERE_EVERY_MS, MOST_LINKS, Matchmaker, PRESENT_FOR_MS, Present,
+    RETRY_AFTER_MS, Signal,
 };
 pub use outbox::Outbox;
 pub use payload::{Hash, Payload};

@@ -17,7 +17,13 @@ use crate::payload::Hash;
 pub struct Outbox {
     shared: Vec<Hash>,
     last_local: Option<Vec<Hash>>,
+    /// Changes the relay sent since the shared heads last moved (see
+    /// [`Outbox::held_by_relay`]); at most [`MOST_SEEN`].
+    seen: Vec<Hash>,
 }
+
+/// The most changes [`Outbox::held_by_relay`] remembers.
+const MOST_SEEN: usize = 10_000;
 
 impl Outbox {
     /// The outbox of a space whose stored shared heads are `shared`.
@@ -25,6 +31,7 @@ impl Outbox {
         Self {
             shared: sorted(shared),
             last_local: None,
+            seen: Vec::new(),
         }
     }
 
@@ -67,12 +74,32 @@ impl Outbox {
     }
 
     /// The relay lost what it had: nothing is known to be shared any more.
+    /// The relay sent changes `held` (it holds them, and what they build on): once
+    /// those it sent since the shared heads last moved, and the shared heads, cover every
+    /// one of the `current` heads, all of it is shared. What a device got from a peer
+    /// and then from the relay is not sent again.
+    pub fn held_by_relay(&mut self, held: &[Hash], current: Vec<Hash>) -> Option<Vec<Hash>> {
+        if self.seen.len() + held.len() > MOST_SEEN {
+            self.seen.clear();
+        }
+        self.seen.extend_from_slice(held);
+        let covered = current
+            .iter()
+            .all(|head| self.seen.contains(head) || self.shared.contains(head));
+        if covered {
+            self.set(sorted(current))
+        } else {
+            None
+        }
+    }
+
     pub fn forget(&mut self) -> Vec<Hash> {
         self.shared.clear();
         Vec::new()
     }
 
     fn set(&mut self, new: Vec<Hash>) -> Option<Vec<Hash>> {
+        self.seen.clear();
         (new != self.shared).then(|| {
             self.shared = new.clone();
             new
@@ -110,6 +137,29 @@ mod tests {
             Some(vec![[2; 32]])
         );
         assert_eq!(outbox.shared(), [[2; 32]]);
+    }
+
+    #[test]
+    fn changes_the_relay_sent_that_cover_the_heads_make_them_shared() {
+        let mut outbox = Outbox::new(vec![[1; 32]]);
+        // Heads 2 and 3 came from peers; the relay sends 2 only: not yet.
+        assert_eq!(
+            outbox.held_by_relay(&[[2; 32]], vec![[3; 32], [2; 32]]),
+            None
+        );
+        assert_eq!(outbox.shared(), [[1; 32]]);
+        // Then 3 (with 4, which came before it): both heads are on the relay.
+        assert_eq!(
+            outbox.held_by_relay(&[[4; 32], [3; 32]], vec![[3; 32], [2; 32]]),
+            Some(vec![[2; 32], [3; 32]])
+        );
+        // What was seen counts only until the shared heads move.
+        assert_eq!(outbox.held_by_relay(&[], vec![[4; 32]]), None);
+        // A head that is shared already counts.
+        assert_eq!(
+            outbox.held_by_relay(&[[5; 32]], vec![[2; 32], [5; 32]]),
+            Some(vec![[2; 32], [5; 32]])
+        );
     }
 
     #[test]
