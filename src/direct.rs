@@ -271,7 +271,7 @@ fn code_problem(err: PeerCodeError) -> Problem {
     }
 }
 
-async fn sleep(ms: u32) {
+pub(crate) async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
@@ -284,7 +284,7 @@ async fn sleep(ms: u32) {
 }
 
 /// Waits (checking every `step_ms`) until `done`, at most `most_ms`: whether it came.
-async fn waited_for(most_ms: u32, step_ms: u32, mut done: impl FnMut() -> bool) -> bool {
+pub(crate) async fn waited_for(most_ms: u32, step_ms: u32, mut done: impl FnMut() -> bool) -> bool {
     let mut waited = 0;
     while !done() {
         if waited >= most_ms {

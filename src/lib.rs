@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod journal;
 pub mod library;
 pub mod routes;
+pub mod scan;
 pub mod settings;
 pub mod storage;
 pub mod sync;

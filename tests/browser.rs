@@ -533,3 +533,45 @@ async fn what_a_space_owed_the_relay_at_start_goes_out_once_after_the_first_fram
     pause(300).await;
     assert_eq!(waiting(edited), owed + 1);
 }
+
+/// A QR code of `text` as an RGBA picture: modules of `scale` pixels, a quiet zone of
+/// four modules, dark grey on off-white as a phone's screen looks to a camera.
+fn qr_picture(text: &str, scale: usize) -> (usize, Vec<u8>) {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 8) * scale;
+    let mut rgba = Vec::with_capacity(side * side * 4);
+    for y in 0..side {
+        for x in 0..side {
+            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
+            let dark =
+                mx < modules && my < modules && colors[my * modules + mx] == qrcode::Color::Dark;
+            let level = if dark { 40 } else { 230 };
+            rgba.extend_from_slice(&[level, level, level + 10, 255]);
+        }
+    }
+    (side, rgba)
+}
+
+#[wasm_bindgen_test]
+fn the_camera_reader_finds_a_connection_code_in_a_picture_and_nothing_in_others() {
+    let text = "lp1.".to_owned() + &"AbCdEf0123456789-_".repeat(8);
+    let (side, rgba) = qr_picture(&text, 3);
+    assert_eq!(
+        landsbyplan::scan::decode(side, side, &rgba),
+        Some(text.clone())
+    );
+    // A blank picture, and one whose size does not match its pixels.
+    assert_eq!(
+        landsbyplan::scan::decode(side, side, &vec![200; side * side * 4]),
+        None
+    );
+    assert_eq!(landsbyplan::scan::decode(side, side + 1, &rgba), None);
+    // Half the code covered: not read (nor misread).
+    let mut covered = rgba;
+    for pixel in covered[..side * side * 2].chunks_exact_mut(4) {
+        pixel.copy_from_slice(&[230, 230, 240, 255]);
+    }
+    assert_eq!(landsbyplan::scan::decode(side, side, &covered), None);
+}

@@ -12,11 +12,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use wasm_bindgen::JsCast;
 
 use super::share::{QrImage, qr_path};
-use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peers};
+use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peers, sleep, waited_for};
 use crate::i18n::I18n;
 use crate::library::Library;
+use crate::scan::{self, Camera};
 use crate::settings;
 use landsbyplan_model::SpaceId;
 use landsbyplan_sync::{Device, PeerCode};
@@ -238,6 +240,10 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 Step::Offered(code) => view! {
                     <p>{move || i18n.t("connect-offered")}</p>
                     <Code code label="connect-code-label" text_label="connect-code-text"/>
+                    <Scanner on_read=Callback::new(move |text: String| {
+                        pasted.set(text);
+                        take_answer(());
+                    })/>
                     {paste_field("connect-paste-answer", "connect-connect", Box::new(move || take_answer(())))}
                     {move || wrong_answer.get().map(|why| view! {
                         <p class="error">{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p>
@@ -245,6 +251,10 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 }
                 .into_any(),
                 Step::Answering => view! {
+                    <Scanner on_read=Callback::new(move |text: String| {
+                        pasted.set(text);
+                        answer(());
+                    })/>
                     {paste_field("connect-paste-code", "connect-make-answer", Box::new(move || answer(())))}
                 }
                 .into_any(),
@@ -274,6 +284,78 @@ fn Exchange(id: SpaceId) -> impl IntoView {
         <ConnectedPeers id/>
     }
     .into_any()
+}
+
+/// Takes a code in with the camera: a button that opens it, its picture while it looks,
+/// and the code, once read, handed to `on_read` (the camera is then turned off, as it is
+/// when the screen changes).
+#[component]
+fn Scanner(on_read: Callback<String>) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let scanning = RwSignal::new(false);
+    let trouble = RwSignal::new(None::<&'static str>);
+    let video = NodeRef::<leptos::html::Video>::new();
+    let camera = StoredValue::new_local(None::<Camera>);
+    let stop = move || {
+        if let Some(camera) = camera.try_update_value(Option::take).flatten() {
+            camera.stop();
+        }
+        scanning.set(false);
+    };
+    on_cleanup(stop);
+    let start = move |_| {
+        trouble.set(None);
+        scanning.set(true);
+        spawn_local(async move {
+            // The picture's element is there once the view has redrawn.
+            waited_for(1_000, 20, || video.get_untracked().is_some()).await;
+            let Some(element) = video.get_untracked() else {
+                scanning.set(false);
+                return;
+            };
+            match Camera::open(&element).await {
+                Ok(opened) => camera.set_value(Some(opened)),
+                Err(key) => {
+                    trouble.set(Some(key));
+                    scanning.set(false);
+                    return;
+                }
+            }
+            let canvas: web_sys::HtmlCanvasElement = document()
+                .create_element("canvas")
+                .expect("a document makes canvases")
+                .unchecked_into();
+            let mut attempt = 0;
+            while scanning.get_untracked() {
+                attempt += 1;
+                if let Some(text) = scan::read(&element, &canvas, attempt) {
+                    stop();
+                    on_read.run(text);
+                    return;
+                }
+                sleep(200).await;
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || scanning.get()
+            fallback=move || view! {
+                <button type="button" on:click=start>{move || i18n.t("scan-start")}</button>
+            }
+        >
+            <video
+                node_ref=video
+                class="scan"
+                muted=true
+                playsinline=true
+                aria-label=move || i18n.t("scan-video-label")
+            ></video>
+            <p>{move || i18n.t("scan-looking")}</p>
+            <button type="button" on:click=move |_| stop()>{move || i18n.t("scan-stop")}</button>
+        </Show>
+        {move || trouble.get().map(|key| view! { <p class="error" role="alert">{move || i18n.t(key)}</p> })}
+    }
 }
 
 /// A code to show: as a QR code and as text to copy.

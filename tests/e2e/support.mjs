@@ -66,13 +66,14 @@ export async function metric(admin, name) {
 }
 
 /**
- * Launches headless Chromium with the flags this sandbox needs. Phones' direct WebRTC
- * connections are blocked (no UDP without a proxy, so no address to offer and nothing
- * sent beyond the relay) unless `direct`: only the tests that run in a network namespace
- * of their own (tests/e2e-direct, scripts/in-netns) let them connect.
+ * Launches headless Chromium with the flags this sandbox needs, and `args`. Phones'
+ * direct WebRTC connections are blocked (no UDP without a proxy, so no address to offer
+ * and nothing sent beyond the relay) unless `direct`: only the tests that run in a
+ * network namespace of their own (tests/e2e-direct, scripts/in-netns) let them connect.
  */
-export function launchBrowser({ direct = false } = {}) {
-  return chromium.launch(direct ? LAUNCH : { ...LAUNCH, args: [...LAUNCH.args, NO_DIRECT] });
+export function launchBrowser({ direct = false, args = [] } = {}) {
+  const flags = [...LAUNCH.args, ...(direct ? [] : [NO_DIRECT]), ...args];
+  return chromium.launch({ ...LAUNCH, args: flags });
 }
 
 const NO_DIRECT = "--webrtc-ip-handling-policy=disable_non_proxied_udp";
