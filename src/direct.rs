@@ -123,7 +123,13 @@ impl Peers {
             direct.close();
             self.list
                 .update(|list| list.retain(|peer| peer.number != number));
-            if let Some(doc) = doc {
+            // Closed for matchmaking only if no other channel to that device is open
+            // (one made by codes and one through the relay, say).
+            let other = self.list.with_untracked(|list| {
+                list.iter()
+                    .any(|peer| peer.space == id && peer.device == hello.device)
+            });
+            if let (Some(doc), false) = (doc, other) {
                 library.send(Event::Direct(doc, Attempt::Closed(hello.device)));
             }
         });

@@ -41,6 +41,10 @@ impl Library {
                     if !received.applied {
                         return None;
                     }
+                    // Owed to the relay until it is known to hold it: the next local
+                    // edit sends it along (a confirmed edit that builds on it would
+                    // otherwise count it as shared), and so does `pass_on`.
+                    h.owed = h.doc.is_some();
                     Some((h.space.save_incremental(), h.doc))
                 }))
             })

@@ -8,15 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PNG } from "pngjs";
-import { checkedContext, launchBrowser, relayAndBrowser, violations } from "../e2e/support.mjs";
+import {
+  checkedContext,
+  launchBrowser,
+  relayAndBrowser,
+  serviceWorkerReady,
+  violations,
+} from "../e2e/support.mjs";
+import { SYNCED, connectedNow, council, nobody } from "./common.mjs";
 
 const env = relayAndBrowser({ direct: true });
-
-const SYNCED = "Delt – alt er synkroniseret";
-
-function council(page, name) {
-  return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name }) });
-}
 
 /**
  * A Y4M video of one frame, 640 × 480: `png` (a screenshot) in the middle of a white
@@ -82,11 +83,19 @@ async function readAndConnect(bosBrowser, camera) {
   await b.getByLabel("Dit navn").fill("Bo");
   await b.goto(link);
   await council(b, "Hejnsvig Lokalråd").getByText(SYNCED).waitFor();
+  // The relay is gone, and the two phones open the app afresh with no network: they
+  // are connected to nobody (they had found each other through the relay).
+  for (const page of [a, b]) assert.equal(await serviceWorkerReady(page), "activated");
   await env.relay.stop();
   env.relay = undefined;
+  for (const page of [a, b]) {
+    await page.reload();
+    await nobody(await connectedNow(page, "Hejnsvig Lokalråd"));
+  }
 
   // Anna shows her code; the camera sees her screen.
   for (const page of [a, b]) {
+    await page.getByRole("link", { name: "Landsbyplan" }).click();
     await page.getByRole("link", { name: "Forbind telefoner i rummet" }).first().click();
     await page.getByLabel("Rum").selectOption({ label: "Hejnsvig Lokalråd" });
   }

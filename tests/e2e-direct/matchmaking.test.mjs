@@ -1,8 +1,9 @@
 // Phones that meet at the relay (issue 14): two browsers of one council find each other
 // through the relay's sealed signaling and connect directly, with nothing done by
-// hand; the relay stops and edits still pass between them; it comes back, what was
-// edited meanwhile reaches it, and a third phone that joins then converges with both
-// and connects to both. Runs in a network namespace of its own (scripts/in-netns).
+// hand, and each edit reaches the relay once; the relay stops and edits still pass
+// between them; one tab closes; the relay comes back, the other phone passes on what
+// only it holds, and a third phone that joins then converges and connects to both.
+// Runs in a network namespace of its own (scripts/in-netns).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -12,49 +13,12 @@ import {
   startRelay,
   violations,
 } from "../e2e/support.mjs";
+import { SYNCED, connectedNow, council, lists, nobody, openSharing, rename } from "./common.mjs";
 
 // The relay's metrics (appends it acknowledged) on a port of their own: the test runs
 // in a network namespace of its own, where nothing else listens.
 const ADMIN = 19_090;
 const env = relayAndBrowser({ direct: true, admin: ADMIN });
-
-const SYNCED = "Delt – alt er synkroniseret";
-
-function council(page, name) {
-  return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name }) });
-}
-
-async function openSharing(item) {
-  if (!(await item.locator("details").evaluate((details) => details.open))) {
-    await item.getByText("Del og omdøb").click();
-  }
-}
-
-async function rename(page, from, to) {
-  const item = council(page, from);
-  await openSharing(item);
-  await item.getByLabel("Nyt navn").fill(to);
-  await item.getByRole("button", { name: "Gem navn" }).click();
-}
-
-/** The council's screen's lines about who is connected now. */
-async function connectedNow(page, name) {
-  await page.getByRole("link", { name: "Landsbyplan" }).click();
-  await page.getByRole("link", { name }).click();
-  return page.getByRole("region", { name: "Forbundet lige nu" });
-}
-
-/** Waits until `region` lists exactly `lines` (in order). */
-async function lists(region, lines) {
-  const items = region.getByRole("listitem");
-  let last = [];
-  for (let tries = 0; tries < 600; tries += 1) {
-    last = await items.allTextContents();
-    if (JSON.stringify(last) === JSON.stringify(lines)) return;
-    await region.page().waitForTimeout(100);
-  }
-  assert.deepEqual(last, lines, "who is connected, and how");
-}
 
 /** Opens the app, gives the person's name, then opens the share `link`. */
 async function joinAs(page, url, name, link) {
@@ -66,7 +30,7 @@ async function joinAs(page, url, name, link) {
 test("phones that meet at the relay connect directly and keep syncing without it", async () => {
   const contexts = await Promise.all(["Anna", "Bo", "Carl"].map(() => checkedContext(env.browser)));
   for (const context of contexts) context.setDefaultTimeout(60_000);
-  const [a, b, c] = await Promise.all(contexts.map((context) => context.newPage()));
+  let [a, b, c] = await Promise.all(contexts.map((context) => context.newPage()));
   const { url } = env.relay;
 
   await a.goto(url);
@@ -82,14 +46,12 @@ test("phones that meet at the relay connect directly and keep syncing without it
   await council(b, "Sdr. Omme Lokalråd").getByText(SYNCED).waitFor();
 
   // Nobody pressed anything: the two found each other at the relay and connected.
-  const annaSees = await connectedNow(a, "Sdr. Omme Lokalråd");
-  const boSees = await connectedNow(b, "Sdr. Omme Lokalråd");
-  await lists(annaSees, ["Bo: direkte og gennem relæet"]);
-  await lists(boSees, ["Anna: direkte og gennem relæet"]);
+  await lists(await connectedNow(a, "Sdr. Omme Lokalråd"), ["Bo: direkte og gennem relæet"]);
+  await lists(await connectedNow(b, "Sdr. Omme Lokalråd"), ["Anna: direkte og gennem relæet"]);
   assert.deepEqual(await violations(a), [], "the council's screen with its connections passes axe");
 
-  // Connected both ways, each edit reaches the relay once: Bo gets Anna's edits
-  // directly first, and then from the relay, and does not send them again.
+  // Connected both ways, each edit reaches the relay once: Bo gets Anna's edits both
+  // directly and from the relay, and does not send them again.
   await a.getByRole("link", { name: "Landsbyplan" }).click();
   await b.getByRole("link", { name: "Landsbyplan" }).click();
   const appended = await metric(ADMIN, "landsbyplan_appends_total");
@@ -103,17 +65,15 @@ test("phones that meet at the relay connect directly and keep syncing without it
   // Bo would pass on what the relay had not sent him 5 s after it came.
   await b.waitForTimeout(6_000);
   assert.equal(await metric(ADMIN, "landsbyplan_appends_total"), appended + 3, "three edits, three appends");
-  await a.getByRole("link", { name }).click();
-  await b.getByRole("link", { name }).click();
 
-  // The relay stops: the two stay connected directly.
+  // The relay stops: the two stay connected directly, and edits pass both ways.
+  const annaSees = await connectedNow(a, name);
+  const boSees = await connectedNow(b, name);
   const { port, dataDir } = env.relay;
   await env.relay.stop({ keepData: true });
   env.relay = undefined;
   await lists(annaSees, ["Bo: direkte"]);
   await lists(boSees, ["Anna: direkte"]);
-
-  // Edits pass both ways without it.
   await a.getByRole("link", { name: "Landsbyplan" }).click();
   await b.getByRole("link", { name: "Landsbyplan" }).click();
   let sent = Date.now();
@@ -124,25 +84,30 @@ test("phones that meet at the relay connect directly and keep syncing without it
   await rename(b, "Sdr. Omme og omegn", "Sdr. Omme 2027");
   await council(a, "Sdr. Omme 2027").waitFor();
   console.log(`# with the relay stopped, Bo's edit reached Anna directly in ${Date.now() - sent} ms`);
+  await rename(a, "Sdr. Omme 2027", "Sdr. Omme Anna");
+  await council(b, "Sdr. Omme Anna").waitFor();
 
-  // The relay comes back where it was: both reach it again (still connected directly),
-  // and what they edited without it reaches it.
+  // Anna's tab is closed: Bo's screen no longer counts her as connected.
+  await a.close();
+  await nobody(await connectedNow(b, "Sdr. Omme Anna"));
+
+  // The relay comes back where it was. Anna's last edit is only on Bo's phone (and in
+  // Anna's closed tab's storage): Bo passes it on, so Carl, new to the council, gets
+  // the council as it was edited without the relay.
   env.relay = await startRelay({ port, dataDir, admin: ADMIN });
-  await lists(await connectedNow(a, "Sdr. Omme 2027"), ["Bo: direkte og gennem relæet"]);
-  await lists(await connectedNow(b, "Sdr. Omme 2027"), ["Anna: direkte og gennem relæet"]);
-  await a.getByRole("link", { name: "Landsbyplan" }).click();
-  await council(a, "Sdr. Omme 2027").getByText(SYNCED).waitFor();
-
-  // A third phone, new to the council, joins now: it gets the council as edited while
-  // the relay was away, and connects directly to both.
   await joinAs(c, url, "Carl", link);
-  await council(c, "Sdr. Omme 2027").getByText(SYNCED).waitFor();
-  const carlSees = await connectedNow(c, "Sdr. Omme 2027");
-  await lists(carlSees, ["Anna: direkte og gennem relæet", "Bo: direkte og gennem relæet"]);
-  await lists(await connectedNow(a, "Sdr. Omme 2027"), [
+  await council(c, "Sdr. Omme Anna").getByText(SYNCED).waitFor();
+  await lists(await connectedNow(c, "Sdr. Omme Anna"), ["Bo: direkte og gennem relæet"]);
+
+  // Anna opens the app again: she connects to both.
+  a = await contexts[0].newPage();
+  await a.goto(url);
+  await lists(await connectedNow(a, "Sdr. Omme Anna"), [
     "Bo: direkte og gennem relæet",
     "Carl: direkte og gennem relæet",
   ]);
+  const carlSees = await connectedNow(c, "Sdr. Omme Anna");
+  await lists(carlSees, ["Anna: direkte og gennem relæet", "Bo: direkte og gennem relæet"]);
 
   // The relay stops again; Carl and Anna edit at once, and all three end on one name.
   await env.relay.stop();
@@ -150,8 +115,8 @@ test("phones that meet at the relay connect directly and keep syncing without it
   await lists(carlSees, ["Anna: direkte", "Bo: direkte"]);
   for (const page of [a, b, c]) await page.getByRole("link", { name: "Landsbyplan" }).click();
   await Promise.all([
-    rename(a, "Sdr. Omme 2027", "Sdr. Omme A"),
-    rename(c, "Sdr. Omme 2027", "Sdr. Omme C"),
+    rename(a, "Sdr. Omme Anna", "Sdr. Omme A"),
+    rename(c, "Sdr. Omme Anna", "Sdr. Omme C"),
   ]);
   const shown = async (page) =>
     page.getByRole("heading", { level: 3, name: /^Sdr\. Omme [AC]$/ }).allTextContents();

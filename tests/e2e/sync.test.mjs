@@ -49,8 +49,18 @@ test("a council shared by link converges on two devices, also after the relay wa
   await theirs.getByRole("button", { name: "Gem navn" }).click();
   await council(a, "Vorbasse Lokalråd 2027").getByText(SYNCED).waitFor();
 
-  // The relay goes away; Anna keeps working, and her status says the change waits.
+  // Anna's council screen says who else is connected now: Bo, who gave no name,
+  // through the relay (direct connections are off in these tests).
+  await a.getByRole("link", { name: "Vorbasse Lokalråd 2027" }).click();
+  const connectedNow = a.getByRole("region", { name: "Forbundet lige nu" });
+  await connectedNow.getByText("En telefon uden navn: gennem relæet").waitFor();
+  assert.equal(await connectedNow.getByRole("listitem").count(), 1);
+
+  // The relay goes away: nobody is connected now; Anna keeps working, and her status
+  // says the change waits.
   await env.relay.stop({ keepData: true });
+  await connectedNow.getByText("Ingen andre telefoner med dette rum er forbundet lige nu.").waitFor();
+  await a.getByRole("link", { name: "Landsbyplan" }).click();
   const annas = council(a, "Vorbasse Lokalråd 2027");
   await openSharing(annas);
   await annas.getByLabel("Nyt navn").fill("Vorbasse og omegn");

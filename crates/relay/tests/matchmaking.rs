@@ -159,15 +159,21 @@ impl Phone {
     }
 }
 
-/// Someone who knows only the document id: what it saw, and its socket.
+/// Someone who knows only the document id: its relay connection, what it saw, and its
+/// socket.
 struct Stranger {
     socket: Socket,
+    peer: u64,
     seen: Vec<(u64, Vec<u8>)>,
 }
 
 impl Stranger {
     async fn start(addr: &str, doc: DocId) -> Self {
         let mut socket = open(addr).await;
+        let greeting = next_frame(&mut socket, 5_000).await.expect("a greeting");
+        let Ok(RelayFrame::Hello { peer, .. }) = RelayFrame::decode(&greeting) else {
+            panic!("the relay greets first")
+        };
         send_bytes(
             &mut socket,
             ClientFrame::Subscribe { doc, since: 0 }.encode(),
@@ -175,6 +181,7 @@ impl Stranger {
         .await;
         Self {
             socket,
+            peer,
             seen: Vec::new(),
         }
     }
@@ -195,13 +202,14 @@ impl Stranger {
         .await;
     }
 
-    /// Junk, a well-formed signal sealed with another space's key, and every signal seen
-    /// so far and each of `copied` sent again, to everyone and to each of `peers`.
+    /// Junk, a well-formed signal from its own connection but sealed with another
+    /// space's key, and every signal seen so far and each of `copied` sent again, to
+    /// everyone and to each of `peers`.
     async fn attack(&mut self, doc: DocId, peers: &[u64], copied: &[Vec<u8>], round: u8) {
         self.signal(doc, None, vec![round; 64]).await;
         let wrong = Signal::Here {
             device: [0; 16],
-            peer: 0,
+            peer: self.peer,
             name: "Mallory".into(),
             reply: false,
         };
@@ -220,11 +228,26 @@ impl Stranger {
 }
 
 /// Lets the three talk until all is quiet.
-async fn settle(anna: &mut Phone, bo: &mut Phone, stranger: &mut Stranger, now: u64) {
-    for _ in 0..4 {
-        anna.read(now, 150).await;
-        bo.read(now, 150).await;
-        stranger.read(50).await;
+async fn settle(
+    anna: &mut Phone,
+    bo: &mut Phone,
+    stranger: &mut Stranger,
+    now: u64,
+    done: impl Fn(&Phone, &Phone) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut quiet = 0;
+    while quiet < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not settled in 20 s: Anna {:?}, Bo {:?}",
+            anna.asked,
+            bo.asked
+        );
+        anna.read(now, 100).await;
+        bo.read(now, 100).await;
+        stranger.read(30).await;
+        quiet = if done(anna, bo) { quiet + 1 } else { 0 };
     }
 }
 
@@ -241,7 +264,10 @@ async fn two_devices_match_through_the_relay_and_a_stranger_replaying_and_forgin
     let mut anna = Phone::start(&relay.addr, "Anna", [1; 16], &space).await;
     anna.read(0, 300).await;
     let mut bo = Phone::start(&relay.addr, "Bo", [2; 16], &space).await;
-    settle(&mut anna, &mut bo, &mut stranger, 0).await;
+    settle(&mut anna, &mut bo, &mut stranger, 0, |anna, _| {
+        !anna.asked.accepts.is_empty()
+    })
+    .await;
 
     // One offer by the lower device, answered once, the answer taken once.
     let [session] = anna.asked.offers[..] else {
@@ -285,8 +311,9 @@ async fn two_devices_match_through_the_relay_and_a_stranger_replaying_and_forgin
         .cloned()
         .collect();
     assert_eq!((anna.signals.len(), bo.signals.len()), (3, 2));
+    let seen_before = stranger.seen.len();
     stranger.attack(doc, &peers, &copied, 1).await;
-    settle(&mut anna, &mut bo, &mut stranger, 1_000).await;
+    settle(&mut anna, &mut bo, &mut stranger, 1_000, |_, _| true).await;
     assert_eq!(anna.asked.offers, vec![session]);
     assert_eq!(bo.asked.answers.len(), 1, "replayed offers: {:?}", bo.asked);
     assert_eq!(
@@ -297,6 +324,11 @@ async fn two_devices_match_through_the_relay_and_a_stranger_replaying_and_forgin
     );
     assert_eq!(anna.matchmaker.present(&doc).len(), 1);
     assert_eq!(bo.matchmaker.present(&doc).len(), 1, "nobody named Mallory");
+    assert_eq!(
+        stranger.seen.len(),
+        seen_before,
+        "neither device answered the stranger"
+    );
 
     // Neither side broke: the channel closes, and after the wait they match again (the
     // stranger replaying everything once more), with a new attempt only.
@@ -309,7 +341,10 @@ async fn two_devices_match_through_the_relay_and_a_stranger_replaying_and_forgin
     let effects = anna.act(again);
     anna.carry_out(effects, later).await;
     stranger.attack(doc, &peers, &copied, 2).await;
-    settle(&mut anna, &mut bo, &mut stranger, later).await;
+    settle(&mut anna, &mut bo, &mut stranger, later, |anna, _| {
+        anna.asked.accepts.len() == 2
+    })
+    .await;
     let [first, second] = anna.asked.offers[..] else {
         panic!("a second offer: {:?}", anna.asked)
     };

@@ -73,7 +73,6 @@ impl Outbox {
         }
     }
 
-    /// The relay lost what it had: nothing is known to be shared any more.
     /// The relay sent changes `held` (it holds them, and what they build on): once
     /// those it sent since the shared heads last moved, and the shared heads, cover every
     /// one of the `current` heads, all of it is shared. What a device got from a peer
@@ -93,6 +92,7 @@ impl Outbox {
         }
     }
 
+    /// The relay lost what it had: nothing is known to be shared any more.
     pub fn forget(&mut self) -> Vec<Hash> {
         self.shared.clear();
         Vec::new()
