@@ -65,9 +65,12 @@ pub struct Peers {
     pub list: RwSignal<Vec<Peer>>,
     /// Who of each space reaches the relay now, as the sync task's matchmaker knows.
     pub on_relay: RwSignal<Vec<(DocId, Vec<Present>)>>,
-    /// This running app's tag, drawn at its start.
+    /// This browser's tag ([`crate::settings::device_tag`]).
     pub device: Device,
     next: StoredValue<u64>,
+    /// The open connections, by number: closed when the page goes away, so that the
+    /// other phones see it gone at once (not after the browser's checks fail).
+    open: StoredValue<HashMap<u64, RtcPeerConnection>, LocalStorage>,
     /// Connections offered through the relay, waiting for their answer, by attempt.
     pending: StoredValue<HashMap<u64, Direct>, LocalStorage>,
 }
@@ -81,20 +84,35 @@ impl Default for Peers {
 impl Peers {
     /// No connections.
     pub fn new() -> Self {
-        Self {
+        let peers = Self {
             list: RwSignal::new(Vec::new()),
             on_relay: RwSignal::new(Vec::new()),
-            device: crate::library::random_bytes(),
+            device: crate::settings::device_tag(),
             next: StoredValue::new(1),
+            open: StoredValue::new_local(HashMap::new()),
             pending: StoredValue::new_local(HashMap::new()),
+        };
+        let open = peers.open;
+        let on_leave = Closure::<dyn Fn()>::new(move || {
+            open.with_value(|open| open.values().for_each(RtcPeerConnection::close));
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("pagehide", on_leave.as_ref().unchecked_ref());
         }
+        // The listener lives as long as the page does.
+        on_leave.forget();
+        peers
     }
 
     /// Syncs space `id` of `library` with the phone at the other end of `direct`, which
-    /// proved itself with `hello`, until the channel closes.
-    pub fn run(self, library: Library, id: SpaceId, mut direct: Direct, hello: Hello) {
+    /// proved itself with `hello`, until the channel closes. The connection's number in
+    /// [`Peers::list`].
+    pub fn run(self, library: Library, id: SpaceId, mut direct: Direct, hello: Hello) -> u64 {
         let number = self.next.get_value();
         self.next.set_value(number + 1);
+        self.open
+            .update_value(|open| drop(open.insert(number, direct.connection.clone())));
         self.list.update(|list| {
             list.push(Peer {
                 number,
@@ -121,6 +139,7 @@ impl Peers {
                 }
             }
             direct.close();
+            self.open.update_value(|open| drop(open.remove(&number)));
             self.list
                 .update(|list| list.retain(|peer| peer.number != number));
             // Closed for matchmaking only if no other channel to that device is open
@@ -133,6 +152,7 @@ impl Peers {
                 library.send(Event::Direct(doc, Attempt::Closed(hello.device)));
             }
         });
+        number
     }
 
     /// Carries out the matchmaker's `action` that needs the browser's WebRTC (a signal
@@ -219,7 +239,7 @@ impl Peers {
                 Err(key) => Err(key),
             };
             match greeted {
-                Ok((direct, hello)) => self.run(library, id, direct, hello),
+                Ok((direct, hello)) => drop(self.run(library, id, direct, hello)),
                 Err(key) => {
                     leptos::logging::log!("a direct connection through the relay failed: {key}");
                     report(Attempt::Failed(session));

@@ -32,6 +32,20 @@ fn problem(key: &'static str, err: JsValue) -> &'static str {
     key
 }
 
+/// Why the browser would not open the camera, by the name of its error.
+fn refused(err: JsValue) -> &'static str {
+    let name = Reflect::get(&err, &"name".into())
+        .ok()
+        .and_then(|name| name.as_string())
+        .unwrap_or_default();
+    let key = match name.as_str() {
+        "NotAllowedError" | "SecurityError" => "scan-camera-refused",
+        "NotReadableError" | "AbortError" => "scan-camera-busy",
+        _ => "scan-no-camera",
+    };
+    problem(key, err)
+}
+
 impl Camera {
     /// Opens the camera facing away from the person (the back camera of a phone) and
     /// shows its picture in `video`.
@@ -51,7 +65,7 @@ impl Camera {
             .map_err(|e| problem("scan-no-camera", e))?;
         let stream: MediaStream = JsFuture::from(asked)
             .await
-            .map_err(|e| problem("scan-camera-refused", e))?
+            .map_err(refused)?
             .unchecked_into();
         video.set_muted(true);
         video.set_src_object(Some(&stream));

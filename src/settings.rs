@@ -10,6 +10,21 @@ use crate::i18n::Language;
 const LANGUAGE: &str = "landsbyplan.language";
 const PROFILE_NAME: &str = "landsbyplan.profile-name";
 const PROFILE_ROLE: &str = "landsbyplan.profile-role";
+const DEVICE: &str = "landsbyplan.device";
+
+/// This browser's tag for matchmaking (`landsbyplan_sync::Device`), drawn the first
+/// time and kept: a reloaded tab, or a second tab of the same browser (which holds the
+/// same spaces), is the same device to the others, not one more.
+pub fn device_tag() -> [u8; 16] {
+    if let Ok(tag) = LocalStorage::get::<[u8; 16]>(DEVICE) {
+        return tag;
+    }
+    let tag = crate::library::random_bytes();
+    if let Err(err) = LocalStorage::set(DEVICE, tag) {
+        leptos::logging::warn!("could not remember this device's tag: {err}");
+    }
+    tag
+}
 
 /// The language chosen on this device, Danish until someone picks another.
 pub fn language() -> Language {

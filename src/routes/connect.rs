@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use super::share::{QrImage, qr_path};
@@ -38,8 +39,10 @@ enum Step {
     Answered(String),
     /// The answer is taken; the channel is opening.
     Connecting,
-    /// Connected.
-    Connected(String),
+    /// Connected with the named phone, as connection `.1` of [`Peers::list`].
+    Connected(String, u64),
+    /// The connection with the named phone closed.
+    Closed(String),
     /// Something went wrong, in words for the person.
     Failed(String),
 }
@@ -50,6 +53,7 @@ pub fn ConnectScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
     let query = use_query_map();
+    let navigate = use_navigate();
     let chosen = RwSignal::new(None::<SpaceId>);
     Effect::new(move || {
         if let Some(id) = query
@@ -76,7 +80,16 @@ pub fn ConnectScreen() -> impl IntoView {
             <label for="connect-space">{move || i18n.t("connect-space-label")}</label>
             <select
                 id="connect-space"
-                on:change=move |event| chosen.set(event_target_value(&event).parse().ok())
+                on:change=move |event| {
+                    let id = event_target_value(&event).parse().ok();
+                    chosen.set(id);
+                    // In the address too, so that coming back here keeps the choice.
+                    let path = match id {
+                        Some(id) => format!("/forbind?space={id}"),
+                        None => "/forbind".to_owned(),
+                    };
+                    navigate(&path, NavigateOptions { replace: true, ..Default::default() });
+                }
             >
                 <option value="" selected=move || chosen.get().is_none()>
                     {move || i18n.t("connect-space-choose")}
@@ -105,8 +118,19 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     let library = expect_context::<Library>();
     let peers = expect_context::<Peers>();
     let step = RwSignal::new(Step::Start);
-    // What was wrong with an answer pasted to this phone's code (the code stays shown).
+    // What was wrong with what was pasted, shown under the field (the step stays).
     let wrong_answer = RwSignal::new(None::<String>);
+    // The phone connected with that leaves (or dies): said so, not "connected" still.
+    Effect::new(move || {
+        if let Step::Connected(name, number) = step.get() {
+            let open = peers
+                .list
+                .with(|list| list.iter().any(|peer| peer.number == number));
+            if !open {
+                step.set(Step::Closed(name));
+            }
+        }
+    });
     // Each step's content replaces the button pressed: the heading takes the focus, so
     // it does not fall back to the start of the page.
     Effect::new(move || {
@@ -146,8 +170,9 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 .await;
             match hello {
                 Ok(hello) => {
-                    step.set(Step::Connected(hello.name.clone()));
-                    peers.run(library, id, direct, hello);
+                    let name = hello.name.clone();
+                    let number = peers.run(library, id, direct, hello);
+                    step.set(Step::Connected(name, number));
                 }
                 Err(key) => {
                     direct.close();
@@ -170,6 +195,15 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     };
     let take_answer = move |_| {
         let text = pasted.get_untracked();
+        if text.trim().is_empty() {
+            wrong_answer.set(Some(i18n.t("connect-paste-first")));
+            return;
+        }
+        if matches!(step.get_untracked(), Step::Offered(ref shown) if shown.trim() == text.trim()) {
+            wrong_answer.set(Some(i18n.t("direct-own-code")));
+            return;
+        }
+        wrong_answer.set(None);
         spawn_local(async move {
             let Ok(code) = PeerCode::from_text(&text) else {
                 wrong_answer.set(Some(i18n.t("direct-not-a-code")));
@@ -194,6 +228,11 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     };
     let answer = move |_| {
         let text = pasted.get_untracked();
+        if text.trim().is_empty() {
+            wrong_answer.set(Some(i18n.t("connect-paste-first")));
+            return;
+        }
+        wrong_answer.set(None);
         step.set(Step::Making);
         spawn_local(async move {
             let Ok(code) = PeerCode::from_text(&text) else {
@@ -210,6 +249,11 @@ fn Exchange(id: SpaceId) -> impl IntoView {
             }
         });
     };
+    let pasted_problem = move || {
+        wrong_answer.get().map(|why| {
+            view! { <p class="error">{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p> }
+        })
+    };
     let paste_field = move |label: &'static str, button: &'static str, on_click: Box<dyn Fn()>| {
         view! {
             <label for="connect-paste">{move || i18n.t(label)}</label>
@@ -225,6 +269,17 @@ fn Exchange(id: SpaceId) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="connect-steps">
             <h3 id="connect-steps" tabindex="-1">{move || i18n.t("connect-steps-heading")}</h3>
+            // Where the exchange stands, read out as it changes (once: not repeated below).
+            <p role="status" aria-live="polite">
+                {move || match step.get() {
+                    Step::Making => i18n.t("connect-making"),
+                    Step::Connecting => i18n.t("connect-connecting"),
+                    Step::Connected(name, _) => i18n.t_with("connect-connected", &[("name", name)]),
+                    Step::Closed(name) => i18n.t_with("connect-closed", &[("name", name)]),
+                    Step::Failed(why) => i18n.t_with("connect-failed", &[("reason", why)]),
+                    _ => String::new(),
+                }}
+            </p>
             {move || match step.get() {
                 Step::Start => view! {
                     <p>{move || i18n.t("connect-start-intro")}</p>
@@ -236,7 +291,13 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                     </div>
                 }
                 .into_any(),
-                Step::Making | Step::Connecting | Step::Connected(_) => ().into_any(),
+                Step::Making | Step::Connecting => ().into_any(),
+                Step::Connected(..) | Step::Closed(_) => view! {
+                    <button type="button" on:click=move |_| step.set(Step::Start)>
+                        {move || i18n.t("connect-another")}
+                    </button>
+                }
+                .into_any(),
                 Step::Offered(code) => view! {
                     <p>{move || i18n.t("connect-offered")}</p>
                     <Code code label="connect-code-label" text_label="connect-code-text"/>
@@ -245,9 +306,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                         take_answer(());
                     })/>
                     {paste_field("connect-paste-answer", "connect-connect", Box::new(move || take_answer(())))}
-                    {move || wrong_answer.get().map(|why| view! {
-                        <p class="error">{move || i18n.t_with("connect-failed", &[("reason", why.clone())])}</p>
-                    })}
+                    {pasted_problem}
                 }
                 .into_any(),
                 Step::Answering => view! {
@@ -256,6 +315,7 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                         answer(());
                     })/>
                     {paste_field("connect-paste-code", "connect-make-answer", Box::new(move || answer(())))}
+                    {pasted_problem}
                 }
                 .into_any(),
                 Step::Answered(code) => view! {
@@ -270,16 +330,6 @@ fn Exchange(id: SpaceId) -> impl IntoView {
                 }
                 .into_any(),
             }}
-            // Where the exchange stands, read out as it changes (once: not repeated above).
-            <p role="status" aria-live="polite">
-                {move || match step.get() {
-                    Step::Making => i18n.t("connect-making"),
-                    Step::Connecting => i18n.t("connect-connecting"),
-                    Step::Connected(name) => i18n.t_with("connect-connected", &[("name", name)]),
-                    Step::Failed(why) => i18n.t_with("connect-failed", &[("reason", why)]),
-                    _ => String::new(),
-                }}
-            </p>
         </section>
         <ConnectedPeers id/>
     }
@@ -295,6 +345,7 @@ fn Scanner(on_read: Callback<String>) -> impl IntoView {
     let scanning = RwSignal::new(false);
     let trouble = RwSignal::new(None::<&'static str>);
     let video = NodeRef::<leptos::html::Video>::new();
+    let stop_button = NodeRef::<leptos::html::Button>::new();
     let camera = StoredValue::new_local(None::<Camera>);
     let stop = move || {
         if let Some(camera) = camera.try_update_value(Option::take).flatten() {
@@ -313,6 +364,10 @@ fn Scanner(on_read: Callback<String>) -> impl IntoView {
                 scanning.set(false);
                 return;
             };
+            // The button pressed is gone: the focus goes to the one that ends it.
+            if let Some(button) = stop_button.get_untracked() {
+                let _ = button.focus();
+            }
             match Camera::open(&element).await {
                 Ok(opened) => camera.set_value(Some(opened)),
                 Err(key) => {
@@ -352,7 +407,9 @@ fn Scanner(on_read: Callback<String>) -> impl IntoView {
                 aria-label=move || i18n.t("scan-video-label")
             ></video>
             <p>{move || i18n.t("scan-looking")}</p>
-            <button type="button" on:click=move |_| stop()>{move || i18n.t("scan-stop")}</button>
+            <button type="button" node_ref=stop_button on:click=move |_| stop()>
+                {move || i18n.t("scan-stop")}
+            </button>
         </Show>
         {move || trouble.get().map(|key| view! { <p class="error" role="alert">{move || i18n.t(key)}</p> })}
     }
@@ -363,10 +420,31 @@ fn Scanner(on_read: Callback<String>) -> impl IntoView {
 fn Code(code: String, label: &'static str, text_label: &'static str) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let qr = qr_path(&code);
+    let copied = RwSignal::new(None::<bool>);
+    let copy = {
+        let code = code.clone();
+        move |_| {
+            let promise = window().navigator().clipboard().write_text(&code);
+            spawn_local(async move {
+                let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                copied.set(Some(done));
+            });
+        }
+    };
     view! {
         {qr.map(|(size, path)| view! { <QrImage size path label_key=label/> })}
         <label for="connect-code">{move || i18n.t(text_label)}</label>
         <textarea id="connect-code" class="code" rows="6" readonly=true prop:value=code></textarea>
+        <div class="buttons">
+            <button type="button" on:click=copy>{move || i18n.t("connect-copy")}</button>
+        </div>
+        <p role="status" aria-live="polite">
+            {move || match copied.get() {
+                Some(true) => i18n.t("connect-copied"),
+                Some(false) => i18n.t("connect-copy-failed"),
+                None => String::new(),
+            }}
+        </p>
     }
 }
 

@@ -40,6 +40,10 @@ async function connect(offering, answering, space, answeringSees = space) {
   await answering.getByLabel("Indsæt koden fra den anden telefon").fill(code);
   await answering.getByRole("button", { name: "Lav mit svar" }).click();
   const answer = await answering.getByLabel("Svaret som tekst").inputValue();
+  // The offering phone's own code pasted back is not taken for the answer.
+  await offering.getByLabel("Indsæt svaret fra den anden telefon").fill(code);
+  await offering.getByRole("button", { name: "Forbind" }).click();
+  await offering.getByText("Det lykkedes ikke: det er denne telefons egen kode").waitFor();
   await offering.getByLabel("Indsæt svaret fra den anden telefon").fill(answer);
   await offering.getByRole("button", { name: "Forbind" }).click();
 }
@@ -81,6 +85,9 @@ test("three phones with no relay connect by codes and every edit reaches all thr
   // A code from another space is refused in plain words.
   await connectScreen(b, "Grene Lokalråd");
   await b.getByRole("button", { name: "Jeg har fået en kode" }).click();
+  // Nothing pasted yet: said under the field, which stays.
+  await b.getByRole("button", { name: "Lav mit svar" }).click();
+  await b.getByText("Det lykkedes ikke: der er ikke indsat nogen kode").waitFor();
   await b.getByLabel("Indsæt koden fra den anden telefon").fill("ikke-en-kode");
   await b.getByRole("button", { name: "Lav mit svar" }).click();
   await b.getByText("Det lykkedes ikke: det er ikke en Landsbyplan-kode").first().waitFor();

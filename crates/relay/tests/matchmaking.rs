@@ -337,9 +337,12 @@ async fn two_devices_match_through_the_relay_and_a_stranger_replaying_and_forgin
     anna.matchmaker.closed(doc, [2; 16], 2_000);
     bo.matchmaker.closed(doc, [1; 16], 2_000);
     let later = 2_000 + RETRY_AFTER_MS;
-    let again = anna.matchmaker.tick(later);
-    let effects = anna.act(again);
-    anna.carry_out(effects, later).await;
+    // Both say again that they are here, as they do every half minute.
+    for phone in [&mut anna, &mut bo] {
+        let again = phone.matchmaker.tick(later);
+        let effects = phone.act(again);
+        phone.carry_out(effects, later).await;
+    }
     stranger.attack(doc, &peers, &copied, 2).await;
     settle(&mut anna, &mut bo, &mut stranger, later, |anna, _| {
         anna.asked.accepts.len() == 2

@@ -12,8 +12,8 @@
 //! What a stranger can do with it: without the space's key nothing it sends opens. A
 //! device of the space checks that each signal names the relay connection it came from
 //! (a signal replayed from another connection is dropped), that an offer or answer is
-//! meant for this very app (a tag drawn at every start), and takes each offer once and
-//! an answer only to an offer it made. A channel then stands only once both ends prove
+//! meant for this device, and takes each offer once and an answer only to an offer it
+//! made. A channel then stands only once both ends prove
 //! the space over it (`Hello`).
 //!
 //! Sans-IO like [`crate::Client`]: the app passes time, relay events and signals in, and
@@ -25,18 +25,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DocId, MOST_NAME_BYTES, Millis};
 
-/// The tag of one running app, drawn at its start: what matchmaking knows a device by.
+/// A device's tag, drawn once by its app and kept: what matchmaking knows it by.
 pub type Device = [u8; 16];
 
 /// How often a device says again that it is here (and tries again those it has no
 /// channel with).
-pub const HERE_EVERY_MS: Millis = 60_000;
+pub const HERE_EVERY_MS: Millis = 30_000;
 
 /// How long after its name last changed a device says it.
 pub const RENAMED_AFTER_MS: Millis = 2_000;
 
 /// How long a device counts as reachable through the relay after it last said so.
-pub const PRESENT_FOR_MS: Millis = 150_000;
+pub const PRESENT_FOR_MS: Millis = 75_000;
 
 /// How long an offer waits for its answer, and an answer for its channel.
 pub const ATTEMPT_MS: Millis = 45_000;
@@ -870,9 +870,19 @@ mod tests {
         let [session] = offers(&offer)[..] else {
             panic!("one offer: {offer:?}")
         };
-        assert_eq!(a.next_wakeup(), Some(ATTEMPT_MS));
-        assert!(a.tick(ATTEMPT_MS - 1).is_empty());
-        assert_eq!(a.tick(ATTEMPT_MS), vec![Action::GiveUp { session }]);
+        // Woken to say it is here again before then, not to give up.
+        assert_eq!(a.next_wakeup(), Some(HERE_EVERY_MS.min(ATTEMPT_MS)));
+        let waiting = a.tick(ATTEMPT_MS - 1);
+        assert!(
+            !waiting.contains(&Action::GiveUp { session }),
+            "{waiting:?}"
+        );
+        assert!(offers(&waiting).is_empty());
+        let given_up = a.tick(ATTEMPT_MS);
+        assert!(
+            given_up.contains(&Action::GiveUp { session }),
+            "{given_up:?}"
+        );
         // Bo says it again: not before the wait is over.
         let again = a.received(DOC, 2, &here(HIGH, 2, false), ATTEMPT_MS + 1);
         assert!(offers(&again).is_empty());
@@ -935,6 +945,8 @@ mod tests {
                 .iter()
                 .all(|action| !matches!(action, Action::Offer { .. }))
         );
+        // Bo says he is here now and then; after the wait, Anna offers again.
+        let _ = a.received(DOC, 2, &here(HIGH, 2, true), RETRY_AFTER_MS);
         let later = a.tick(5 + RETRY_AFTER_MS);
         assert!(
             later
@@ -954,7 +966,7 @@ mod tests {
         assert_eq!(
             sent(&again).len(),
             1,
-            "said again after a minute: {again:?}"
+            "said again after half a minute: {again:?}"
         );
         // A new name is said two seconds after the last change, and not answered.
         a.set_name("Anna B", HERE_EVERY_MS + 10);
@@ -981,7 +993,7 @@ mod tests {
             "not answered"
         );
         assert_eq!(b.present(&DOC)[0].name, "Anna Bo");
-        // Heard from again at a minute: still there past the first 150 s.
+        // Heard from again at half a minute: still there past the first 75 s.
         let _ = b.tick(PRESENT_FOR_MS + 1);
         assert_eq!(b.present(&DOC).len(), 1);
         let _ = b.tick(HERE_EVERY_MS + PRESENT_FOR_MS);
