@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
-use super::share::{QrImage, qr_path};
+use super::share::{QrImage, copier, qr_path};
 use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peers, sleep, waited_for};
 use crate::i18n::I18n;
 use crate::library::Library;
@@ -420,17 +420,7 @@ fn Scanner(on_read: Callback<String>) -> impl IntoView {
 fn Code(code: String, label: &'static str, text_label: &'static str) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let qr = qr_path(&code);
-    let copied = RwSignal::new(None::<bool>);
-    let copy = {
-        let code = code.clone();
-        move |_| {
-            let promise = window().navigator().clipboard().write_text(&code);
-            spawn_local(async move {
-                let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                copied.set(Some(done));
-            });
-        }
-    };
+    let (copy, copied) = copier(code.clone());
     view! {
         {qr.map(|(size, path)| view! { <QrImage size path label_key=label/> })}
         <label for="connect-code">{move || i18n.t(text_label)}</label>

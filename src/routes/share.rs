@@ -69,6 +69,22 @@ pub fn ShareSpace(id: SpaceId) -> impl IntoView {
     }
 }
 
+/// A click handler that puts `text` on the clipboard, and whether that worked (`None`
+/// until it is pressed).
+pub(crate) fn copier(
+    text: String,
+) -> (impl Fn(web_sys::MouseEvent) + Clone, RwSignal<Option<bool>>) {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let promise = window().navigator().clipboard().write_text(&text);
+        spawn_local(async move {
+            let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            copied.set(Some(done));
+        });
+    };
+    (copy, copied)
+}
+
 /// One link: a read-only field, copy and share buttons, and its QR code.
 #[component]
 fn ShareLink(
@@ -78,17 +94,7 @@ fn ShareLink(
     field_id: String,
 ) -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let copied = RwSignal::new(None::<bool>);
-    let copy = {
-        let link = link.clone();
-        move |_| {
-            let promise = window().navigator().clipboard().write_text(&link);
-            spawn_local(async move {
-                let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                copied.set(Some(done));
-            });
-        }
-    };
+    let (copy, copied) = copier(link.clone());
     let can_share =
         js_sys::Reflect::has(&window().navigator(), &JsValue::from_str("share")).unwrap_or(false);
     let share = {

@@ -47,3 +47,22 @@ export async function nobody(region) {
   await region.getByText("Ingen andre telefoner med dette rum er forbundet lige nu.").waitFor();
   assert.equal(await region.getByRole("listitem").count(), 0);
 }
+
+/**
+ * Waits (up to 10 s) until every one of `pages` shows exactly one council whose name
+ * matches `pattern`, the same on all: that name.
+ */
+export async function oneName(pages, pattern) {
+  const shown = (page) => page.getByRole("heading", { level: 3, name: pattern }).allTextContents();
+  let last = [];
+  for (let tries = 0; tries < 100; tries += 1) {
+    last = await Promise.all(pages.map(shown));
+    if (last.every((names) => names.length === 1) && new Set(last.map((names) => names[0])).size === 1) {
+      break;
+    }
+    await pages[0].waitForTimeout(100);
+  }
+  assert.equal(new Set(last.map((names) => names.join())).size, 1, `one name on all: ${JSON.stringify(last)}`);
+  assert.equal(last[0].length, 1);
+  return last[0][0];
+}

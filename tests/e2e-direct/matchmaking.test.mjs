@@ -13,7 +13,16 @@ import {
   startRelay,
   violations,
 } from "../e2e/support.mjs";
-import { SYNCED, connectedNow, council, lists, nobody, openSharing, rename } from "./common.mjs";
+import {
+  SYNCED,
+  connectedNow,
+  council,
+  lists,
+  nobody,
+  oneName,
+  openSharing,
+  rename,
+} from "./common.mjs";
 
 // The relay's metrics (appends it acknowledged) on a port of their own: the test runs
 // in a network namespace of its own, where nothing else listens.
@@ -118,17 +127,6 @@ test("phones that meet at the relay connect directly and keep syncing without it
     rename(a, "Sdr. Omme Anna", "Sdr. Omme A"),
     rename(c, "Sdr. Omme Anna", "Sdr. Omme C"),
   ]);
-  const shown = async (page) =>
-    page.getByRole("heading", { level: 3, name: /^Sdr\. Omme [AC]$/ }).allTextContents();
-  let last = [];
-  for (let tries = 0; tries < 100; tries += 1) {
-    last = await Promise.all([a, b, c].map(shown));
-    if (last.every((names) => names.length === 1) && new Set(last.map((names) => names[0])).size === 1) {
-      break;
-    }
-    await a.waitForTimeout(100);
-  }
-  assert.equal(new Set(last.map((names) => names.join())).size, 1, `one name on all three: ${JSON.stringify(last)}`);
-  assert.equal(last[0].length, 1);
+  await oneName([a, b, c], /^Sdr\. Omme [AC]$/);
   for (const context of contexts) await context.close();
 });

@@ -384,6 +384,11 @@ impl Matchmaker {
                     room.links.remove(&device);
                     actions.push(Action::GiveUp { session });
                 }
+                // A device that just arrived (or came back: a reloaded page) is tried at
+                // once, whatever failed with it before.
+                if !reply {
+                    room.failed.remove(&device);
+                }
                 // A device that just arrived learns who is here (and its name) from the
                 // replies; of the two, the lower offers.
                 if !reply {
@@ -463,43 +468,50 @@ impl Matchmaker {
 
     /// The app's connection code for offer `session`: sent to the device it is for.
     pub fn offered(&mut self, doc: DocId, session: u64, code: Vec<u8>) -> Vec<Action> {
-        let (Some((device, Link::Offering { peer, .. })), Some(me)) =
-            (self.attempt(&doc, session), self.relay)
-        else {
-            return vec![Action::GiveUp { session }];
-        };
-        vec![Action::Send {
-            doc,
-            to: Some(peer),
-            data: Signal::Offer {
-                device: self.me,
-                peer: me,
-                to: device,
-                session,
-                code,
-            }
-            .encode(),
-        }]
+        self.send_code(doc, session, code, false)
     }
 
     /// The app's answer `code` to offer `session`: sent back to the offering device.
     pub fn answered(&mut self, doc: DocId, session: u64, code: Vec<u8>) -> Vec<Action> {
-        let (Some((device, Link::Opening { peer, .. })), Some(me)) =
-            (self.attempt(&doc, session), self.relay)
-        else {
+        self.send_code(doc, session, code, true)
+    }
+
+    /// Sends `code` of attempt `session` to the device it is with: an offer while this
+    /// device offers, an `answer` while it answers. An attempt no longer on (or with the
+    /// relay gone) is given up.
+    fn send_code(&self, doc: DocId, session: u64, code: Vec<u8>, answer: bool) -> Vec<Action> {
+        let with = self
+            .attempt(&doc, session)
+            .and_then(|(device, link)| match (link, answer) {
+                (Link::Offering { peer, .. }, false) | (Link::Opening { peer, .. }, true) => {
+                    Some((device, peer))
+                }
+                _ => None,
+            });
+        let (Some((to, peer)), Some(me)) = (with, self.relay) else {
             return vec![Action::GiveUp { session }];
+        };
+        let signal = if answer {
+            Signal::Answer {
+                device: self.me,
+                peer: me,
+                to,
+                session,
+                code,
+            }
+        } else {
+            Signal::Offer {
+                device: self.me,
+                peer: me,
+                to,
+                session,
+                code,
+            }
         };
         vec![Action::Send {
             doc,
             to: Some(peer),
-            data: Signal::Answer {
-                device: self.me,
-                peer: me,
-                to: device,
-                session,
-                code,
-            }
-            .encode(),
+            data: signal.encode(),
         }]
     }
 
@@ -883,11 +895,11 @@ mod tests {
             given_up.contains(&Action::GiveUp { session }),
             "{given_up:?}"
         );
-        // Bo says it again: not before the wait is over.
-        let again = a.received(DOC, 2, &here(HIGH, 2, false), ATTEMPT_MS + 1);
+        // Bo says it again, as every half minute: not before the wait is over.
+        let again = a.received(DOC, 2, &here(HIGH, 2, true), ATTEMPT_MS + 1);
         assert!(offers(&again).is_empty());
         let later = ATTEMPT_MS + RETRY_AFTER_MS;
-        let again = a.received(DOC, 2, &here(HIGH, 2, false), later - 1);
+        let again = a.received(DOC, 2, &here(HIGH, 2, true), later - 1);
         assert!(offers(&again).is_empty());
         let again = a.tick(later);
         assert!(
@@ -945,6 +957,12 @@ mod tests {
                 .iter()
                 .all(|action| !matches!(action, Action::Offer { .. }))
         );
+        // Bo coming back to the relay (a reloaded page) is tried at once.
+        let mut b_back = device(LOW, "Anna", 1);
+        b_back.opened(DOC, HIGH);
+        b_back.closed(DOC, HIGH, 5);
+        let back = b_back.received(DOC, 7, &here(HIGH, 7, false), 10);
+        assert_eq!(offers(&back).len(), 1, "{back:?}");
         // Bo says he is here now and then; after the wait, Anna offers again.
         let _ = a.received(DOC, 2, &here(HIGH, 2, true), RETRY_AFTER_MS);
         let later = a.tick(5 + RETRY_AFTER_MS);
