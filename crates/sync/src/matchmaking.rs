@@ -1040,6 +1040,44 @@ mod tests {
         assert_eq!(offers, MOST_LINKS);
     }
 
+    #[test]
+    fn no_more_than_the_most_links_per_space_are_answered() {
+        let mut a = Matchmaker::new([0xff; 16], "Anna", 0);
+        a.add(DOC);
+        a.up(1, 0);
+        let mut answers = 0;
+        for n in 1..=(MOST_LINKS as u8 + 3) {
+            let peer = u64::from(n) + 1;
+            let offer = Signal::Offer {
+                device: [n; 16],
+                peer,
+                to: [0xff; 16],
+                session: 1,
+                code: vec![n],
+            };
+            let actions = a.received(DOC, peer, &offer.encode(), 0);
+            answers += actions
+                .iter()
+                .filter(|a| matches!(a, Action::Answer { .. }))
+                .count();
+        }
+        assert_eq!(answers, MOST_LINKS);
+        // One that ends makes room for another.
+        a.failed(DOC, 1, 1);
+        let offer = Signal::Offer {
+            device: [0x40; 16],
+            peer: 40,
+            to: [0xff; 16],
+            session: 1,
+            code: vec![0x40],
+        };
+        let actions = a.received(DOC, 40, &offer.encode(), 2);
+        assert!(
+            matches!(actions[..], [Action::Answer { .. }]),
+            "{actions:?}"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(5_000))]
 

@@ -140,6 +140,30 @@ mod tests {
     }
 
     #[test]
+    fn what_the_relay_sent_is_remembered_up_to_a_bound() {
+        let mut outbox = Outbox::new(vec![[1; 32]]);
+        let head = [2; 32];
+        assert_eq!(outbox.held_by_relay(&[head], vec![head, [3; 32]]), None);
+        // Past the bound, what was seen is forgotten: the head seen first no longer
+        // counts (the device then sends it again, which costs only bytes).
+        let many: Vec<Hash> = (0..MOST_SEEN as u32)
+            .map(|n| {
+                let mut hash = [9; 32];
+                hash[..4].copy_from_slice(&n.to_le_bytes());
+                hash
+            })
+            .collect();
+        assert_eq!(outbox.held_by_relay(&many, vec![head, [3; 32]]), None);
+        assert_eq!(outbox.held_by_relay(&[[3; 32]], vec![head, [3; 32]]), None);
+        assert!(outbox.seen.len() <= MOST_SEEN);
+        // Within the bound it counts.
+        assert_eq!(
+            outbox.held_by_relay(&[head], vec![head, [3; 32]]),
+            Some(vec![head, [3; 32]])
+        );
+    }
+
+    #[test]
     fn changes_the_relay_sent_that_cover_the_heads_make_them_shared() {
         let mut outbox = Outbox::new(vec![[1; 32]]);
         // Heads 2 and 3 came from peers; the relay sends 2 only: not yet.
