@@ -158,6 +158,15 @@ fn carry_out(client: &mut Client, library: Library, actions: Vec<Action>) -> Vec
     effects
 }
 
+/// The relay connection is gone: nobody is reachable through it (the matchmaker gives
+/// up the attempts that waited on it), and the client plans the next try.
+fn relay_lost(client: &mut Client, matchmaker: &mut Matchmaker, library: Library) -> Vec<Effect> {
+    let given_up = matchmaker.down(now());
+    let mut effects = carry_out(client, library, given_up);
+    effects.extend(client.disconnected(now(), u32::from_le_bytes(random_bytes())));
+    effects
+}
+
 /// Shows who reaches the relay, if that changed.
 fn show_present(peers: Peers, matchmaker: &Matchmaker) {
     let now = matchmaker.everyone();
@@ -213,9 +222,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
             }
             Event::Closed(g) if Some(g) == current => {
                 socket = None;
-                let given_up = matchmaker.down(now());
-                carry_out(&mut client, library, given_up);
-                client.disconnected(now(), u32::from_le_bytes(random_bytes()))
+                relay_lost(&mut client, &mut matchmaker, library)
             }
             Event::Opened(_) | Event::Frame(..) | Event::Closed(_) => Vec::new(),
             Event::Tick => {
@@ -238,9 +245,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
             Event::Offline => match socket.take() {
                 Some(open) => {
                     let _ = open.socket.close();
-                    let given_up = matchmaker.down(now());
-                    carry_out(&mut client, library, given_up);
-                    client.disconnected(now(), u32::from_le_bytes(random_bytes()))
+                    relay_lost(&mut client, &mut matchmaker, library)
                 }
                 None => Vec::new(),
             },
@@ -346,10 +351,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 Effect::Reconnect => {
                     if let Some(open) = socket.take() {
                         let _ = open.socket.close();
-                        let given_up = matchmaker.down(now());
-                        carry_out(&mut client, library, given_up);
-                        effects
-                            .extend(client.disconnected(now(), u32::from_le_bytes(random_bytes())));
+                        effects.extend(relay_lost(&mut client, &mut matchmaker, library));
                     }
                 }
                 Effect::Needed { doc, have, missing } => {
