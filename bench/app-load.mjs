@@ -1,7 +1,7 @@
 // Measures what a phone downloads and how soon the plan screen is usable: the app beside
 // a bare Leptos page built the same way. Run through scripts/bench-app, which builds both
 // and writes the council file: `node bench/app-load.mjs <council file> <runs>`.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
@@ -11,11 +11,9 @@ const root = new URL("../", import.meta.url).pathname;
 const [councilFile, runsArg] = process.argv.slice(2);
 const RUNS = Number(runsArg ?? 7);
 
-/** The wasm, JS and CSS files `index.html` of `dist` loads, with their sizes. */
-function transferSizes(dist) {
-  const html = readFileSync(join(dist, "index.html"), "utf8");
-  const files = [...new Set([...html.matchAll(/(?:href|src)="\/([^"]+\.(?:wasm|js|css))"/g)].map((m) => m[1]))];
-  const total = { raw: 0, gzip: 0, brotli: 0 };
+/** Raw, gzip -9 and brotli -11 sizes of `files` (paths in `dist`). */
+function sizesOf(dist, files) {
+  const total = { files: files.length, raw: 0, gzip: 0, brotli: 0 };
   for (const file of files) {
     const bytes = readFileSync(join(dist, file));
     total.raw += bytes.length;
@@ -24,7 +22,48 @@ function transferSizes(dist) {
       params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
     }).length;
   }
-  return { files: files.length, ...total };
+  return total;
+}
+
+/**
+ * The wasm, JS and CSS of `dist`: what `index.html` loads (with the split loader it
+ * imports), and the engine's modules, fetched once the first screen is drawn.
+ */
+function transferSizes(dist) {
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const named = [...new Set([...html.matchAll(/(?:href|src)="\/([^"]+\.(?:wasm|js|css))"/g)].map((m) => m[1]))];
+  const code = readdirSync(dist).filter((name) => name.startsWith("wasm-"));
+  const inCode = code.flatMap((folder) => readdirSync(join(dist, folder)).map((file) => `${folder}/${file}`));
+  const loader = inCode.filter((file) => file.endsWith("/__wasm_split.js"));
+  const engine = inCode.filter((file) => file.endsWith(".wasm") && !named.includes(file));
+  return { first: sizesOf(dist, [...named, ...loader]), engine: sizesOf(dist, engine) };
+}
+
+/**
+ * What a first visit of `url` fetches, counted on the wire (bodies as the relay sent them,
+ * with their headers), until `ready` (run in the page) holds: what the first screen needs,
+ * and the engine's modules fetched after it.
+ */
+async function firstVisit(browser, url, ready) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  const fetched = [];
+  page.on("requestfinished", (request) => {
+    fetched.push(request.sizes().then((sizes) => ({
+      url: request.url(),
+      bytes: sizes.responseBodySize + sizes.responseHeadersSize,
+    })));
+  });
+  await page.goto(url);
+  await page.waitForFunction(ready, null, { timeout: 30_000 });
+  // Whatever was still arriving when `ready` held.
+  await page.waitForLoadState("networkidle");
+  const all = await Promise.all(fetched);
+  await context.close();
+  const engine = all.filter((f) => /\/(split|chunk)_[^/]*\.wasm$/.test(new URL(f.url).pathname));
+  const first = all.filter((f) => !engine.includes(f));
+  const sum = (list) => list.reduce((total, f) => total + f.bytes, 0);
+  return { first: { requests: first.length, bytes: sum(first) }, engine: { requests: engine.length, bytes: sum(engine) } };
 }
 
 /** Median and spread of a list of milliseconds. */
@@ -73,15 +112,30 @@ try {
   }
   await bareContext.close();
 
+  const app = transferSizes(join(root, "dist"));
+  const bareSizes = transferSizes(join(root, "bench/bare/dist"));
   const sizes = [
-    ["Landsbyplan (dist/)", transferSizes(join(root, "dist"))],
-    ["bare Leptos page (bench/bare/dist/)", transferSizes(join(root, "bench/bare/dist"))],
+    ["Landsbyplan (dist/): the first screen", app.first],
+    ["Landsbyplan (dist/): the engine, fetched after it", app.engine],
+    ["bare Leptos page (bench/bare/dist/)", bareSizes.first],
   ];
   console.log("\nTransfer size of wasm + JS + CSS (KiB)\n");
   console.log("| build | files | raw | gzip -9 | brotli -11 |");
   console.log("|---|---|---|---|---|");
   for (const [name, s] of sizes) {
     console.log(`| ${name} | ${s.files} | ${kib(s.raw)} | ${kib(s.gzip)} | ${kib(s.brotli)} |`);
+  }
+
+  // On the wire: a fresh phone's first visit, until the home screen has opened the
+  // device's store (the engine is here) / the bare page has drawn its paragraph.
+  const appVisit = await firstVisit(browser, appRelay.url, () =>
+    [...document.querySelectorAll("p")].some((p) => p.textContent.includes("Der er endnu ingen lokalråd")));
+  const bareVisit = await firstVisit(browser, bareRelay.url, () => document.getElementById("ready") !== null);
+  console.log("\nA first visit on the wire (KiB sent by the relay, bodies as sent and headers)\n");
+  console.log("| page | first screen: requests | KiB | then the engine: requests | KiB |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, v] of [["Landsbyplan", appVisit], ["bare Leptos page", bareVisit]]) {
+    console.log(`| ${name} | ${v.first.requests} | ${kib(v.first.bytes)} | ${v.engine.requests} | ${kib(v.engine.bytes)} |`);
   }
   const p = summary(plan);
   const b = summary(bare);

@@ -9,6 +9,9 @@
 const BUILD = "__BUILD__";
 const CACHE = `landsbyplan-${BUILD}`;
 const EXTRA = ["/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
+// The app's code: its first part and the engine fetched after the first screen
+// (scripts/build-wasm.sh writes the list).
+const CODE = __CODE__;
 
 function assetsOf(html) {
   const found = new Set();
@@ -25,7 +28,7 @@ self.addEventListener("install", (event) => {
       if (!response.ok) throw new Error(`index.html: ${response.status}`);
       const html = await response.clone().text();
       const cache = await caches.open(CACHE);
-      await cache.addAll([...new Set([...assetsOf(html), ...EXTRA])]);
+      await cache.addAll([...new Set([...assetsOf(html), ...EXTRA, ...CODE])]);
       await cache.put("/", response);
     })(),
   );

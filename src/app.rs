@@ -8,14 +8,10 @@ use leptos_router::path;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::engine::{self, Loaded, Screen};
 use crate::i18n::I18n;
-use crate::library::{DATABASE, Library, LibraryState};
-use crate::routes::connect::ConnectScreen;
-use crate::routes::grants::{ApplicationPrint, ApplicationScreen};
+use crate::library::{DATABASE, Library, LibraryState, Message};
 use crate::routes::home::{Home, JoinProblem};
-use crate::routes::meetings::MeetingScreen;
-use crate::routes::print::PrintView;
-use crate::routes::space::SpaceScreen;
 use crate::{settings, storage};
 
 /// The whole app.
@@ -25,11 +21,32 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let library = Library::new();
     provide_context(library);
-    provide_context(library.peers);
     let join_problem = JoinProblem::new();
     provide_context(join_problem);
-    spawn_local(library.open(DATABASE, take_share_link()));
-    join_links_opened_later(library, join_problem);
+    // The engine is fetched now that the first screen is drawn (see `main`); it opens the
+    // device's store when it arrives (or after "Prøv igen", if it could not be fetched).
+    let loaded = Loaded(RwSignal::new_local(None));
+    provide_context(loaded);
+    let link = StoredValue::new(take_share_link());
+    let opened = StoredValue::new(false);
+    Effect::new(move || match loaded.0.get() {
+        Some(Ok(engine)) if !opened.get_value() => {
+            opened.set_value(true);
+            library.state.set(LibraryState::Opening);
+            let link = link.try_update_value(Option::take).flatten();
+            spawn_local(engine.open(library, DATABASE, link));
+        }
+        Some(Err(engine::NotLoaded)) => library
+            .state
+            .set(LibraryState::Failed(Message::plain("engine-not-loaded"))),
+        // Fetched again after it failed.
+        None if !opened.get_value() => library.state.set(LibraryState::Opening),
+        _ => {}
+    });
+    spawn_local(async move {
+        let _ = loaded.get().await;
+    });
+    join_links_opened_later(library, loaded, join_problem);
     spawn_local(async {
         storage::request_persistence().await;
     });
@@ -76,15 +93,45 @@ pub fn App() -> impl IntoView {
         <main id="main" tabindex="-1">
             <Routes fallback=move || view! { <NotFound/> }>
                 <Route path=path!("/") view=Home/>
-                <Route path=path!("/forbind") view=ConnectScreen/>
-                <Route path=path!("/space/:id") view=SpaceScreen/>
-                <Route path=path!("/space/:id/print") view=PrintView/>
-                <Route path=path!("/space/:id/application/:application") view=ApplicationScreen/>
-                <Route path=path!("/space/:id/meeting/:meeting") view=MeetingScreen/>
-                <Route path=path!("/space/:id/application/:application/print") view=ApplicationPrint/>
+                <Route path=path!("/forbind") view=|| view! { <Later screen=Screen::Connect/> }/>
+                <Route path=path!("/space/:id") view=|| view! { <Later screen=Screen::Space/> }/>
+                <Route path=path!("/space/:id/print") view=|| view! { <Later screen=Screen::Print/> }/>
+                <Route
+                    path=path!("/space/:id/application/:application")
+                    view=|| view! { <Later screen=Screen::Application/> }
+                />
+                <Route
+                    path=path!("/space/:id/meeting/:meeting")
+                    view=|| view! { <Later screen=Screen::Meeting/> }
+                />
+                <Route
+                    path=path!("/space/:id/application/:application/print")
+                    view=|| view! { <Later screen=Screen::ApplicationPrint/> }
+                />
             </Routes>
         </main>
         </Router>
+    }
+}
+
+/// A screen of the engine: drawn once the engine has arrived (at once, when it has).
+#[component]
+fn Later(screen: Screen) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let loaded = expect_context::<Loaded>();
+    let retry = move |_| {
+        spawn_local(async move {
+            let _ = loaded.get().await;
+        });
+    };
+    move || match loaded.0.get() {
+        Some(Ok(engine)) => engine.screen(screen),
+        Some(Err(_)) => view! {
+            <p class="error" role="alert">{move || i18n.t("engine-not-loaded")}</p>
+            <button type="button" on:click=retry>{move || i18n.t("engine-retry")}</button>
+        }
+        .into_any(),
+        None => view! { <p role="status">{move || i18n.t("engine-loading")}</p> }.into_any(),
     }
 }
 
@@ -117,7 +164,7 @@ fn take_share_link() -> Option<String> {
 /// only the address's `#fragment` (issue 10), so the page does not start again. Each link
 /// is taken out of the address bar as at start and joined through the library once it is
 /// open; a failure shows in the home screen's join form, as a pasted link's does.
-fn join_links_opened_later(library: Library, problem: JoinProblem) {
+fn join_links_opened_later(library: Library, loaded: Loaded, problem: JoinProblem) {
     let arrived = RwSignal::new(Vec::<String>::new());
     let on_hash_change = Closure::<dyn Fn()>::new(move || {
         if let Some(link) = take_share_link() {
@@ -136,9 +183,12 @@ fn join_links_opened_later(library: Library, problem: JoinProblem) {
         let links = arrived
             .try_update_untracked(std::mem::take)
             .unwrap_or_default();
+        let Some(engine) = loaded.now() else {
+            return;
+        };
         for link in links {
             spawn_local(async move {
-                let joined = library.join(&link).await;
+                let joined = engine.join(library, link).await;
                 problem.0.set(joined.err());
             });
         }

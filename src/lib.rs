@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod direct;
+pub mod engine;
 pub mod i18n;
 pub mod journal;
 pub mod library;

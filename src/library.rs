@@ -241,6 +241,11 @@ fn changes_since(space: &mut Space, outbox: &mut Outbox, before: &[ChangeHash]) 
 }
 
 /// The device's spaces, shared through context. A cheap `Copy` handle.
+///
+/// The first part of the app (`crate::engine`) holds only the signals the home screen
+/// shows; everything that holds a document (the spaces, the store, sync, the direct
+/// channels) is made by the engine the first time it is used, so that none of it is
+/// linked into the first part.
 #[derive(Clone, Copy)]
 pub struct Library {
     /// The spaces for display, sorted by name.
@@ -254,10 +259,19 @@ pub struct Library {
     /// Links whose document was refused since the app started (it posed as a space
     /// held here).
     pub refused: RwSignal<Vec<Message>>,
-    /// The direct connections with other phones, and who reaches the relay.
-    pub peers: crate::direct::Peers,
     /// Counts every change to a held space, so reads made through the library rerun.
     revision: RwSignal<u64>,
+    /// The reactive owner the library was made under: the engine's parts live as long
+    /// as it does, not as long as the screen that first used them.
+    owner: StoredValue<Option<Owner>, LocalStorage>,
+    parts: StoredValue<Option<Parts>, LocalStorage>,
+}
+
+/// The engine's part of the library (see [`Library`]).
+#[derive(Clone, Copy)]
+struct Parts {
+    /// The direct connections with other phones, and who reaches the relay.
+    peers: crate::direct::Peers,
     held: StoredValue<HashMap<SpaceId, Held>, LocalStorage>,
     keys: StoredValue<HashMap<DocId, KeyringEntry>, LocalStorage>,
     statuses: StoredValue<HashMap<DocId, SyncStatus>, LocalStorage>,
@@ -266,6 +280,8 @@ pub struct Library {
     store: StoredValue<Option<Rc<DocStore>>, LocalStorage>,
     journal: StoredValue<Option<Journal>, LocalStorage>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
+    /// Who waits for the store to be open ([`Library::opened`]).
+    waiting: StoredValue<Vec<futures_channel::oneshot::Sender<()>>, LocalStorage>,
 }
 
 impl Library {
@@ -277,8 +293,19 @@ impl Library {
             damaged: RwSignal::new(Vec::new()),
             joining: RwSignal::new(0),
             refused: RwSignal::new(Vec::new()),
-            peers: crate::direct::Peers::new(),
             revision: RwSignal::new(0),
+            owner: StoredValue::new_local(Owner::current()),
+            parts: StoredValue::new_local(None),
+        }
+    }
+
+    /// The engine's part, made on first use.
+    fn parts(self) -> Parts {
+        if let Some(parts) = self.parts.get_value() {
+            return parts;
+        }
+        let make = || Parts {
+            peers: crate::direct::Peers::new(),
             held: StoredValue::new_local(HashMap::new()),
             keys: StoredValue::new_local(HashMap::new()),
             statuses: StoredValue::new_local(HashMap::new()),
@@ -286,7 +313,19 @@ impl Library {
             store: StoredValue::new_local(None),
             journal: StoredValue::new_local(None),
             driver: StoredValue::new_local(None),
-        }
+            waiting: StoredValue::new_local(Vec::new()),
+        };
+        let parts = match self.owner.get_value() {
+            Some(owner) => owner.with(make),
+            None => make(),
+        };
+        self.parts.set_value(Some(parts));
+        parts
+    }
+
+    /// The direct connections with other phones, and who reaches the relay.
+    pub fn peers(self) -> crate::direct::Peers {
+        self.parts().peers
     }
 
     /// Opens the database, loads every space in it, joins a space shared by the link the
@@ -296,11 +335,32 @@ impl Library {
             Ok(()) => self.state.set(LibraryState::Ready),
             Err(err) => self.state.set(LibraryState::Failed(err.into())),
         }
+        let waiting = self
+            .parts()
+            .waiting
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for waiter in waiting {
+            let _ = waiter.send(());
+        }
+    }
+
+    /// Waits until [`Library::open`] has read the device's store (or failed to): what
+    /// the home screen asks for as soon as it is drawn may come before that.
+    pub async fn opened(self) {
+        if self.state.get_untracked() != LibraryState::Opening {
+            return;
+        }
+        let (done, wait) = futures_channel::oneshot::channel();
+        self.parts()
+            .waiting
+            .update_value(|waiting| waiting.push(done));
+        let _ = wait.await;
     }
 
     /// Queues `event` for the sync task (dropped before it runs).
     pub(crate) fn send(self, event: Event) {
-        self.driver.with_value(|driver| {
+        self.parts().driver.with_value(|driver| {
             if let Some(driver) = driver {
                 driver.send(event);
             }
@@ -309,11 +369,12 @@ impl Library {
 
     fn refresh(self) {
         let mut list: Vec<SpaceSummary> = self
+            .parts()
             .statuses
             .with_value(|statuses| {
-                let rejected = self.rejected.get_value();
-                self.keys.with_value(|keys| {
-                    self.held.try_update_value(|held| {
+                let rejected = self.parts().rejected.get_value();
+                self.parts().keys.with_value(|keys| {
+                    self.parts().held.try_update_value(|held| {
                         held.values_mut()
                             .map(|h| SpaceSummary {
                                 id: h.space.id(),
@@ -342,6 +403,7 @@ impl Library {
         list.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id));
         self.spaces.set(list);
         let joining = self
+            .parts()
             .keys
             .with_value(|keys| keys.values().filter(|entry| entry.space.is_none()).count());
         self.joining.set(joining);
@@ -351,21 +413,24 @@ impl Library {
     /// scope the reader runs again whenever any held space changes.
     pub fn read<T>(self, id: SpaceId, read: impl FnOnce(&Space) -> T) -> Option<T> {
         self.revision.track();
-        self.held
+        self.parts()
+            .held
             .with_value(|held| held.get(&id).map(|h| read(&h.space)))
     }
 
     /// Reads every held space, keeping what `read` returns (tracked like `read`).
     pub fn read_all<T>(self, mut read: impl FnMut(&Space) -> Option<T>) -> Vec<T> {
         self.revision.track();
-        self.held
+        self.parts()
+            .held
             .with_value(|held| held.values().filter_map(|h| read(&h.space)).collect())
     }
 
     /// Like [`Library::read`], for the reads that need the document mutably (history).
     pub fn read_mut<T>(self, id: SpaceId, read: impl FnOnce(&mut Space) -> T) -> Option<T> {
         self.revision.track();
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| held.get_mut(&id).map(|h| read(&mut h.space)))
             .flatten()
     }
@@ -374,10 +439,11 @@ impl Library {
     /// (the relay would refuse the changes, and the others would never see them).
     pub fn is_writable(self, id: SpaceId) -> bool {
         let doc = self
+            .parts()
             .held
             .with_value(|held| held.get(&id).and_then(|h| h.doc));
         doc.is_none_or(|doc| {
-            self.keys.with_value(|keys| {
+            self.parts().keys.with_value(|keys| {
                 keys.get(&doc)
                     .is_none_or(|entry| !entry.share.starts_with("read="))
             })
@@ -394,7 +460,7 @@ impl Library {
         landsbyplan_sync::ReadCapability,
         Option<landsbyplan_sync::SpaceKeys>,
     )> {
-        let share = self.keys.with_value(|keys| {
+        let share = self.parts().keys.with_value(|keys| {
             keys.values()
                 .find(|entry| entry.space == Some(id))
                 .and_then(|entry| Share::from_link(&entry.share).ok())
@@ -410,7 +476,7 @@ impl Library {
 
     /// The relay document that space `id` syncs through, if it syncs.
     pub fn doc_of(self, id: SpaceId) -> Option<DocId> {
-        self.keys.with_value(|keys| {
+        self.parts().keys.with_value(|keys| {
             keys.iter()
                 .find(|(_, entry)| entry.space == Some(id))
                 .map(|(doc, _)| *doc)
@@ -419,14 +485,16 @@ impl Library {
 
     /// The space that syncs through relay document `doc`, if held.
     pub fn space_of(self, doc: DocId) -> Option<SpaceId> {
-        self.keys
+        self.parts()
+            .keys
             .with_value(|keys| keys.get(&doc).and_then(|entry| entry.space))
     }
 
     /// Whether space `id` holds edits the device has not stored yet.
     pub fn has_unstored(self, id: SpaceId) -> bool {
         self.revision.track();
-        self.held
+        self.parts()
+            .held
             .with_value(|held| held.get(&id).is_some_and(|h| !h.unstored.is_empty()))
     }
 }

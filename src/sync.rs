@@ -152,7 +152,7 @@ fn carry_out(client: &mut Client, library: Library, actions: Vec<Action>) -> Vec
             Action::Send { doc, to, data } => {
                 effects.extend(client.signal(doc, to, &data, random_bytes()));
             }
-            action => library.peers.act(library, action),
+            action => library.peers().act(library, action),
         }
     }
     effects
@@ -178,7 +178,7 @@ fn show_present(peers: Peers, matchmaker: &Matchmaker) {
 async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Event>) {
     let mut client = Client::seeded(u64::from_le_bytes(random_bytes()));
     let mut matchmaker = Matchmaker::new(
-        library.peers.device,
+        library.peers().device,
         &crate::settings::profile_name(),
         u64::from_le_bytes(random_bytes()),
     );
@@ -384,7 +384,7 @@ async fn run(library: Library, driver: Driver, mut queue: UnboundedReceiver<Even
                 }
             }
         }
-        show_present(library.peers, &matchmaker);
+        show_present(library.peers(), &matchmaker);
         let passing_on = pass_on
             .values()
             .min()

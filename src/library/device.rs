@@ -23,7 +23,7 @@ impl Library {
             .filter_map(|(doc, entry)| Some((entry.space?, *doc)))
             .collect();
         let mut damaged = Vec::new();
-        self.held.update_value(|held| {
+        self.parts().held.update_value(|held| {
             for entry in stored {
                 match Space::load(&entry.bytes) {
                     Ok(space) => {
@@ -51,10 +51,10 @@ impl Library {
             }
         });
         let store = Rc::new(store);
-        self.store.set_value(Some(store.clone()));
+        self.parts().store.set_value(Some(store.clone()));
         self.damaged.set(damaged);
         let journal = Journal::new(database);
-        self.journal.set_value(Some(journal.clone()));
+        self.parts().journal.set_value(Some(journal.clone()));
         self.replay(&store, &journal).await;
         let driver = Driver::start(self);
         let mut owing = Vec::new();
@@ -73,7 +73,8 @@ impl Library {
             // sealing it can take a tenth of a second in a large space, so it waits until
             // the first screen is drawn (`send_owed`), unless an edit comes first.
             let owes = entry.space.filter(|_| writable).is_some_and(|id| {
-                self.held
+                self.parts()
+                    .held
                     .try_update_value(|held| {
                         held.get_mut(&id).is_some_and(|h| {
                             let mut heads = hashes(&h.space.heads());
@@ -92,8 +93,8 @@ impl Library {
                 driver.send(Event::SharedBefore(*doc, entry.shared_at));
             }
         }
-        self.driver.set_value(Some(driver));
-        self.keys.set_value(keyring);
+        self.parts().driver.set_value(Some(driver));
+        self.parts().keys.set_value(keyring);
         self.revision.update(|r| *r += 1);
         self.refresh();
         if !owing.is_empty() {
@@ -118,6 +119,7 @@ impl Library {
     fn send_owed(self, owing: Vec<(DocId, Option<SpaceId>, u64)>) {
         for (doc, id, shared_at) in owing {
             let outgoing = self
+                .parts()
                 .held
                 .try_update_value(|held| {
                     let h = held.get_mut(&id?)?;
@@ -145,6 +147,7 @@ impl Library {
         let mut found: HashMap<SpaceId, (Vec<String>, Vec<u8>)> = HashMap::new();
         for left in journal.leftovers() {
             let merged = self
+                .parts()
                 .held
                 .try_update_value(|held| {
                     let h = held.get_mut(&left.space)?;
@@ -167,6 +170,7 @@ impl Library {
         }
         for (id, (keys, changes)) in found {
             let chunk = self
+                .parts()
                 .held
                 .try_update_value(|held| {
                     let h = held.get_mut(&id)?;
@@ -191,14 +195,16 @@ impl Library {
         if chunk.is_empty() {
             return Vec::new();
         }
-        self.journal
+        self.parts()
+            .journal
             .with_value(|journal| journal.as_ref().and_then(|j| j.write(id, chunk)))
             .into_iter()
             .collect()
     }
 
     pub(super) fn store(self) -> Result<Rc<DocStore>, Message> {
-        self.store
+        self.parts()
+            .store
             .get_value()
             .ok_or_else(|| Message::plain("error-storage-unavailable"))
     }
@@ -214,6 +220,7 @@ impl Library {
         keys: Vec<String>,
     ) -> Result<(), Message> {
         let Some((bytes, keys)) = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -227,7 +234,7 @@ impl Library {
         else {
             return Ok(());
         };
-        let journal = self.journal.with_value(Clone::clone);
+        let journal = self.parts().journal.with_value(Clone::clone);
         let forget = |keys: &[String]| {
             if let Some(journal) = &journal {
                 journal.remove(keys);
@@ -243,7 +250,7 @@ impl Library {
                 Ok(())
             }
             Err(err) => {
-                self.held.update_value(|held| {
+                self.parts().held.update_value(|held| {
                     if let Some(h) = held.get_mut(&id) {
                         // Automerge skips changes it already has, so a chunk that was
                         // stored after all and is stored again does no harm.
@@ -270,6 +277,7 @@ impl Library {
     ) -> Result<(), Message> {
         let seq = store.append(id, chunk).await?;
         let snapshot = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -286,7 +294,7 @@ impl Library {
             .flatten();
         if let Some((snapshot, covered)) = snapshot {
             match store.compact(id, &snapshot, &covered).await {
-                Ok(seq) => self.held.update_value(|held| {
+                Ok(seq) => self.parts().held.update_value(|held| {
                     if let Some(h) = held.get_mut(&id) {
                         h.chunks.retain(|c| !covered.contains(c));
                         h.chunks.push(seq);
@@ -296,7 +304,7 @@ impl Library {
                     // The chunk is stored; only tidying up failed. Try again with the
                     // next chunk.
                     leptos::logging::warn!("compacting {id} failed: {err}");
-                    self.held.update_value(|held| {
+                    self.parts().held.update_value(|held| {
                         if let Some(h) = held.get_mut(&id) {
                             h.since_snapshot = COMPACT_AFTER_CHUNKS - 1;
                         }
@@ -320,7 +328,7 @@ impl Library {
     /// Remembers how far the relay's log of `doc` (in the relay store's `epoch`) is
     /// stored here.
     pub async fn set_cursor(self, doc: DocId, seq: u64, epoch: u64) {
-        let entry = self.keys.try_update_value(|keys| {
+        let entry = self.parts().keys.try_update_value(|keys| {
             let entry = keys.get_mut(&doc)?;
             if (entry.cursor, entry.epoch) == (seq, epoch) {
                 return None;
@@ -337,7 +345,7 @@ impl Library {
     }
 
     pub(super) async fn set_shared(self, doc: DocId, shared: Vec<Hash>) {
-        let entry = self.keys.try_update_value(|keys| {
+        let entry = self.parts().keys.try_update_value(|keys| {
             let entry = keys.get_mut(&doc)?;
             entry.shared = shared;
             entry.shared_at = js_sys::Date::now() as u64;

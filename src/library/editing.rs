@@ -12,7 +12,7 @@ impl Library {
             Share::from_link(link.trim()).map_err(|_| Message::plain("error-share-link"))?;
         let store = self.store()?;
         let doc = share.read_capability().doc_id();
-        let held = self.keys.with_value(|keys| keys.get(&doc).cloned());
+        let held = self.parts().keys.with_value(|keys| keys.get(&doc).cloned());
         let entry = match held {
             // An editing link for a space held read-only: the device may edit from now on.
             Some(entry) if entry.share.starts_with("read=") && matches!(share, Share::Edit(_)) => {
@@ -33,7 +33,7 @@ impl Library {
         };
         let (cursor, epoch) = (entry.cursor, entry.epoch);
         store.put_key(&doc.to_string(), &entry).await?;
-        self.keys.update_value(|keys| {
+        self.parts().keys.update_value(|keys| {
             keys.insert(doc, entry);
         });
         self.send(Event::AddSpace(Box::new(capability(share)), cursor, epoch));
@@ -96,6 +96,7 @@ impl Library {
             0,
         ));
         let outgoing = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -117,7 +118,7 @@ impl Library {
         absorbed: SpaceId,
     ) -> Result<GroupMergePreview, Message> {
         self.revision.track();
-        self.held.with_value(|held| {
+        self.parts().held.with_value(|held| {
             let (Some(a), Some(b)) = (held.get(&survivor), held.get(&absorbed)) else {
                 return Err(Message::plain("space-missing"));
             };
@@ -141,6 +142,7 @@ impl Library {
             return Err(Message::plain("error-read-only"));
         }
         let merged = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let [Some(a), Some(b)] = held.get_disjoint_mut([&survivor, &absorbed]) else {
@@ -195,6 +197,7 @@ impl Library {
         let space = Space::load(bytes).map_err(file_problem)?;
         let id = space.id();
         let preview = self
+            .parts()
             .held
             .try_update_value(|held| held.get_mut(&id).map(|h| h.space.preview_import(bytes)))
             .flatten()
@@ -205,9 +208,11 @@ impl Library {
     /// The keys of space `id`, if this device may write it.
     pub(super) fn space_keys(self, id: SpaceId) -> Option<landsbyplan_sync::SpaceKeys> {
         let doc = self
+            .parts()
             .held
             .with_value(|held| held.get(&id).and_then(|h| h.doc))?;
         let share = self
+            .parts()
             .keys
             .with_value(|keys| keys.get(&doc).map(|e| e.share.clone()))?;
         match Share::from_link(&share).ok()? {
@@ -249,7 +254,8 @@ impl Library {
 
     /// The whole space as a file: an Automerge document any copy of the app can open.
     pub fn export_file(self, id: SpaceId) -> Option<Vec<u8>> {
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| held.get_mut(&id).map(|h| h.space.export()))
             .flatten()
     }
@@ -259,7 +265,7 @@ impl Library {
     pub async fn open_file(self, bytes: &[u8]) -> Result<SpaceId, Message> {
         let space = Space::load(bytes).map_err(file_problem)?;
         let id = space.id();
-        let held = self.held.with_value(|held| held.contains_key(&id));
+        let held = self.parts().held.with_value(|held| held.contains_key(&id));
         if held {
             self.edit(id, |mine| mine.import(bytes)).await?;
         } else {
@@ -297,6 +303,7 @@ impl Library {
             return Err(Message::plain("error-read-only"));
         }
         let edited = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;

@@ -15,7 +15,8 @@ impl Library {
     /// The next message for a peer syncing space `id` through `sync`; `None` while the
     /// last is unanswered, or the peer has everything.
     pub fn peer_message(self, id: SpaceId, sync: &mut PeerSync) -> Option<Vec<u8>> {
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| {
                 held.get_mut(&id)
                     .and_then(|h| sync.next_message(&mut h.space))
@@ -34,6 +35,7 @@ impl Library {
     ) -> Result<bool, Message> {
         let store = self.store()?;
         let taken = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -73,6 +75,7 @@ impl Library {
             return;
         };
         let outgoing = self
+            .parts()
             .held
             .try_update_value(|held| held.get_mut(&id).map(unshared))
             .flatten()

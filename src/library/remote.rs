@@ -37,7 +37,8 @@ impl Library {
     /// The heads of the space synced as `doc`, and the changes received changes wait for.
     pub(super) fn where_it_stands(self, doc: DocId) -> Option<(Vec<Hash>, Vec<Hash>)> {
         let id = self.held_of(doc)?;
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 Some((hashes(&h.space.heads()), hashes(&h.space.missing())))
@@ -46,17 +47,22 @@ impl Library {
     }
 
     pub(super) fn held_of(self, doc: DocId) -> Option<SpaceId> {
-        self.keys
+        self.parts()
+            .keys
             .with_value(|keys| keys.get(&doc).and_then(|e| e.space))
     }
 
     pub(super) async fn try_apply_remote(self, doc: DocId, changes: &[u8]) -> Result<(), Failed> {
         let store = self.store()?;
-        let known = self.keys.with_value(|keys| keys.get(&doc).map(|e| e.space));
+        let known = self
+            .parts()
+            .keys
+            .with_value(|keys| keys.get(&doc).map(|e| e.space));
         match known {
             None => Ok(()),
             Some(Some(id)) => {
                 let applied = self
+                    .parts()
                     .held
                     .try_update_value(|held| {
                         let h = held.get_mut(&id)?;
@@ -106,6 +112,7 @@ impl Library {
                 let mut space = Space::load(changes).map_err(|err| Failed::SetAside(err.into()))?;
                 let id = space.id();
                 if let Some(name) = self
+                    .parts()
                     .held
                     .try_update_value(|held| held.get_mut(&id).map(|h| h.space.name()))
                     .flatten()
@@ -117,7 +124,7 @@ impl Library {
                         .delete_key(&doc.to_string())
                         .await
                         .map_err(|err| Failed::NotStored(err.into()))?;
-                    self.keys.update_value(|keys| {
+                    self.parts().keys.update_value(|keys| {
                         keys.remove(&doc);
                     });
                     self.send(Event::Forget(doc));
@@ -131,6 +138,7 @@ impl Library {
                     return Ok(());
                 }
                 let mut entry = self
+                    .parts()
                     .keys
                     .with_value(|keys| keys.get(&doc).cloned())
                     .ok_or_else(|| Message::plain("error-storage-unavailable"))?;
@@ -149,7 +157,8 @@ impl Library {
     /// `heads`: remember what it holds.
     pub async fn confirmed(self, doc: DocId, heads: Vec<Hash>) {
         let shared = self.held_of(doc).and_then(|id| {
-            self.held
+            self.parts()
+                .held
                 .try_update_value(|held| {
                     let h = held.get_mut(&id)?;
                     let current = hashes(&h.space.heads());
@@ -166,7 +175,8 @@ impl Library {
     /// with its heads and what is missing (read from the documents, so it holds after a
     /// reload as well as within one).
     pub fn waiting(self) -> Vec<(DocId, Vec<Hash>, Vec<Hash>)> {
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| {
                 held.values_mut()
                     .filter_map(|h| h.space.has_missing().then_some(h))
@@ -184,7 +194,8 @@ impl Library {
         let Some(id) = self.held_of(doc) else {
             return Vec::new();
         };
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
                 let held_any = missing.iter().any(|m| h.space.has_change(&ChangeHash(*m)));
@@ -206,6 +217,7 @@ impl Library {
             return Vec::new();
         };
         let outgoing = self
+            .parts()
             .held
             .try_update_value(|held| {
                 let h = held.get_mut(&id)?;
@@ -232,7 +244,7 @@ impl Library {
         store
             .create(id, space.kind(), snapshot, Some((&doc.to_string(), &entry)))
             .await?;
-        self.held.update_value(|held| {
+        self.parts().held.update_value(|held| {
             held.insert(
                 id,
                 Held {
@@ -247,7 +259,7 @@ impl Library {
                 },
             );
         });
-        self.keys.update_value(|keys| {
+        self.parts().keys.update_value(|keys| {
             keys.insert(doc, entry);
         });
         self.revision.update(|r| *r += 1);
@@ -257,16 +269,18 @@ impl Library {
     /// The whole document of a synced space, for a snapshot.
     pub fn export(self, doc: DocId) -> Option<Vec<u8>> {
         let id = self
+            .parts()
             .keys
             .with_value(|keys| keys.get(&doc).and_then(|e| e.space))?;
-        self.held
+        self.parts()
+            .held
             .try_update_value(|held| held.get_mut(&id).map(|h| h.space.export()))
             .flatten()
     }
 
     /// Shows a space's new sync status.
     pub fn set_status(self, doc: DocId, status: SyncStatus) {
-        self.statuses.update_value(|statuses| {
+        self.parts().statuses.update_value(|statuses| {
             statuses.insert(doc, status);
         });
         self.refresh();
@@ -274,7 +288,7 @@ impl Library {
 
     /// `count` things the relay sent for `doc` have been refused so far.
     pub fn set_rejected(self, doc: DocId, count: u64) {
-        self.rejected.update_value(|rejected| {
+        self.parts().rejected.update_value(|rejected| {
             rejected.insert(doc, count);
         });
         self.refresh();

@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use super::share::{QrImage, copier, qr_path};
-use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, Peers, sleep, waited_for};
+use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, sleep, waited_for};
 use crate::i18n::I18n;
 use crate::library::Library;
 use crate::scan::{self, Camera};
@@ -116,7 +116,7 @@ pub fn ConnectScreen() -> impl IntoView {
 fn Exchange(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let peers = expect_context::<Peers>();
+    let peers = expect_context::<Library>().peers();
     let step = RwSignal::new(Step::Start);
     // What was wrong with what was pasted, shown under the field (the step stays).
     let wrong_answer = RwSignal::new(None::<String>);
@@ -443,7 +443,7 @@ fn Code(code: String, label: &'static str, text_label: &'static str) -> impl Int
 #[component]
 pub fn ConnectedPeers(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
-    let peers = expect_context::<Peers>();
+    let peers = expect_context::<Library>().peers();
     let library = expect_context::<Library>();
     let shared = move || library.doc_of(id).is_some();
     let here = move || {

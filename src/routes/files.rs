@@ -44,6 +44,7 @@ pub fn SaveFile(id: SpaceId) -> impl IntoView {
 pub fn OpenFile() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<crate::engine::Loaded>();
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<Message>);
     let navigate = use_navigate();
@@ -56,7 +57,10 @@ pub fn OpenFile() -> impl IntoView {
             busy.set(true);
             problem.set(None);
             let result = match bytes {
-                Ok(bytes) => library.open_file(&bytes).await,
+                Ok(bytes) => match loaded.get().await {
+                    Ok(engine) => engine.open_file(library, bytes).await,
+                    Err(message) => Err(message),
+                },
                 Err(message) => Err(message),
             };
             busy.set(false);

@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use super::files::OpenFile;
 use super::people::RoleSelect;
 use super::{kind_key, space_path, stamp};
+use crate::engine::Loaded;
 use crate::i18n::{I18n, Language};
 use crate::library::{Library, LibraryState, Message, SpaceSummary};
 use crate::{settings, storage};
@@ -53,12 +54,15 @@ fn Profile() -> impl IntoView {
     // On a first start (no name yet) the card welcomes the person and says why it asks.
     let first_start = settings::profile_name().trim().is_empty();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<Loaded>();
     let name = RwSignal::new(settings::profile_name());
     Effect::new(move || {
         let name = name.get().trim().to_owned();
         settings::set_profile_name(&name);
         // The other phones of each space hear the new name.
-        library.send(crate::sync::Event::Named(name));
+        if let Some(engine) = loaded.now() {
+            engine.named(library, name);
+        }
     });
     let role = RwSignal::new(settings::profile_role());
     Effect::new(move || settings::set_profile_role(role.get()));
@@ -129,6 +133,7 @@ fn DeviceStorage() -> impl IntoView {
 fn Councils() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<Loaded>();
     let name = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Result<Message, Message>>);
     let busy = RwSignal::new(false);
@@ -142,7 +147,10 @@ fn Councils() -> impl IntoView {
         let stamp = stamp(i18n);
         let wanted = name.get_untracked();
         spawn_local(async move {
-            let result = library.create_council(&wanted, &stamp).await;
+            let result = match loaded.get().await {
+                Ok(engine) => engine.create_council(library, wanted, stamp).await,
+                Err(message) => Err(message),
+            };
             feedback.set(Some(match result {
                 Ok(created) => {
                     name.set(String::new());
@@ -168,7 +176,18 @@ fn Councils() -> impl IntoView {
         match library.state.get() {
         LibraryState::Opening => view! { <p>{i18n.t("councils-loading")}</p> }.into_any(),
         LibraryState::Failed(message) => {
-            view! { <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p> }
+            // The rest of the app could not be fetched: it may be fetched again.
+            let again = (message.key == "engine-not-loaded").then(|| view! {
+                <button type="button" on:click=move |_| spawn_local(async move {
+                    let _ = loaded.get().await;
+                })>
+                    {i18n.t("engine-retry")}
+                </button>
+            });
+            view! {
+                <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
+                {again}
+            }
                 .into_any()
         }
         LibraryState::Ready if no_spaces.get() => {
@@ -228,6 +247,7 @@ fn Councils() -> impl IntoView {
 fn SpaceItem(id: SpaceId) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<Loaded>();
     let summary = Memo::new(move |_| {
         library
             .spaces
@@ -252,7 +272,11 @@ fn SpaceItem(id: SpaceId) -> impl IntoView {
         let stamp = stamp(i18n);
         let wanted = new_name.get_untracked();
         spawn_local(async move {
-            problem.set(library.rename(id, &wanted, &stamp).await.err());
+            let renamed = match loaded.get().await {
+                Ok(engine) => engine.rename(library, id, wanted, stamp).await,
+                Err(message) => Err(message),
+            };
+            problem.set(renamed.err());
         });
     };
     let link_id = format!("share-{id}");
@@ -393,13 +417,18 @@ impl Default for JoinProblem {
 fn JoinLink() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<Loaded>();
     let link = RwSignal::new(String::new());
     let JoinProblem(problem) = use_context().unwrap_or_default();
     let join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let wanted = link.get_untracked();
         spawn_local(async move {
-            match library.join(&wanted).await {
+            let joined = match loaded.get().await {
+                Ok(engine) => engine.join(library, wanted).await,
+                Err(message) => Err(message),
+            };
+            match joined {
                 Ok(()) => {
                     link.set(String::new());
                     problem.set(None);
@@ -429,6 +458,7 @@ fn JoinLink() -> impl IntoView {
 fn Network() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    let loaded = expect_context::<Loaded>();
     let held = Memo::new(move |_| {
         library
             .spaces
@@ -443,7 +473,11 @@ fn Network() -> impl IntoView {
         let stamp = stamp(i18n);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match library.create_network(&wanted, &stamp).await {
+            let created = match loaded.get().await {
+                Ok(engine) => engine.create_network(library, wanted, stamp).await,
+                Err(message) => Err(message),
+            };
+            match created {
                 Ok(id) => navigate(&space_path(id), Default::default()),
                 Err(message) => problem.set(Some(message)),
             }

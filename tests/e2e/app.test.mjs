@@ -31,6 +31,21 @@ test("the relay serves the app shell with its types and a strict security policy
   assert.match(sent.vary, /accept-encoding/i);
   assert.ok(sent.bytes < built / 2, `${sent.bytes} bytes sent for a wasm of ${built}`);
   console.log(`# the app's wasm: ${built} bytes built, ${sent.bytes} sent as brotli`);
+  // The engine, in the same folder as the first part's wasm (named by its content), also
+  // goes out compressed and may be kept for good.
+  const folder = wasmPath.slice(0, wasmPath.lastIndexOf("/"));
+  assert.match(folder, /^\/wasm-[0-9a-f]{16}$/);
+  const engine = await new Promise((resolve, reject) => {
+    get(new URL(`${folder}/split_engine.wasm`, env.relay.url), { headers: { "accept-encoding": "gzip, br" } }, (response) => {
+      let bytes = 0;
+      response.on("data", (chunk) => (bytes += chunk.length));
+      response.on("end", () => resolve({ status: response.statusCode, encoding: response.headers["content-encoding"], cache: response.headers["cache-control"], bytes }));
+    }).on("error", reject);
+  });
+  assert.equal(engine.status, 200);
+  assert.equal(engine.encoding, "br");
+  assert.match(engine.cache, /immutable/);
+  console.log(`# the engine's wasm: ${engine.bytes} bytes sent as brotli`);
   const manifest = await fetch(new URL("/manifest.webmanifest", env.relay.url));
   assert.equal(manifest.status, 200);
   assert.equal((await manifest.json()).name, "Landsbyplan");
@@ -74,6 +89,60 @@ test("the first visit shows the welcome before the app's code arrives, and the a
   await page.reload({ waitUntil: "domcontentloaded" });
   assert.ok(await page.locator("#shell header.bar").isVisible());
   assert.equal(await page.locator("#shell h2").isVisible(), false, "no welcome for someone who has a name");
+  await context.close();
+});
+
+test("the home screen works before the engine arrives, waits for it to make a council, and offers to fetch it again", async () => {
+  // No service worker: it would serve the engine from its cache, past the routes below.
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block" });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  // The engine (every document, sync and the spaces' screens) held back: a slow network.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let engineRequests = 0;
+  await page.route(/\/split_[^/]*\.wasm$/, async (route) => {
+    engineRequests += 1;
+    if (engineRequests === 1) {
+      // The first try fails, as on a network that drops.
+      await route.abort("internetdisconnected");
+      return;
+    }
+    await held;
+    await route.continue();
+  });
+  await page.goto(env.relay.url);
+  // The first part alone: the welcome, the name, the language, the forms.
+  await page.getByLabel("Dit navn").fill("Anna");
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByRole("heading", { level: 2, name: "Welcome to Landsbyplan" }).waitFor();
+  await page.getByRole("button", { name: "Dansk" }).click();
+  // The failed fetch is said, with a way to try again.
+  await page.getByText("Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen.").waitFor();
+  await page.getByRole("button", { name: "Prøv igen" }).click();
+  await page.getByText("Henter gemte lokalråd …").waitFor();
+  // A council asked for now waits for the engine, then is made.
+  await page.getByLabel("Lokalrådets navn").fill("Hejnsvig Lokalråd");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).count(), 0, "nothing made without the engine");
+  release();
+  await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).click();
+  await page.getByRole("heading", { level: 2, name: "Hejnsvig Lokalråd" }).waitFor();
+  assert.equal(engineRequests, 2);
+
+  // A link straight to a space's screen, with the engine held back: it says so, then draws.
+  const direct = await context.newPage();
+  let again;
+  const heldAgain = new Promise((resolve) => (again = resolve));
+  await context.route(/\/split_[^/]*\.wasm$/, async (route) => {
+    await heldAgain;
+    await route.continue();
+  });
+  await direct.goto(page.url());
+  await direct.getByText("Henter resten af appen …").waitFor();
+  again();
+  await direct.getByRole("heading", { level: 2, name: "Hejnsvig Lokalråd" }).waitFor();
   await context.close();
 });
 

@@ -40,7 +40,7 @@ pub(crate) fn service(app_dir: &Path) -> MethodRouter {
     axum::routing::get_service(files).layer(axum::middleware::from_fn(cache_policy))
 }
 
-/// Files whose names carry trunk's content hash never change: browsers keep them for a
+/// Files whose names (or folders) carry a content hash never change: browsers keep them for a
 /// year. Everything else (`index.html`, the service worker, the manifest) is revalidated
 /// on every use, so a new build is seen at once.
 async fn cache_policy(request: Request, next: Next) -> Response {
@@ -57,13 +57,19 @@ async fn cache_policy(request: Request, next: Next) -> Response {
     response
 }
 
-/// `name-0123456789abcdef.ext` or `name-0123456789abcdef_bg.wasm`.
+/// `name-0123456789abcdef.ext`, `name-0123456789abcdef_bg.wasm`, or any file in a folder
+/// named so (`wasm-0123456789abcdef/…`: the app's code, whose files name each other).
 fn has_content_hash(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    let hashed = |name: &str| {
+        name.rsplit_once('-').is_some_and(|(_, hash)| {
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+    hashed(stem) || parts.next().is_some_and(hashed)
 }
 
 /// An address that is no file: the app's own screens (`/space/…`, no file extension) get
@@ -122,6 +128,10 @@ mod tests {
     fn only_files_named_by_their_content_hash_are_cached_for_good() {
         assert!(has_content_hash("/landsbyplan-fa7a4210d9472e11_bg.wasm"));
         assert!(has_content_hash("/app-2bbb119a4ba526f3.css"));
+        assert!(has_content_hash("/wasm-2bbb119a4ba526f3/split_engine.wasm"));
+        assert!(has_content_hash("/wasm-2bbb119a4ba526f3/__wasm_split.js"));
+        assert!(!has_content_hash("/wasm/split_engine.wasm"));
+        assert!(!has_content_hash("/wasm-2bbb119a4ba526f3/deeper/x.wasm"));
         assert!(!has_content_hash("/"));
         assert!(!has_content_hash("/sw.js"));
         assert!(!has_content_hash("/index.html"));
