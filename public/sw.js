@@ -1,7 +1,7 @@
 // Landsbyplan's service worker: keeps the app shell so the app starts with no network.
 //
 // On install it reads index.html, caches it and every same-origin asset it names (trunk
-// gives them hashed names), under a cache named after this build. The shell is served
+// gives them hashed names) and the app's code (its first part and the engine), under a cache named after this build. The shell is served
 // cache-first, so a phone in a hall with no signal starts at once. A new build installs
 // beside the old one and waits until the person chooses to reload (the page asks it to
 // take over); the old cache is removed only then, so a page never mixes files of two
@@ -11,7 +11,7 @@ const CACHE = `landsbyplan-${BUILD}`;
 const EXTRA = ["/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
 // The app's code: its first part and the engine fetched after the first screen
 // (scripts/build-wasm.sh writes the list).
-const CODE = __CODE__;
+const CODE = [/*__CODE__*/];
 
 function assetsOf(html) {
   const found = new Set();

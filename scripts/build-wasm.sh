@@ -29,7 +29,7 @@ else
   profile=debug
   set --
 fi
-cargo rustc --locked "$@" -p landsbyplan --target wasm32-unknown-unknown --bin landsbyplan --features split \
+cargo rustc --locked --offline "$@" -p landsbyplan --target wasm32-unknown-unknown --bin landsbyplan --features split \
   -- -Clink-arg=--emit-relocs
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,26 +41,28 @@ wasm-bindgen --target web --keep-lld-exports --no-demangle --no-typescript $keep
 for file in "$work/split"/*; do
   case "$(basename "$file")" in
     landsbyplan.wasm) ;;
-    *) cp "$file" "$work/out/" ;;
+    *) cp -r "$file" "$work/out/" ;;
   esac
 done
 if [ "$profile" = release ]; then
   for wasm in "$work/out"/*.wasm; do
-    wasm-opt -Oz $opt_keep --enable-bulk-memory --enable-nontrapping-float-to-int \
+    node_modules/.bin/wasm-opt -Oz $opt_keep --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-reference-types --enable-sign-ext --enable-mutable-globals --enable-multivalue \
       "$wasm" -o "$wasm"
   done
 fi
-hash=$(cat "$work/out"/* | sha256sum | cut -c1-16)
+hash=$(cd "$work/out" && find . -type f | sort | xargs cat | sha256sum | cut -c1-16)
 dir="wasm-$hash"
 rm -rf "$staging/$dir"
 cp -r "$work/out" "$staging/$dir"
 files=$(cd "$staging" && find "$dir" -type f | sort | sed 's|^|"/|; s|$|"|' | paste -sd, -)
 start="<link rel=\"modulepreload\" href=\"/$dir/landsbyplan.js\" crossorigin=\"anonymous\">\
+<link rel=\"modulepreload\" href=\"/$dir/__wasm_split.js\" crossorigin=\"anonymous\">\
 <link rel=\"preload\" href=\"/$dir/landsbyplan_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\
 <script type=\"module\">import init from \"/$dir/landsbyplan.js\"; await init({ module_or_path: \"/$dir/landsbyplan_bg.wasm\" });</script>"
-# index.html marks the place with <!-- app-code -->; sw.js with __CODE__.
+# index.html marks the place with <!-- app-code -->; sw.js with [/*__CODE__*/].
 grep -q '<!-- app-code -->' "$staging/index.html"
+grep -q '\[/\*__CODE__\*/\]' "$staging/sw.js"
 sed -i "s|<!-- app-code -->|$start|" "$staging/index.html"
-sed -i "s|__CODE__|[$files]|" "$staging/sw.js"
+sed -i "s|\[/\*__CODE__\*/\]|[$files]|" "$staging/sw.js"
 echo "wasm: $(cd "$staging/$dir" && ls | tr '\n' ' ')"

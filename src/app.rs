@@ -23,18 +23,18 @@ pub fn App() -> impl IntoView {
     provide_context(library);
     let join_problem = JoinProblem::new();
     provide_context(join_problem);
-    // The engine is fetched now that the first screen is drawn (see `main`); it opens the
+    // The engine is fetched now that the app starts (the first screen is drawn: `main`); it opens the
     // device's store when it arrives (or after "Prøv igen", if it could not be fetched).
     let loaded = Loaded(RwSignal::new_local(None));
     provide_context(loaded);
-    let link = StoredValue::new(take_share_link());
     let opened = StoredValue::new(false);
     Effect::new(move || match loaded.0.get() {
         Some(Ok(engine)) if !opened.get_value() => {
             opened.set_value(true);
             library.state.set(LibraryState::Opening);
-            let link = link.try_update_value(Option::take).flatten();
-            spawn_local(engine.open(library, DATABASE, link));
+            // Taken from the address bar only now: a page reloaded after the engine could
+            // not be fetched still has it.
+            spawn_local(engine.open(library, DATABASE, take_share_link()));
         }
         Some(Err(engine::NotLoaded)) => library
             .state
@@ -177,15 +177,15 @@ fn join_links_opened_later(library: Library, loaded: Loaded, problem: JoinProble
     on_hash_change.forget();
     Effect::new(move || {
         arrived.track();
+        let Some(Ok(engine)) = loaded.0.get() else {
+            return;
+        };
         if library.state.get() != LibraryState::Ready {
             return;
         }
         let links = arrived
             .try_update_untracked(std::mem::take)
             .unwrap_or_default();
-        let Some(engine) = loaded.now() else {
-            return;
-        };
         for link in links {
             spawn_local(async move {
                 let joined = engine.join(library, link).await;

@@ -1,8 +1,9 @@
 //! The app in two parts. The first part is what a phone needs to draw its first screen:
-//! the shell, the router, the home screen's frame, the languages. The engine is the rest:
+//! the shell, the router, the home screen, the languages. The engine is the rest:
 //! Automerge, the library on the device, sync, and every space's screens. In the app's
 //! build (`scripts/build-wasm.sh`, feature `split`) the engine is a wasm module of its
-//! own, fetched after the first screen is drawn; every other build links it in.
+//! own, fetched when the first part starts (after the first screen is drawn); every other
+//! build links it in.
 //!
 //! The first part reaches the engine only through [`Engine`], a table of entry points
 //! it gets once from [`load`]; nothing in the first part may call into documents directly,
@@ -203,7 +204,11 @@ impl Loaded {
             None => {}
         }
         let loaded = load().await;
-        self.0.set(Some(loaded));
+        // Set once it is here (setting it again would draw the screens waiting for it
+        // again, losing what is typed in them).
+        if !matches!(self.0.get_untracked(), Some(Ok(_))) {
+            self.0.set(Some(loaded));
+        }
         loaded.map_err(|NotLoaded| Message::plain("engine-not-loaded"))
     }
 

@@ -263,7 +263,7 @@ pub struct Library {
     revision: RwSignal<u64>,
     /// The reactive owner the library was made under: the engine's parts live as long
     /// as it does, not as long as the screen that first used them.
-    owner: StoredValue<Option<Owner>, LocalStorage>,
+    owner: StoredValue<Option<WeakOwner>, LocalStorage>,
     parts: StoredValue<Option<Parts>, LocalStorage>,
 }
 
@@ -280,7 +280,9 @@ struct Parts {
     store: StoredValue<Option<Rc<DocStore>>, LocalStorage>,
     journal: StoredValue<Option<Journal>, LocalStorage>,
     driver: StoredValue<Option<Driver>, LocalStorage>,
-    /// Who waits for the store to be open ([`Library::opened`]).
+    /// [`Library::open`] has finished (whether the store opened or not).
+    open_done: StoredValue<bool, LocalStorage>,
+    /// Who waits for that ([`Library::opened`]).
     waiting: StoredValue<Vec<futures_channel::oneshot::Sender<()>>, LocalStorage>,
 }
 
@@ -294,7 +296,7 @@ impl Library {
             joining: RwSignal::new(0),
             refused: RwSignal::new(Vec::new()),
             revision: RwSignal::new(0),
-            owner: StoredValue::new_local(Owner::current()),
+            owner: StoredValue::new_local(Owner::current().map(|owner| owner.downgrade())),
             parts: StoredValue::new_local(None),
         }
     }
@@ -313,9 +315,10 @@ impl Library {
             store: StoredValue::new_local(None),
             journal: StoredValue::new_local(None),
             driver: StoredValue::new_local(None),
+            open_done: StoredValue::new_local(false),
             waiting: StoredValue::new_local(Vec::new()),
         };
-        let parts = match self.owner.get_value() {
+        let parts = match self.owner.get_value().and_then(|owner| owner.upgrade()) {
             Some(owner) => owner.with(make),
             None => make(),
         };
@@ -335,6 +338,7 @@ impl Library {
             Ok(()) => self.state.set(LibraryState::Ready),
             Err(err) => self.state.set(LibraryState::Failed(err.into())),
         }
+        self.parts().open_done.set_value(true);
         let waiting = self
             .parts()
             .waiting
@@ -348,7 +352,7 @@ impl Library {
     /// Waits until [`Library::open`] has read the device's store (or failed to): what
     /// the home screen asks for as soon as it is drawn may come before that.
     pub async fn opened(self) {
-        if self.state.get_untracked() != LibraryState::Opening {
+        if self.parts().open_done.get_value() {
             return;
         }
         let (done, wait) = futures_channel::oneshot::channel();

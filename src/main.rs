@@ -6,11 +6,6 @@ use leptos::prelude::{request_animation_frame, set_timeout};
 
 fn main() {
     console_error_panic_hook::set_once();
-    // The engine's module is fetched and compiled while the first screen waits to be
-    // drawn; the app asks for it again when it starts, and gets this same load.
-    wasm_bindgen_futures::spawn_local(async {
-        let _ = landsbyplan::engine::load().await;
-    });
     // The app replaces what index.html showed while its code arrived. Replacing it before
     // the browser has painted it once would make a phone wait for the whole app for its
     // first large paint; so if nothing has been painted yet, wait for the next frame to be

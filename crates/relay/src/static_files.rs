@@ -69,7 +69,8 @@ fn has_content_hash(path: &str) -> bool {
             hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
         })
     };
-    hashed(stem) || parts.next().is_some_and(hashed)
+    // A file: an address with no extension is a screen, answered with `index.html`.
+    file.contains('.') && (hashed(stem) || parts.next().is_some_and(hashed))
 }
 
 /// An address that is no file: the app's own screens (`/space/…`, no file extension) get
@@ -132,6 +133,8 @@ mod tests {
         assert!(has_content_hash("/wasm-2bbb119a4ba526f3/__wasm_split.js"));
         assert!(!has_content_hash("/wasm/split_engine.wasm"));
         assert!(!has_content_hash("/wasm-2bbb119a4ba526f3/deeper/x.wasm"));
+        assert!(!has_content_hash("/wasm-2bbb119a4ba526f3/"));
+        assert!(!has_content_hash("/wasm-2bbb119a4ba526f3/space"));
         assert!(!has_content_hash("/"));
         assert!(!has_content_hash("/sw.js"));
         assert!(!has_content_hash("/index.html"));
