@@ -10,12 +10,40 @@ import { councilOffline, markWhenReady, planReady } from "./council-page.mjs";
 const [dist, councilFile] = process.argv.slice(2);
 const RUNS = 3;
 
+/**
+ * A Rust symbol in its legacy mangling (`_ZN` length-prefixed parts `E`; the split build
+ * keeps symbols mangled) as a path: `landsbyplan::library::Library::open`.
+ */
+function demangle(symbol) {
+  const match = /^_ZN((?:\d+[^\d][\s\S]*?)+)E$/.exec(symbol);
+  if (!match) return symbol;
+  const parts = [];
+  let rest = match[1];
+  while (rest.length > 0) {
+    const digits = /^\d+/.exec(rest);
+    if (!digits) break;
+    const length = Number(digits[0]);
+    parts.push(rest.slice(digits[0].length, digits[0].length + length));
+    rest = rest.slice(digits[0].length + length);
+  }
+  const escapes = { SP: "@", BP: "*", RF: "&", LT: "<", GT: ">", LP: "(", RP: ")", C: "," };
+  return parts
+    .map((part) =>
+      part
+        .replace(/^_\$/, "$")
+        .replace(/\$([A-Z]{1,2})\$/g, (all, code) => escapes[code] ?? all)
+        .replace(/\$u([0-9a-f]+)\$/g, (_, hex) => String.fromCodePoint(parseInt(hex, 16)))
+        .replace(/\.\./g, "::"),
+    )
+    .join("::");
+}
+
 /** Per function name: milliseconds with it on the stack, and first and last sample time. */
 function inclusive(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const name = (node) => node.callFrame.functionName.replace(/::h[0-9a-f]{16}$/, "") || "(anonymous)";
+  const name = (node) => demangle(node.callFrame.functionName).replace(/::h[0-9a-f]{16}$/, "") || "(anonymous)";
   const spent = new Map();
   let at = 0;
   let busy = 0;

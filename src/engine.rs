@@ -9,7 +9,8 @@
 //! it gets once from [`load`]; nothing in the first part may call into documents directly,
 //! or the splitter keeps that code (and all it calls) in the first part.
 
-use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
+use futures_util::future::{LocalBoxFuture, Shared};
 use landsbyplan_model::{SpaceId, Stamp};
 use leptos::prelude::*;
 
@@ -189,6 +190,20 @@ pub async fn load() -> Result<&'static dyn Engine, NotLoaded> {
     }
 }
 
+/// The first load of the engine, as every caller until it ends shares it.
+type FirstLoad = Shared<LocalBoxFuture<'static, Result<&'static dyn Engine, NotLoaded>>>;
+
+thread_local! {
+    static FIRST: std::cell::OnceCell<FirstLoad> = const { std::cell::OnceCell::new() };
+}
+
+/// Starts fetching the engine if nothing has yet; everyone who asks before it ends gets
+/// this one load and its result (a failure included: fetching again is [`load`]'s, on
+/// the person's "Prøv igen").
+pub fn first_load() -> FirstLoad {
+    FIRST.with(|first| first.get_or_init(|| load().boxed_local().shared()).clone())
+}
+
 /// The engine once it is here, for the screens to draw from; provided by the app.
 #[derive(Clone, Copy)]
 pub struct Loaded(pub RwSignal<Option<Result<&'static dyn Engine, NotLoaded>>, LocalStorage>);
@@ -197,13 +212,15 @@ impl Loaded {
     /// The engine, fetched first if it is not here yet (an error in words if it cannot
     /// be fetched).
     pub async fn get(self) -> Result<&'static dyn Engine, Message> {
-        match self.0.get_untracked() {
+        let loaded = match self.0.get_untracked() {
             Some(Ok(engine)) => return Ok(engine),
             // Fetching again: no longer "could not be fetched".
-            Some(Err(NotLoaded)) => self.0.set(None),
-            None => {}
-        }
-        let loaded = load().await;
+            Some(Err(NotLoaded)) => {
+                self.0.set(None);
+                load().await
+            }
+            None => first_load().await,
+        };
         // Set once it is here (setting it again would draw the screens waiting for it
         // again, losing what is typed in them).
         if !matches!(self.0.get_untracked(), Some(Ok(_))) {
