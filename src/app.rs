@@ -25,10 +25,10 @@ pub fn App() -> impl IntoView {
     provide_context(join_problem);
     // The engine is fetched now that the app starts (the first screen is drawn: `main`); it opens the
     // device's store when it arrives (or after "Prøv igen", if it could not be fetched).
-    let loaded = Loaded(RwSignal::new_local(None));
+    let loaded = Loaded::new();
     provide_context(loaded);
     let opened = StoredValue::new(false);
-    Effect::new(move || match loaded.0.get() {
+    Effect::new(move || match loaded.state.get() {
         Some(Ok(engine)) if !opened.get_value() => {
             opened.set_value(true);
             library.state.set(LibraryState::Opening);
@@ -124,7 +124,7 @@ fn Later(screen: Screen) -> impl IntoView {
             let _ = loaded.get().await;
         });
     };
-    move || match loaded.0.get() {
+    move || match loaded.state.get() {
         Some(Ok(engine)) => engine.screen(screen),
         Some(Err(_)) => view! {
             <p class="error" role="alert">{move || i18n.t("engine-not-loaded")}</p>
@@ -177,7 +177,7 @@ fn join_links_opened_later(library: Library, loaded: Loaded, problem: JoinProble
     on_hash_change.forget();
     Effect::new(move || {
         arrived.track();
-        let Some(Ok(engine)) = loaded.0.get() else {
+        let Some(Ok(engine)) = loaded.state.get() else {
             return;
         };
         if library.state.get() != LibraryState::Ready {

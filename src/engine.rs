@@ -190,47 +190,72 @@ pub async fn load() -> Result<&'static dyn Engine, NotLoaded> {
     }
 }
 
-/// The first load of the engine, as every caller until it ends shares it.
-type FirstLoad = Shared<LocalBoxFuture<'static, Result<&'static dyn Engine, NotLoaded>>>;
-
-thread_local! {
-    static FIRST: std::cell::OnceCell<FirstLoad> = const { std::cell::OnceCell::new() };
-}
-
-/// Starts fetching the engine if nothing has yet; everyone who asks before it ends gets
-/// this one load and its result (a failure included: fetching again is [`load`]'s, on
-/// the person's "Prøv igen").
-pub fn first_load() -> FirstLoad {
-    FIRST.with(|first| first.get_or_init(|| load().boxed_local().shared()).clone())
-}
+/// A load of the engine, shared by everyone who asks while it is under way.
+type Attempt = Shared<LocalBoxFuture<'static, Result<&'static dyn Engine, NotLoaded>>>;
 
 /// The engine once it is here, for the screens to draw from; provided by the app.
 #[derive(Clone, Copy)]
-pub struct Loaded(pub RwSignal<Option<Result<&'static dyn Engine, NotLoaded>>, LocalStorage>);
+pub struct Loaded {
+    /// `None` while it is on its way.
+    pub state: RwSignal<Option<Result<&'static dyn Engine, NotLoaded>>, LocalStorage>,
+    /// The load under way, or the last one.
+    attempt: StoredValue<Option<Attempt>, LocalStorage>,
+}
 
 impl Loaded {
+    /// Nothing fetched yet.
+    pub fn new() -> Self {
+        Self {
+            state: RwSignal::new_local(None),
+            attempt: StoredValue::new_local(None),
+        }
+    }
+
     /// The engine, fetched first if it is not here yet (an error in words if it cannot
-    /// be fetched).
+    /// be fetched). Whoever asks while a load is under way shares it, its failure
+    /// included; asking after a failure fetches again.
     pub async fn get(self) -> Result<&'static dyn Engine, Message> {
-        let loaded = match self.0.get_untracked() {
-            Some(Ok(engine)) => return Ok(engine),
-            // Fetching again: no longer "could not be fetched".
-            Some(Err(NotLoaded)) => {
-                self.0.set(None);
-                load().await
+        if let Some(Ok(engine)) = self.state.get_untracked() {
+            return Ok(engine);
+        }
+        let under_way = self
+            .attempt
+            .get_value()
+            .filter(|attempt| attempt.peek().is_none());
+        let attempt = under_way.unwrap_or_else(|| {
+            let attempt = load().boxed_local().shared();
+            self.attempt.set_value(Some(attempt.clone()));
+            // On its way: no longer "could not be fetched".
+            if self.state.get_untracked().is_some() {
+                self.state.set(None);
             }
-            None => first_load().await,
-        };
-        // Set once it is here (setting it again would draw the screens waiting for it
-        // again, losing what is typed in them).
-        if !matches!(self.0.get_untracked(), Some(Ok(_))) {
-            self.0.set(Some(loaded));
+            attempt
+        });
+        let loaded = attempt.await;
+        // Set once (setting it again would draw the screens waiting for it again, losing
+        // what is typed in them).
+        if !matches!(self.state.get_untracked(), Some(Ok(_))) {
+            self.state.set(Some(loaded));
         }
         loaded.map_err(|NotLoaded| Message::plain("engine-not-loaded"))
     }
 
+    /// Runs `call` on the engine, fetched first if it is not here yet.
+    pub async fn run<T>(
+        self,
+        call: impl FnOnce(&'static dyn Engine) -> LocalBoxFuture<'static, Result<T, Message>>,
+    ) -> Result<T, Message> {
+        call(self.get().await?).await
+    }
+
     /// The engine if it is here already.
     pub fn now(self) -> Option<&'static dyn Engine> {
-        self.0.get_untracked().and_then(Result::ok)
+        self.state.get_untracked().and_then(Result::ok)
+    }
+}
+
+impl Default for Loaded {
+    fn default() -> Self {
+        Self::new()
     }
 }

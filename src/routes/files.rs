@@ -57,10 +57,7 @@ pub fn OpenFile() -> impl IntoView {
             busy.set(true);
             problem.set(None);
             let result = match bytes {
-                Ok(bytes) => match loaded.get().await {
-                    Ok(engine) => engine.open_file(library, bytes).await,
-                    Err(message) => Err(message),
-                },
+                Ok(bytes) => loaded.run(|engine| engine.open_file(library, bytes)).await,
                 Err(message) => Err(message),
             };
             busy.set(false);

@@ -147,10 +147,9 @@ fn Councils() -> impl IntoView {
         let stamp = stamp(i18n);
         let wanted = name.get_untracked();
         spawn_local(async move {
-            let result = match loaded.get().await {
-                Ok(engine) => engine.create_council(library, wanted, stamp).await,
-                Err(message) => Err(message),
-            };
+            let result = loaded
+                .run(|engine| engine.create_council(library, wanted, stamp))
+                .await;
             feedback.set(Some(match result {
                 Ok(created) => {
                     name.set(String::new());
@@ -272,10 +271,9 @@ fn SpaceItem(id: SpaceId) -> impl IntoView {
         let stamp = stamp(i18n);
         let wanted = new_name.get_untracked();
         spawn_local(async move {
-            let renamed = match loaded.get().await {
-                Ok(engine) => engine.rename(library, id, wanted, stamp).await,
-                Err(message) => Err(message),
-            };
+            let renamed = loaded
+                .run(|engine| engine.rename(library, id, wanted, stamp))
+                .await;
             problem.set(renamed.err());
         });
     };
@@ -424,10 +422,7 @@ fn JoinLink() -> impl IntoView {
         ev.prevent_default();
         let wanted = link.get_untracked();
         spawn_local(async move {
-            let joined = match loaded.get().await {
-                Ok(engine) => engine.join(library, wanted).await,
-                Err(message) => Err(message),
-            };
+            let joined = loaded.run(|engine| engine.join(library, wanted)).await;
             match joined {
                 Ok(()) => {
                     link.set(String::new());
@@ -473,10 +468,9 @@ fn Network() -> impl IntoView {
         let stamp = stamp(i18n);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let created = match loaded.get().await {
-                Ok(engine) => engine.create_network(library, wanted, stamp).await,
-                Err(message) => Err(message),
-            };
+            let created = loaded
+                .run(|engine| engine.create_network(library, wanted, stamp))
+                .await;
             match created {
                 Ok(id) => navigate(&space_path(id), Default::default()),
                 Err(message) => problem.set(Some(message)),
