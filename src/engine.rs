@@ -248,6 +248,14 @@ impl Loaded {
         call(self.get().await?).await
     }
 
+    /// `message`, unless it says the engine could not be fetched and it has been since
+    /// (tracked: a message under a form goes once "Prøv igen" has fetched it).
+    pub fn still(self, message: Option<Message>) -> Option<Message> {
+        message.filter(|message| {
+            message.key != "engine-not-loaded" || !matches!(self.state.get(), Some(Ok(_)))
+        })
+    }
+
     /// The engine if it is here already.
     pub fn now(self) -> Option<&'static dyn Engine> {
         self.state.get_untracked().and_then(Result::ok)

@@ -81,7 +81,7 @@ pub fn OpenFile() -> impl IntoView {
             <p role="status" aria-live="polite">
                 {move || busy.get().then(|| i18n.t("file-opening"))}
             </p>
-            {move || problem.get().map(|message| view! {
+            {move || loaded.still(problem.get()).map(|message| view! {
                 <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
             })}
         </section>

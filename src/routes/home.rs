@@ -231,7 +231,7 @@ fn Councils() -> impl IntoView {
                 }}
             </p>
             {move || match feedback.get() {
-                Some(Err(message)) => Some(view! {
+                Some(Err(message)) => loaded.still(Some(message)).map(|message| view! {
                     <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
                 }),
                 _ => None,
@@ -298,7 +298,7 @@ fn SpaceItem(id: SpaceId) -> impl IntoView {
                     <input id=rename_id type="text" bind:value=new_name/>
                     <button type="submit">{move || i18n.t("rename-save")}</button>
                 </form>
-                {move || problem.get().map(|message| view! {
+                {move || loaded.still(problem.get()).map(|message| view! {
                     <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
                 })}
             </details>
@@ -418,11 +418,17 @@ fn JoinLink() -> impl IntoView {
     let loaded = expect_context::<Loaded>();
     let link = RwSignal::new(String::new());
     let JoinProblem(problem) = use_context().unwrap_or_default();
+    let busy = RwSignal::new(false);
     let join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         let wanted = link.get_untracked();
         spawn_local(async move {
             let joined = loaded.run(|engine| engine.join(library, wanted)).await;
+            busy.set(false);
             match joined {
                 Ok(()) => {
                     link.set(String::new());
@@ -438,9 +444,11 @@ fn JoinLink() -> impl IntoView {
             <form on:submit=join>
                 <label for="join-link">{move || i18n.t("join-label")}</label>
                 <input id="join-link" type="text" autocomplete="off" inputmode="url" bind:value=link/>
-                <button type="submit">{move || i18n.t("join-submit")}</button>
+                <button type="submit" disabled=move || busy.get()>
+                    {move || i18n.t("join-submit")}
+                </button>
             </form>
-            {move || problem.get().map(|message| view! {
+            {move || loaded.still(problem.get()).map(|message| view! {
                 <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
             })}
         </section>
@@ -461,9 +469,15 @@ fn Network() -> impl IntoView {
     });
     let name = RwSignal::new(i18n.t("network-default-name"));
     let problem = RwSignal::new(None::<Message>);
+    let busy = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // One network, however often the button is pressed while the engine comes.
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         let wanted = name.get_untracked();
         let stamp = stamp(i18n);
         let navigate = navigate.clone();
@@ -471,6 +485,7 @@ fn Network() -> impl IntoView {
             let created = loaded
                 .run(|engine| engine.create_network(library, wanted, stamp))
                 .await;
+            busy.set(false);
             match created {
                 Ok(id) => navigate(&space_path(id), Default::default()),
                 Err(message) => problem.set(Some(message)),
@@ -487,9 +502,11 @@ fn Network() -> impl IntoView {
                     <form on:submit=create.clone()>
                         <label for="network-name">{move || i18n.t("network-name-label")}</label>
                         <input id="network-name" type="text" autocomplete="off" bind:value=name/>
-                        <button type="submit">{move || i18n.t("network-create")}</button>
+                        <button type="submit" disabled=move || busy.get()>
+                            {move || i18n.t("network-create")}
+                        </button>
                     </form>
-                    {move || problem.get().map(|message| view! {
+                    {move || loaded.still(problem.get()).map(|message| view! {
                         <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
                     })}
                 }

@@ -105,8 +105,8 @@ test("the home screen works before the engine arrives, waits for it to make a co
   let engineRequests = 0;
   await page.route(/\/split_[^/]*\.wasm$/, async (route) => {
     engineRequests += 1;
-    if (engineRequests === 1) {
-      // The first try fails, as on a network that drops.
+    if (engineRequests <= 2) {
+      // The first two tries fail, as on a network that drops.
       await route.abort("internetdisconnected");
       return;
     }
@@ -119,8 +119,15 @@ test("the home screen works before the engine arrives, waits for it to make a co
   await page.getByRole("button", { name: "English" }).click();
   await page.getByRole("heading", { level: 2, name: "Welcome to Landsbyplan" }).waitFor();
   await page.getByRole("button", { name: "Dansk" }).click();
-  // The failed fetch is said, with a way to try again.
-  await page.getByText("Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen.").waitFor();
+  // The failed fetch is said, with a way to try again. A link pasted meanwhile tries again
+  // (and fails again here): its form says so too.
+  const failed = page.getByText("Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen.");
+  await failed.first().waitFor();
+  await page.getByLabel("Har du fået et delingslink som tekst?").fill("https://example.invalid/#edit=nothing");
+  await page.getByRole("button", { name: "Deltag" }).click();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("[role=alert]")].filter((p) => p.textContent.includes("kunne ikke hentes")).length === 2);
+  assert.equal(engineRequests, 2);
   await page.getByRole("button", { name: "Prøv igen" }).click();
   await page.getByText("Henter gemte lokalråd …").waitFor();
   // A council asked for now waits for the engine, then is made.
@@ -129,11 +136,23 @@ test("the home screen works before the engine arrives, waits for it to make a co
   await create.click();
   // It waits (the button is busy) rather than failing.
   await page.locator("button[disabled]", { hasText: "Opret lokalråd" }).waitFor();
-  assert.equal(await page.locator(".error").count(), 0, "no error while the engine is on its way");
+  assert.equal(await page.locator("section[aria-labelledby=councils-heading] .error").count(), 0, "no error while the engine is on its way");
+  // The network asked for three times at once (a press, Enter, another press) is made once.
+  await page.evaluate(() => {
+    const form = document.getElementById("network-name").form;
+    for (let press = 0; press < 3; press += 1) form.requestSubmit();
+  });
   release();
+  // Made, the network's screen opens; the home screen then lists one of it.
+  await page.getByRole("heading", { level: 2, name: "Landdistrikterne i Billund Kommune" }).waitFor();
+  await page.getByRole("banner").getByRole("link", { name: "Landsbyplan" }).click();
+  await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).waitFor();
+  assert.equal(await page.getByRole("link", { name: "Landdistrikterne i Billund Kommune" }).count(), 1, "one network");
+  // With the engine here, no form still says it could not be fetched.
+  assert.equal(await failed.count(), 0, "the failure is no longer said");
   await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).click();
   await page.getByRole("heading", { level: 2, name: "Hejnsvig Lokalråd" }).waitFor();
-  assert.equal(engineRequests, 2);
+  assert.equal(engineRequests, 3);
 
   // A link straight to a space's screen, with the engine held back: it says so, then draws.
   const direct = await context.newPage();
