@@ -169,28 +169,15 @@ struct Session {
 /// Whether an append to `doc` may go on: a document the store holds, or one `address`
 /// may start now (see [`Relay::may_start`]); else the refusal.
 async fn new_document(relay: &Arc<Relay>, address: IpAddr, doc: DocId) -> Option<RelayFrame> {
-    let store = Arc::clone(&relay.store);
-    match tokio::task::spawn_blocking(move || store.has_doc(&doc)).await {
-        Ok(Ok(true)) => None,
-        Ok(Ok(false)) => {
-            let starts = Arc::clone(relay);
-            let refused =
-                tokio::task::spawn_blocking(move || starts.may_start(address, unix_now()))
-                    .await
-                    .unwrap_or_else(|err| Err((ErrorCode::StorageFailed, err.to_string())));
-            refused
-                .err()
-                .map(|(code, message)| refusal(relay, Some(doc), code, message))
-        }
-        Ok(Err(err)) => Some(storage_failed(relay, doc, &err)),
+    match relay.store.has_doc(doc).await {
+        Ok(true) => None,
+        Ok(false) => relay
+            .may_start(address, crate::store::unix_now())
+            .await
+            .err()
+            .map(|(code, message)| refusal(relay, Some(doc), code, message)),
         Err(err) => Some(storage_failed(relay, doc, &err)),
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// One connection's signaling rate, per document it signals about.
@@ -366,7 +353,7 @@ async fn serve(socket: WebSocket, relay: Arc<Relay>, admitted: Admitted) {
             .await;
         }
     }
-    relay.unsubscribe(peer, cursors.keys().copied());
+    relay.subscribers.unsubscribe(peer, cursors.keys().copied());
 }
 
 /// How long a frame of `bytes` may take to go out to a device on a link of `rate` bytes a
@@ -425,7 +412,7 @@ async fn handle(
     let about = frame.doc();
     match frame {
         ClientFrame::Subscribe { doc, since } => {
-            subscribe(relay, peer, me, cursors, paging, doc, since)
+            subscribe(relay, peer, me, cursors, paging, doc, since).await
         }
         ClientFrame::Append { payload, .. } if payload.len() > max => {
             vec![too_large(relay, about, "payloads", max)]
@@ -499,20 +486,14 @@ async fn handle(
                 }
                 session.known.insert(doc);
             }
-            let store = Arc::clone(&relay.store);
-            match tokio::task::spawn_blocking(move || {
-                store.put_snapshot(&doc, covers, &payload, &proof)
-            })
-            .await
-            {
-                Ok(Ok(())) => vec![RelayFrame::Acked { doc, seq: covers }],
-                Ok(Err(StoreError::AheadOfLog)) => vec![refusal(
+            match relay.store.put_snapshot(doc, covers, payload, proof).await {
+                Ok(()) => vec![RelayFrame::Acked { doc, seq: covers }],
+                Err(StoreError::AheadOfLog) => vec![refusal(
                     relay,
                     Some(doc),
                     ErrorCode::Malformed,
                     "the snapshot covers entries the relay does not have".into(),
                 )],
-                Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
                 Err(err) => vec![storage_failed(relay, doc, &err)],
             }
         }
@@ -539,7 +520,7 @@ async fn handle(
         }
         ClientFrame::Ping => vec![RelayFrame::Pong],
         ClientFrame::Signal { doc, to, data } => {
-            relay.publish(
+            relay.subscribers.signal(
                 doc,
                 Live::Signal {
                     doc,
@@ -565,7 +546,7 @@ struct Paging {
 /// Bytes of backlog read from the store and sent at a time.
 const PAGE_BYTES: usize = 1 << 20;
 
-fn subscribe(
+async fn subscribe(
     relay: &Arc<Relay>,
     peer: u64,
     me: &Subscriber,
@@ -584,9 +565,15 @@ fn subscribe(
         )];
     }
     // Subscribe before reading the backlog, so nothing appended meanwhile is missed; the
-    // cursor drops what the backlog already sent.
+    // cursor drops what the backlog already sent. A document nobody here followed yet
+    // is passed on from its log's last number now (the backlog, read after, holds
+    // everything to there).
+    let last = match relay.store.last_seq(doc).await {
+        Ok(last) => last,
+        Err(err) => return vec![storage_failed(relay, doc, &err)],
+    };
     cursors.insert(doc, since);
-    relay.subscribe(doc, peer, me);
+    relay.subscribers.subscribe(doc, peer, me, last);
     *paging = Some(Paging {
         doc,
         after: since,
@@ -603,11 +590,12 @@ async fn next_page(
     paging: &mut Option<Paging>,
 ) -> Vec<RelayFrame> {
     let Paging { doc, after, latest } = page;
-    let store = Arc::clone(&relay.store);
-    match tokio::task::spawn_blocking(move || store.backlog_page(&doc, after, latest, PAGE_BYTES))
+    match relay
+        .store
+        .backlog_page(doc, after, latest, PAGE_BYTES)
         .await
     {
-        Ok(Ok(backlog)) => {
+        Ok(backlog) => {
             let latest = latest.unwrap_or(backlog.latest);
             let mut frames = Vec::with_capacity(backlog.entries.len() + 1);
             let mut last = after;
@@ -645,7 +633,6 @@ async fn next_page(
             }
             frames
         }
-        Ok(Err(err)) => vec![storage_failed(relay, doc, &err)],
         Err(err) => vec![storage_failed(relay, doc, &err)],
     }
 }
@@ -670,6 +657,7 @@ fn forward(peer: u64, cursors: &mut Cursors, live: &Live) -> Option<RelayFrame> 
                 proof: proof.clone(),
             })
         }
+        Live::Behind => None,
         Live::Signal {
             doc,
             from,

@@ -87,7 +87,7 @@ pub(crate) async fn get(State(relay): State<Arc<Relay>>, Path(file): Path<String
     let Some(id) = feed_id(&file) else {
         return refuse(StatusCode::NOT_FOUND, "no such calendar");
     };
-    match relay.store.feed(&id.0) {
+    match relay.store.feed(id.0).await {
         Ok(Some(body)) if body.is_empty() => refuse(StatusCode::GONE, "the calendar was withdrawn"),
         Ok(Some(body)) => (
             [
@@ -134,7 +134,7 @@ pub(crate) async fn put(
     }
     stored(
         "storing a feed",
-        relay.store.put_feed(&id.0, version, &body),
+        relay.store.put_feed(id.0, version, body.to_vec()).await,
     )
 }
 
@@ -151,6 +151,6 @@ pub(crate) async fn delete(
     }
     stored(
         "withdrawing a feed",
-        relay.store.put_feed(&id.0, version, &[]),
+        relay.store.put_feed(id.0, version, Vec::new()).await,
     )
 }

@@ -8,10 +8,12 @@
 //! port of their own.
 
 mod connection;
+mod fanout;
 mod feeds;
+pub mod hints;
 mod metrics;
 mod static_files;
-mod store;
+pub mod store;
 mod writer;
 
 use std::collections::HashMap;
@@ -24,8 +26,9 @@ use axum::Router;
 use axum::routing::get;
 use landsbyplan_sync::{DocId, ErrorCode};
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
+pub use store::postgres::{PgConfig, PgStore};
+pub use store::sqlite::SqliteStore;
 pub use store::{Backlog, Store, StoreError, StoreStats, Stored};
 
 /// How the relay is set up.
@@ -179,6 +182,9 @@ enum Live {
         to: Option<u64>,
         data: Vec<u8>,
     },
+    /// The connection must close: entries it should have been passed are gone from the
+    /// store (see [`fanout`]), so the device subscribes again.
+    Behind,
 }
 
 /// One connection's inbox, as the documents it subscribed to know it.
@@ -249,9 +255,11 @@ impl Started {
 
 /// What every connection shares.
 struct Relay {
-    store: Arc<Store>,
+    store: Arc<dyn Store>,
     writer: writer::Writer,
-    subscribers: Arc<Subscribers>,
+    subscribers: Arc<fanout::Subscribers>,
+    /// Where other relays' appends are heard of, on a store several relays share.
+    hints: Option<Arc<dyn hints::Hints>>,
     limits: Limits,
     client_address_header: Option<String>,
     next_peer: AtomicU64,
@@ -300,26 +308,30 @@ impl Relay {
     /// Whether `address` may start a new document at `now` (seconds since 1970): the
     /// disk has room, the store is under its quota, and the address has started fewer
     /// than its hourly number. If so it is counted; if not, the refusal names the limit.
-    fn may_start(&self, address: IpAddr, now: u64) -> Result<(), (ErrorCode, String)> {
-        let free = self.store.free_bytes().map_err(|err| {
-            (
-                ErrorCode::StorageFailed,
-                format!("the relay cannot tell its free disk space: {err}"),
-            )
-        })?;
-        if free < self.limits.min_free_disk_bytes {
-            return Err((
-                ErrorCode::LimitReached,
-                format!(
-                    "the relay's disk has less than {} bytes free, so it starts no new documents; try again later",
-                    self.limits.min_free_disk_bytes
-                ),
-            ));
+    async fn may_start(&self, address: IpAddr, now: u64) -> Result<(), (ErrorCode, String)> {
+        // On a database server the disk is the database's to watch.
+        if let Some(free) = self.store.free_bytes() {
+            let free = free.map_err(|err| {
+                (
+                    ErrorCode::StorageFailed,
+                    format!("the relay cannot tell its free disk space: {err}"),
+                )
+            })?;
+            if free < self.limits.min_free_disk_bytes {
+                return Err((
+                    ErrorCode::LimitReached,
+                    format!(
+                        "the relay's disk has less than {} bytes free, so it starts no new documents; try again later",
+                        self.limits.min_free_disk_bytes
+                    ),
+                ));
+            }
         }
         if let Some(most) = self.limits.max_store_bytes {
             let held = self
                 .store
                 .stats()
+                .await
                 .map_err(|err| (ErrorCode::StorageFailed, err.to_string()))?
                 .bytes;
             if held >= most {
@@ -365,84 +377,6 @@ impl Relay {
             address,
         })
     }
-
-    fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
-        self.subscribers.subscribe(doc, peer, subscriber);
-    }
-
-    fn unsubscribe(&self, peer: u64, docs: impl IntoIterator<Item = DocId>) {
-        self.subscribers.unsubscribe(peer, docs);
-    }
-
-    fn publish(&self, doc: DocId, live: Live) {
-        self.subscribers.publish(doc, live);
-    }
-}
-
-/// Every document's subscribers.
-#[derive(Default)]
-struct Subscribers(Mutex<HashMap<DocId, HashMap<u64, Subscriber>>>);
-
-impl Subscribers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, HashMap<u64, Subscriber>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn subscribe(&self, doc: DocId, peer: u64, subscriber: &Subscriber) {
-        self.lock()
-            .entry(doc)
-            .or_default()
-            .insert(peer, subscriber.clone());
-    }
-
-    fn unsubscribe(&self, peer: u64, docs: impl IntoIterator<Item = DocId>) {
-        let mut all = self.lock();
-        for doc in docs {
-            if let Some(subs) = all.get_mut(&doc) {
-                subs.remove(&peer);
-                if subs.is_empty() {
-                    all.remove(&doc);
-                }
-            }
-        }
-    }
-
-    /// Hands `live` to every subscriber of `doc`; work is per subscriber of that document
-    /// only, whatever else the relay carries.
-    fn publish(&self, doc: DocId, live: Live) {
-        // A signal for one peer is handed to that peer only: it cannot fill the others'
-        // inboxes.
-        let only = match &live {
-            Live::Signal { to, .. } => *to,
-            Live::Entry { .. } => None,
-        };
-        let live = Arc::new(live);
-        if let Some(subs) = self.lock().get_mut(&doc) {
-            subs.retain(|peer, subscriber| {
-                if only.is_some_and(|to| to != *peer) {
-                    return true;
-                }
-                let signal = matches!(*live, Live::Signal { .. });
-                let queue = if signal {
-                    &subscriber.signals
-                } else {
-                    &subscriber.inbox
-                };
-                match queue.try_send(Arc::clone(&live)) {
-                    Ok(()) => true,
-                    // A signal that does not fit is dropped.
-                    Err(TrySendError::Full(_)) if signal => true,
-                    Err(TrySendError::Full(_)) => {
-                        subscriber.lagged.store(true, Ordering::Relaxed);
-                        false
-                    }
-                    Err(TrySendError::Closed(_)) => false,
-                }
-            });
-        }
-    }
 }
 
 async fn on_the_admin_listener() -> (axum::http::StatusCode, &'static str) {
@@ -462,20 +396,21 @@ pub struct Routers {
 }
 
 /// Builds the relay's routers.
-pub fn app(store: Store, config: &Config) -> Routers {
+///
+/// Spawns the relay's tasks (its writer, the fan-out and, on a shared store, the
+/// listener for other relays' appends): call it within a Tokio runtime.
+pub fn app(store: Arc<dyn Store>, config: &Config) -> Routers {
     // A document's covered entries are kept up to as many bytes as its log may hold: a
     // writer cannot grow its document past twice the log (and two snapshots).
     store.keep_covered_at_most(config.limits.max_log_bytes);
-    let store = Arc::new(store);
-    let subscribers = Arc::new(Subscribers::default());
+    let subscribers = Arc::new(fanout::Subscribers::default());
+    let hints = store.hints();
+    let passed_on = fanout::start(Arc::clone(&store), Arc::clone(&subscribers), hints.clone());
     let relay = Arc::new(Relay {
-        writer: writer::Writer::start(
-            Arc::clone(&store),
-            Arc::clone(&subscribers),
-            config.limits.max_log_bytes,
-        ),
+        writer: writer::Writer::start(Arc::clone(&store), passed_on, config.limits.max_log_bytes),
         store,
         subscribers,
+        hints,
         limits: config.limits,
         client_address_header: config.client_address_header.clone(),
         next_peer: AtomicU64::new(1),

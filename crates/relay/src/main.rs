@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use landsbyplan_relay::{Config, Limits, Store, app};
+use std::sync::Arc;
+
+use landsbyplan_relay::{Config, Limits, PgConfig, PgStore, SqliteStore, Store, app};
 use tracing_subscriber::EnvFilter;
 
 /// Landsbyplan's relay: stores and forwards encrypted entries, serves the app.
@@ -22,9 +24,19 @@ struct Args {
     /// unset. Keep it on 127.0.0.1 or a private network.
     #[arg(long, env = "LANDSBYPLAN_ADMIN_LISTEN")]
     admin_listen: Option<SocketAddr>,
-    /// Folder for the relay's SQLite store.
+    /// Folder for the relay's SQLite store (unless --postgres is set).
     #[arg(long, env = "LANDSBYPLAN_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// Keep the documents in PostgreSQL instead, at this connection URL
+    /// (postgres://user:password@host:port/database): for several relays serving the
+    /// same documents. Prefer the environment variable, which keeps the password out of
+    /// the process list.
+    #[arg(long, env = "LANDSBYPLAN_POSTGRES", hide_env_values = true)]
+    postgres: Option<String>,
+    /// The most connections to PostgreSQL the relay opens for its work (one more listens
+    /// for the other relays' appends).
+    #[arg(long, env = "LANDSBYPLAN_POSTGRES_POOL_SIZE", default_value_t = 16)]
+    postgres_pool_size: usize,
     /// Folder of the built app to serve (trunk's output).
     #[arg(long, env = "LANDSBYPLAN_APP_DIR", default_value = "dist")]
     app_dir: PathBuf,
@@ -130,13 +142,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if !args.app_dir.join("index.html").is_file() {
         tracing::warn!(app_dir = %args.app_dir.display(), "no index.html in the app directory (--app-dir): the relay syncs, but serves no app");
     }
-    let store = Store::open(&args.data_dir).map_err(|err| {
-        format!(
-            "cannot open the store in {} (the data directory must be writable, with room \
-             to grow): {err}",
-            args.data_dir.display()
-        )
-    })?;
+    let store: Arc<dyn Store> = match &args.postgres {
+        Some(url) => Arc::new(
+            PgStore::connect(&PgConfig {
+                url: url.clone(),
+                pool_size: args.postgres_pool_size,
+            })
+            .await
+            .map_err(|err| format!("cannot open the store in PostgreSQL (--postgres): {err}"))?,
+        ),
+        None => Arc::new(SqliteStore::open(&args.data_dir).map_err(|err| {
+            format!(
+                "cannot open the store in {} (the data directory must be writable, with room \
+                 to grow): {err}",
+                args.data_dir.display()
+            )
+        })?),
+    };
     let routers = app(
         store,
         &Config {
@@ -158,7 +180,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     println!("Landsbyplan is running at http://{addr}/  (Ctrl-C stops it)");
-    tracing::info!(%addr, data_dir = %args.data_dir.display(), app_dir = %args.app_dir.display(), "relay started");
+    let kept_in = if args.postgres.is_some() {
+        "PostgreSQL".to_owned()
+    } else {
+        args.data_dir.display().to_string()
+    };
+    tracing::info!(%addr, store = %kept_in, app_dir = %args.app_dir.display(), "relay started");
     if let Some(admin_listener) = admin_listener {
         let admin = admin_listener.local_addr()?;
         tracing::info!(%admin, "admin listener started (/metrics, /healthz, /readyz)");

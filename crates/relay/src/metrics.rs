@@ -1,6 +1,6 @@
 //! The admin listener's answers: `/metrics`, the relay's counters and store totals in
 //! Prometheus' text format (appends per second is the rate of
-//! `landsbyplan_appends_total`), and `/readyz`, whether the store answers.
+//! `landsbyplan_appends_total`), and `/readyz`, whether the relay can serve (see [`ready`]).
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -27,10 +27,9 @@ impl Counters {
 }
 
 pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
-    let store = Arc::clone(&relay.store);
-    let stats = match tokio::task::spawn_blocking(move || store.stats()).await {
-        Ok(Ok(stats)) => stats,
-        _ => return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
+    let stats = match relay.store.stats().await {
+        Ok(stats) => stats,
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
     };
     let counters = &relay.counters;
     let mut text = String::new();
@@ -80,8 +79,9 @@ pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-/// Ready when the writer takes appends and the store answers a query: `503` with the
-/// reason otherwise.
+/// Ready when the writer takes appends, the store answers a query and (on a store
+/// several relays share) the relay hears of the others' appends: `503` with the reason
+/// otherwise.
 pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
     if let Some(trouble) = relay.writer.trouble() {
         return (
@@ -90,12 +90,15 @@ pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         )
             .into_response();
     }
-    let store = Arc::clone(&relay.store);
-    match tokio::task::spawn_blocking(move || store.ready()).await {
-        Ok(Ok(())) => "ready\n".into_response(),
-        Ok(Err(err)) => {
-            (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response()
-        }
+    if relay.hints.as_ref().is_some_and(|hints| !hints.listening()) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store: not listening for other relays' appends\n",
+        )
+            .into_response();
+    }
+    match relay.store.ready().await {
+        Ok(()) => "ready\n".into_response(),
         Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response(),
     }
 }

@@ -1,18 +1,18 @@
-//! Group commit: appends from every connection go to one writer thread, which stores
+//! Group commit: appends from every connection go to one writer task, which stores
 //! whatever has queued up in one transaction, so one disk sync makes many appends
 //! durable. Each append is answered only after its transaction committed.
 //!
-//! The writer thread also hands each new entry to the document's subscribers, right
-//! after the commit and in the order of the sequence numbers: subscribers skip what is
-//! at or below what they had, so an entry handed over after a later one (as happened
-//! when each connection published its own append) was never seen (issue 10).
+//! The writer hands each new entry to the fan-out ([`crate::fanout`]) right after the
+//! commit and in the order of the sequence numbers, which passes it to the document's
+//! subscribers.
 
 use std::sync::Arc;
 
 use landsbyplan_sync::DocId;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Live, Store, StoreError, Subscribers};
+use crate::fanout::Committed;
+use crate::store::{Store, StoreError, Stored};
 
 /// At most this many appends share one transaction.
 const BATCH: usize = 256;
@@ -30,57 +30,52 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread; it ends when the last handle is dropped.
+    /// Starts the writer task; it ends when the last handle is dropped.
     pub(crate) fn start(
-        store: Arc<Store>,
-        subscribers: Arc<Subscribers>,
+        store: Arc<dyn Store>,
+        fanout: mpsc::UnboundedSender<Committed>,
         max_log_bytes: u64,
     ) -> Self {
         let (queue, mut requests) = mpsc::channel::<Request>(BATCH * 16);
-        std::thread::Builder::new()
-            .name("relay-writer".into())
-            .spawn(move || {
-                while let Some(first) = requests.blocking_recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < BATCH {
-                        match requests.try_recv() {
-                            Ok(next) => batch.push(next),
-                            Err(_) => break,
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while requests.recv_many(&mut batch, BATCH).await > 0 {
+                let (appends, replies): (Vec<_>, Vec<_>) = batch
+                    .drain(..)
+                    .map(|r| ((r.doc, r.payload, r.proof), r.reply))
+                    .unzip();
+                let appends = Arc::new(appends);
+                let outcome = store
+                    .append_batch(Arc::clone(&appends), max_log_bytes)
+                    .await;
+                // The store let go of the batch when it was done with it.
+                let appends = Arc::try_unwrap(appends).unwrap_or_else(|kept| (*kept).clone());
+                match outcome {
+                    Ok(results) => {
+                        for (((doc, payload, proof), reply), result) in
+                            appends.into_iter().zip(replies).zip(results)
+                        {
+                            if let Ok(seq) = result {
+                                let entry = Stored {
+                                    seq,
+                                    payload,
+                                    proof,
+                                };
+                                let _ = fanout.send(Committed { doc, entry });
+                            }
+                            let _ = reply.send(result);
                         }
                     }
-                    let appends: Vec<(DocId, &[u8], &[u8])> = batch
-                        .iter()
-                        .map(|r| (r.doc, r.payload.as_slice(), r.proof.as_slice()))
-                        .collect();
-                    match store.append_batch(&appends, max_log_bytes) {
-                        Ok(results) => {
-                            for (request, result) in batch.into_iter().zip(results) {
-                                if let Ok(seq) = result {
-                                    subscribers.publish(
-                                        request.doc,
-                                        Live::Entry {
-                                            doc: request.doc,
-                                            seq,
-                                            payload: request.payload,
-                                            proof: request.proof,
-                                        },
-                                    );
-                                }
-                                let _ = request.reply.send(result);
-                            }
-                        }
-                        Err(err) => {
-                            tracing::error!(%err, "a batch of appends failed");
-                            let message = err.to_string();
-                            for request in batch {
-                                let _ =
-                                    request.reply.send(Err(StoreError::Failed(message.clone())));
-                            }
+                    Err(err) => {
+                        tracing::error!(%err, "a batch of appends failed");
+                        let message = err.to_string();
+                        for reply in replies {
+                            let _ = reply.send(Err(StoreError::Failed(message.clone())));
                         }
                     }
                 }
-            })
-            .expect("the relay can start a thread");
+            }
+        });
         Self { queue }
     }
 
@@ -107,11 +102,11 @@ impl Writer {
             .map_err(|_| StoreError::Failed("the writer stopped".into()))?
     }
 
-    /// Why appends cannot go through now, if they cannot: the writer thread ended, or its
-    /// queue is full (the disk is not keeping up).
+    /// Why appends cannot go through now, if they cannot: the writer task ended, or its
+    /// queue is full (the store is not keeping up).
     pub(crate) fn trouble(&self) -> Option<&'static str> {
         if self.queue.is_closed() {
-            Some("the writer thread has stopped")
+            Some("the writer has stopped")
         } else if self.queue.capacity() == 0 {
             Some("the writer's queue is full")
         } else {
@@ -141,6 +136,6 @@ mod tests {
             .unwrap();
         assert_eq!(writer.trouble(), Some("the writer's queue is full"));
         drop(requests);
-        assert_eq!(writer.trouble(), Some("the writer thread has stopped"));
+        assert_eq!(writer.trouble(), Some("the writer has stopped"));
     }
 }

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{Relay, append, connect, keys, stored};
-use landsbyplan_relay::Store;
+use landsbyplan_relay::store::sqlite::Db;
 use landsbyplan_sync::{DocId, ErrorCode};
 
 /// A filesystem of `size` (tmpfs) the test's relays keep their data in. It lives as long
@@ -134,7 +134,7 @@ fn kept_in(copy: &Path, doc: &DocId) -> BTreeMap<u64, Vec<u8>> {
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(check, "ok", "the store is whole");
-    let store = Store::open(copy).unwrap();
+    let store = Db::open(copy).unwrap();
     store
         .backlog(doc, 0)
         .unwrap()

@@ -1,4 +1,5 @@
-//! The relay over real WebSockets and HTTP on 127.0.0.1, with its real SQLite store.
+//! The relay over real WebSockets and HTTP on 127.0.0.1, with its real store (SQLite, or
+//! PostgreSQL: see `common`).
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use common::{Socket, append_frame, connect, keys, receive, send};
 use futures_util::{SinkExt, StreamExt};
-use landsbyplan_relay::{Config, Limits, Store, app};
+use landsbyplan_relay::{Config, Limits, app};
 use landsbyplan_sync::{ClientFrame, ErrorCode, RelayFrame, Sealed, SpaceKeys};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -40,7 +41,7 @@ impl Running {
         limits: Limits,
         client_address_header: Option<String>,
     ) -> Self {
-        let store = Store::open(data_dir).unwrap();
+        let store = common::store_for(data_dir).await;
         let routers = app(
             store,
             &Config {
@@ -542,22 +543,12 @@ async fn the_relays_files_contain_no_plaintext() {
     drop(writer);
     relay.stop().await;
     let mut scanned = 0;
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("relay.sqlite3")
-        {
-            let bytes = std::fs::read(&path).unwrap();
-            scanned += bytes.len();
-            assert!(
-                !bytes.windows(6).any(|w| w == b"CANARY"),
-                "plaintext in {}",
-                path.display()
-            );
-        }
+    for (place, bytes) in common::everything_stored(dir.path()).await {
+        scanned += bytes.len();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"CANARY"),
+            "plaintext in {place}"
+        );
     }
     assert!(
         scanned > 20 * 40,
@@ -1250,16 +1241,22 @@ async fn below_the_free_disk_or_over_the_store_quota_no_document_starts_and_held
     assert_eq!(start_document(&mut socket, &keys(1)).await, None);
     relay.stop().await;
 
-    for limits in [
-        Limits {
-            min_free_disk_bytes: u64::MAX,
-            ..Limits::default()
-        },
-        Limits {
-            max_store_bytes: Some(5),
-            ..Limits::default()
-        },
-    ] {
+    let full_disk = Limits {
+        min_free_disk_bytes: u64::MAX,
+        ..Limits::default()
+    };
+    let over_quota = Limits {
+        max_store_bytes: Some(5),
+        ..Limits::default()
+    };
+    // A database server's disk is the database's to watch: the relay's free disk counts
+    // only for SQLite.
+    let refusing = if common::on_postgres_run() {
+        vec![over_quota]
+    } else {
+        vec![full_disk, over_quota]
+    };
+    for limits in refusing {
         let relay = Running::with_limits(dir.path(), dir.path(), limits).await;
         let mut socket = relay.connect().await;
         let (code, message) = start_document(&mut socket, &keys(2)).await.unwrap();

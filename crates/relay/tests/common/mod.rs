@@ -1,5 +1,11 @@
-//! What the relay's tests share: a relay process started from its binary, and a device's
-//! side of the protocol over a real WebSocket. Each test file uses part of it.
+//! What the relay's tests share: the store a test's relay keeps its documents in, a relay
+//! process started from its binary, and a device's side of the protocol over a real
+//! WebSocket. Each test file uses part of it.
+//!
+//! The store: SQLite in the test's data directory, or with `LANDSBYPLAN_TEST_STORE=
+//! postgres` a database of its own (named after the data directory, so a relay started
+//! again on it finds its documents) on the PostgreSQL server at `LANDSBYPLAN_TEST_POSTGRES`
+//! (`scripts/test` starts a throwaway one on 127.0.0.1 and runs the suites on both).
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -7,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -55,6 +62,9 @@ impl Relay {
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", "warn");
+        if let Some(url) = on_postgres(data_dir) {
+            command.env("LANDSBYPLAN_POSTGRES", url);
+        }
         Self::spawn(command).expect("the relay starts")
     }
 
@@ -70,6 +80,133 @@ impl Drop for Relay {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The admin URL of the PostgreSQL server for tests, if there is one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("LANDSBYPLAN_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether this run's relays keep their documents in PostgreSQL.
+pub fn on_postgres_run() -> bool {
+    std::env::var("LANDSBYPLAN_TEST_STORE").is_ok_and(|store| store == "postgres")
+}
+
+/// The URL of the database for a relay on `data_dir`, made if missing, when this run's
+/// relays keep their documents in PostgreSQL.
+pub fn on_postgres(data_dir: &std::path::Path) -> Option<String> {
+    if !on_postgres_run() {
+        return None;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Some(database(&format!("relay_{name}")))
+}
+
+/// The URL of database `name` on the test server, made if missing.
+pub fn database(name: &str) -> String {
+    let server = postgres_server().expect(
+        "LANDSBYPLAN_TEST_POSTGRES names the PostgreSQL server for tests (scripts/test starts one)",
+    );
+    let admin = server.clone();
+    let create = format!("CREATE DATABASE {name}");
+    // On a thread of its own: callers may be inside a runtime or not.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                if let Err(err) = client.batch_execute(&create).await {
+                    let exists =
+                        err.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE);
+                    assert!(exists, "{err}");
+                }
+            });
+    })
+    .join()
+    .unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+/// The store a relay on `data_dir` keeps its documents in (see the module's words).
+pub async fn store_for(data_dir: &std::path::Path) -> Arc<dyn landsbyplan_relay::Store> {
+    match on_postgres(data_dir) {
+        Some(url) => Arc::new(
+            landsbyplan_relay::PgStore::connect(&landsbyplan_relay::PgConfig { url, pool_size: 8 })
+                .await
+                .unwrap(),
+        ),
+        None => Arc::new(landsbyplan_relay::SqliteStore::open(data_dir).unwrap()),
+    }
+}
+
+/// Every byte the store of a relay on `data_dir` keeps, by where: SQLite's files, or every
+/// row of every table of its PostgreSQL database (as text, bytes in hex and escaped).
+pub async fn everything_stored(data_dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let Some(url) = on_postgres(data_dir) else {
+        return std::fs::read_dir(data_dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("relay.sqlite3")
+            })
+            .map(|path| (path.display().to_string(), std::fs::read(&path).unwrap()))
+            .collect();
+    };
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let tables = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for table in tables {
+        let name: String = table.get(0);
+        // Each bytea column raw, and the row as text besides.
+        let columns = client
+            .query(
+                "SELECT column_name FROM information_schema.columns
+                 WHERE table_name = $1 AND data_type = 'bytea'",
+                &[&name],
+            )
+            .await
+            .unwrap();
+        for column in columns {
+            let column: String = column.get(0);
+            for row in client
+                .query(&format!("SELECT {column} FROM {name}"), &[])
+                .await
+                .unwrap()
+            {
+                found.push((format!("{name}.{column}"), row.get::<_, Vec<u8>>(0)));
+            }
+        }
+        for row in client
+            .query(&format!("SELECT CAST({name} AS text) FROM {name}"), &[])
+            .await
+            .unwrap()
+        {
+            found.push((name.clone(), row.get::<_, String>(0).into_bytes()));
+        }
+    }
+    found
 }
 
 pub fn keys(n: u8) -> SpaceKeys {

@@ -1,106 +1,32 @@
 //! The relay's embedded store: one SQLite file holding every document's log of opaque
 //! entries and its latest opaque snapshot, each with its writer's proof, which the relay
-//! hands on to every device so that each checks it for itself.
+//! hands on to every device so that each checks it for itself. [`Db`] is the database,
+//! called from one thread at a time; [`SqliteStore`] serves it to the relay's tasks on
+//! blocking threads.
 //!
 //! WAL with `synchronous = FULL`, so an append is on disk before it is acknowledged. An
 //! entry already in the log (same bytes) is not stored twice: a device that resends after
 //! a lost acknowledgement gets the same sequence number back.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use landsbyplan_sync::DocId;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-/// The store refused or failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The data directory could not be created.
-    #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        /// The directory.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The document's log holds as many bytes as it may; a snapshot makes room.
-    #[error("the document's log is full")]
-    LogFull,
-    /// A calendar feed request whose version is not above the one held (a replay, or
-    /// older than what another device published).
-    #[error("version {held} of the calendar is held")]
-    StaleFeed {
-        /// The version held, which a request must exceed.
-        held: u64,
-    },
-    /// A snapshot claims entries the log does not have yet.
-    #[error("the snapshot covers entries the relay does not have")]
-    AheadOfLog,
-    /// SQLite failed.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A batch the entry was part of could not be written; nothing of it was stored.
-    #[error("the store could not write: {0}")]
-    Failed(String),
-}
+use super::{
+    Append, Backlog, COVERED_GRACE_SECS, LET_GO_KEPT_SECS, Store, StoreError, StoreStats, Stored,
+};
 
-/// An entry (or a snapshot) as its writer sent it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    /// The entry's sequence number (for a snapshot: the last entry it covers).
-    pub seq: u64,
-    /// Opaque bytes.
-    pub payload: Vec<u8>,
-    /// The writer's proof of them.
-    pub proof: Vec<u8>,
-}
-
-/// What a subscriber gets for a document: the snapshot (if newer than what it has) and
-/// the entries after it.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Backlog {
-    /// The snapshot (its `seq`: the last entry it covers).
-    pub snapshot: Option<Stored>,
-    /// Entries after the snapshot or the subscriber's cursor, oldest first.
-    pub entries: Vec<Stored>,
-    /// The last entry the document's log has held (0 for none), whatever the cursor.
-    pub latest: u64,
-    /// More entries follow the ones here (a page ended at its byte budget).
-    pub more: bool,
-}
-
-/// How long entries a snapshot covers, and the snapshot it replaced, stay in the store:
-/// a device that was away less long catches up from the entries instead of downloading
-/// the whole snapshot, and a bad snapshot can still be undone from what it replaced.
-pub const COVERED_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
-
-/// How long the relay remembers the number of an entry it let go (by its payload's hash,
-/// about 80 bytes an entry): a device that sends one again within this time gets the old
-/// number; after it, a second number (which a device that read the first in the same
-/// session doubts, and reads again).
-pub const LET_GO_KEPT_SECS: u64 = 30 * 24 * 60 * 60;
-
-/// Totals for the metrics endpoint.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct StoreStats {
-    /// Documents with a log or a snapshot.
-    pub documents: u64,
-    /// Entries in all logs.
-    pub entries: u64,
-    /// Bytes of entries and snapshots (covered entries and replaced snapshots kept for
-    /// the grace period too).
-    pub bytes: u64,
-}
-
-/// Every document's log.
+/// Every document's log in one SQLite file.
 #[derive(Debug)]
-pub struct Store {
+pub struct Db {
     conn: Mutex<Connection>,
     epoch: u64,
     dir: std::path::PathBuf,
     /// The most bytes of covered entries kept per document (see
-    /// [`Store::keep_covered_at_most`]).
+    /// [`Db::keep_covered_at_most`]).
     keep_covered: std::sync::atomic::AtomicU64,
 }
 
@@ -242,7 +168,7 @@ fn stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-impl Store {
+impl Db {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
@@ -431,7 +357,7 @@ impl Store {
             .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// [`Store::put_snapshot`] at `now` (seconds since 1970).
+    /// Keeps a snapshot at `now` (see [`Store::put_snapshot_at`]).
     pub fn put_snapshot_at(
         &self,
         doc: &DocId,
@@ -563,7 +489,7 @@ impl Store {
         self.backlog_page(doc, since, None, usize::MAX)
     }
 
-    /// A page of [`Store::backlog`]: the snapshot if it is due, and entries until they
+    /// A page of the backlog: the snapshot if it is due, and entries until they
     /// pass `budget` bytes (at least one), so no subscriber makes the relay hold a whole
     /// log in memory. The next page starts after the last entry of this one and ends at
     /// `through`, the first page's `latest` (entries appended meanwhile go out live, and
@@ -658,6 +584,16 @@ impl Store {
             .query_row(params![doc.0.as_slice()], |row| row.get(0))?)
     }
 
+    /// The last sequence number `doc`'s log has given (0 for none).
+    pub fn last_seq(&self, doc: &DocId) -> Result<u64, StoreError> {
+        let last: Option<i64> = self
+            .lock()
+            .prepare_cached("SELECT last_seq FROM docs WHERE doc = ?1")?
+            .query_row(params![doc.0.as_slice()], |row| row.get(0))
+            .optional()?;
+        Ok(last.map_or(0, i64::unsigned_abs))
+    }
+
     /// Bytes free for the store on its filesystem (for an unprivileged process).
     pub fn free_bytes(&self) -> std::io::Result<u64> {
         let stat = rustix::fs::statvfs(&self.dir)?;
@@ -688,96 +624,126 @@ impl Store {
     }
 }
 
+/// [`Db`] for the relay's tasks: each call on a blocking thread.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    db: Arc<Db>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            db: Arc::new(Db::open(data_dir)?),
+        })
+    }
+
+    /// Runs `work` on the database on a blocking thread.
+    async fn on_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Db) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|err| StoreError::Failed(err.to_string()))?
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn epoch(&self) -> u64 {
+        self.db.epoch()
+    }
+
+    async fn append_batch(
+        &self,
+        appends: Arc<Vec<Append>>,
+        max_log_bytes: u64,
+    ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        self.on_db(move |db| {
+            let borrowed: Vec<(DocId, &[u8], &[u8])> = appends
+                .iter()
+                .map(|(doc, payload, proof)| (*doc, payload.as_slice(), proof.as_slice()))
+                .collect();
+            db.append_batch(&borrowed, max_log_bytes)
+        })
+        .await
+    }
+
+    async fn put_snapshot_at(
+        &self,
+        doc: DocId,
+        covers: u64,
+        payload: Vec<u8>,
+        proof: Vec<u8>,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        self.on_db(move |db| db.put_snapshot_at(&doc, covers, &payload, &proof, now))
+            .await
+    }
+
+    fn keep_covered_at_most(&self, bytes: u64) {
+        self.db.keep_covered_at_most(bytes);
+    }
+
+    async fn backlog_page(
+        &self,
+        doc: DocId,
+        since: u64,
+        through: Option<u64>,
+        budget: usize,
+    ) -> Result<Backlog, StoreError> {
+        self.on_db(move |db| db.backlog_page(&doc, since, through, budget))
+            .await
+    }
+
+    async fn last_seq(&self, doc: DocId) -> Result<u64, StoreError> {
+        self.on_db(move |db| db.last_seq(&doc)).await
+    }
+
+    async fn previous_snapshot(&self, doc: DocId) -> Result<Option<Stored>, StoreError> {
+        self.on_db(move |db| db.previous_snapshot(&doc)).await
+    }
+
+    async fn has_doc(&self, doc: DocId) -> Result<bool, StoreError> {
+        self.on_db(move |db| db.has_doc(&doc)).await
+    }
+
+    async fn put_feed(&self, id: [u8; 32], version: u64, body: Vec<u8>) -> Result<(), StoreError> {
+        self.on_db(move |db| db.put_feed(&id, version, &body)).await
+    }
+
+    async fn feed(&self, id: [u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.on_db(move |db| db.feed(&id)).await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.on_db(Db::ready).await
+    }
+
+    async fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.on_db(Db::stats).await
+    }
+
+    fn free_bytes(&self) -> Option<std::io::Result<u64>> {
+        Some(self.db.free_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    //! What only SQLite has; the rules both stores hold are tested on both in
+    //! `tests/stores.rs`.
     use super::*;
 
     const ROOM: u64 = 1 << 20;
     const PROOF: &[u8] = b"the writer's proof";
 
-    /// Entry `seq` holding `payload`, as stored with [`PROOF`].
-    fn entry(seq: u64, payload: &[u8]) -> Stored {
-        Stored {
-            seq,
-            payload: payload.to_vec(),
-            proof: PROOF.to_vec(),
-        }
-    }
-
-    fn store() -> (tempfile::TempDir, Store) {
+    fn store() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Db::open(dir.path()).unwrap();
         (dir, store)
-    }
-
-    #[test]
-    fn appends_get_consecutive_sequence_numbers_per_document() {
-        let (_dir, store) = store();
-        let (a, b) = (DocId([1; 32]), DocId([2; 32]));
-        assert_eq!(store.append(&a, b"one", PROOF, ROOM).unwrap(), 1);
-        assert_eq!(store.append(&a, b"two", PROOF, ROOM).unwrap(), 2);
-        assert_eq!(store.append(&b, b"other", PROOF, ROOM).unwrap(), 1);
-        assert_eq!(
-            store.backlog(&a, 1).unwrap().entries,
-            vec![entry(2, b"two")]
-        );
-        assert_eq!(
-            store.backlog(&b, 0).unwrap().entries,
-            vec![entry(1, b"other")]
-        );
-    }
-
-    #[test]
-    fn the_same_entry_appended_twice_is_stored_once_under_its_first_number() {
-        let (_dir, store) = store();
-        let doc = DocId([1; 32]);
-        assert_eq!(store.append(&doc, b"one", PROOF, ROOM).unwrap(), 1);
-        assert_eq!(store.append(&doc, b"two", PROOF, ROOM).unwrap(), 2);
-        assert_eq!(store.append(&doc, b"one", PROOF, ROOM).unwrap(), 1);
-        assert_eq!(store.backlog(&doc, 0).unwrap().entries.len(), 2);
-    }
-
-    #[test]
-    fn a_full_log_refuses_appends_until_a_snapshot_makes_room() {
-        let (_dir, store) = store();
-        let doc = DocId([1; 32]);
-        store.append(&doc, &[1; 60], PROOF, 100).unwrap();
-        assert!(matches!(
-            store.append(&doc, &[2; 60], PROOF, 100),
-            Err(StoreError::LogFull)
-        ));
-        store
-            .put_snapshot(&doc, 1, b"everything so far", PROOF)
-            .unwrap();
-        assert_eq!(store.append(&doc, &[2; 60], PROOF, 100).unwrap(), 2);
-    }
-
-    #[test]
-    fn a_snapshot_replaces_the_entries_it_covers_and_numbering_goes_on() {
-        let (_dir, store) = store();
-        let doc = DocId([1; 32]);
-        for n in 1..=3u8 {
-            store.append(&doc, &[n], PROOF, ROOM).unwrap();
-        }
-        store.put_snapshot(&doc, 3, b"snap", PROOF).unwrap();
-        assert_eq!(store.append(&doc, &[4], PROOF, ROOM).unwrap(), 4);
-        let from_start = store.backlog(&doc, 0).unwrap();
-        assert_eq!(from_start.snapshot, Some(entry(3, b"snap")));
-        assert_eq!(from_start.entries, vec![entry(4, &[4])]);
-        let caught_up = store.backlog(&doc, 3).unwrap();
-        assert_eq!(
-            (caught_up.snapshot, caught_up.entries),
-            (None, vec![entry(4, &[4])])
-        );
-        assert!(matches!(
-            store.put_snapshot(&doc, 9, b"x", PROOF),
-            Err(StoreError::AheadOfLog)
-        ));
-        store.put_snapshot(&doc, 2, b"older", PROOF).unwrap();
-        assert_eq!(
-            store.backlog(&doc, 0).unwrap().snapshot,
-            Some(entry(3, b"snap"))
-        );
     }
 
     #[test]
@@ -794,28 +760,6 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(synchronous, 2, "FULL");
-    }
-
-    #[test]
-    fn entries_survive_reopening_the_store() {
-        let dir = tempfile::tempdir().unwrap();
-        Store::open(dir.path())
-            .unwrap()
-            .append(&DocId([3; 32]), b"kept", PROOF, ROOM)
-            .unwrap();
-        let reopened = Store::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened.backlog(&DocId([3; 32]), 0).unwrap().entries,
-            vec![entry(1, b"kept")]
-        );
-        assert_eq!(
-            reopened.stats().unwrap(),
-            StoreStats {
-                documents: 1,
-                entries: 1,
-                bytes: 4
-            }
-        );
     }
 
     #[test]
@@ -839,7 +783,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
+        let store = Db::open(dir.path()).unwrap();
         assert_ne!(
             store.epoch(),
             42,
@@ -852,184 +796,14 @@ mod tests {
         let epoch = store.epoch();
         drop(store);
         assert_eq!(
-            Store::open(dir.path()).unwrap().epoch(),
+            Db::open(dir.path()).unwrap().epoch(),
             epoch,
             "migrated once"
         );
     }
 
-    #[test]
-    fn covered_entries_and_the_replaced_snapshot_are_kept_for_the_grace_period() {
-        let (_dir, store) = store();
-        let doc = DocId([1; 32]);
-        for n in 1..=5u8 {
-            store.append(&doc, &[n], PROOF, ROOM).unwrap();
-        }
-        let day = 24 * 60 * 60;
-        store
-            .put_snapshot_at(&doc, 3, b"first", PROOF, day)
-            .unwrap();
-        // A device that has entry 2 gets 3, 4 and 5, not the whole snapshot; a new one
-        // gets the snapshot.
-        let away = store.backlog(&doc, 2).unwrap();
-        assert_eq!(away.snapshot, None);
-        assert_eq!(
-            away.entries,
-            vec![entry(3, &[3]), entry(4, &[4]), entry(5, &[5])]
-        );
-        assert_eq!(
-            store.backlog(&doc, 0).unwrap().snapshot,
-            Some(entry(3, b"first"))
-        );
-        // The log made room: only entries 4 and 5 count.
-        assert_eq!(store.stats().unwrap().entries, 2);
-        // A covered entry sent again keeps its number while it is kept.
-        assert_eq!(store.append(&doc, &[1], PROOF, ROOM).unwrap(), 1);
-        assert_eq!(store.backlog(&doc, 5).unwrap().latest, 5);
-
-        // Two days later a newer snapshot replaces it: the first is kept as the previous.
-        store
-            .put_snapshot_at(&doc, 5, b"second", PROOF, 3 * day)
-            .unwrap();
-        assert_eq!(
-            store.previous_snapshot(&doc).unwrap(),
-            Some(entry(3, b"first"))
-        );
-        assert_eq!(store.backlog(&doc, 2).unwrap().snapshot, None);
-
-        // After the grace period, what was covered then is gone: the device that has
-        // entry 2 gets the snapshot.
-        let later = 3 * day + COVERED_GRACE_SECS + 1;
-        assert_eq!(store.append(&doc, &[6], PROOF, ROOM).unwrap(), 6);
-        store
-            .put_snapshot_at(&doc, 6, b"third", PROOF, later)
-            .unwrap();
-        let long_away = store.backlog(&doc, 2).unwrap();
-        assert_eq!(long_away.snapshot, Some(entry(6, b"third")));
-        // An entry sent again after the store let it go keeps its number too.
-        assert_eq!(store.append(&doc, &[1], PROOF, ROOM).unwrap(), 1);
-        assert_eq!(store.append(&doc, &[7], PROOF, ROOM).unwrap(), 7);
-        assert_eq!(
-            store.previous_snapshot(&doc).unwrap(),
-            Some(entry(5, b"second")),
-            "the one replaced just now is kept; the first is gone"
-        );
-        // Long after, the store has forgotten those numbers too: a second number.
-        let much_later = later + LET_GO_KEPT_SECS + 1;
-        store
-            .put_snapshot_at(&doc, 7, b"fourth", PROOF, much_later)
-            .unwrap();
-        assert_eq!(store.append(&doc, &[2], PROOF, ROOM).unwrap(), 8);
-    }
-
-    #[test]
-    fn covered_entries_past_the_bytes_kept_go_at_once_oldest_first() {
-        let (_dir, store) = store();
-        store.keep_covered_at_most(250);
-        let doc = DocId([1; 32]);
-        let mut seq = 0;
-        // A writer fills the log and covers it with a snapshot, five times over in a
-        // day: every time, only the newest 250 bytes of covered entries stay.
-        for round in 1..=5u8 {
-            for n in 0..10u8 {
-                let mut payload = [round; 100];
-                payload[0] = n;
-                seq = store.append(&doc, &payload, PROOF, ROOM).unwrap();
-            }
-            store
-                .put_snapshot_at(&doc, seq, &[round; 10], PROOF, u64::from(round) * 60)
-                .unwrap();
-            let covered: i64 = store
-                .lock()
-                .query_row(
-                    "SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM entries
-                     WHERE doc = ?1 AND covered_at IS NOT NULL",
-                    params![doc.0.as_slice()],
-                    |row| row.get(0),
-                )
-                .unwrap();
-            assert_eq!(covered, 200, "round {round}: the newest two entries stay");
-        }
-        // A device that has all but the last two entries gets them, not the snapshot;
-        // one further behind gets the snapshot.
-        let near = store.backlog(&doc, seq - 2).unwrap();
-        assert_eq!(near.snapshot, None);
-        assert_eq!(near.entries.len(), 2);
-        let far = store.backlog(&doc, seq - 5).unwrap();
-        assert_eq!(far.snapshot, Some(entry(seq, &[5; 10])));
-        // An entry that went is remembered by its number: sent again, it keeps it.
-        let mut first_of_last_round = [5; 100];
-        first_of_last_round[0] = 0;
-        assert_eq!(
-            store
-                .append(&doc, &first_of_last_round, PROOF, ROOM)
-                .unwrap(),
-            seq - 9
-        );
-    }
-
-    #[test]
-    fn a_backlog_read_in_pages_holds_every_entry_once_in_order() {
-        let (_dir, store) = store();
-        let doc = DocId([1; 32]);
-        for n in 1..=10u8 {
-            store.append(&doc, &[n; 100], PROOF, ROOM).unwrap();
-        }
-        store.put_snapshot_at(&doc, 2, b"snap", PROOF, 0).unwrap();
-        let entry_bytes = 100 + PROOF.len();
-        let budget = 2 * entry_bytes + 1;
-        let (mut after, mut seen, mut pages) = (0, Vec::new(), 0);
-        let (mut first, mut through) = (true, None);
-        loop {
-            let page = store.backlog_page(&doc, after, through, budget).unwrap();
-            through = Some(page.latest);
-            assert_eq!(page.latest, 10);
-            assert_eq!(
-                page.snapshot.is_some(),
-                first,
-                "the snapshot comes first, once"
-            );
-            if let Some(snapshot) = &page.snapshot {
-                after = snapshot.seq;
-            }
-            let bytes: usize = page
-                .entries
-                .iter()
-                .map(|e| e.payload.len() + e.proof.len())
-                .sum();
-            assert!(
-                bytes <= budget + entry_bytes,
-                "a page passes its budget by one entry at most"
-            );
-            for entry in &page.entries {
-                after = entry.seq;
-                seen.push(entry.seq);
-            }
-            pages += 1;
-            if first {
-                // Appended while the pages go out: not in them (it goes out live).
-                store.append(&doc, &[11; 100], PROOF, ROOM).unwrap();
-            }
-            first = false;
-            if !page.more {
-                break;
-            }
-        }
-        assert_eq!(
-            seen,
-            (3..=10).collect::<Vec<_>>(),
-            "no page holds more than latest"
-        );
-        assert!(pages >= 3, "{pages} pages");
-        assert_eq!(
-            store.backlog(&doc, 0).unwrap().entries.len(),
-            9,
-            "whole (with the entry appended meanwhile), it is one page"
-        );
-    }
-
     /// The totals counted the slow way, as `/metrics` once did.
-    fn scanned(store: &Store) -> StoreStats {
+    fn scanned(store: &Db) -> StoreStats {
         let conn = store.lock();
         let (documents, entries, bytes): (i64, i64, i64) = conn
             .query_row(
@@ -1063,7 +837,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             // Covered entries past 100 bytes go at once (as the relay sets it, at its log
             // limit), so snapshots also let entries go early.
-            let mut store = Store::open(dir.path()).unwrap();
+            let mut store = Db::open(dir.path()).unwrap();
             store.keep_covered_at_most(100);
             let day = 24 * 60 * 60;
             let mut now = day;
@@ -1080,7 +854,7 @@ mod tests {
                     2 => now += u64::from(n) * day,
                     _ => {
                         drop(store);
-                        store = Store::open(dir.path()).unwrap();
+                        store = Db::open(dir.path()).unwrap();
                         store.keep_covered_at_most(100);
                     }
                 }

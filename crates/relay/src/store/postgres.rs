@@ -1,0 +1,823 @@
+//! The store on PostgreSQL, for several relays serving the same documents.
+//!
+//! The same tables as the SQLite store, made by versioned migrations at start (one relay
+//! at a time, under an advisory lock). Appends to one document are numbered under a
+//! transaction-scoped advisory lock on it, so relays writing the same document at once
+//! give out consecutive numbers and an entry sent to two relays is kept once. In the
+//! transaction of an append goes a hint, `NOTIFY landsbyplan_appends '<doc hex>:<seq>'`
+//! (never the payload), which the other relays hear on one listening connection each
+//! ([`Listener`]) and answer by reading the new rows.
+//!
+//! tokio-postgres is the driver (async, and `LISTEN` on a connection the relay drives
+//! itself); deadpool-postgres pools its connections, with a size limit and timeouts, and
+//! replaces a connection that broke, so the store comes back by itself when the database
+//! does.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures_util::StreamExt;
+use landsbyplan_sync::DocId;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, NoTls, Transaction};
+
+use super::{
+    Append, Backlog, COVERED_GRACE_SECS, LET_GO_KEPT_SECS, Store, StoreError, StoreStats, Stored,
+};
+use crate::hints::{Heard, Hints};
+
+/// The channel the hints go on.
+const CHANNEL: &str = "landsbyplan_appends";
+
+/// How long a query may wait for a connection, or a connection take to open, before the
+/// store counts as unreachable.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// The advisory lock migrations run under (any number, the same in every relay).
+const MIGRATING: i64 = 0x6c61_6e64_7362_7900;
+
+/// The schema, one step per version, in order. A step is never changed once released: a
+/// change is a new step.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE entries (
+        doc bytea NOT NULL,
+        seq bigint NOT NULL,
+        hash bytea NOT NULL,
+        payload bytea NOT NULL,
+        proof bytea NOT NULL,
+        -- When a snapshot came to cover the entry (seconds since 1970; NULL while it is
+        -- in the log): covered entries are kept for a grace period.
+        covered_at bigint,
+        PRIMARY KEY (doc, seq)
+    );
+    CREATE INDEX entries_by_hash ON entries (doc, hash);
+    CREATE TABLE snapshots (
+        doc bytea PRIMARY KEY,
+        covers bigint NOT NULL,
+        payload bytea NOT NULL,
+        proof bytea NOT NULL
+    );
+    -- The snapshot a newer one replaced, kept for the grace period.
+    CREATE TABLE previous_snapshots (
+        doc bytea PRIMARY KEY,
+        covers bigint NOT NULL,
+        payload bytea NOT NULL,
+        proof bytea NOT NULL,
+        replaced_at bigint NOT NULL
+    );
+    -- Per document: the last number given, the bytes and entries its log holds, and all
+    -- the bytes kept of it (covered entries and snapshots too), for the totals.
+    CREATE TABLE docs (
+        doc bytea PRIMARY KEY,
+        last_seq bigint NOT NULL,
+        log_bytes bigint NOT NULL,
+        log_entries bigint NOT NULL,
+        kept_bytes bigint NOT NULL
+    );
+    -- Calendar feeds (an empty body: withdrawn, keeping its version).
+    CREATE TABLE feeds (
+        id bytea PRIMARY KEY,
+        body bytea NOT NULL,
+        version bigint NOT NULL
+    );
+    -- Entries let go after their grace period, by their payload's hash, so one sent
+    -- again keeps its old number.
+    CREATE TABLE let_go (
+        doc bytea NOT NULL,
+        hash bytea NOT NULL,
+        seq bigint NOT NULL,
+        gone_at bigint NOT NULL,
+        PRIMARY KEY (doc, hash)
+    );
+    -- The store's epoch, a random number made with it (see the SQLite store).
+    CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
+    INSERT INTO meta (key, value)
+        VALUES ('epoch', floor(random() * 9007199254740991)::bigint + 1);",
+)];
+
+/// How a relay reaches PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct PgConfig {
+    /// A connection URL (`postgres://user:password@host:port/database`).
+    pub url: String,
+    /// The most connections the relay's pool holds (the listening connection apart).
+    pub pool_size: usize,
+}
+
+/// Every document's log in PostgreSQL.
+pub struct PgStore {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    epoch: u64,
+    keep_covered: AtomicU64,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Postgres(err.to_string())
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        // The server's own message says most (a constraint, a lost connection).
+        match err.as_db_error() {
+            Some(db) => StoreError::Postgres(db.message().to_owned()),
+            None => StoreError::Postgres(err.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(err: deadpool_postgres::PoolError) -> Self {
+        StoreError::Postgres(format!("no connection to the database: {err}"))
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The advisory lock that numbers `doc`'s appends one at a time.
+fn doc_lock(doc: &DocId) -> i64 {
+    let mut first = [0; 8];
+    first.copy_from_slice(&doc.0[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// A hint's text: the document in hex, a colon, the sequence number.
+fn hint(doc: &DocId, seq: u64) -> String {
+    let mut text = String::with_capacity(64 + 21);
+    for byte in doc.0 {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text.push(':');
+    text.push_str(&seq.to_string());
+    text
+}
+
+/// A hint read back; `None` for anything else on the channel.
+fn parse_hint(text: &str) -> Option<(DocId, u64)> {
+    let (hex, seq) = text.split_once(':')?;
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut doc = [0; 32];
+    for (i, byte) in doc.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some((DocId(doc), seq.parse().ok()?))
+}
+
+impl PgStore {
+    /// Connects to the database at `config.url`, brings its schema up to date, and
+    /// reads its epoch. Fails plainly if the database cannot be reached or was made by
+    /// a newer relay.
+    pub async fn connect(config: &PgConfig) -> Result<Self, StoreError> {
+        let mut pg: tokio_postgres::Config = config
+            .url
+            .parse()
+            .map_err(|err| failed(format!("the connection URL is not valid: {err}")))?;
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(WAIT);
+        }
+        pg.application_name("landsbyplan-relay");
+        let manager = Manager::from_config(
+            pg.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(WAIT))
+            .recycle_timeout(Some(WAIT))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(failed)?;
+        let mut client = pool.get().await?;
+        migrate(&mut client).await?;
+        let epoch: i64 = client
+            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])
+            .await?
+            .get(0);
+        Ok(Self {
+            pool,
+            config: pg,
+            epoch: epoch.unsigned_abs().max(1),
+            keep_covered: AtomicU64::new(u64::MAX),
+        })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// Brings the schema up to the last of [`MIGRATIONS`], one relay at a time.
+async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version bigint PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .await?;
+    let at: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
+    let known = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    if at > known {
+        return Err(failed(format!(
+            "the database's schema is at version {at}, newer than this relay knows ({known}): \
+             run the newer relay"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > at) {
+        tx.batch_execute(sql).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .await?;
+        tracing::info!(version, "migrated the PostgreSQL store");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One append inside a transaction holding `doc`'s lock; a refusal leaves it usable.
+async fn append_one(
+    tx: &Transaction<'_>,
+    doc: &DocId,
+    payload: &[u8],
+    proof: &[u8],
+    max_log_bytes: u64,
+) -> Result<u64, StoreError> {
+    let hash: [u8; 32] = Sha256::digest(payload).into();
+    let doc = doc.0.as_slice();
+    let existing = tx
+        .query_opt(
+            "SELECT seq FROM entries WHERE doc = $1 AND hash = $2
+             UNION ALL SELECT seq FROM let_go WHERE doc = $1 AND hash = $2
+             ORDER BY seq LIMIT 1",
+            &[&doc, &hash.as_slice()],
+        )
+        .await?;
+    if let Some(row) = existing {
+        return Ok(row.get::<_, i64>(0).unsigned_abs());
+    }
+    let (last, used): (i64, i64) = tx
+        .query_opt(
+            "SELECT last_seq, log_bytes FROM docs WHERE doc = $1",
+            &[&doc],
+        )
+        .await?
+        .map_or((0, 0), |row| (row.get(0), row.get(1)));
+    let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
+    if used.unsigned_abs() + payload.len() as u64 > max_log_bytes {
+        return Err(StoreError::LogFull);
+    }
+    let seq = last + 1;
+    tx.execute(
+        "INSERT INTO entries (doc, seq, hash, payload, proof) VALUES ($1, $2, $3, $4, $5)",
+        &[&doc, &seq, &hash.as_slice(), &payload, &proof],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO docs (doc, last_seq, log_bytes, log_entries, kept_bytes)
+         VALUES ($1, $2, $3, 1, $3)
+         ON CONFLICT (doc) DO UPDATE SET last_seq = $2, log_bytes = docs.log_bytes + $3,
+            log_entries = docs.log_entries + 1, kept_bytes = docs.kept_bytes + $3",
+        &[&doc, &seq, &size],
+    )
+    .await?;
+    Ok(seq.unsigned_abs())
+}
+
+/// Takes the numbering locks of `docs` in one order (the same in every relay, so two
+/// batches never wait for each other in a circle).
+async fn lock_docs(
+    tx: &Transaction<'_>,
+    docs: impl Iterator<Item = DocId>,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<i64> = docs.map(|doc| doc_lock(&doc)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    async fn append_batch(
+        &self,
+        appends: Arc<Vec<Append>>,
+        max_log_bytes: u64,
+    ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        lock_docs(&tx, appends.iter().map(|(doc, _, _)| *doc)).await?;
+        let mut results = Vec::with_capacity(appends.len());
+        let mut newest: std::collections::BTreeMap<DocId, u64> = std::collections::BTreeMap::new();
+        for (doc, payload, proof) in appends.iter() {
+            let result = append_one(&tx, doc, payload, proof, max_log_bytes).await;
+            if let Ok(seq) = result {
+                let at = newest.entry(*doc).or_default();
+                *at = (*at).max(seq);
+            }
+            results.push(result);
+        }
+        // A failure of the database (not a refusal) fails the whole batch: nothing of it
+        // is stored, and each append hears so.
+        if let Some(Err(err)) = results
+            .iter()
+            .find(|result| matches!(result, Err(StoreError::Postgres(_))))
+        {
+            return Err(failed(err));
+        }
+        for (doc, seq) in newest {
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &hint(&doc, seq)])
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn put_snapshot_at(
+        &self,
+        doc: DocId,
+        covers: u64,
+        payload: Vec<u8>,
+        proof: Vec<u8>,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        lock_docs(&tx, std::iter::once(doc)).await?;
+        let id = doc.0.as_slice();
+        let row = tx
+            .query_one(
+                "SELECT COALESCE((SELECT last_seq FROM docs WHERE doc = $1), 0),
+                        (SELECT covers FROM snapshots WHERE doc = $1)",
+                &[&id],
+            )
+            .await?;
+        let (last, held): (i64, Option<i64>) = (row.get(0), row.get(1));
+        let covers = to_i64(covers);
+        if covers > last.max(held.unwrap_or(0)) {
+            return Err(StoreError::AheadOfLog);
+        }
+        if held.is_some_and(|held| held >= covers) {
+            return Ok(());
+        }
+        let now = to_i64(now);
+        tx.execute(
+            "INSERT INTO previous_snapshots (doc, covers, payload, proof, replaced_at)
+             SELECT doc, covers, payload, proof, $2 FROM snapshots WHERE doc = $1
+             ON CONFLICT (doc) DO UPDATE SET covers = excluded.covers,
+                payload = excluded.payload, proof = excluded.proof,
+                replaced_at = excluded.replaced_at",
+            &[&id, &now],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO snapshots (doc, covers, payload, proof) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (doc) DO UPDATE SET
+                covers = excluded.covers, payload = excluded.payload, proof = excluded.proof",
+            &[&id, &covers, &payload, &proof],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE entries SET covered_at = $3
+             WHERE doc = $1 AND seq <= $2 AND covered_at IS NULL",
+            &[&id, &covers, &now],
+        )
+        .await?;
+        // Past the bytes of covered entries kept, the oldest go now.
+        let keep = to_i64(self.keep_covered.load(Ordering::Relaxed));
+        let oldest_kept: Option<i64> = tx
+            .query_one(
+                "SELECT MAX(seq) FROM (
+                     SELECT seq, (SUM(length(payload)::bigint) OVER (ORDER BY seq DESC))::bigint AS newer
+                     FROM entries WHERE doc = $1 AND covered_at IS NOT NULL) AS covered
+                 WHERE newer > $2::bigint",
+                &[&id, &keep],
+            )
+            .await?
+            .get(0);
+        if let Some(through) = oldest_kept {
+            tx.execute(
+                "UPDATE entries SET covered_at = $3
+                 WHERE doc = $1 AND covered_at IS NOT NULL AND seq <= $2",
+                &[&id, &through, &i64::MIN],
+            )
+            .await?;
+        }
+        let expired = now - to_i64(COVERED_GRACE_SECS);
+        tx.execute(
+            "INSERT INTO let_go (doc, hash, seq, gone_at)
+             SELECT doc, hash, seq, $3 FROM entries WHERE doc = $1 AND covered_at < $2
+             ORDER BY seq
+             ON CONFLICT (doc, hash) DO NOTHING",
+            &[&id, &expired, &now],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM let_go WHERE doc = $1 AND gone_at < $2",
+            &[&id, &(now - to_i64(LET_GO_KEPT_SECS))],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM entries WHERE doc = $1 AND covered_at < $2",
+            &[&id, &expired],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM previous_snapshots WHERE doc = $1 AND replaced_at < $2",
+            &[&id, &expired],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO docs (doc, last_seq, log_bytes, log_entries, kept_bytes)
+             VALUES ($1, $2, 0, 0, 0)
+             ON CONFLICT (doc) DO UPDATE SET last_seq = GREATEST(docs.last_seq, $2)",
+            &[&id, &covers],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE docs SET
+                log_bytes = (SELECT COALESCE(SUM(length(payload)), 0)::bigint FROM entries
+                             WHERE doc = $1 AND covered_at IS NULL),
+                log_entries = (SELECT COUNT(*) FROM entries WHERE doc = $1 AND covered_at IS NULL),
+                kept_bytes = (SELECT COALESCE(SUM(length(payload)), 0)::bigint FROM entries
+                              WHERE doc = $1)
+                    + (SELECT COALESCE(SUM(length(payload)), 0)::bigint FROM snapshots
+                       WHERE doc = $1)
+                    + (SELECT COALESCE(SUM(length(payload)), 0)::bigint FROM previous_snapshots
+                       WHERE doc = $1)
+             WHERE doc = $1",
+            &[&id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn keep_covered_at_most(&self, bytes: u64) {
+        self.keep_covered.store(bytes, Ordering::Relaxed);
+    }
+
+    async fn backlog_page(
+        &self,
+        doc: DocId,
+        since: u64,
+        through: Option<u64>,
+        budget: usize,
+    ) -> Result<Backlog, StoreError> {
+        let mut client = self.client().await?;
+        // One view of the document for the whole page.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let id = doc.0.as_slice();
+        let snapshot = tx
+            .query_opt(
+                "SELECT covers, payload, proof FROM snapshots WHERE doc = $1",
+                &[&id],
+            )
+            .await?
+            .map(|row| Stored {
+                seq: row.get::<_, i64>(0).unsigned_abs(),
+                payload: row.get(1),
+                proof: row.get(2),
+            });
+        let last_entry: Option<i64> = tx
+            .query_opt("SELECT last_seq FROM docs WHERE doc = $1", &[&id])
+            .await?
+            .map(|row| row.get(0));
+        let latest = through.unwrap_or_else(|| {
+            snapshot
+                .as_ref()
+                .map_or(0, |s| s.seq)
+                .max(last_entry.map_or(0, i64::unsigned_abs))
+        });
+        let mut snapshot = snapshot.filter(|s| s.seq > since);
+        if let Some(covers) = snapshot.as_ref().map(|s| s.seq).filter(|_| since > 0) {
+            let kept: i64 = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM entries WHERE doc = $1 AND seq > $2 AND seq <= $3",
+                    &[&id, &to_i64(since), &to_i64(covers)],
+                )
+                .await?
+                .get(0);
+            if kept.unsigned_abs() == covers - since {
+                snapshot = None;
+            }
+        }
+        let after = snapshot.as_ref().map_or(since, |s| s.seq);
+        let first_bytes = snapshot
+            .as_ref()
+            .map_or(0, |s| s.payload.len() + s.proof.len());
+        // Entries while the bytes before them (the snapshot's included) are under the
+        // budget, and at least one: the sums come from the rows' lengths, and only the
+        // entries sent are read whole.
+        let rows = tx
+            .query(
+                "WITH page AS (
+                    SELECT seq,
+                        (SUM(length(payload)::bigint + length(proof)) OVER (ORDER BY seq))::bigint
+                            - (length(payload) + length(proof)) AS before,
+                        ROW_NUMBER() OVER (ORDER BY seq) AS n,
+                        COUNT(*) OVER () AS total
+                    FROM entries WHERE doc = $1 AND seq > $2 AND seq <= $3)
+                 SELECT page.seq, entries.payload, entries.proof, page.total
+                 FROM page JOIN entries ON entries.doc = $1 AND entries.seq = page.seq
+                 WHERE $4::bigint + page.before < $5::bigint OR (page.n = 1 AND NOT $6::boolean)
+                 ORDER BY page.seq",
+                &[
+                    &id,
+                    &to_i64(after),
+                    &to_i64(through.unwrap_or(latest)),
+                    &to_i64(first_bytes as u64),
+                    &to_i64(budget as u64),
+                    &snapshot.is_some(),
+                ],
+            )
+            .await?;
+        let total = rows.first().map_or(0, |row| row.get::<_, i64>(3));
+        let entries: Vec<Stored> = rows
+            .into_iter()
+            .map(|row| Stored {
+                seq: row.get::<_, i64>(0).unsigned_abs(),
+                payload: row.get(1),
+                proof: row.get(2),
+            })
+            .collect();
+        let more = (entries.len() as u64) < total.unsigned_abs();
+        tx.commit().await?;
+        Ok(Backlog {
+            snapshot,
+            entries,
+            latest,
+            more,
+        })
+    }
+
+    async fn last_seq(&self, doc: DocId) -> Result<u64, StoreError> {
+        let last: Option<i64> = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT last_seq FROM docs WHERE doc = $1",
+                &[&doc.0.as_slice()],
+            )
+            .await?
+            .map(|row| row.get(0));
+        Ok(last.map_or(0, i64::unsigned_abs))
+    }
+
+    async fn previous_snapshot(&self, doc: DocId) -> Result<Option<Stored>, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT covers, payload, proof FROM previous_snapshots WHERE doc = $1",
+                &[&doc.0.as_slice()],
+            )
+            .await?
+            .map(|row| Stored {
+                seq: row.get::<_, i64>(0).unsigned_abs(),
+                payload: row.get(1),
+                proof: row.get(2),
+            }))
+    }
+
+    async fn has_doc(&self, doc: DocId) -> Result<bool, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM docs WHERE doc = $1)",
+                &[&doc.0.as_slice()],
+            )
+            .await?
+            .get(0))
+    }
+
+    async fn put_feed(&self, id: [u8; 32], version: u64, body: Vec<u8>) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let changed = client
+            .execute(
+                "INSERT INTO feeds (id, body, version) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version
+                 WHERE excluded.version > feeds.version",
+                &[&id.as_slice(), &body, &to_i64(version)],
+            )
+            .await?;
+        if changed == 0 {
+            let held: i64 = client
+                .query_one("SELECT version FROM feeds WHERE id = $1", &[&id.as_slice()])
+                .await?
+                .get(0);
+            return Err(StoreError::StaleFeed {
+                held: held.unsigned_abs(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn feed(&self, id: [u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt("SELECT body FROM feeds WHERE id = $1", &[&id.as_slice()])
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        tokio::time::timeout(WAIT, client.execute("SELECT 1", &[]))
+            .await
+            .map_err(|_| failed("the database did not answer within 5 s"))??;
+        Ok(())
+    }
+
+    async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT COUNT(*), COALESCE(SUM(log_entries), 0)::bigint,
+                        COALESCE(SUM(kept_bytes), 0)::bigint
+                 FROM docs",
+                &[],
+            )
+            .await?;
+        Ok(StoreStats {
+            documents: row.get::<_, i64>(0).unsigned_abs(),
+            entries: row.get::<_, i64>(1).unsigned_abs(),
+            bytes: row.get::<_, i64>(2).unsigned_abs(),
+        })
+    }
+
+    fn free_bytes(&self) -> Option<std::io::Result<u64>> {
+        None
+    }
+
+    fn hints(&self) -> Option<Arc<dyn Hints>> {
+        // Named so an operator (or a test) can tell it from the pool's connections in
+        // pg_stat_activity, and which relay process holds it.
+        let mut config = self.config.clone();
+        config.application_name(format!(
+            "landsbyplan-relay listening (pid {})",
+            std::process::id()
+        ));
+        Some(Arc::new(Listener {
+            config,
+            listening: Arc::new(AtomicBool::new(false)),
+        }))
+    }
+}
+
+/// The one connection on which a relay listens for the hints of every relay.
+struct Listener {
+    config: tokio_postgres::Config,
+    listening: Arc<AtomicBool>,
+}
+
+impl Hints for Listener {
+    fn start(&self, heard: mpsc::UnboundedSender<Heard>) {
+        let config = self.config.clone();
+        let listening = Arc::clone(&self.listening);
+        tokio::spawn(async move {
+            let mut pause = Duration::from_millis(100);
+            while !heard.is_closed() {
+                match listen(&config, &heard, &listening).await {
+                    Ok(()) => return,
+                    Err(err) => {
+                        listening.store(false, Ordering::Relaxed);
+                        tracing::warn!(%err, "the connection listening for other relays' appends broke; connecting again");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        });
+    }
+
+    fn listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+}
+
+/// Listens until the connection breaks (an error) or the relay stops (`Ok`).
+async fn listen(
+    config: &tokio_postgres::Config,
+    heard: &mpsc::UnboundedSender<Heard>,
+    listening: &AtomicBool,
+) -> Result<(), StoreError> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (messages_in, mut messages) = mpsc::unbounded_channel();
+    // The connection is driven here; its notifications come out of it.
+    let driver = tokio::spawn(async move {
+        let mut stream = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = stream.next().await {
+            match message {
+                Ok(message) => {
+                    if messages_in.send(Ok(message)).is_err() {
+                        return;
+                    }
+                }
+                Err(err) => {
+                    let _ = messages_in.send(Err(err));
+                    return;
+                }
+            }
+        }
+    });
+    let result = async {
+        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        listening.store(true, Ordering::Relaxed);
+        // Hints may have been missed while there was no connection: every document
+        // followed here is read again from its last number.
+        if heard.send(Heard::Reconnected).is_err() {
+            return Ok(());
+        }
+        loop {
+            let message = tokio::select! {
+                message = messages.recv() => message,
+                // The relay stopped.
+                () = heard.closed() => return Ok(()),
+            };
+            match message {
+                Some(Ok(AsyncMessage::Notification(note))) => {
+                    if let Some((doc, seq)) = parse_hint(note.payload())
+                        && heard.send(Heard::Appended { doc, seq }).is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return Err(StoreError::from(err)),
+                None => return Err(failed("the listening connection closed")),
+            }
+        }
+    }
+    .await;
+    listening.store(false, Ordering::Relaxed);
+    driver.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hint_reads_back_as_the_document_and_number_it_names() {
+        let doc = DocId(std::array::from_fn(|i| i as u8 * 7));
+        let text = hint(&doc, 12_345);
+        assert!(text.len() < 100, "a hint is small: {text}");
+        assert_eq!(parse_hint(&text), Some((doc, 12_345)));
+        assert_eq!(parse_hint("zz:1"), None);
+        assert_eq!(parse_hint(&format!("{}:x", &text[..64])), None);
+    }
+
+    #[test]
+    fn migrations_are_numbered_upwards_from_one() {
+        for (i, (version, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+        }
+    }
+}
