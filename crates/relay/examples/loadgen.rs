@@ -14,6 +14,12 @@
 //! A soak is a long run (`--seconds 600`): it also prints the relay's memory every
 //! 30 seconds and every refusal or lost connection.
 //!
+//! With `--postgres URL` (a server's URL, e.g. one `scripts/postgres` started) the relay
+//! keeps its documents in a new database there, and `--relays N` starts N relay
+//! processes on it, the clients spread over them in turn (client i on relay i mod N), so
+//! most entries reach their subscribers through another relay. CPU and memory are then
+//! the relays' together (the database's own are not counted).
+//!
 //! Traffic goes to 127.0.0.1 only; every loop is bounded by `--seconds` (at most 600) and
 //! `--clients` (at most 2000), and the relay it started is stopped at the end.
 
@@ -39,6 +45,8 @@ struct Args {
     seconds: u64,
     edits_per_second: f64,
     idle: usize,
+    relays: usize,
+    postgres: Option<String>,
 }
 
 fn args() -> Args {
@@ -49,6 +57,8 @@ fn args() -> Args {
         seconds: 10,
         edits_per_second: 2.0,
         idle: 1000,
+        relays: 1,
+        postgres: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +70,8 @@ fn args() -> Args {
             "--seconds" => args.seconds = value.parse().unwrap(),
             "--rate" => args.edits_per_second = value.parse().unwrap(),
             "--idle" => args.idle = value.parse().unwrap(),
+            "--relays" => args.relays = value.parse().unwrap(),
+            "--postgres" => args.postgres = Some(value),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -67,12 +79,36 @@ fn args() -> Args {
     args.docs = args.docs.clamp(1, args.clients);
     args.seconds = args.seconds.clamp(1, 600);
     args.idle = args.idle.min(5000);
+    args.relays = args.relays.clamp(1, 8);
+    assert!(
+        args.relays == 1 || args.postgres.is_some(),
+        "several relays share a store only in PostgreSQL: give --postgres"
+    );
     args
+}
+
+/// A new database on the server at `server` (its admin URL) for this run; its URL.
+async fn new_database(server: &str) -> String {
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("loadgen_{}_{nanos}", std::process::id());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 /// The relay binary built with this example (`target/relay/examples/..`), or with
 /// `which` = `echo` the echo relay example beside it.
-fn start_relay(data: &std::path::Path, which: &str) -> (Child, String) {
+fn start_relay(data: &std::path::Path, which: &str, postgres: Option<&str>) -> (Child, String) {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap();
     let relay = match which {
@@ -102,6 +138,7 @@ fn start_relay(data: &std::path::Path, which: &str) -> (Child, String) {
         .arg(data)
         .arg("--app-dir")
         .arg(data)
+        .envs(postgres.map(|url| ("LANDSBYPLAN_POSTGRES", url)))
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .spawn()
@@ -175,9 +212,28 @@ fn append_frame(keys: &SpaceKeys, payload: Vec<u8>) -> ClientFrame {
 async fn main() {
     let args = args();
     let data = tempfile::tempdir().unwrap();
-    let (mut relay, addr) = start_relay(data.path(), &args.relay);
-    let pid = relay.id();
-    let url = format!("ws://{addr}/sync");
+    let database = match &args.postgres {
+        Some(server) => Some(new_database(server).await),
+        None => None,
+    };
+    let mut relays = Vec::new();
+    let mut urls = Vec::new();
+    for _ in 0..args.relays {
+        let (relay, addr) = start_relay(data.path(), &args.relay, database.as_deref());
+        relays.push(relay);
+        urls.push(format!("ws://{addr}/sync"));
+    }
+    let pids: Vec<u32> = relays.iter().map(Child::id).collect();
+    let usage_all = move || {
+        pids.iter()
+            .map(|pid| usage(*pid))
+            .fold((0.0, 0), |(cpu, rss), (c, r)| (cpu + c, rss + r))
+    };
+    let label = match (args.relays, &args.postgres) {
+        (1, None) => args.relay.clone(),
+        (1, Some(_)) => format!("{} on PostgreSQL", args.relay),
+        (n, _) => format!("{n} × {} on PostgreSQL", args.relay),
+    };
     let keys: Vec<SpaceKeys> = (0..args.docs)
         .map(|d| SpaceSecret::from_random([d as u8 + 1; 32]).keys())
         .collect();
@@ -194,7 +250,8 @@ async fn main() {
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let keys = keys[client % args.docs].clone();
-        let (url, latencies, acked) = (url.clone(), Arc::clone(&latencies), Arc::clone(&acked));
+        let url = urls[client % urls.len()].clone();
+        let (latencies, acked) = (Arc::clone(&latencies), Arc::clone(&acked));
         let (refused, lost) = (Arc::clone(&refused), Arc::clone(&lost));
         let all_in = Arc::clone(&all_in);
         let period = Duration::from_secs_f64(1.0 / args.edits_per_second);
@@ -295,16 +352,17 @@ async fn main() {
     }
     all_in.wait().await;
     let ramp = started.elapsed();
-    let (cpu_before, rss_at_start) = usage(pid);
+    let (cpu_before, rss_at_start) = usage_all();
     let deadline = Instant::now() + Duration::from_secs(args.seconds) + Duration::from_millis(500);
     // The relay's memory through the run: every 30 s (or a tenth of a short run).
     let every = Duration::from_secs((args.seconds / 10).clamp(1, 30));
+    let sample = usage_all.clone();
     let sampler = tokio::spawn(async move {
         let mut samples = vec![rss_at_start];
         let mut ticker = tokio::time::interval_at((Instant::now() + every).into(), every);
         while Instant::now() + every <= deadline {
             ticker.tick().await;
-            samples.push(usage(pid).1);
+            samples.push(sample().1);
         }
         samples
     });
@@ -313,15 +371,17 @@ async fn main() {
     }
     let elapsed = args.seconds as f64;
     let samples = sampler.await.unwrap();
-    let (cpu_after, rss_busy) = usage(pid);
+    let (cpu_after, rss_busy) = usage_all();
     let mut lat = std::mem::take(&mut *latencies.lock().await);
     lat.sort_unstable();
 
     // Memory per idle connection: open many connections that only subscribe.
-    let (_, rss_before_idle) = usage(pid);
+    let (_, rss_before_idle) = usage_all();
     let mut idle = Vec::new();
-    for _ in 0..args.idle {
-        let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    for n in 0..args.idle {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&urls[n % urls.len()])
+            .await
+            .unwrap();
         // A document of its own, so the subscription sends no backlog.
         let doc = SpaceSecret::from_random([200; 32]).keys().doc_id();
         socket
@@ -333,7 +393,7 @@ async fn main() {
         idle.push(socket);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (_, rss_idle) = usage(pid);
+    let (_, rss_idle) = usage_all();
     drop(idle);
 
     let (change, sealed, append, entry) = edit_on_the_wire();
@@ -343,7 +403,7 @@ async fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
         "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.1} |",
-        args.relay,
+        label,
         args.clients,
         args.docs,
         acked.load(Ordering::Relaxed) as f64 / elapsed,
@@ -385,6 +445,20 @@ async fn main() {
     println!(
         "one single-field edit: change {change} B, sealed {sealed} B, append frame {append} B, entry frame {entry} B"
     );
-    relay.kill().unwrap();
-    relay.wait().unwrap();
+    for mut relay in relays {
+        relay.kill().unwrap();
+        relay.wait().unwrap();
+    }
+    // The run's database goes with it.
+    if let (Some(server), Some(database)) = (&args.postgres, &database) {
+        let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let (_, name) = database.rsplit_once('/').unwrap();
+        client
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
 }

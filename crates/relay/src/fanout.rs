@@ -156,94 +156,163 @@ pub(crate) fn start(
     subscribers: Arc<Subscribers>,
     hints: Option<Arc<dyn Hints>>,
 ) -> mpsc::UnboundedSender<Committed> {
-    let (committed, mut from_writer) = mpsc::unbounded_channel::<Committed>();
-    let (heard, mut from_bus) = mpsc::unbounded_channel::<Heard>();
+    let (committed, from_writer) = mpsc::unbounded_channel::<Committed>();
+    let (heard, from_bus) = mpsc::unbounded_channel::<Heard>();
     if let Some(hints) = hints {
         hints.start(heard);
     } else {
         drop(heard);
     }
-    tokio::spawn(async move {
-        let fanout = Fanout { store, subscribers };
-        // Documents whose catching up failed (the store unreachable), tried again.
-        let mut again: HashSet<DocId> = HashSet::new();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        let mut bus_open = true;
-        loop {
-            tokio::select! {
-                next = from_writer.recv() => match next {
-                    Some(Committed { doc, entry }) => match fanout.subscribers.passed(&doc) {
-                        Some(passed) if entry.seq == passed + 1 => fanout.subscribers.pass(doc, entry),
-                        Some(passed) if entry.seq > passed => {
-                            let seq = entry.seq;
-                            fanout.catch_up(doc, Some(seq), &mut again).await;
-                        }
-                        _ => {}
-                    },
-                    None => return,
-                },
-                next = from_bus.recv(), if bus_open => match next {
-                    Some(Heard::Appended { doc, seq }) => {
-                        if fanout.subscribers.passed(&doc).is_some_and(|passed| seq > passed) {
-                            fanout.catch_up(doc, Some(seq), &mut again).await;
-                        }
-                    }
-                    Some(Heard::Reconnected) => {
-                        for doc in fanout.subscribers.followed() {
-                            fanout.catch_up(doc, None, &mut again).await;
-                        }
-                    }
-                    None => bus_open = false,
-                },
-                _ = tick.tick(), if !again.is_empty() => {
-                    for doc in std::mem::take(&mut again) {
-                        fanout.catch_up(doc, None, &mut again).await;
-                    }
-                }
-            }
-        }
-    });
+    let fanout = Fanout {
+        store,
+        subscribers,
+        wanted: HashMap::new(),
+    };
+    tokio::spawn(fanout.run(from_writer, from_bus));
     committed
 }
+
+/// `through` for a document whose every new entry is wanted (after the bus came back).
+const ALL: u64 = u64::MAX;
 
 struct Fanout {
     store: Arc<dyn Store>,
     subscribers: Arc<Subscribers>,
+    /// Documents to read on from the last entry passed, each through the number given
+    /// (or [`ALL`]): what came out of turn or from other relays.
+    wanted: HashMap<DocId, u64>,
 }
 
 impl Fanout {
-    /// Passes on `doc`'s entries from the last one passed through `through` (all there
-    /// are if `None`), read from the store; on failure `doc` goes into `again`.
-    async fn catch_up(&self, doc: DocId, through: Option<u64>, again: &mut HashSet<DocId>) {
-        if let Err(err) = self.read_on(doc, through).await {
-            tracing::warn!(%err, "could not read new entries to pass on; trying again");
-            again.insert(doc);
+    async fn run(
+        mut self,
+        mut from_writer: mpsc::UnboundedReceiver<Committed>,
+        mut from_bus: mpsc::UnboundedReceiver<Heard>,
+    ) {
+        let mut bus_open = true;
+        // After a failed read (the store unreachable), wait a moment before the next.
+        let mut pause = false;
+        loop {
+            if pause {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                pause = false;
+            }
+            // Wait for something, then take whatever else came meanwhile, so the reads
+            // for many hints go in one.
+            tokio::select! {
+                next = from_writer.recv() => match next {
+                    Some(committed) => self.committed(committed),
+                    None => return,
+                },
+                next = from_bus.recv(), if bus_open => match next {
+                    Some(heard) => self.heard(heard),
+                    None => bus_open = false,
+                },
+                () = std::future::ready(()), if !self.wanted.is_empty() => {}
+            }
+            while let Ok(committed) = from_writer.try_recv() {
+                self.committed(committed);
+            }
+            while let Ok(heard) = from_bus.try_recv() {
+                self.heard(heard);
+            }
+            if !self.wanted.is_empty()
+                && let Err(err) = self.read_on().await
+            {
+                tracing::warn!(%err, "could not read new entries to pass on; trying again");
+                pause = true;
+            }
         }
     }
 
-    async fn read_on(&self, doc: DocId, through: Option<u64>) -> Result<(), StoreError> {
-        loop {
-            let Some(passed) = self.subscribers.passed(&doc) else {
-                return Ok(());
-            };
-            if through.is_some_and(|through| passed >= through) {
-                return Ok(());
+    /// An entry the writer committed: passed on now if it is the next, else read on.
+    fn committed(&mut self, Committed { doc, entry }: Committed) {
+        let Some(passed) = self.subscribers.passed(&doc) else {
+            return;
+        };
+        if let Some(through) = self.wanted.get_mut(&doc) {
+            // Earlier entries are being read: this one comes with them, in order.
+            *through = (*through).max(entry.seq);
+        } else if entry.seq == passed + 1 {
+            self.subscribers.pass(doc, entry);
+        } else if entry.seq > passed {
+            self.wanted.insert(doc, entry.seq);
+        }
+    }
+
+    fn heard(&mut self, heard: Heard) {
+        match heard {
+            Heard::Appended { doc, seq } => {
+                if self
+                    .subscribers
+                    .passed(&doc)
+                    .is_some_and(|passed| seq > passed)
+                {
+                    let through = self.wanted.entry(doc).or_default();
+                    *through = (*through).max(seq);
+                }
             }
-            let page = self
-                .store
-                .backlog_page(doc, passed, through, PAGE_BYTES)
-                .await?;
-            if page.snapshot.is_some() {
-                self.subscribers.behind(&doc);
-                return Ok(());
-            }
-            let read_all = !page.more || page.entries.is_empty();
-            for entry in page.entries {
-                self.subscribers.pass(doc, entry);
-            }
-            if read_all {
-                return Ok(());
+            Heard::Reconnected => {
+                for doc in self.subscribers.followed() {
+                    self.wanted.insert(doc, ALL);
+                }
             }
         }
+    }
+
+    /// Reads the wanted documents' entries from the store, all in one read (a page at a
+    /// time), and passes them on in order.
+    async fn read_on(&mut self) -> Result<(), StoreError> {
+        while !self.wanted.is_empty() {
+            let mut asked = Vec::with_capacity(self.wanted.len());
+            for (doc, through) in std::mem::take(&mut self.wanted) {
+                if let Some(passed) = self.subscribers.passed(&doc)
+                    && passed < through
+                {
+                    asked.push((doc, passed, through));
+                }
+            }
+            if asked.is_empty() {
+                return Ok(());
+            }
+            let (found, more) = match self.store.entries_after(asked.clone(), PAGE_BYTES).await {
+                Ok(found) => found,
+                Err(err) => {
+                    // Asked again after a pause.
+                    for (doc, _, through) in asked {
+                        self.wanted.insert(doc, through);
+                    }
+                    return Err(err);
+                }
+            };
+            let mut gone = HashSet::new();
+            for (doc, entry) in found {
+                match self.subscribers.passed(&doc) {
+                    Some(passed) if entry.seq == passed + 1 => self.subscribers.pass(doc, entry),
+                    // Entries between are no longer kept (a snapshot covers them).
+                    Some(passed) if entry.seq > passed => {
+                        gone.insert(doc);
+                    }
+                    _ => {}
+                }
+            }
+            for (doc, _, through) in asked {
+                let Some(passed) = self.subscribers.passed(&doc) else {
+                    continue;
+                };
+                if gone.contains(&doc) {
+                    self.subscribers.behind(&doc);
+                } else if more {
+                    // Left out for the budget, perhaps: asked again.
+                    if passed < through {
+                        self.wanted.insert(doc, through);
+                    }
+                } else if through != ALL && passed < through {
+                    // Hinted at, yet not kept any more.
+                    self.subscribers.behind(&doc);
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -163,6 +163,16 @@ pub trait Store: Send + Sync + 'static {
     /// The last sequence number `doc`'s log has given (0 for none).
     async fn last_seq(&self, doc: DocId) -> Result<u64, StoreError>;
 
+    /// For each `(doc, after, through)` in `wanted`, the entries of `doc` numbered above
+    /// `after` and at most `through`, in the order of `wanted` and then of their numbers,
+    /// until they pass `budget` bytes (at least one): what the relay passes on of other
+    /// relays' appends. `true` with them if entries were left out for the budget.
+    async fn entries_after(
+        &self,
+        wanted: Vec<(DocId, u64, u64)>,
+        budget: usize,
+    ) -> Result<(Vec<(DocId, Stored)>, bool), StoreError>;
+
     /// The snapshot a newer one replaced, while the grace period keeps it.
     async fn previous_snapshot(&self, doc: DocId) -> Result<Option<Stored>, StoreError>;
 

@@ -22,7 +22,7 @@ use futures_util::StreamExt;
 use landsbyplan_sync::DocId;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls, Transaction};
+use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{
     Append, Backlog, COVERED_GRACE_SECS, LET_GO_KEPT_SECS, Store, StoreError, StoreStats, Stored,
@@ -114,6 +114,9 @@ pub struct PgStore {
     config: tokio_postgres::Config,
     epoch: u64,
     keep_covered: AtomicU64,
+    /// A random number naming this store's hints, so that its own listener passes them
+    /// over (its writer passed the entries on already).
+    origin: u64,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -155,28 +158,31 @@ fn doc_lock(doc: &DocId) -> i64 {
     i64::from_be_bytes(first)
 }
 
-/// A hint's text: the document in hex, a colon, the sequence number.
-fn hint(doc: &DocId, seq: u64) -> String {
-    let mut text = String::with_capacity(64 + 21);
+/// A hint's text: the document in hex, the sequence number, and the relay process it
+/// came from (which passed the entry on itself), separated by colons.
+fn hint(doc: &DocId, seq: u64, origin: u64) -> String {
+    let mut text = String::with_capacity(64 + 42);
     for byte in doc.0 {
         text.push_str(&format!("{byte:02x}"));
     }
-    text.push(':');
-    text.push_str(&seq.to_string());
+    text.push_str(&format!(":{seq}:{origin}"));
     text
 }
 
-/// A hint read back; `None` for anything else on the channel.
-fn parse_hint(text: &str) -> Option<(DocId, u64)> {
-    let (hex, seq) = text.split_once(':')?;
-    if hex.len() != 64 {
+/// A hint read back: document, number, origin; `None` for anything else.
+fn parse_hint(text: &str) -> Option<(DocId, u64, u64)> {
+    let mut parts = text.split(':');
+    let hex = parts.next()?;
+    let seq = parts.next()?.parse().ok()?;
+    let origin = parts.next()?.parse().ok()?;
+    if hex.len() != 64 || parts.next().is_some() {
         return None;
     }
     let mut doc = [0; 32];
     for (i, byte) in doc.iter_mut().enumerate() {
         *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-    Some((DocId(doc), seq.parse().ok()?))
+    Some((DocId(doc), seq, origin))
 }
 
 impl PgStore {
@@ -218,6 +224,11 @@ impl PgStore {
             config: pg,
             epoch: epoch.unsigned_abs().max(1),
             keep_covered: AtomicU64::new(u64::MAX),
+            origin: {
+                let mut bytes = [0; 8];
+                getrandom::fill(&mut bytes).map_err(failed)?;
+                u64::from_le_bytes(bytes)
+            },
         })
     }
 
@@ -266,8 +277,9 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
 }
 
 /// One append inside a transaction holding `doc`'s lock; a refusal leaves it usable.
+/// The statements are prepared once per connection.
 async fn append_one(
-    tx: &Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     doc: &DocId,
     payload: &[u8],
     proof: &[u8],
@@ -275,22 +287,21 @@ async fn append_one(
 ) -> Result<u64, StoreError> {
     let hash: [u8; 32] = Sha256::digest(payload).into();
     let doc = doc.0.as_slice();
-    let existing = tx
-        .query_opt(
+    let held = tx
+        .prepare_cached(
             "SELECT seq FROM entries WHERE doc = $1 AND hash = $2
              UNION ALL SELECT seq FROM let_go WHERE doc = $1 AND hash = $2
              ORDER BY seq LIMIT 1",
-            &[&doc, &hash.as_slice()],
         )
         .await?;
-    if let Some(row) = existing {
+    if let Some(row) = tx.query_opt(&held, &[&doc, &hash.as_slice()]).await? {
         return Ok(row.get::<_, i64>(0).unsigned_abs());
     }
+    let at = tx
+        .prepare_cached("SELECT last_seq, log_bytes FROM docs WHERE doc = $1")
+        .await?;
     let (last, used): (i64, i64) = tx
-        .query_opt(
-            "SELECT last_seq, log_bytes FROM docs WHERE doc = $1",
-            &[&doc],
-        )
+        .query_opt(&at, &[&doc])
         .await?
         .map_or((0, 0), |row| (row.get(0), row.get(1)));
     let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
@@ -298,35 +309,39 @@ async fn append_one(
         return Err(StoreError::LogFull);
     }
     let seq = last + 1;
-    tx.execute(
-        "INSERT INTO entries (doc, seq, hash, payload, proof) VALUES ($1, $2, $3, $4, $5)",
-        &[&doc, &seq, &hash.as_slice(), &payload, &proof],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO docs (doc, last_seq, log_bytes, log_entries, kept_bytes)
-         VALUES ($1, $2, $3, 1, $3)
-         ON CONFLICT (doc) DO UPDATE SET last_seq = $2, log_bytes = docs.log_bytes + $3,
-            log_entries = docs.log_entries + 1, kept_bytes = docs.kept_bytes + $3",
-        &[&doc, &seq, &size],
-    )
-    .await?;
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO entries (doc, seq, hash, payload, proof) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?;
+    tx.execute(&insert, &[&doc, &seq, &hash.as_slice(), &payload, &proof])
+        .await?;
+    let count = tx
+        .prepare_cached(
+            "INSERT INTO docs (doc, last_seq, log_bytes, log_entries, kept_bytes)
+             VALUES ($1, $2, $3, 1, $3)
+             ON CONFLICT (doc) DO UPDATE SET last_seq = $2, log_bytes = docs.log_bytes + $3,
+                log_entries = docs.log_entries + 1, kept_bytes = docs.kept_bytes + $3",
+        )
+        .await?;
+    tx.execute(&count, &[&doc, &seq, &size]).await?;
     Ok(seq.unsigned_abs())
 }
 
 /// Takes the numbering locks of `docs` in one order (the same in every relay, so two
-/// batches never wait for each other in a circle).
+/// batches never wait for each other in a circle), in one statement: a function scan
+/// yields the array's elements in order.
 async fn lock_docs(
-    tx: &Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     docs: impl Iterator<Item = DocId>,
 ) -> Result<(), StoreError> {
     let mut keys: Vec<i64> = docs.map(|doc| doc_lock(&doc)).collect();
     keys.sort_unstable();
     keys.dedup();
-    for key in keys {
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-            .await?;
-    }
+    let lock = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k")
+        .await?;
+    tx.execute(&lock, &[&keys]).await?;
     Ok(())
 }
 
@@ -344,16 +359,39 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         lock_docs(&tx, appends.iter().map(|(doc, _, _)| *doc)).await?;
-        let mut results = Vec::with_capacity(appends.len());
-        let mut newest: std::collections::BTreeMap<DocId, u64> = std::collections::BTreeMap::new();
-        for (doc, payload, proof) in appends.iter() {
-            let result = append_one(&tx, doc, payload, proof, max_log_bytes).await;
-            if let Ok(seq) = result {
-                let at = newest.entry(*doc).or_default();
-                *at = (*at).max(seq);
-            }
-            results.push(result);
+        // Each document's appends in their order; the documents side by side, their
+        // statements pipelined on the one connection.
+        let mut by_doc: std::collections::BTreeMap<DocId, Vec<usize>> = Default::default();
+        for (i, (doc, _, _)) in appends.iter().enumerate() {
+            by_doc.entry(*doc).or_default().push(i);
         }
+        let in_tx = &tx;
+        let batch = appends.as_slice();
+        let chains = by_doc.iter().map(|(doc, indices)| async move {
+            let mut outcomes = Vec::with_capacity(indices.len());
+            for &i in indices {
+                let (_, payload, proof) = &batch[i];
+                outcomes.push((
+                    i,
+                    append_one(in_tx, doc, payload, proof, max_log_bytes).await,
+                ));
+            }
+            outcomes
+        });
+        let mut results: Vec<Option<Result<u64, StoreError>>> = std::iter::repeat_with(|| None)
+            .take(appends.len())
+            .collect();
+        for (i, outcome) in futures_util::future::join_all(chains)
+            .await
+            .into_iter()
+            .flatten()
+        {
+            results[i] = Some(outcome);
+        }
+        let results: Vec<Result<u64, StoreError>> = results
+            .into_iter()
+            .map(|outcome| outcome.expect("every append has its outcome"))
+            .collect();
         // A failure of the database (not a refusal) fails the whole batch: nothing of it
         // is stored, and each append hears so.
         if let Some(Err(err)) = results
@@ -362,10 +400,21 @@ impl Store for PgStore {
         {
             return Err(failed(err));
         }
-        for (doc, seq) in newest {
-            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &hint(&doc, seq)])
-                .await?;
+        let mut newest: std::collections::BTreeMap<DocId, u64> = Default::default();
+        for ((doc, _, _), result) in appends.iter().zip(&results) {
+            if let Ok(seq) = result {
+                let at = newest.entry(*doc).or_default();
+                *at = (*at).max(*seq);
+            }
         }
+        let hints: Vec<String> = newest
+            .iter()
+            .map(|(doc, seq)| hint(doc, *seq, self.origin))
+            .collect();
+        let notify = tx
+            .prepare_cached("SELECT pg_notify($1, h) FROM unnest($2::text[]) AS h")
+            .await?;
+        tx.execute(&notify, &[&CHANNEL, &hints]).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -606,6 +655,61 @@ impl Store for PgStore {
         Ok(last.map_or(0, i64::unsigned_abs))
     }
 
+    async fn entries_after(
+        &self,
+        wanted: Vec<(DocId, u64, u64)>,
+        budget: usize,
+    ) -> Result<(Vec<(DocId, Stored)>, bool), StoreError> {
+        let docs: Vec<&[u8]> = wanted.iter().map(|(doc, _, _)| doc.0.as_slice()).collect();
+        let after: Vec<i64> = wanted.iter().map(|(_, after, _)| to_i64(*after)).collect();
+        let through: Vec<i64> = wanted
+            .iter()
+            .map(|(_, _, through)| to_i64(*through))
+            .collect();
+        let client = self.client().await?;
+        // All the documents in one query; the byte sums come from the rows' lengths, and
+        // only the entries sent are read whole.
+        let read = client
+            .prepare_cached(
+                "WITH wanted AS (
+                    SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[])
+                        WITH ORDINALITY AS w(doc, after, through, i)),
+                 sized AS (
+                    SELECT wanted.i, e.doc, e.seq,
+                        (SUM(length(e.payload)::bigint + length(e.proof))
+                            OVER (ORDER BY wanted.i, e.seq))::bigint
+                            - (length(e.payload) + length(e.proof)) AS before,
+                        COUNT(*) OVER () AS total
+                    FROM wanted JOIN entries e
+                        ON e.doc = wanted.doc AND e.seq > wanted.after AND e.seq <= wanted.through)
+                 SELECT sized.doc, sized.seq, e.payload, e.proof, sized.total
+                 FROM sized JOIN entries e ON e.doc = sized.doc AND e.seq = sized.seq
+                 WHERE sized.before < $4::bigint
+                 ORDER BY sized.i, sized.seq",
+            )
+            .await?;
+        let rows = client
+            .query(&read, &[&docs, &after, &through, &to_i64(budget as u64)])
+            .await?;
+        let total = rows.first().map_or(0, |row| row.get::<_, i64>(4));
+        let more = (rows.len() as u64) < total.unsigned_abs();
+        let found = rows
+            .into_iter()
+            .filter_map(|row| {
+                let doc = <[u8; 32]>::try_from(row.get::<_, &[u8]>(0)).ok()?;
+                Some((
+                    DocId(doc),
+                    Stored {
+                        seq: row.get::<_, i64>(1).unsigned_abs(),
+                        payload: row.get(2),
+                        proof: row.get(3),
+                    },
+                ))
+            })
+            .collect();
+        Ok((found, more))
+    }
+
     async fn previous_snapshot(&self, doc: DocId) -> Result<Option<Stored>, StoreError> {
         Ok(self
             .client()
@@ -705,6 +809,7 @@ impl Store for PgStore {
         ));
         Some(Arc::new(Listener {
             config,
+            origin: self.origin,
             listening: Arc::new(AtomicBool::new(false)),
         }))
     }
@@ -713,6 +818,7 @@ impl Store for PgStore {
 /// The one connection on which a relay listens for the hints of every relay.
 struct Listener {
     config: tokio_postgres::Config,
+    origin: u64,
     listening: Arc<AtomicBool>,
 }
 
@@ -720,10 +826,11 @@ impl Hints for Listener {
     fn start(&self, heard: mpsc::UnboundedSender<Heard>) {
         let config = self.config.clone();
         let listening = Arc::clone(&self.listening);
+        let origin = self.origin;
         tokio::spawn(async move {
             let mut pause = Duration::from_millis(100);
             while !heard.is_closed() {
-                match listen(&config, &heard, &listening).await {
+                match listen(&config, origin, &heard, &listening).await {
                     Ok(()) => return,
                     Err(err) => {
                         listening.store(false, Ordering::Relaxed);
@@ -744,6 +851,7 @@ impl Hints for Listener {
 /// Listens until the connection breaks (an error) or the relay stops (`Ok`).
 async fn listen(
     config: &tokio_postgres::Config,
+    origin: u64,
     heard: &mpsc::UnboundedSender<Heard>,
     listening: &AtomicBool,
 ) -> Result<(), StoreError> {
@@ -782,7 +890,8 @@ async fn listen(
             };
             match message {
                 Some(Ok(AsyncMessage::Notification(note))) => {
-                    if let Some((doc, seq)) = parse_hint(note.payload())
+                    if let Some((doc, seq, from)) = parse_hint(note.payload())
+                        && from != origin
                         && heard.send(Heard::Appended { doc, seq }).is_err()
                     {
                         return Ok(());
@@ -807,11 +916,13 @@ mod tests {
     #[test]
     fn a_hint_reads_back_as_the_document_and_number_it_names() {
         let doc = DocId(std::array::from_fn(|i| i as u8 * 7));
-        let text = hint(&doc, 12_345);
-        assert!(text.len() < 100, "a hint is small: {text}");
-        assert_eq!(parse_hint(&text), Some((doc, 12_345)));
-        assert_eq!(parse_hint("zz:1"), None);
-        assert_eq!(parse_hint(&format!("{}:x", &text[..64])), None);
+        let text = hint(&doc, 12_345, u64::MAX);
+        assert!(text.len() < 120, "a hint is small: {text}");
+        assert_eq!(parse_hint(&text), Some((doc, 12_345, u64::MAX)));
+        assert_eq!(parse_hint("zz:1:2"), None);
+        assert_eq!(parse_hint(&format!("{}:x:1", &text[..64])), None);
+        assert_eq!(parse_hint(&format!("{}:1", &text[..64])), None);
+        assert_eq!(parse_hint(&format!("{text}:1")), None);
     }
 
     #[test]

@@ -594,6 +594,36 @@ impl Db {
         Ok(last.map_or(0, i64::unsigned_abs))
     }
 
+    /// See [`Store::entries_after`].
+    pub fn entries_after(
+        &self,
+        wanted: &[(DocId, u64, u64)],
+        budget: usize,
+    ) -> Result<(Vec<(DocId, Stored)>, bool), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, payload, proof FROM entries WHERE doc = ?1 AND seq > ?2 AND seq <= ?3
+             ORDER BY seq",
+        )?;
+        let mut found = Vec::new();
+        let mut bytes = 0usize;
+        for (doc, after, through) in wanted {
+            let rows = stmt.query_map(
+                params![doc.0.as_slice(), to_i64(*after), to_i64(*through)],
+                stored,
+            )?;
+            for row in rows {
+                if bytes >= budget && !found.is_empty() {
+                    return Ok((found, true));
+                }
+                let entry = row?;
+                bytes = bytes.saturating_add(entry.payload.len() + entry.proof.len());
+                found.push((*doc, entry));
+            }
+        }
+        Ok((found, false))
+    }
+
     /// Bytes free for the store on its filesystem (for an unprivileged process).
     pub fn free_bytes(&self) -> std::io::Result<u64> {
         let stat = rustix::fs::statvfs(&self.dir)?;
@@ -700,6 +730,15 @@ impl Store for SqliteStore {
 
     async fn last_seq(&self, doc: DocId) -> Result<u64, StoreError> {
         self.on_db(move |db| db.last_seq(&doc)).await
+    }
+
+    async fn entries_after(
+        &self,
+        wanted: Vec<(DocId, u64, u64)>,
+        budget: usize,
+    ) -> Result<(Vec<(DocId, Stored)>, bool), StoreError> {
+        self.on_db(move |db| db.entries_after(&wanted, budget))
+            .await
     }
 
     async fn previous_snapshot(&self, doc: DocId) -> Result<Option<Stored>, StoreError> {

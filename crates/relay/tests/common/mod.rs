@@ -68,6 +68,11 @@ impl Relay {
         Self::spawn(command).expect("the relay starts")
     }
 
+    /// The relay's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process (SIGKILL) and waits for it.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

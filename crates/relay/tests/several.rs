@@ -1,0 +1,428 @@
+//! Several relay processes on one PostgreSQL database (`LANDSBYPLAN_TEST_POSTGRES`, which
+//! `scripts/test` starts on 127.0.0.1): devices spread over three relays, writing at once
+//! to two shared documents, all converge on the same logs, while one relay is killed
+//! with SIGKILL mid-write and started again and another's listening connection is ended
+//! from the database. No acknowledged append is lost. And a relay's readiness follows
+//! its database: false while the database refuses it, true when it is back.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use landsbyplan_sync::{ClientFrame, DocId, RelayFrame, SpaceKeys};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+use common::{Relay, Socket, append_frame, keys, send};
+
+/// How long the whole walk may take before the test fails (it stops by itself).
+const WALK: Duration = Duration::from_secs(120);
+
+/// Entries each writer appends.
+const EACH: u64 = 40;
+
+/// The relay binary on the database at `url`, its admin listener on `admin` if given.
+fn start_relay(url: &str, data_dir: &std::path::Path, admin: Option<u16>) -> Relay {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_landsbyplan-relay"));
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .arg("--app-dir")
+        .arg(data_dir)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("LANDSBYPLAN_POSTGRES", url)
+        .env("RUST_LOG", "error");
+    if let Some(port) = admin {
+        command.args(["--admin-listen", &format!("127.0.0.1:{port}")]);
+    }
+    Relay::spawn(command).expect("the relay starts")
+}
+
+/// A connection to the relay at `addr`, past its greeting; `None` if it cannot be made.
+async fn try_connect(addr: &str) -> Option<Socket> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
+        .await
+        .ok()?;
+    matches!(next(&mut socket).await?, RelayFrame::Hello { .. }).then_some(socket)
+}
+
+/// A connection to whichever address `relay` names now, tried until it is made.
+async fn reach(relay: &watch::Receiver<String>) -> Socket {
+    loop {
+        let addr = relay.borrow().clone();
+        if let Some(socket) = try_connect(&addr).await {
+            return socket;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The next frame, or `None` when the connection ends (or says nothing for 10 s).
+async fn next(socket: &mut Socket) -> Option<RelayFrame> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+            Ok(Some(Ok(Message::Binary(bytes)))) => return RelayFrame::decode(&bytes).ok(),
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Appends acknowledged to the writers: document, number, payload.
+type Acked = Arc<Mutex<Vec<(DocId, u64, Vec<u8>)>>>;
+
+/// A device appending `EACH` entries to `space` through `relay`; when the connection
+/// breaks it connects again (to the relay's new address after a restart) and sends the
+/// unanswered entry again, as the app does.
+async fn write(
+    relay: watch::Receiver<String>,
+    space: SpaceKeys,
+    name: String,
+    acked: Acked,
+) -> u32 {
+    let mut socket = reach(&relay).await;
+    let mut connected = 1;
+    for n in 0..EACH {
+        let payload = format!("{name} entry {n}").into_bytes();
+        loop {
+            send_or_not(&mut socket, append_frame(&space, &payload)).await;
+            let answer = loop {
+                match next(&mut socket).await {
+                    Some(RelayFrame::Acked { seq, .. }) => break Some(seq),
+                    Some(RelayFrame::Error { code, message, .. }) => {
+                        panic!("{name}: the append was refused: {code:?} {message}")
+                    }
+                    Some(_) => {}
+                    None => break None,
+                }
+            };
+            match answer {
+                Some(seq) => {
+                    acked
+                        .lock()
+                        .unwrap()
+                        .push((space.doc_id(), seq, payload.clone()));
+                    break;
+                }
+                None => {
+                    socket = reach(&relay).await;
+                    connected += 1;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    connected
+}
+
+async fn send_or_not(socket: &mut Socket, frame: ClientFrame) {
+    use futures_util::SinkExt;
+    let _ = socket.send(Message::Binary(frame.encode().into())).await;
+}
+
+/// What one follower was sent, per document: number to payload.
+type Seen = Arc<Mutex<HashMap<DocId, BTreeMap<u64, Vec<u8>>>>>;
+
+/// The last number through which `seen` has every entry of `doc`.
+fn through(seen: &BTreeMap<u64, Vec<u8>>) -> u64 {
+    let mut at = 0;
+    while seen.contains_key(&(at + 1)) {
+        at += 1;
+    }
+    at
+}
+
+/// A device following `docs` through `relay` until `stop`, resuming from what it has
+/// whole when the connection breaks. An entry sent twice must be the same. Returns how
+/// many times it connected.
+async fn follow(
+    relay: watch::Receiver<String>,
+    docs: Vec<DocId>,
+    seen: Seen,
+    mut stop: watch::Receiver<bool>,
+) -> u32 {
+    let mut connected = 0;
+    loop {
+        let mut socket = reach(&relay).await;
+        connected += 1;
+        for doc in &docs {
+            let since = seen.lock().unwrap().get(doc).map_or(0, through);
+            send(&mut socket, ClientFrame::Subscribe { doc: *doc, since }).await;
+        }
+        loop {
+            let frame = tokio::select! {
+                message = socket.next() => match message {
+                    Some(Ok(Message::Binary(bytes))) => RelayFrame::decode(&bytes).ok(),
+                    Some(Ok(_)) => continue,
+                    _ => None,
+                },
+                _ = stop.changed() => return connected,
+            };
+            match frame {
+                Some(RelayFrame::Entry {
+                    doc, seq, payload, ..
+                }) => {
+                    let mut seen = seen.lock().unwrap();
+                    let had = seen.entry(doc).or_default().insert(seq, payload.clone());
+                    assert!(
+                        had.is_none_or(|had| had == payload),
+                        "entry {seq} came with two payloads"
+                    );
+                }
+                Some(RelayFrame::Snapshot { .. }) => panic!("no snapshot was sent to the relays"),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+}
+
+/// Ends the listening connection of the relay with process id `pid` from the database;
+/// how many it ended.
+async fn end_listener_of(url: &str, pid: u32) -> i64 {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query_one(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1) AS ended",
+            &[&format!("landsbyplan-relay listening (pid {pid})")],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devices_on_three_relays_converge_through_a_killed_relay_and_a_cut_listener() {
+    if common::postgres_server().is_none() {
+        eprintln!("skipped: no LANDSBYPLAN_TEST_POSTGRES (scripts/test starts a server)");
+        return;
+    }
+    let url = common::database(&format!("several_{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut relays: Vec<Relay> = (0..3)
+        .map(|_| start_relay(&url, dir.path(), None))
+        .collect();
+    let addresses: Vec<watch::Sender<String>> = relays
+        .iter()
+        .map(|relay| watch::channel(relay.addr.clone()).0)
+        .collect();
+    let spaces = [keys(1), keys(2)];
+    let docs: Vec<DocId> = spaces.iter().map(SpaceKeys::doc_id).collect();
+    let acked: Acked = Arc::default();
+    let (stop, stopped) = watch::channel(false);
+
+    // Two writers and one follower on each relay; writers alternate the documents.
+    let mut writers = Vec::new();
+    for j in 0..6 {
+        writers.push(tokio::spawn(write(
+            addresses[j % 3].subscribe(),
+            spaces[j % 2].clone(),
+            format!("writer {j} on relay {}", j % 3),
+            Arc::clone(&acked),
+        )));
+    }
+    let followers: Vec<Seen> = (0..3).map(|_| Seen::default()).collect();
+    let mut following = Vec::new();
+    for (i, seen) in followers.iter().enumerate() {
+        following.push(tokio::spawn(follow(
+            addresses[i].subscribe(),
+            docs.clone(),
+            Arc::clone(seen),
+            stopped.clone(),
+        )));
+    }
+
+    let walk = async {
+        let total = 6 * EACH as usize;
+        let acked_now = || acked.lock().unwrap().len();
+        while acked_now() < total / 4 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Relay 1 killed mid-write, and started again (at another port, as behind a
+        // load balancer); its devices come back to it.
+        let killed = relays.remove(1);
+        killed.kill();
+        let again = start_relay(&url, dir.path(), None);
+        addresses[1].send(again.addr.clone()).unwrap();
+        relays.insert(1, again);
+        while acked_now() < total / 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Relay 2's listening connection ended by the database: it must hear of the
+        // others' appends again (and catch up on those it missed).
+        assert_eq!(end_listener_of(&url, relays[2].pid()).await, 1);
+        let mut connected = Vec::new();
+        for writer in writers {
+            connected.push(writer.await.unwrap());
+        }
+        // The writers on relay 1 were cut off mid-write and came back; the others never.
+        assert_eq!(connected[0], 1);
+        assert!(connected[1] > 1 || connected[4] > 1, "{connected:?}");
+        assert_eq!(connected[2], 1);
+        // Every follower comes to hold every acknowledged entry.
+        loop {
+            let acked = acked.lock().unwrap().clone();
+            let done = followers.iter().all(|seen| {
+                let seen = seen.lock().unwrap();
+                acked
+                    .iter()
+                    .all(|(doc, seq, _)| seen.get(doc).is_some_and(|log| log.contains_key(seq)))
+            });
+            if done {
+                return acked;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let acked = tokio::time::timeout(WALK, walk)
+        .await
+        .expect("every device converges within two minutes");
+    stop.send(true).unwrap();
+    let mut connected = Vec::new();
+    for follower in following {
+        connected.push(follower.await.unwrap());
+    }
+    // The followers on relays 0 and 2 were never cut off: every entry written through
+    // another relay came to them live, on the hints (relay 2's after its listener was
+    // ended too). The one on relay 1 came back after the kill.
+    assert_eq!(connected, [1, 2, 1], "connections made by each follower");
+
+    assert_eq!(
+        acked.len(),
+        6 * EACH as usize,
+        "every append was acknowledged"
+    );
+    // The logs the relays hold: per document, numbers 1, 2, … without a gap, each
+    // payload once, and every acknowledged entry under its number.
+    let mut logs: HashMap<DocId, BTreeMap<u64, Vec<u8>>> = HashMap::new();
+    for (doc, seq, payload) in &acked {
+        let had = logs.entry(*doc).or_default().insert(*seq, payload.clone());
+        assert!(
+            had.is_none_or(|had| &had == payload),
+            "two payloads acknowledged under number {seq}"
+        );
+    }
+    for doc in &docs {
+        let log = &logs[doc];
+        assert_eq!(through(log), log.len() as u64, "numbers without a gap");
+        assert_eq!(log.len() as u64, 3 * EACH, "each entry once");
+        for relay in &relays {
+            assert_eq!(&common::stored(&relay.addr, *doc).await, log);
+        }
+        for seen in &followers {
+            assert_eq!(&seen.lock().unwrap()[doc], log, "a follower holds the log");
+        }
+    }
+}
+
+/// The status line and body of a GET of `path` on 127.0.0.1:`port`.
+async fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .ok()?;
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    Some(response)
+}
+
+/// Asks `/readyz` until it answers `status` (at most 30 s); the last answer.
+async fn readiness_comes_to(port: u16, status: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..60 {
+        if let Some(answer) = get(port, "/readyz").await {
+            if answer.starts_with(&format!("HTTP/1.1 {status}")) {
+                return answer;
+            }
+            last = answer;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("/readyz did not come to {status}; it said: {last}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn readiness_is_false_while_the_database_refuses_the_relay_and_true_when_it_is_back() {
+    if common::postgres_server().is_none() {
+        eprintln!("skipped: no LANDSBYPLAN_TEST_POSTGRES (scripts/test starts a server)");
+        return;
+    }
+    let name = format!("readiness_{}", std::process::id());
+    let url = common::database(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let admin = free_port();
+    let relay = start_relay(&url, dir.path(), Some(admin));
+    readiness_comes_to(admin, "200").await;
+    let space = keys(3);
+    let mut socket = common::connect(&relay.addr).await;
+    assert_eq!(common::append(&mut socket, &space, b"before").await, Ok(1));
+
+    // The database stops taking the relay's connections and ends those it has.
+    let (client, connection) =
+        tokio_postgres::connect(&common::postgres_server().unwrap(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .await
+        .unwrap();
+    let answer = readiness_comes_to(admin, "503").await;
+    assert!(answer.contains("store:"), "{answer}");
+    // An append meanwhile is refused plainly, and nothing is acknowledged.
+    let refused = common::append(&mut socket, &space, b"during").await;
+    let (code, message) = refused.unwrap_err();
+    assert_eq!(code, landsbyplan_sync::ErrorCode::StorageFailed);
+    assert!(message.contains("try again later"), "{message}");
+
+    // Back: ready again by itself, and the append sent again goes in.
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .await
+        .unwrap();
+    readiness_comes_to(admin, "200").await;
+    assert_eq!(common::append(&mut socket, &space, b"during").await, Ok(2));
+    assert_eq!(
+        common::stored(&relay.addr, space.doc_id())
+            .await
+            .into_values()
+            .collect::<Vec<_>>(),
+        vec![b"before".to_vec(), b"during".to_vec()]
+    );
+}
