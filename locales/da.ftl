@@ -130,7 +130,6 @@ action-status-label = Status
 action-remove = Fjern handlingen
 action-owner = Ansvarlig: { $name }
 action-deadline = Frist: { $date }
-action-cost = { $amount } kr.
 action-funding = Finansiering: { $funding }
 action-status-idea = Idé
 action-status-planned = Planlagt

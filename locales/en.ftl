@@ -133,7 +133,6 @@ action-status-label = Status
 action-remove = Remove the action
 action-owner = Owner: { $name }
 action-deadline = Deadline: { $date }
-action-cost = DKK { $amount }
 action-funding = Funding: { $funding }
 action-status-idea = Idea
 action-status-planned = Planned

@@ -256,6 +256,11 @@ impl Loaded {
         })
     }
 
+    /// Whether the engine is here (tracked).
+    pub fn here(self) -> bool {
+        matches!(self.state.get(), Some(Ok(_)))
+    }
+
     /// The engine if it is here already.
     pub fn now(self) -> Option<&'static dyn Engine> {
         self.state.get_untracked().and_then(Result::ok)

@@ -128,6 +128,16 @@ impl I18n {
         translate(self.language.get(), key, None)
     }
 
+    /// `value` with `places` decimals as the language writes it: 3,5 in Danish, 3.5 in
+    /// English (tracked).
+    pub fn decimal(&self, value: f64, places: usize) -> String {
+        let text = format!("{value:.places$}");
+        match self.language.get() {
+            Language::Danish => text.replace('.', ","),
+            Language::English => text,
+        }
+    }
+
     /// Message `key` with named arguments, in the current language (tracked).
     /// Whole numbers among them select plural variants (see [`arguments`]).
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
@@ -140,6 +150,15 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn decimals_are_written_with_the_languages_mark() {
+        let i18n = I18n::new(Language::Danish);
+        assert_eq!(i18n.decimal(3.46, 1), "3,5");
+        assert_eq!(i18n.decimal(12.0, 1), "12,0");
+        i18n.set_language(Language::English);
+        assert_eq!(i18n.decimal(3.46, 1), "3.5");
+    }
 
     fn message_ids(source: &str) -> BTreeSet<String> {
         source

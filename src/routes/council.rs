@@ -305,7 +305,7 @@ fn ActionItem(
                 parts.push(i18n.t_with("action-deadline", &[("date", show_date(i18n, date))]));
             }
             if let Some(cost) = fields.cost {
-                parts.push(i18n.t_with("action-cost", &[("amount", cost.to_string())]));
+                parts.push(super::grants::kroner(i18n, cost));
             }
             if !fields.funding.is_empty() {
                 parts.push(i18n.t_with("action-funding", &[("funding", fields.funding.clone())]));

@@ -18,6 +18,13 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
             .spaces
             .with(|spaces| spaces.iter().find(|s| s.id == id).cloned())
     });
+    // The window's title names the space: a screen reader says it, a list of tabs shows it.
+    Effect::new(move |_| {
+        if let Some(space) = summary.get() {
+            set_title(&format!("{} – Landsbyplan", space.name));
+        }
+    });
+    on_cleanup(|| set_title("Landsbyplan"));
     view! {
         <nav class="crumbs" aria-label=move || i18n.t("crumbs-label")>
             <A href="/">{move || i18n.t("back-home")}</A>
@@ -32,5 +39,11 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
             <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>
         </Show>
         <SaveProblem editor/>
+    }
+}
+
+fn set_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+        document.set_title(title);
     }
 }

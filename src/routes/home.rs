@@ -101,7 +101,7 @@ fn DeviceStorage() -> impl IntoView {
         library.spaces.track();
         storage::storage_use()
     });
-    let megabytes = |bytes: f64| format!("{:.1}", bytes / 1_000_000.0);
+    let megabytes = move |bytes: f64| i18n.decimal(bytes / 1_000_000.0, 1);
     view! {
         <section class="card" aria-labelledby="storage-heading">
             <h2 id="storage-heading">{move || i18n.t("storage-heading")}</h2>
@@ -217,15 +217,14 @@ fn Councils() -> impl IntoView {
             >
                 <p class="error" role="alert">{move || i18n.t_with(damaged.1.key, &damaged.1.args)}</p>
             </For>
-            <form on:submit=create>
+            <form on:submit=create aria-busy=move || busy.get().to_string()>
                 <label for="council-name">{move || i18n.t("council-name-label")}</label>
                 <input id="council-name" type="text" autocomplete="off" bind:value=name/>
-                <button type="submit" disabled=move || busy.get()>
-                    {move || i18n.t("council-create")}
-                </button>
+                <Busy busy=busy>{move || i18n.t("council-create")}</Busy>
             </form>
             <p class="feedback" role="status" aria-live="polite">
                 {move || match feedback.get() {
+                    _ if busy.get() && !loaded.here() => i18n.t("engine-loading"),
                     Some(Ok(message)) => i18n.t_with(message.key, &message.args),
                     _ => String::new(),
                 }}
@@ -441,13 +440,12 @@ fn JoinLink() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="join-heading">
             <h2 id="join-heading">{move || i18n.t("join-heading")}</h2>
-            <form on:submit=join>
+            <form on:submit=join aria-busy=move || busy.get().to_string()>
                 <label for="join-link">{move || i18n.t("join-label")}</label>
                 <input id="join-link" type="text" autocomplete="off" inputmode="url" bind:value=link/>
-                <button type="submit" disabled=move || busy.get()>
-                    {move || i18n.t("join-submit")}
-                </button>
+                <Busy busy=busy>{move || i18n.t("join-submit")}</Busy>
             </form>
+            <WaitingForEngine busy=busy/>
             {move || loaded.still(problem.get()).map(|message| view! {
                 <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
             })}
@@ -499,13 +497,12 @@ fn Network() -> impl IntoView {
                 when=move || held.get()
                 fallback=move || view! {
                     <p>{move || i18n.t("network-intro")}</p>
-                    <form on:submit=create.clone()>
+                    <form on:submit=create.clone() aria-busy=move || busy.get().to_string()>
                         <label for="network-name">{move || i18n.t("network-name-label")}</label>
                         <input id="network-name" type="text" autocomplete="off" bind:value=name/>
-                        <button type="submit" disabled=move || busy.get()>
-                            {move || i18n.t("network-create")}
-                        </button>
+                        <Busy busy=busy>{move || i18n.t("network-create")}</Busy>
                     </form>
+                    <WaitingForEngine busy=busy/>
                     {move || loaded.still(problem.get()).map(|message| view! {
                         <p class="error" role="alert">{i18n.t_with(message.key, &message.args)}</p>
                     })}
@@ -518,5 +515,28 @@ fn Network() -> impl IntoView {
                 </ul>
             </Show>
         </section>
+    }
+}
+
+/// A form's submit button that says when the form is busy without taking the keyboard's
+/// focus away (as `disabled` would): pressed again meanwhile, the form ignores it.
+#[component]
+fn Busy(busy: RwSignal<bool>, children: Children) -> impl IntoView {
+    view! {
+        <button type="submit" aria-disabled=move || busy.get().to_string()>
+            {children()}
+        </button>
+    }
+}
+
+/// Says, while a form waits for the rest of the app, that it is being fetched.
+#[component]
+fn WaitingForEngine(busy: RwSignal<bool>) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let loaded = expect_context::<Loaded>();
+    view! {
+        <p class="feedback" role="status" aria-live="polite">
+            {move || (busy.get() && !loaded.here()).then(|| i18n.t("engine-loading"))}
+        </p>
     }
 }

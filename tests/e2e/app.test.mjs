@@ -134,8 +134,11 @@ test("the home screen works before the engine arrives, waits for it to make a co
   await page.getByLabel("Lokalrådets navn").fill("Hejnsvig Lokalråd");
   const create = page.getByRole("button", { name: "Opret lokalråd" });
   await create.click();
-  // It waits (the button is busy) rather than failing.
-  await page.locator("button[disabled]", { hasText: "Opret lokalråd" }).waitFor();
+  // It waits (the form is busy and says why, the button keeps the keyboard's focus)
+  // rather than failing.
+  await page.locator("form[aria-busy=true] button[aria-disabled=true]", { hasText: "Opret lokalråd" }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent.trim()), "Opret lokalråd", "the button keeps the focus");
+  await page.locator("section[aria-labelledby=councils-heading] [role=status]", { hasText: "Henter resten af appen …" }).waitFor();
   assert.equal(await page.locator("section[aria-labelledby=councils-heading] .error").count(), 0, "no error while the engine is on its way");
   // The network asked for three times at once (a press, Enter, another press) is made once.
   await page.evaluate(() => {
@@ -150,6 +153,13 @@ test("the home screen works before the engine arrives, waits for it to make a co
   assert.equal(await page.getByRole("link", { name: "Landdistrikterne i Billund Kommune" }).count(), 1, "one network");
   // With the engine here, no form still says it could not be fetched.
   assert.equal(await failed.count(), 0, "the failure is no longer said");
+  assert.equal(await page.title(), "Landsbyplan");
+  await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).click();
+  await page.getByRole("heading", { level: 2, name: "Hejnsvig Lokalråd" }).waitFor();
+  // The window's title names the space, and only while it is shown.
+  await page.waitForFunction(() => document.title === "Hejnsvig Lokalråd – Landsbyplan");
+  await page.getByRole("banner").getByRole("link", { name: "Landsbyplan" }).click();
+  await page.waitForFunction(() => document.title === "Landsbyplan");
   await page.getByRole("link", { name: "Hejnsvig Lokalråd" }).click();
   await page.getByRole("heading", { level: 2, name: "Hejnsvig Lokalråd" }).waitFor();
   assert.equal(engineRequests, 3);

@@ -520,6 +520,15 @@ async fn handle(
         }
         ClientFrame::Ping => vec![RelayFrame::Pong],
         ClientFrame::Signal { doc, to, data } => {
+            // Devices on other relays sharing the store hear it too (if it fits the bus).
+            if let Some(hints) = &relay.hints
+                && !hints.signal(doc, peer, to, &data)
+            {
+                tracing::debug!(
+                    bytes = data.len(),
+                    "a signal too large for the other relays"
+                );
+            }
             relay.subscribers.signal(
                 doc,
                 Live::Signal {
@@ -570,7 +579,7 @@ async fn subscribe(
     // everything to there).
     let last = match relay.store.last_seq(doc).await {
         Ok(last) => last,
-        Err(err) => return vec![storage_failed(relay, doc, &err)],
+        Err(err) => return vec![reading_failed(relay, doc, &err)],
     };
     cursors.insert(doc, since);
     relay.subscribers.subscribe(doc, peer, me, last);
@@ -633,7 +642,7 @@ async fn next_page(
             }
             frames
         }
-        Err(err) => vec![storage_failed(relay, doc, &err)],
+        Err(err) => vec![reading_failed(relay, doc, &err)],
     }
 }
 
@@ -695,6 +704,17 @@ fn forbidden(relay: &Relay, doc: DocId) -> RelayFrame {
         Some(doc),
         ErrorCode::Forbidden,
         "the proof does not match the document's writer key; nothing was stored".into(),
+    )
+}
+
+/// A refusal for a document whose log the store could not read now.
+fn reading_failed(relay: &Relay, doc: DocId, err: &dyn std::fmt::Display) -> RelayFrame {
+    tracing::error!(%err, "store failed");
+    refusal(
+        relay,
+        Some(doc),
+        ErrorCode::StorageFailed,
+        "the relay could not read the document's log; try again later".into(),
     )
 }
 

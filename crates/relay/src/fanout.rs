@@ -24,10 +24,12 @@ use crate::{Live, Subscriber};
 /// Bytes of entries read from the store at a time when catching up.
 const PAGE_BYTES: usize = 1 << 20;
 
-/// An entry the relay's own writer committed.
-pub(crate) struct Committed {
-    pub(crate) doc: DocId,
-    pub(crate) entry: Stored,
+/// What the relay's own writer did.
+pub(crate) enum Written {
+    /// It committed `entry` to `doc`'s log.
+    Committed { doc: DocId, entry: Stored },
+    /// A batch to these documents failed, and may have been stored all the same.
+    Unsure(Vec<DocId>),
 }
 
 /// A document followed by connections to this relay.
@@ -150,13 +152,13 @@ impl Subscribers {
     }
 }
 
-/// Starts the task that passes entries on; it ends when `committed`'s senders are gone.
+/// Starts the task that passes entries on; it ends when the writer's sender is gone.
 pub(crate) fn start(
     store: Arc<dyn Store>,
     subscribers: Arc<Subscribers>,
     hints: Option<Arc<dyn Hints>>,
-) -> mpsc::UnboundedSender<Committed> {
-    let (committed, from_writer) = mpsc::unbounded_channel::<Committed>();
+) -> mpsc::UnboundedSender<Written> {
+    let (committed, from_writer) = mpsc::unbounded_channel::<Written>();
     let (heard, from_bus) = mpsc::unbounded_channel::<Heard>();
     if let Some(hints) = hints {
         hints.start(heard);
@@ -186,7 +188,7 @@ struct Fanout {
 impl Fanout {
     async fn run(
         mut self,
-        mut from_writer: mpsc::UnboundedReceiver<Committed>,
+        mut from_writer: mpsc::UnboundedReceiver<Written>,
         mut from_bus: mpsc::UnboundedReceiver<Heard>,
     ) {
         let mut bus_open = true;
@@ -201,7 +203,7 @@ impl Fanout {
             // for many hints go in one.
             tokio::select! {
                 next = from_writer.recv() => match next {
-                    Some(committed) => self.committed(committed),
+                    Some(written) => self.written(written),
                     None => return,
                 },
                 next = from_bus.recv(), if bus_open => match next {
@@ -210,8 +212,8 @@ impl Fanout {
                 },
                 () = std::future::ready(()), if !self.wanted.is_empty() => {}
             }
-            while let Ok(committed) = from_writer.try_recv() {
-                self.committed(committed);
+            while let Ok(written) = from_writer.try_recv() {
+                self.written(written);
             }
             while let Ok(heard) = from_bus.try_recv() {
                 self.heard(heard);
@@ -225,8 +227,20 @@ impl Fanout {
         }
     }
 
-    /// An entry the writer committed: passed on now if it is the next, else read on.
-    fn committed(&mut self, Committed { doc, entry }: Committed) {
+    /// An entry the writer committed: passed on now if it is the next, else read on; the
+    /// documents of a batch that may or may not be stored: read on.
+    fn written(&mut self, written: Written) {
+        let (doc, entry) = match written {
+            Written::Committed { doc, entry } => (doc, entry),
+            Written::Unsure(docs) => {
+                for doc in docs {
+                    if self.subscribers.passed(&doc).is_some() {
+                        self.wanted.insert(doc, ALL);
+                    }
+                }
+                return;
+            }
+        };
         let Some(passed) = self.subscribers.passed(&doc) else {
             return;
         };
@@ -252,6 +266,20 @@ impl Fanout {
                     *through = (*through).max(seq);
                 }
             }
+            Heard::Signal {
+                doc,
+                from,
+                to,
+                data,
+            } => self.subscribers.signal(
+                doc,
+                Live::Signal {
+                    doc,
+                    from,
+                    to,
+                    data,
+                },
+            ),
             Heard::Reconnected => {
                 for doc in self.subscribers.followed() {
                     self.wanted.insert(doc, ALL);
@@ -272,6 +300,12 @@ impl Fanout {
                     asked.push((doc, passed, through));
                 }
             }
+            // Where each document stood when asked: one whose followers all left and came
+            // back meanwhile starts again elsewhere, and its rows say nothing of a gap.
+            let stood: HashMap<DocId, u64> = asked
+                .iter()
+                .map(|(doc, passed, _)| (*doc, *passed))
+                .collect();
             if asked.is_empty() {
                 return Ok(());
             }
@@ -290,8 +324,12 @@ impl Fanout {
                 match self.subscribers.passed(&doc) {
                     Some(passed) if entry.seq == passed + 1 => self.subscribers.pass(doc, entry),
                     // Entries between are no longer kept (a snapshot covers them).
-                    Some(passed) if entry.seq > passed => {
-                        gone.insert(doc);
+                    Some(passed) if entry.seq > passed && !gone.contains(&doc) => {
+                        if stood.get(&doc) == Some(&passed) {
+                            gone.insert(doc);
+                        } else {
+                            self.wanted.insert(doc, ALL);
+                        }
                     }
                     _ => {}
                 }
@@ -300,12 +338,17 @@ impl Fanout {
                 let Some(passed) = self.subscribers.passed(&doc) else {
                     continue;
                 };
+                // One to read again from where it stands now is left as it is.
+                let std::collections::hash_map::Entry::Vacant(again) = self.wanted.entry(doc)
+                else {
+                    continue;
+                };
                 if gone.contains(&doc) {
                     self.subscribers.behind(&doc);
                 } else if more {
                     // Left out for the budget, perhaps: asked again.
                     if passed < through {
-                        self.wanted.insert(doc, through);
+                        again.insert(through);
                     }
                 } else if through != ALL && passed < through {
                     // Hinted at, yet not kept any more.

@@ -379,6 +379,17 @@ impl Relay {
     }
 }
 
+/// The number of a relay's first connection. Connections are numbered in order; relays
+/// sharing a store start at a random multiple of 2³², so that a signal's sender and
+/// addressee are one connection among all the relays'.
+fn first_peer(shared: bool) -> u64 {
+    let mut bytes = [0; 4];
+    if !shared || getrandom::fill(&mut bytes).is_err() {
+        return 1;
+    }
+    (u64::from(u32::from_le_bytes(bytes).max(1)) << 32) | 1
+}
+
 async fn on_the_admin_listener() -> (axum::http::StatusCode, &'static str) {
     (
         axum::http::StatusCode::NOT_FOUND,
@@ -405,6 +416,7 @@ pub fn app(store: Arc<dyn Store>, config: &Config) -> Routers {
     store.keep_covered_at_most(config.limits.max_log_bytes);
     let subscribers = Arc::new(fanout::Subscribers::default());
     let hints = store.hints();
+    let shared = hints.is_some();
     let passed_on = fanout::start(Arc::clone(&store), Arc::clone(&subscribers), hints.clone());
     let relay = Arc::new(Relay {
         writer: writer::Writer::start(Arc::clone(&store), passed_on, config.limits.max_log_bytes),
@@ -413,7 +425,7 @@ pub fn app(store: Arc<dyn Store>, config: &Config) -> Routers {
         hints,
         limits: config.limits,
         client_address_header: config.client_address_header.clone(),
-        next_peer: AtomicU64::new(1),
+        next_peer: AtomicU64::new(first_peer(shared)),
         counters: metrics::Counters::default(),
         per_address: Mutex::new(HashMap::new()),
         started: Mutex::new(Started::default()),

@@ -30,7 +30,7 @@ struct Args {
     /// Keep the documents in PostgreSQL instead, at this connection URL
     /// (postgres://user:password@host:port/database): for several relays serving the
     /// same documents. Prefer the environment variable, which keeps the password out of
-    /// the process list.
+    /// the process list. The relay does not start while the database cannot be reached.
     #[arg(long, env = "LANDSBYPLAN_POSTGRES", hide_env_values = true)]
     postgres: Option<String>,
     /// The most connections to PostgreSQL the relay opens for its work (one more listens

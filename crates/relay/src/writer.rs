@@ -11,7 +11,7 @@ use std::sync::Arc;
 use landsbyplan_sync::DocId;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::fanout::Committed;
+use crate::fanout::Written;
 use crate::store::{Store, StoreError, Stored};
 
 /// At most this many appends share one transaction.
@@ -33,7 +33,7 @@ impl Writer {
     /// Starts the writer task; it ends when the last handle is dropped.
     pub(crate) fn start(
         store: Arc<dyn Store>,
-        fanout: mpsc::UnboundedSender<Committed>,
+        fanout: mpsc::UnboundedSender<Written>,
         max_log_bytes: u64,
     ) -> Self {
         let (queue, mut requests) = mpsc::channel::<Request>(BATCH * 16);
@@ -61,13 +61,19 @@ impl Writer {
                                     payload,
                                     proof,
                                 };
-                                let _ = fanout.send(Committed { doc, entry });
+                                let _ = fanout.send(Written::Committed { doc, entry });
                             }
                             let _ = reply.send(result);
                         }
                     }
                     Err(err) => {
                         tracing::error!(%err, "a batch of appends failed");
+                        // It may have been stored all the same (a connection lost as the
+                        // database committed): its documents are read on from the store.
+                        let mut docs: Vec<DocId> = appends.iter().map(|(doc, _, _)| *doc).collect();
+                        docs.sort_unstable();
+                        docs.dedup();
+                        let _ = fanout.send(Written::Unsure(docs));
                         let message = err.to_string();
                         for reply in replies {
                             let _ = reply.send(Err(StoreError::Failed(message.clone())));

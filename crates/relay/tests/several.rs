@@ -1,9 +1,11 @@
 //! Several relay processes on one PostgreSQL database (`LANDSBYPLAN_TEST_POSTGRES`, which
-//! `scripts/test` starts on 127.0.0.1): devices spread over three relays, writing at once
+//! `scripts/test` starts on 127.0.0.1; ignored by a plain `cargo test`, run by `cargo test
+//! -- --include-ignored` with the variable set): devices spread over three relays, writing at once
 //! to two shared documents, all converge on the same logs, while one relay is killed
 //! with SIGKILL mid-write and started again and another's listening connection is ended
-//! from the database. No acknowledged append is lost. And a relay's readiness follows
-//! its database: false while the database refuses it, true when it is back.
+//! from the database. No acknowledged append is lost. A relay's readiness follows its
+//! database: false while the database refuses it, true when it is back. And phones on
+//! different relays signal to each other to set up a direct link.
 
 #![allow(clippy::unwrap_used)]
 
@@ -203,11 +205,8 @@ async fn end_listener_of(url: &str, pid: u32) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
 async fn devices_on_three_relays_converge_through_a_killed_relay_and_a_cut_listener() {
-    if common::postgres_server().is_none() {
-        eprintln!("skipped: no LANDSBYPLAN_TEST_POSTGRES (scripts/test starts a server)");
-        return;
-    }
     let url = common::database(&format!("several_{}", std::process::id()));
     let dir = tempfile::tempdir().unwrap();
     let mut relays: Vec<Relay> = (0..3)
@@ -373,11 +372,8 @@ fn free_port() -> u16 {
 }
 
 #[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
 async fn readiness_is_false_while_the_database_refuses_the_relay_and_true_when_it_is_back() {
-    if common::postgres_server().is_none() {
-        eprintln!("skipped: no LANDSBYPLAN_TEST_POSTGRES (scripts/test starts a server)");
-        return;
-    }
     let name = format!("readiness_{}", std::process::id());
     let url = common::database(&name);
     let dir = tempfile::tempdir().unwrap();
@@ -425,4 +421,167 @@ async fn readiness_is_false_while_the_database_refuses_the_relay_and_true_when_i
             .collect::<Vec<_>>(),
         vec![b"before".to_vec(), b"during".to_vec()]
     );
+}
+
+/// A connection to the relay at `addr`, past its greeting, and the connection's number.
+async fn greeted(addr: &str) -> (Socket, u64) {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
+        .await
+        .unwrap();
+    match next(&mut socket).await {
+        Some(RelayFrame::Hello { peer, .. }) => (socket, peer),
+        other => panic!("expected the greeting, got {other:?}"),
+    }
+}
+
+/// The next signal `socket` is sent, passing over entries and the end of backlogs.
+async fn signal_to(socket: &mut Socket) -> (u64, Vec<u8>) {
+    loop {
+        match next(socket).await {
+            Some(RelayFrame::Signal { from, data, .. }) => return (from, data),
+            Some(RelayFrame::Entry { .. } | RelayFrame::Subscribed { .. }) => {}
+            other => panic!("expected a signal, got {other:?}"),
+        }
+    }
+}
+
+/// Nothing but entries and the end of backlogs comes within half a second.
+async fn no_signal(socket: &mut Socket) {
+    let quiet = tokio::time::timeout(Duration::from_millis(500), signal_to(socket)).await;
+    assert!(quiet.is_err(), "an unexpected signal: {quiet:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
+async fn signals_reach_the_devices_of_a_document_on_other_relays_and_only_the_one_addressed() {
+    let url = common::database(&format!("signals_{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let relays: Vec<Relay> = (0..3)
+        .map(|_| start_relay(&url, dir.path(), None))
+        .collect();
+    let space = keys(7);
+    let doc = space.doc_id();
+    // Phones a and d on relay 0, b on relay 1, c on relay 2, all following the document.
+    let (mut a, a_peer) = greeted(&relays[0].addr).await;
+    let (mut b, b_peer) = greeted(&relays[1].addr).await;
+    let (mut c, c_peer) = greeted(&relays[2].addr).await;
+    let (mut d, d_peer) = greeted(&relays[0].addr).await;
+    let peers = [a_peer, b_peer, c_peer, d_peer];
+    for (i, one) in peers.iter().enumerate() {
+        assert!(
+            !peers[i + 1..].contains(one),
+            "connection numbers {peers:?} are one each"
+        );
+    }
+    for socket in [&mut a, &mut b, &mut c, &mut d] {
+        send(socket, ClientFrame::Subscribe { doc, since: 0 }).await;
+    }
+    // Once b and c hear of an entry appended through relay 0, their relays listen.
+    let mut writer = common::connect(&relays[0].addr).await;
+    assert_eq!(common::append(&mut writer, &space, b"first").await, Ok(1));
+    for socket in [&mut b, &mut c] {
+        loop {
+            if let Some(RelayFrame::Entry { seq: 1, .. }) = next(socket).await {
+                break;
+            }
+        }
+    }
+
+    // a offers to everyone: b and c on the other relays hear it from a, d beside it too.
+    send(
+        &mut a,
+        ClientFrame::Signal {
+            doc,
+            to: None,
+            data: b"sealed offer".to_vec(),
+        },
+    )
+    .await;
+    for socket in [&mut b, &mut c, &mut d] {
+        assert_eq!(signal_to(socket).await, (a_peer, b"sealed offer".to_vec()));
+    }
+    // b answers a alone: a hears it, c and d do not.
+    send(
+        &mut b,
+        ClientFrame::Signal {
+            doc,
+            to: Some(a_peer),
+            data: b"sealed answer".to_vec(),
+        },
+    )
+    .await;
+    assert_eq!(signal_to(&mut a).await, (b_peer, b"sealed answer".to_vec()));
+    no_signal(&mut c).await;
+    no_signal(&mut d).await;
+    // A signal too large for the bus reaches only the devices on the sender's relay.
+    let large = vec![9; landsbyplan_relay::store::postgres::MAX_SIGNAL_ON_BUS + 1];
+    send(
+        &mut a,
+        ClientFrame::Signal {
+            doc,
+            to: None,
+            data: large.clone(),
+        },
+    )
+    .await;
+    assert_eq!(signal_to(&mut d).await, (a_peer, large));
+    no_signal(&mut b).await;
+}
+
+#[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
+async fn an_entry_appended_while_a_relay_was_not_listening_reaches_its_devices_when_it_listens_again()
+ {
+    let url = common::database(&format!("relisten_{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let relays: Vec<Relay> = (0..2)
+        .map(|_| start_relay(&url, dir.path(), None))
+        .collect();
+    let space = keys(8);
+    let doc = space.doc_id();
+    let mut follower = common::connect(&relays[1].addr).await;
+    send(&mut follower, ClientFrame::Subscribe { doc, since: 0 }).await;
+    assert!(matches!(
+        next(&mut follower).await,
+        Some(RelayFrame::Subscribed { latest: 0, .. })
+    ));
+    let mut writer = common::connect(&relays[0].addr).await;
+    assert_eq!(common::append(&mut writer, &space, b"heard").await, Ok(1));
+    assert!(matches!(
+        next(&mut follower).await,
+        Some(RelayFrame::Entry { seq: 1, .. })
+    ));
+    // Relay 1 stops hearing (its listening connection ended, and every attempt to come
+    // back refused for a while); one entry is appended meanwhile, and nothing after it.
+    let (admin, connection) =
+        tokio_postgres::connect(&common::postgres_server().unwrap(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let name = url.rsplit_once('/').unwrap().1;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        end_listener_of(&common::postgres_server().unwrap(), relays[1].pid()).await,
+        1
+    );
+    assert_eq!(common::append(&mut writer, &space, b"missed").await, Ok(2));
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .await
+        .unwrap();
+    // The hint of entry 2 went out while relay 1 was not listening; when it listens again
+    // it reads on from entry 1 and its device gets entry 2 without any other append.
+    match tokio::time::timeout(Duration::from_secs(30), next(&mut follower)).await {
+        Ok(Some(RelayFrame::Entry {
+            seq: 2, payload, ..
+        })) => assert_eq!(payload, b"missed"),
+        other => panic!("expected entry 2 once relay 1 listens again, got {other:?}"),
+    }
 }

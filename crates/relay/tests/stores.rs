@@ -1,6 +1,8 @@
 //! The store's rules, held against both stores: SQLite in a temporary directory, and
 //! PostgreSQL in a database of its own on the test server (`LANDSBYPLAN_TEST_POSTGRES`,
-//! which `scripts/test` starts). Each rule is one function, run once per store.
+//! which `scripts/test` starts; the PostgreSQL runs are ignored by a plain `cargo test`
+//! and run by `cargo test -- --include-ignored` with the variable set). Each rule is one
+//! function, run once per store.
 
 #![allow(clippy::unwrap_used)]
 
@@ -22,17 +24,11 @@ enum Place {
 }
 
 impl Place {
-    /// A new, empty place of `kind`; `None` (said) for PostgreSQL without a test server.
+    /// A new, empty place of `kind` (for PostgreSQL, a new database on the test server).
     fn new(kind: &str) -> Option<Self> {
         match kind {
             "sqlite" => Some(Self::Sqlite(tempfile::tempdir().unwrap())),
             _ => {
-                if common::postgres_server().is_none() {
-                    eprintln!(
-                        "skipped on PostgreSQL: no LANDSBYPLAN_TEST_POSTGRES (scripts/test starts a server)"
-                    );
-                    return None;
-                }
                 let name = format!("stores_{}", rand_name());
                 Some(Self::Postgres(common::database(&name)))
             }
@@ -78,10 +74,9 @@ macro_rules! on_both_stores {
                 super::$rule(super::Place::new("sqlite").unwrap()).await;
             }
             #[tokio::test]
+            #[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
             async fn postgres() {
-                if let Some(place) = super::Place::new("postgres") {
-                    super::$rule(place).await;
-                }
+                super::$rule(super::Place::new("postgres").unwrap()).await;
             }
         })*
     };
@@ -97,6 +92,7 @@ on_both_stores!(
     covered_entries_past_the_bytes_kept_go_at_once_oldest_first,
     a_backlog_read_in_pages_holds_every_entry_once_in_order,
     a_feed_is_replaced_only_by_a_newer_version,
+    new_entries_of_several_documents_are_read_in_one_go_within_a_budget,
     totals_count_documents_log_entries_and_every_byte_kept,
 );
 
@@ -495,4 +491,48 @@ async fn totals_count_documents_log_entries_and_every_byte_kept(place: Place) {
             bytes: 20 + 6 + 5 + 7
         }
     );
+}
+
+async fn new_entries_of_several_documents_are_read_in_one_go_within_a_budget(place: Place) {
+    let store = place.open().await;
+    let (a, b, c) = (DocId([1; 32]), DocId([2; 32]), DocId([3; 32]));
+    for n in 1..=5u8 {
+        store.append(a, &[n; 10], PROOF, ROOM).await.unwrap();
+        store.append(b, &[n + 100; 10], PROOF, ROOM).await.unwrap();
+    }
+    // In the order asked, then by number; each document from its own point to its own.
+    let (found, more) = store
+        .entries_after(vec![(b, 3, 5), (a, 1, 2), (c, 0, 9)], usize::MAX)
+        .await
+        .unwrap();
+    assert!(!more);
+    let got: Vec<(DocId, u64)> = found.iter().map(|(doc, e)| (*doc, e.seq)).collect();
+    assert_eq!(got, vec![(b, 4), (b, 5), (a, 2)]);
+    assert_eq!(
+        found[0].1,
+        Stored {
+            seq: 4,
+            payload: vec![104; 10],
+            proof: PROOF.to_vec()
+        }
+    );
+    // Through the budget: entries until it is passed (at least one), and `more` said.
+    let each = 10 + PROOF.len();
+    let (found, more) = store
+        .entries_after(vec![(a, 0, u64::MAX), (b, 0, u64::MAX)], 2 * each + 1)
+        .await
+        .unwrap();
+    assert!(more);
+    assert_eq!(found.len(), 3, "past the budget by one entry at most");
+    let (found, more) = store
+        .entries_after(vec![(a, 0, u64::MAX)], 1)
+        .await
+        .unwrap();
+    assert_eq!((found.len(), more), (1, true));
+    // Nothing new: nothing, and nothing more.
+    let (found, more) = store
+        .entries_after(vec![(a, 5, u64::MAX)], 1)
+        .await
+        .unwrap();
+    assert_eq!((found.len(), more), (0, false));
 }

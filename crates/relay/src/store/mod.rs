@@ -120,7 +120,9 @@ pub trait Store: Send + Sync + 'static {
     /// Appends each entry unless it is there already, in one transaction (one sync to
     /// disk for all of them), each with its own outcome: its sequence number (1, 2, …
     /// per document) once it is durable, or [`StoreError::LogFull`] if the log would
-    /// grow past `max_log_bytes`. An error for the whole batch: nothing of it stored.
+    /// grow past `max_log_bytes`. An error for the whole batch: none of it acknowledged
+    /// (yet it may be stored, if the connection to a database broke as it committed; an
+    /// append sent again then gets its first number).
     async fn append_batch(
         &self,
         appends: Arc<Vec<Append>>,

@@ -4,7 +4,7 @@
 //! at a time, under an advisory lock). Appends to one document are numbered under a
 //! transaction-scoped advisory lock on it, so relays writing the same document at once
 //! give out consecutive numbers and an entry sent to two relays is kept once. In the
-//! transaction of an append goes a hint, `NOTIFY landsbyplan_appends '<doc hex>:<seq>'`
+//! transaction of an append goes a hint, `NOTIFY landsbyplan_appends '<doc hex>:<seq>:<relay>'`
 //! (never the payload), which the other relays hear on one listening connection each
 //! ([`Listener`]) and answer by reading the new rows.
 //!
@@ -32,9 +32,19 @@ use crate::hints::{Heard, Hints};
 /// The channel the hints go on.
 const CHANNEL: &str = "landsbyplan_appends";
 
+/// The channel signals to devices on other relays go on.
+const SIGNALS: &str = "landsbyplan_signals";
+
+/// The largest signal that crosses to other relays: in base64, with its header, within
+/// `NOTIFY`'s 8,000 bytes. (A WebRTC offer or answer, sealed, is one to three KiB.)
+pub const MAX_SIGNAL_ON_BUS: usize = 5_800;
+
 /// How long a query may wait for a connection, or a connection take to open, before the
 /// store counts as unreachable.
 const WAIT: Duration = Duration::from_secs(5);
+
+/// How often the listening connection is asked whether it still answers.
+const LISTENER_CHECK: Duration = Duration::from_secs(15);
 
 /// The advisory lock migrations run under (any number, the same in every relay).
 const MIGRATING: i64 = 0x6c61_6e64_7362_7900;
@@ -143,7 +153,18 @@ impl From<tokio_postgres::Error> for StoreError {
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(err: deadpool_postgres::PoolError) -> Self {
-        StoreError::Postgres(format!("no connection to the database: {err}"))
+        use deadpool_postgres::PoolError;
+        let why = match err {
+            // The server's or the network's own words ("database … is not currently
+            // accepting connections", "connection refused").
+            PoolError::Backend(err) => match err.as_db_error() {
+                Some(db) => db.message().to_owned(),
+                None => err.to_string(),
+            },
+            PoolError::Timeout(_) => "none came within 5 s".to_owned(),
+            other => other.to_string(),
+        };
+        StoreError::Postgres(format!("no connection to the database: {why}"))
     }
 }
 
@@ -172,17 +193,13 @@ fn hint(doc: &DocId, seq: u64, origin: u64) -> String {
 /// A hint read back: document, number, origin; `None` for anything else.
 fn parse_hint(text: &str) -> Option<(DocId, u64, u64)> {
     let mut parts = text.split(':');
-    let hex = parts.next()?;
+    let doc = parse_doc(parts.next()?)?;
     let seq = parts.next()?.parse().ok()?;
     let origin = parts.next()?.parse().ok()?;
-    if hex.len() != 64 || parts.next().is_some() {
+    if parts.next().is_some() {
         return None;
     }
-    let mut doc = [0; 32];
-    for (i, byte) in doc.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some((DocId(doc), seq, origin))
+    Some((doc, seq, origin))
 }
 
 impl PgStore {
@@ -197,6 +214,14 @@ impl PgStore {
         if pg.get_connect_timeout().is_none() {
             pg.connect_timeout(WAIT);
         }
+        // A connection whose other end went silent (a network split without a reset) is
+        // found out within seconds, not the hours the kernel's defaults would take: its
+        // queries fail, the pool replaces it, and the listener connects again.
+        pg.keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(20));
         pg.application_name("landsbyplan-relay");
         let manager = Manager::from_config(
             pg.clone(),
@@ -394,11 +419,22 @@ impl Store for PgStore {
             .collect();
         // A failure of the database (not a refusal) fails the whole batch: nothing of it
         // is stored, and each append hears so.
-        if let Some(Err(err)) = results
-            .iter()
-            .find(|result| matches!(result, Err(StoreError::Postgres(_))))
-        {
-            return Err(failed(err));
+        // (Statements after the first failure fail as "the transaction is aborted": the
+        // first failure by position may be one of those, so the cause is preferred.)
+        let mut failure: Option<String> = None;
+        for result in &results {
+            if let Err(StoreError::Postgres(message)) = result {
+                let aborted = message.contains("current transaction is aborted");
+                if failure.is_none() || !aborted {
+                    failure = Some(message.clone());
+                }
+                if !aborted {
+                    break;
+                }
+            }
+        }
+        if let Some(cause) = failure {
+            return Err(StoreError::Postgres(cause));
         }
         let mut newest: std::collections::BTreeMap<DocId, u64> = Default::default();
         for ((doc, _, _), result) in appends.iter().zip(&results) {
@@ -809,6 +845,7 @@ impl Store for PgStore {
         ));
         Some(Arc::new(Listener {
             config,
+            pool: self.pool.clone(),
             origin: self.origin,
             listening: Arc::new(AtomicBool::new(false)),
         }))
@@ -818,6 +855,8 @@ impl Store for PgStore {
 /// The one connection on which a relay listens for the hints of every relay.
 struct Listener {
     config: tokio_postgres::Config,
+    /// For sending signals.
+    pool: Pool,
     origin: u64,
     listening: Arc<AtomicBool>,
 }
@@ -846,6 +885,81 @@ impl Hints for Listener {
     fn listening(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
     }
+
+    fn signal(&self, doc: DocId, from: u64, to: Option<u64>, data: &[u8]) -> bool {
+        if data.len() > MAX_SIGNAL_ON_BUS {
+            return false;
+        }
+        let text = signal_text(&doc, from, to, self.origin, data);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let sent = async {
+                let client = pool.get().await?;
+                client
+                    .execute("SELECT pg_notify($1, $2)", &[&SIGNALS, &text])
+                    .await?;
+                Ok::<_, StoreError>(())
+            };
+            if let Err(err) = sent.await {
+                tracing::debug!(%err, "a signal did not go to the other relays");
+            }
+        });
+        true
+    }
+}
+
+/// A signal's text on the bus: document in hex, from, to (`-` for all), origin, and the
+/// data in base64, separated by colons.
+fn signal_text(doc: &DocId, from: u64, to: Option<u64>, origin: u64, data: &[u8]) -> String {
+    use base64::Engine;
+    let mut text = String::with_capacity(128 + data.len() * 4 / 3);
+    for byte in doc.0 {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    let to = to.map_or_else(|| "-".to_owned(), |to| to.to_string());
+    text.push_str(&format!(":{from}:{to}:{origin}:"));
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(data, &mut text);
+    text
+}
+
+/// A signal read back: what was heard, and its origin; `None` for anything else.
+fn parse_signal(text: &str) -> Option<(Heard, u64)> {
+    use base64::Engine;
+    let mut parts = text.split(':');
+    let doc = parse_doc(parts.next()?)?;
+    let from = parts.next()?.parse().ok()?;
+    let to = match parts.next()? {
+        "-" => None,
+        to => Some(to.parse().ok()?),
+    };
+    let origin = parts.next()?.parse().ok()?;
+    let data = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(parts.next()?)
+        .ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((
+        Heard::Signal {
+            doc,
+            from,
+            to,
+            data,
+        },
+        origin,
+    ))
+}
+
+/// A document id in hex.
+fn parse_doc(hex: &str) -> Option<DocId> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut doc = [0; 32];
+    for (i, byte) in doc.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(DocId(doc))
 }
 
 /// Listens until the connection breaks (an error) or the relay stops (`Ok`).
@@ -875,24 +989,45 @@ async fn listen(
         }
     });
     let result = async {
-        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {SIGNALS}"))
+            .await?;
         listening.store(true, Ordering::Relaxed);
         // Hints may have been missed while there was no connection: every document
         // followed here is read again from its last number.
         if heard.send(Heard::Reconnected).is_err() {
             return Ok(());
         }
+        // Asked now and then whether it still answers: a listener that hears nothing
+        // cannot tell a quiet bus from a dead connection otherwise.
+        let mut check = tokio::time::interval_at(
+            tokio::time::Instant::now() + LISTENER_CHECK,
+            LISTENER_CHECK,
+        );
         loop {
             let message = tokio::select! {
                 message = messages.recv() => message,
                 // The relay stopped.
                 () = heard.closed() => return Ok(()),
+                _ = check.tick() => {
+                    tokio::time::timeout(WAIT, client.batch_execute("SELECT 1"))
+                        .await
+                        .map_err(|_| failed("the listening connection did not answer within 5 s"))??;
+                    continue;
+                }
             };
             match message {
                 Some(Ok(AsyncMessage::Notification(note))) => {
-                    if let Some((doc, seq, from)) = parse_hint(note.payload())
+                    // What this relay sent itself it passed on already.
+                    let said = if note.channel() == SIGNALS {
+                        parse_signal(note.payload())
+                    } else {
+                        parse_hint(note.payload())
+                            .map(|(doc, seq, from)| (Heard::Appended { doc, seq }, from))
+                    };
+                    if let Some((said, from)) = said
                         && from != origin
-                        && heard.send(Heard::Appended { doc, seq }).is_err()
+                        && heard.send(said).is_err()
                     {
                         return Ok(());
                     }
@@ -923,6 +1058,32 @@ mod tests {
         assert_eq!(parse_hint(&format!("{}:x:1", &text[..64])), None);
         assert_eq!(parse_hint(&format!("{}:1", &text[..64])), None);
         assert_eq!(parse_hint(&format!("{text}:1")), None);
+    }
+
+    #[test]
+    fn a_signal_reads_back_as_sent_and_the_largest_fits_a_notification() {
+        let doc = DocId([0xab; 32]);
+        for to in [None, Some(u64::MAX)] {
+            let data = vec![0xff; MAX_SIGNAL_ON_BUS];
+            let text = signal_text(&doc, u64::MAX, to, u64::MAX, &data);
+            assert!(text.len() < 8000, "{} bytes", text.len());
+            assert_eq!(
+                parse_signal(&text),
+                Some((
+                    Heard::Signal {
+                        doc,
+                        from: u64::MAX,
+                        to,
+                        data
+                    },
+                    u64::MAX
+                ))
+            );
+        }
+        let text = signal_text(&doc, 1, None, 2, b"x");
+        assert_eq!(parse_signal(&format!("{text}:")), None);
+        assert_eq!(parse_signal(&text.replace(":-:", ":x:")), None);
+        assert_eq!(parse_signal(&text[2..]), None);
     }
 
     #[test]
