@@ -40,6 +40,11 @@ fn application_path(space: SpaceId, application: ApplicationId) -> String {
 
 /// Kroner as people write them: 12.500 kr. / DKK 12,500.
 pub fn kroner(i18n: I18n, amount: Dkk) -> String {
+    i18n.t_with("kroner", &[("amount", grouped(i18n, amount))])
+}
+
+/// An amount's digits grouped by thousands as the language does: 12.500 / 12,500.
+pub fn grouped(i18n: I18n, amount: Dkk) -> String {
     let digits = amount.0.unsigned_abs().to_string();
     let separator = match i18n.language() {
         crate::i18n::Language::Danish => '.',
@@ -53,7 +58,7 @@ pub fn kroner(i18n: I18n, amount: Dkk) -> String {
         grouped.push(digit);
     }
     let sign = if amount.0 < 0 { "-" } else { "" };
-    i18n.t_with("kroner", &[("amount", format!("{sign}{grouped}"))])
+    format!("{sign}{grouped}")
 }
 
 /// The applications of a space, each with where it stands, and starting a new one.
@@ -706,6 +711,7 @@ mod tests {
         let i18n = I18n::new(Language::Danish);
         assert_eq!(kroner(i18n, Dkk(1_234_567)), "1.234.567 kr.");
         assert_eq!(kroner(i18n, Dkk(500)), "500 kr.");
+        assert_eq!(grouped(i18n, Dkk(-12_500)), "-12.500");
         i18n.set_language(Language::English);
         assert_eq!(kroner(i18n, Dkk(25_000)), "DKK 25,000");
     }

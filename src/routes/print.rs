@@ -97,7 +97,7 @@ pub fn PrintView() -> impl IntoView {
                                     <td>{f.focus_area.map(|a| focus_area_name(library, i18n, a))}</td>
                                     <td>{f.owner.and_then(owner_name.clone())}</td>
                                     <td>{f.deadline.map(|d| show_date(i18n, d))}</td>
-                                    <td>{f.cost.map(|c| c.to_string())}</td>
+                                    <td>{f.cost.map(|c| super::grants::grouped(i18n, c))}</td>
                                     <td>{f.funding.clone()}</td>
                                     <td>{i18n.t(action_status_key(f.status))}</td>
                                 </tr>

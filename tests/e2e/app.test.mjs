@@ -304,9 +304,10 @@ test("the home screen tells how much the app stores on the device", async () => 
   const page = await context.newPage();
   await page.goto(env.relay.url);
   const section = page.getByRole("region", { name: "Lagerplads på denne enhed" });
-  const figures = section.getByText(/^Landsbyplan bruger \d+\.\d MB af de \d+\.\d MB/);
+  // Written as Danish writes decimals: "3,5 MB".
+  const figures = section.getByText(/^Landsbyplan bruger \d+,\d MB af de \d+,\d MB/);
   await figures.waitFor();
-  const [used, quota] = (await figures.textContent()).match(/\d+\.\d/g).map(Number);
+  const [used, quota] = (await figures.textContent()).match(/\d+,\d/g).map((n) => Number(n.replace(",", ".")));
   assert.ok(quota > 0 && used <= quota, `${used} MB of ${quota} MB`);
   await section.getByText(/Browseren (har lovet|kan slette)/).waitFor();
   await context.close();

@@ -83,7 +83,7 @@ test("a council's plan and a project group are made, kept offline and printed", 
   await addAction.getByRole("button", { name: "Tilføj handling" }).click();
   const counting = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Tælle cyklister ved skolen" }) });
   await counting.getByText("Ansvarlig: Bo Nielsen").waitFor();
-  await counting.getByText("12500 kr.").waitFor();
+  await counting.getByText("12.500 kr.").waitFor();
 
   await addAction.getByLabel("Handling").fill("Sommerfest på sportspladsen");
   await addAction.getByLabel("Fokusområde").selectOption({ label: "Natur-, kultur- og fritidstilbud" });

@@ -90,6 +90,9 @@ pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         )
             .into_response();
     }
+    if let Err(err) = relay.store.ready().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response();
+    }
     if relay.hints.as_ref().is_some_and(|hints| !hints.listening()) {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -97,8 +100,5 @@ pub(crate) async fn ready(State(relay): State<Arc<Relay>>) -> Response {
         )
             .into_response();
     }
-    match relay.store.ready().await {
-        Ok(()) => "ready\n".into_response(),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {err}\n")).into_response(),
-    }
+    "ready\n".into_response()
 }

@@ -536,3 +536,112 @@ async fn new_entries_of_several_documents_are_read_in_one_go_within_a_budget(pla
         .unwrap();
     assert_eq!((found.len(), more), (0, false));
 }
+
+/// A database on the test server for the PostgreSQL-only rules.
+fn postgres_database() -> String {
+    common::database(&format!("stores_{}", rand_name()))
+}
+
+async fn connect(url: &str) -> Result<PgStore, StoreError> {
+    PgStore::connect(&PgConfig {
+        url: url.to_owned(),
+        pool_size: 2,
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
+async fn relays_starting_at_once_make_the_schema_once_and_share_one_epoch() {
+    let url = postgres_database();
+    let stores = futures_util::future::join_all((0..4).map(|_| connect(&url))).await;
+    let epochs: Vec<u64> = stores
+        .into_iter()
+        .map(|store| store.unwrap().epoch())
+        .collect();
+    assert!(epochs.iter().all(|epoch| *epoch == epochs[0]), "{epochs:?}");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let steps: i64 = client
+        .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(steps, 1, "each step once");
+}
+
+#[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
+async fn a_database_made_by_a_newer_relay_is_refused_plainly() {
+    let url = postgres_database();
+    drop(connect(&url).await.unwrap());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute("INSERT INTO schema_migrations (version) VALUES (99)")
+        .await
+        .unwrap();
+    let err = connect(&url).await.unwrap_err().to_string();
+    assert!(
+        err.contains("schema is at version 99, newer than this relay knows"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
+async fn two_relays_appending_to_one_document_at_once_number_it_without_a_gap_or_a_twin() {
+    let url = postgres_database();
+    let (one, two) = (connect(&url).await.unwrap(), connect(&url).await.unwrap());
+    let doc = DocId([4; 32]);
+    // Each sends 60 entries, 20 of them the same as the other's (a device that sent its
+    // entry to both after a reconnect), in batches of three.
+    let batches = |store: PgStore, who: u8| async move {
+        let mut numbers = Vec::new();
+        for round in 0..20u8 {
+            let batch: Vec<_> = (0..3u8)
+                .map(|k| {
+                    let payload = if k == 0 {
+                        vec![0, round]
+                    } else {
+                        vec![who, round, k]
+                    };
+                    (doc, payload, PROOF.to_vec())
+                })
+                .collect();
+            for (outcome, (_, payload, _)) in store
+                .append_batch(Arc::new(batch.clone()), ROOM)
+                .await
+                .unwrap()
+                .into_iter()
+                .zip(batch)
+            {
+                numbers.push((outcome.unwrap(), payload));
+            }
+        }
+        numbers
+    };
+    let (a, b) = tokio::join!(batches(one, 1), batches(two, 2));
+    let mut by_number = std::collections::BTreeMap::new();
+    for (seq, payload) in a.into_iter().chain(b) {
+        let had = by_number.insert(seq, payload.clone());
+        assert!(
+            had.is_none_or(|had| had == payload),
+            "number {seq} given twice"
+        );
+    }
+    assert_eq!(
+        by_number.len(),
+        100,
+        "each payload once: 20 shared, 80 apart"
+    );
+    assert_eq!(
+        by_number.keys().copied().collect::<Vec<_>>(),
+        (1..=100).collect::<Vec<u64>>(),
+        "numbers without a gap"
+    );
+}

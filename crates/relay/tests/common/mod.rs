@@ -62,10 +62,24 @@ impl Relay {
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", "warn");
-        if let Some(url) = on_postgres(data_dir) {
-            command.env("LANDSBYPLAN_POSTGRES", url);
-        }
-        Self::spawn(command).expect("the relay starts")
+        let postgres = on_postgres(data_dir);
+        match &postgres {
+            Some(url) => command.env("LANDSBYPLAN_POSTGRES", url),
+            None => command.env_remove("LANDSBYPLAN_POSTGRES"),
+        };
+        let relay = Self::spawn(command).expect("the relay starts");
+        // The store is where this run says: a SQLite file in the data directory or none.
+        assert_eq!(
+            data_dir.join("relay.sqlite3").exists(),
+            postgres.is_none(),
+            "the relay keeps its documents in {}",
+            if postgres.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            }
+        );
+        relay
     }
 
     /// The relay's process id.
@@ -97,6 +111,15 @@ pub fn postgres_server() -> Option<String> {
 /// Whether this run's relays keep their documents in PostgreSQL.
 pub fn on_postgres_run() -> bool {
     std::env::var("LANDSBYPLAN_TEST_STORE").is_ok_and(|store| store == "postgres")
+}
+
+/// A name no earlier run on the same server used: `prefix`, this process and the time.
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}_{}_{nanos}", std::process::id())
 }
 
 /// The URL of the database for a relay on `data_dir`, made if missing, when this run's
