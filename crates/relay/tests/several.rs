@@ -534,8 +534,10 @@ async fn signals_reach_the_devices_of_a_document_on_other_relays_and_only_the_on
     assert_eq!(common::append(&mut writer, &space, b"first").await, Ok(1));
     for socket in [&mut b, &mut c] {
         loop {
-            if let Some(RelayFrame::Entry { seq: 1, .. }) = next(socket).await {
-                break;
+            match next(socket).await {
+                Some(RelayFrame::Entry { seq: 1, .. }) => break,
+                Some(_) => {}
+                None => panic!("entry 1 did not come through the other relay"),
             }
         }
     }
@@ -566,19 +568,31 @@ async fn signals_reach_the_devices_of_a_document_on_other_relays_and_only_the_on
     assert_eq!(signal_to(&mut a).await, (b_peer, b"sealed answer".to_vec()));
     no_signal(&mut c).await;
     no_signal(&mut d).await;
-    // A signal too large for the bus reaches only the devices on the sender's relay.
-    let large = vec![9; landsbyplan_relay::store::postgres::MAX_SIGNAL_ON_BUS + 1];
-    send(
-        &mut a,
-        ClientFrame::Signal {
-            doc,
-            to: None,
-            data: large.clone(),
-        },
-    )
-    .await;
-    assert_eq!(signal_to(&mut d).await, (a_peer, large));
-    no_signal(&mut b).await;
+    // The largest signal the bus carries crosses; one byte more reaches only the devices
+    // on the sender's relay: b's and c's next signal after it is the small one sent after.
+    let most = landsbyplan_relay::store::postgres::MAX_SIGNAL_ON_BUS;
+    for (size, marker) in [(most, false), (most + 1, false), (5, true)] {
+        send(
+            &mut a,
+            ClientFrame::Signal {
+                doc,
+                to: None,
+                data: vec![u8::from(marker); size],
+            },
+        )
+        .await;
+    }
+    assert_eq!(signal_to(&mut d).await, (a_peer, vec![0; most]));
+    assert_eq!(signal_to(&mut d).await, (a_peer, vec![0; most + 1]));
+    assert_eq!(signal_to(&mut d).await, (a_peer, vec![1; 5]));
+    for socket in [&mut b, &mut c] {
+        assert_eq!(signal_to(socket).await, (a_peer, vec![0; most]));
+        assert_eq!(
+            signal_to(socket).await,
+            (a_peer, vec![1; 5]),
+            "the larger one stayed on its relay"
+        );
+    }
 }
 
 #[tokio::test]
@@ -591,50 +605,19 @@ async fn an_entry_appended_while_a_relay_was_not_listening_reaches_its_devices_w
         .map(|_| start_relay(&url, dir.path(), None))
         .collect();
     let space = keys(8);
-    let doc = space.doc_id();
-    let mut follower = common::connect(&relays[1].addr).await;
-    send(&mut follower, ClientFrame::Subscribe { doc, since: 0 }).await;
-    assert!(matches!(
-        next(&mut follower).await,
-        Some(RelayFrame::Subscribed { latest: 0, .. })
-    ));
-    let mut writer = common::connect(&relays[0].addr).await;
-    assert_eq!(common::append(&mut writer, &space, b"heard").await, Ok(1));
-    assert!(matches!(
-        next(&mut follower).await,
-        Some(RelayFrame::Entry { seq: 1, .. })
-    ));
+    let (mut follower, mut writer) = heard_once(&relays[1], &relays[0], &space).await;
     // Relay 1 stops hearing (its listening connection ended, and every attempt to come
     // back refused for a while); one entry is appended meanwhile, and nothing after it.
-    let (admin, connection) =
-        tokio_postgres::connect(&common::postgres_server().unwrap(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let name = url.rsplit_once('/').unwrap().1;
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
-        ))
-        .await
-        .unwrap();
-    assert_eq!(
-        end_listener_of(&common::postgres_server().unwrap(), relays[1].pid()).await,
-        1
-    );
+    let admin = stop_hearing(&url, &relays[1]).await;
     assert_eq!(common::append(&mut writer, &space, b"missed").await, Ok(2));
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
-        ))
-        .await
-        .unwrap();
+    hear_again(&admin, &url).await;
     // The hint of entry 2 went out while relay 1 was not listening; when it listens again
     // it reads on from entry 1 and its device gets entry 2 without any other append.
-    match tokio::time::timeout(Duration::from_secs(30), next(&mut follower)).await {
-        Ok(Some(RelayFrame::Entry {
+    // (`next` waits 30 s; the listener tries again within 5 s.)
+    match next(&mut follower).await {
+        Some(RelayFrame::Entry {
             seq: 2, payload, ..
-        })) => assert_eq!(payload, b"missed"),
+        }) => assert_eq!(payload, b"missed"),
         other => panic!("expected entry 2 once relay 1 listens again, got {other:?}"),
     }
 }
@@ -643,7 +626,6 @@ async fn an_entry_appended_while_a_relay_was_not_listening_reaches_its_devices_w
 #[ignore = "needs a PostgreSQL server (LANDSBYPLAN_TEST_POSTGRES); scripts/test starts one and runs it"]
 async fn a_device_whose_relay_missed_entries_a_snapshot_let_go_is_sent_the_snapshot() {
     let url = common::database(&common::unique_name("behind"));
-    let name = url.rsplit_once('/').unwrap().1.to_owned();
     let dir = tempfile::tempdir().unwrap();
     // Relay 0 keeps at most 1,000 bytes of a document's log, and as many of the entries a
     // snapshot covers: past them, covered entries go at once.
@@ -651,36 +633,10 @@ async fn a_device_whose_relay_missed_entries_a_snapshot_let_go_is_sent_the_snaps
     let follows = start_relay(&url, dir.path(), None);
     let space = keys(9);
     let doc = space.doc_id();
-    let mut follower = common::connect(&follows.addr).await;
-    send(&mut follower, ClientFrame::Subscribe { doc, since: 0 }).await;
-    assert!(matches!(
-        next(&mut follower).await,
-        Some(RelayFrame::Subscribed { .. })
-    ));
-    let mut writer = common::connect(&writes.addr).await;
-    assert_eq!(common::append(&mut writer, &space, b"one").await, Ok(1));
-    assert!(matches!(
-        next(&mut follower).await,
-        Some(RelayFrame::Entry { seq: 1, .. })
-    ));
-
+    let (mut follower, mut writer) = heard_once(&follows, &writes, &space).await;
     // Relay 1 stops hearing; meanwhile two rounds of four entries, each round covered by
     // a snapshot, and the second lets entries 2 to 4 go.
-    let (admin, connection) =
-        tokio_postgres::connect(&common::postgres_server().unwrap(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
-        ))
-        .await
-        .unwrap();
-    assert_eq!(
-        end_listener_of(&common::postgres_server().unwrap(), follows.pid()).await,
-        1
-    );
+    let admin = stop_hearing(&url, &follows).await;
     for round in 0..2u8 {
         for k in 0..4u8 {
             let seq = common::append(&mut writer, &space, &[round * 4 + k; 200]).await;
@@ -704,12 +660,7 @@ async fn a_device_whose_relay_missed_entries_a_snapshot_let_go_is_sent_the_snaps
             Some(RelayFrame::Acked { seq, .. }) if seq == covers
         ));
     }
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
-        ))
-        .await
-        .unwrap();
+    hear_again(&admin, &url).await;
     // Listening again, relay 1 finds entries 2 to 4 gone: it cannot pass the device the
     // entries in order, so it closes the connection rather than skip them ...
     let closed = tokio::time::timeout(Duration::from_secs(30), async {
@@ -734,4 +685,54 @@ async fn a_device_whose_relay_missed_entries_a_snapshot_let_go_is_sent_the_snaps
         Some(RelayFrame::Snapshot { covers, .. }) => assert_eq!(covers, 9),
         other => panic!("expected the snapshot, got {other:?}"),
     }
+}
+
+/// A device following `space`'s document through `follows`, and one writing to it
+/// through `writes`, once the follower got the first entry (so `follows` hears `writes`).
+async fn heard_once(follows: &Relay, writes: &Relay, space: &SpaceKeys) -> (Socket, Socket) {
+    let doc = space.doc_id();
+    let mut follower = common::connect(&follows.addr).await;
+    send(&mut follower, ClientFrame::Subscribe { doc, since: 0 }).await;
+    assert!(matches!(
+        next(&mut follower).await,
+        Some(RelayFrame::Subscribed { latest: 0, .. })
+    ));
+    let mut writer = common::connect(&writes.addr).await;
+    assert_eq!(common::append(&mut writer, space, b"heard").await, Ok(1));
+    assert!(matches!(
+        next(&mut follower).await,
+        Some(RelayFrame::Entry { seq: 1, .. })
+    ));
+    (follower, writer)
+}
+
+/// Stops `relay` hearing the others on the database at `url`: the database refuses new
+/// connections, and the relay's listening connection is ended. The server's admin
+/// connection, for [`hear_again`].
+async fn stop_hearing(url: &str, relay: &Relay) -> tokio_postgres::Client {
+    let server = common::postgres_server().unwrap();
+    let (admin, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = url.rsplit_once('/').unwrap().1;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(end_listener_of(&server, relay.pid()).await, 1);
+    admin
+}
+
+/// The database at `url` takes connections again.
+async fn hear_again(admin: &tokio_postgres::Client, url: &str) {
+    let name = url.rsplit_once('/').unwrap().1;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .await
+        .unwrap();
 }
