@@ -139,6 +139,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         max_store_bytes: args.max_store_bytes,
     };
     limits.check()?;
+    if args.postgres_pool_size == 0 {
+        return Err("--postgres-pool-size must be at least 1: with 0 nothing is stored".into());
+    }
     if !args.app_dir.join("index.html").is_file() {
         tracing::warn!(app_dir = %args.app_dir.display(), "no index.html in the app directory (--app-dir): the relay syncs, but serves no app");
     }

@@ -27,37 +27,50 @@ impl Counters {
 }
 
 pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
-    let stats = match relay.store.stats().await {
-        Ok(stats) => stats,
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
-    };
+    // The store's totals only while it answers; the relay's own counters always (refusals
+    // pile up exactly while the store is away).
+    let stats = relay.store.stats().await.ok();
     let counters = &relay.counters;
     let mut text = String::new();
+    let store = stats.as_ref().map_or(Vec::new(), |stats| {
+        vec![
+            (
+                "landsbyplan_documents",
+                "Documents with a log or a snapshot.",
+                "gauge",
+                stats.documents,
+            ),
+            (
+                "landsbyplan_entries",
+                "Entries in all logs.",
+                "gauge",
+                stats.entries,
+            ),
+            (
+                "landsbyplan_stored_bytes",
+                "Bytes of entries and snapshots.",
+                "gauge",
+                stats.bytes,
+            ),
+        ]
+    });
     for (name, help, kind, value) in [
+        (
+            "landsbyplan_store_up",
+            "1 while the store answers, else 0 (and its totals are left out).",
+            "gauge",
+            u64::from(stats.is_some()),
+        ),
         (
             "landsbyplan_connections",
             "Open WebSocket connections.",
             "gauge",
             counters.connections.load(Ordering::Relaxed),
         ),
-        (
-            "landsbyplan_documents",
-            "Documents with a log or a snapshot.",
-            "gauge",
-            stats.documents,
-        ),
-        (
-            "landsbyplan_entries",
-            "Entries in all logs.",
-            "gauge",
-            stats.entries,
-        ),
-        (
-            "landsbyplan_stored_bytes",
-            "Bytes of entries and snapshots.",
-            "gauge",
-            stats.bytes,
-        ),
+    ]
+    .into_iter()
+    .chain(store)
+    .chain([
         (
             "landsbyplan_appends_total",
             "Appends acknowledged.",
@@ -70,7 +83,7 @@ pub(crate) async fn report(State(relay): State<Arc<Relay>>) -> Response {
             "counter",
             counters.refused.load(Ordering::Relaxed),
         ),
-    ] {
+    ]) {
         let _ = writeln!(
             text,
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"

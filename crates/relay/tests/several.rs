@@ -457,6 +457,16 @@ async fn readiness_is_false_while_the_database_refuses_the_relay_and_true_when_i
     let (code, message) = refused.unwrap_err();
     assert_eq!(code, landsbyplan_sync::ErrorCode::StorageFailed);
     assert!(message.contains("try again later"), "{message}");
+    // The operator still reads the relay's counters (the refusal among them), and that
+    // the store does not answer; its totals are left out rather than made up.
+    let metrics = get(admin, "/metrics").await.unwrap();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(metrics.contains("\nlandsbyplan_store_up 0\n"), "{metrics}");
+    assert!(
+        metrics.contains("\nlandsbyplan_refused_total 1\n"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("landsbyplan_stored_bytes"), "{metrics}");
 
     // Back: ready again by itself, and the append sent again goes in.
     client
@@ -467,6 +477,12 @@ async fn readiness_is_false_while_the_database_refuses_the_relay_and_true_when_i
         .unwrap();
     readiness_comes_to(admin, "200").await;
     assert_eq!(common::append(&mut socket, &space, b"during").await, Ok(2));
+    let metrics = get(admin, "/metrics").await.unwrap();
+    assert!(metrics.contains("\nlandsbyplan_store_up 1\n"), "{metrics}");
+    assert!(
+        metrics.contains("\nlandsbyplan_stored_bytes 12\n"),
+        "{metrics}"
+    );
     assert_eq!(
         common::stored(&relay.addr, space.doc_id())
             .await

@@ -241,8 +241,14 @@ impl PgStore {
         let mut client = pool.get().await?;
         migrate(&mut client).await?;
         let epoch: i64 = client
-            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])
+            .query_opt("SELECT value FROM meta WHERE key = 'epoch'", &[])
             .await?
+            .ok_or_else(|| {
+                failed(
+                    "the store has no epoch (a row 'epoch' in the table meta): give it one as \
+                     the README says after restoring a backup",
+                )
+            })?
             .get(0);
         Ok(Self {
             pool,
@@ -267,13 +273,19 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])
         .await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version bigint PRIMARY KEY,
-            applied_at timestamptz NOT NULL DEFAULT now()
-        )",
-    )
-    .await?;
+    let made: bool = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !made {
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (
+                version bigint PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await?;
+    }
     let at: i64 = tx
         .query_one(
             "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
@@ -868,10 +880,12 @@ impl Hints for Listener {
         let origin = self.origin;
         tokio::spawn(async move {
             let mut pause = Duration::from_millis(100);
+            let mut broke = false;
             while !heard.is_closed() {
-                match listen(&config, origin, &heard, &listening).await {
+                match listen(&config, origin, &heard, &listening, broke).await {
                     Ok(()) => return,
                     Err(err) => {
+                        broke = true;
                         listening.store(false, Ordering::Relaxed);
                         tracing::warn!(%err, "the connection listening for other relays' appends broke; connecting again");
                         tokio::time::sleep(pause).await;
@@ -968,6 +982,7 @@ async fn listen(
     origin: u64,
     heard: &mpsc::UnboundedSender<Heard>,
     listening: &AtomicBool,
+    again: bool,
 ) -> Result<(), StoreError> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (messages_in, mut messages) = mpsc::unbounded_channel();
@@ -993,6 +1008,9 @@ async fn listen(
             .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {SIGNALS}"))
             .await?;
         listening.store(true, Ordering::Relaxed);
+        if again {
+            tracing::info!("listening for other relays' appends again");
+        }
         // Hints may have been missed while there was no connection: every document
         // followed here is read again from its last number.
         if heard.send(Heard::Reconnected).is_err() {
