@@ -12,7 +12,6 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,14 +42,8 @@ fn start_relay_with(
     admin: Option<u16>,
     flags: &[&str],
 ) -> Relay {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_landsbyplan-relay"));
+    let mut command = Relay::command(data_dir, flags);
     command
-        .args(["--listen", "127.0.0.1:0"])
-        .args(flags)
-        .arg("--app-dir")
-        .arg(data_dir)
-        .arg("--data-dir")
-        .arg(data_dir)
         .env("LANDSBYPLAN_POSTGRES", url)
         .env("RUST_LOG", "error");
     if let Some(port) = admin {

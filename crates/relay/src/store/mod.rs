@@ -102,6 +102,12 @@ pub struct StoreStats {
     pub bytes: u64,
 }
 
+/// The `latest` a backlog page tells: `through` if a first page set it, else the last
+/// entry the log has given or the snapshot covers, whichever is later.
+pub(crate) fn latest(through: Option<u64>, snapshot: Option<&Stored>, last_entry: u64) -> u64 {
+    through.unwrap_or_else(|| snapshot.map_or(0, |s| s.seq).max(last_entry))
+}
+
 /// Seconds since 1970.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()

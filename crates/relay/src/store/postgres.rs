@@ -622,12 +622,11 @@ impl Store for PgStore {
             .query_opt("SELECT last_seq FROM docs WHERE doc = $1", &[&id])
             .await?
             .map(|row| row.get(0));
-        let latest = through.unwrap_or_else(|| {
-            snapshot
-                .as_ref()
-                .map_or(0, |s| s.seq)
-                .max(last_entry.map_or(0, i64::unsigned_abs))
-        });
+        let latest = super::latest(
+            through,
+            snapshot.as_ref(),
+            last_entry.map_or(0, i64::unsigned_abs),
+        );
         let mut snapshot = snapshot.filter(|s| s.seq > since);
         if let Some(covers) = snapshot.as_ref().map(|s| s.seq).filter(|_| since > 0) {
             let kept: i64 = tx

@@ -513,12 +513,11 @@ impl Db {
             .prepare_cached("SELECT last_seq FROM docs WHERE doc = ?1")?
             .query_row(params![doc.0.as_slice()], |row| row.get(0))
             .optional()?;
-        let latest = through.unwrap_or_else(|| {
-            snapshot
-                .as_ref()
-                .map_or(0, |s| s.seq)
-                .max(last_entry.map_or(0, i64::unsigned_abs))
-        });
+        let latest = super::latest(
+            through,
+            snapshot.as_ref(),
+            last_entry.map_or(0, i64::unsigned_abs),
+        );
         let mut snapshot = snapshot.filter(|s| s.seq > since);
         // A device that was away a short time: if every entry after its cursor is still
         // kept, it gets those instead of the whole snapshot.

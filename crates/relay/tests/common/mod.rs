@@ -51,8 +51,9 @@ impl Relay {
         }
     }
 
-    /// The relay binary on `data_dir` with `flags`, serving that directory as the app.
-    pub fn start(data_dir: &std::path::Path, flags: &[&str]) -> Self {
+    /// The command for the relay binary on `data_dir` with `flags`, serving that directory
+    /// as the app, on a port of its own on 127.0.0.1 (its store not chosen yet).
+    pub fn command(data_dir: &std::path::Path, flags: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_landsbyplan-relay"));
         command
             .args(["--listen", "127.0.0.1:0"])
@@ -62,6 +63,12 @@ impl Relay {
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// The relay binary on `data_dir` with `flags`, serving that directory as the app.
+    pub fn start(data_dir: &std::path::Path, flags: &[&str]) -> Self {
+        let mut command = Self::command(data_dir, flags);
         let postgres = on_postgres(data_dir);
         match &postgres {
             Some(url) => command.env("LANDSBYPLAN_POSTGRES", url),
