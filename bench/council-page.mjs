@@ -14,30 +14,52 @@ export async function councilOffline(browser, url, councilFile) {
   await setup.getByLabel("Åbn et lokalråd eller en gruppe fra en fil").setInputFiles(councilFile);
   await setup.getByRole("heading", { level: 2, name: "Vorbasse Lokalråd" }).waitFor({ timeout: 30_000 });
   const planUrl = setup.url();
+  // A phone that looked at the plan for a moment: the app has kept its glimpse.
+  await setup.waitForFunction((path) => localStorage.getItem(`landsbyplan.glimpse:${path}`) !== null,
+    new URL(planUrl).pathname, { timeout: 30_000 });
   await setup.close();
   await context.setOffline(true);
   return { context, planUrl };
 }
 
-/** Run in the page: the vision is filled in and the action plan is listed. */
+/**
+ * Run in the page: the plan screen is usable: its vision (a field that can be typed in)
+ * is filled in and shown, and the action plan is listed.
+ */
 export function planReady() {
   const vision = document.querySelector("textarea[id^='vision-']");
-  return Boolean(vision && vision.value.length > 0 && document.querySelectorAll("ol.items > li").length > 0);
+  return Boolean(vision && vision.value.length > 0 && vision.closest("[hidden], [inert]") === null
+    && document.querySelectorAll("main ol.items > li").length > 0);
 }
 
 /**
- * Marks `globalThis.__ready` with `performance.now()` when `ready` (a function run in the
- * page) first holds, seen by a MutationObserver installed before any of the page's scripts.
+ * Run in the page: the top of the plan screen is shown (the council's name and its vision
+ * filled in), as this phone showed it last (the glimpse: inert, until the screen itself is
+ * drawn) or as the screen itself draws it.
  */
-export async function markWhenReady(page, ready) {
-  await page.addInitScript((source) => {
-    const check = new Function(`return (${source})()`);
+export function planShown() {
+  const glimpse = document.querySelector(".glimpse");
+  const copy = glimpse?.querySelector("textarea");
+  if (copy && copy.value.length > 0 && glimpse.querySelector("h2.space-name")?.textContent) return true;
+  const vision = document.querySelector("textarea[id^='vision-']");
+  return Boolean(vision && vision.value.length > 0 && vision.closest("[hidden], [inert]") === null);
+}
+
+/**
+ * Marks `globalThis.__ready[name]` with `performance.now()` when `checks[name]` (a function
+ * run in the page) first holds, seen by a MutationObserver installed before any of the
+ * page's scripts.
+ */
+export async function markWhenReady(page, checks) {
+  await page.addInitScript((sources) => {
+    const pending = Object.entries(sources).map(([name, source]) => [name, new Function(`return (${source})()`)]);
+    globalThis.__ready = {};
     const observer = new MutationObserver(() => {
-      if (check()) {
-        globalThis.__ready = performance.now();
-        observer.disconnect();
+      for (const [name, check] of pending) {
+        if (globalThis.__ready[name] === undefined && check()) globalThis.__ready[name] = performance.now();
       }
+      if (pending.every(([name]) => globalThis.__ready[name] !== undefined)) observer.disconnect();
     });
     observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-  }, ready.toString());
+  }, Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.toString()])));
 }

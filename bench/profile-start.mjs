@@ -80,10 +80,10 @@ try {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
     await cdp.send("Profiler.start");
-    await markWhenReady(page, planReady);
+    await markWhenReady(page, { usable: planReady });
     await page.goto(planUrl);
-    await page.waitForFunction(() => globalThis.__ready !== undefined, null, { timeout: 30_000 });
-    const ready = await page.evaluate(() => globalThis.__ready);
+    await page.waitForFunction(() => globalThis.__ready.usable !== undefined, null, { timeout: 30_000 });
+    const ready = await page.evaluate(() => globalThis.__ready.usable);
     const elements = await page.evaluate(() => document.querySelectorAll("*").length);
     const { profile } = await cdp.send("Profiler.stop");
     console.log(`load ${run + 1}: interactive after ${ready.toFixed(0)} ms (profiled), ${elements} elements`);

@@ -51,6 +51,7 @@ back-home = Til forsiden
 crumbs-label = Du er her
 engine-loading = Henter resten af appen …
 engine-not-loaded = Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen.
+glimpse-opening = Sådan så det ud sidst. Åbner …
 engine-retry = Prøv igen
 not-found-heading = Siden findes ikke
 space-missing-heading = Rummet findes ikke på denne enhed

@@ -51,6 +51,7 @@ back-home = To the home screen
 crumbs-label = You are here
 engine-loading = Fetching the rest of the app …
 engine-not-loaded = The rest of the app could not be fetched. Check the connection and try again.
+glimpse-opening = As it looked last time. Opening …
 engine-retry = Try again
 not-found-heading = This page does not exist
 space-missing-heading = This device does not hold that space

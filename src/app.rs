@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::engine::{self, Loaded, Screen};
+use crate::glimpse::Glimpsed;
 use crate::i18n::I18n;
 use crate::library::{DATABASE, Library, LibraryState, Message};
 use crate::routes::home::{Home, JoinProblem};
@@ -124,7 +125,7 @@ fn Later(screen: Screen) -> impl IntoView {
             let _ = loaded.get().await;
         });
     };
-    move || match loaded.state.get() {
+    let drawn = move || match loaded.state.get() {
         Some(Ok(engine)) => engine.screen(screen),
         Some(Err(_)) => view! {
             <p class="error" role="alert">{move || i18n.t("engine-not-loaded")}</p>
@@ -132,6 +133,14 @@ fn Later(screen: Screen) -> impl IntoView {
         }
         .into_any(),
         None => view! { <p role="status">{move || i18n.t("engine-loading")}</p> }.into_any(),
+    };
+    if screen == Screen::Space {
+        // A space's screen, behind what it showed last on this device until it is drawn.
+        let failed = Signal::derive(move || matches!(loaded.state.get(), Some(Err(_))));
+        let opening = Signal::derive(move || i18n.t("glimpse-opening"));
+        view! { <Glimpsed failed opening>{drawn}</Glimpsed> }.into_any()
+    } else {
+        drawn.into_any()
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod direct;
 pub mod engine;
+pub mod glimpse;
 pub mod i18n;
 pub mod journal;
 pub mod library;

@@ -39,11 +39,12 @@ fn shell_painted() -> bool {
 
 /// Removes what index.html showed and draws the app in its place.
 fn start() {
-    if let Some(shell) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.get_element_by_id("shell"))
-    {
-        shell.remove();
+    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+        // What a space's screen showed last, for that screen to show until it is drawn.
+        landsbyplan::glimpse::take_from_shell(&document);
+        if let Some(shell) = document.get_element_by_id("shell") {
+            shell.remove();
+        }
     }
     leptos::mount::mount_to_body(landsbyplan::App);
 }

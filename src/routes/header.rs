@@ -32,8 +32,11 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
         <h2 class="space-name">{move || summary.get().map(|s| s.name)}</h2>
         <p class="kind">
             {move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}
-            " · "
-            {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
+            // The sync state speaks of the present: a glimpse of the screen leaves it out.
+            <span data-now="">
+                " · "
+                {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
+            </span>
         </p>
         <Show when=move || !library.is_writable(id)>
             <p class="hint" role="note">{move || i18n.t("read-only-note")}</p>

@@ -8,6 +8,7 @@ use super::council::CouncilScreen;
 use super::group::GroupScreen;
 use super::network::NetworkScreen;
 use super::space_id_param;
+use crate::glimpse::{Glimpse, Stage};
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState};
 
@@ -18,6 +19,17 @@ pub fn SpaceScreen() -> impl IntoView {
     let library = expect_context::<Library>();
     let id = space_id_param();
     let kind = Memo::new(move |_| id.get().and_then(|id| library.read(id, |s| s.kind())));
+    // Where the screen stands, for the glimpse shown until it is drawn (once it is).
+    if let Some(glimpse) = use_context::<Glimpse>() {
+        Effect::new(move || {
+            glimpse.report(match (library.state.get(), id.get(), kind.get()) {
+                (LibraryState::Opening, _, _) => Stage::Waiting,
+                (LibraryState::Failed(_), _, _) => Stage::Unavailable,
+                (LibraryState::Ready, Some(_), Some(_)) => Stage::Drawn,
+                (LibraryState::Ready, _, _) => Stage::Nothing,
+            });
+        });
+    }
     move || match (library.state.get(), id.get(), kind.get()) {
         (LibraryState::Opening, _, _) => {
             view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any()

@@ -1,0 +1,217 @@
+//! The glimpse: what a space's screen showed last on this device, shown at once when the
+//! app starts at that screen's address, until the screen itself is drawn.
+//!
+//! A space's screen needs the engine (fetched after the first part starts) and the space's
+//! document (read from IndexedDB and loaded by Automerge): on a phone, a second or more
+//! after the page starts. What the screen showed is usually what it will show again, so
+//! `public/shell.js` keeps a copy of it (the markup, with what was typed) in localStorage
+//! and puts it into the page before any of the app's code has arrived. The app then takes
+//! it from the page, shows it under an "opening" status while the engine and the document
+//! load, and removes it when the screen is drawn (or when it turns out there is nothing to
+//! draw). A glimpse is inert: nothing in it can be pressed or typed in, so nothing typed
+//! can be lost in it, and screen readers hear the status, not a copy.
+//!
+//! This module decides when to keep a new copy: soon after the screen is drawn, a second
+//! after the last change in it, and when the page is hidden (a phone switching apps or
+//! closing the tab); the copying and showing are in `public/shell.js`, which must run
+//! before the app's code.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = keep, catch)]
+    fn keep_copy(path: &str, screen: &web_sys::Element) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = forget, catch)]
+    fn forget_copy(path: &str) -> Result<(), JsValue>;
+}
+
+thread_local! {
+    /// The glimpse the page started with, and its address: taken by the first screen.
+    static AT_START: RefCell<Option<(String, web_sys::Element)>> = const { RefCell::new(None) };
+}
+
+/// Takes the glimpse `public/shell.js` put into the page's shell (before the shell is
+/// removed), for the first screen to show.
+pub fn take_from_shell(document: &web_sys::Document) {
+    let Some(glimpse) = document.get_element_by_id("glimpse") else {
+        return;
+    };
+    glimpse.remove();
+    let path = document
+        .location()
+        .and_then(|location| location.pathname().ok())
+        .unwrap_or_default();
+    AT_START.with(|kept| *kept.borrow_mut() = Some((path, glimpse)));
+}
+
+/// The glimpse the page started with, if it was of `path`; only the first screen asks.
+fn take_at_start(path: &str) -> Option<web_sys::Element> {
+    AT_START
+        .with(|kept| kept.borrow_mut().take())
+        .and_then(|(at, glimpse)| (at == path).then_some(glimpse))
+}
+
+/// Where a screen that may be glimpsed stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The glimpse is shown; the screen is being made behind it.
+    Glimpse,
+    /// No glimpse, and the screen has nothing of its own to show yet.
+    Waiting,
+    /// The screen is drawn: it is what a glimpse should show.
+    Drawn,
+    /// There is nothing to draw here (no such space on this device): its glimpse is forgotten.
+    Nothing,
+    /// The screen cannot be drawn now (the engine or the device's store failed): the
+    /// glimpse gives way to what the screen says instead.
+    Unavailable,
+}
+
+/// A glimpsed screen's stage, provided to the screen so it can say when it is drawn.
+#[derive(Clone, Copy)]
+pub struct Glimpse {
+    stage: RwSignal<Stage>,
+}
+
+impl Glimpse {
+    /// The screen says where it stands: drawn, nothing to draw, or still waiting (which
+    /// keeps a glimpse shown).
+    pub fn report(self, stage: Stage) {
+        let now = self.stage.get_untracked();
+        let next = match (now, stage) {
+            (Stage::Glimpse, Stage::Waiting) => Stage::Glimpse,
+            (_, stage) => stage,
+        };
+        if next != now {
+            self.stage.set(next);
+        }
+    }
+}
+
+/// Shows `screen` (a space's screen, which reports its stage through the [`Glimpse`] in
+/// its context) behind the glimpse the page started with, if that was of this address,
+/// until the screen is drawn; keeps a new glimpse of it while it is shown. `failed` says
+/// the screen cannot come (the engine could not be fetched): the glimpse goes.
+#[component]
+pub fn Glimpsed(
+    failed: Signal<bool>,
+    opening: Signal<String>,
+    children: Children,
+) -> impl IntoView {
+    let path = current_path();
+    let shown = take_at_start(&path);
+    let stage = RwSignal::new(if shown.is_some() {
+        Stage::Glimpse
+    } else {
+        Stage::Waiting
+    });
+    provide_context(Glimpse { stage });
+    Effect::new(move || {
+        if failed.get() && stage.get_untracked() == Stage::Glimpse {
+            stage.set(Stage::Unavailable);
+        }
+    });
+    let glimpsing = move || stage.get() == Stage::Glimpse;
+    let host = NodeRef::<leptos::html::Div>::new();
+    if let Some(shown) = shown {
+        host.on_load(move |host| {
+            let _ = host.append_child(&shown);
+        });
+    }
+    let screen = NodeRef::<leptos::html::Div>::new();
+    let keep_soon = keep_while_drawn(stage, screen);
+    view! {
+        <Show when=glimpsing>
+            <p class="opening" role="status">{move || opening.get()}</p>
+            <div node_ref=host aria-busy="true"></div>
+        </Show>
+        // What is typed changes a field's value, not the page's markup.
+        <div node_ref=screen hidden=glimpsing on:input=move |_| keep_soon()>{children()}</div>
+    }
+}
+
+/// The page's address now.
+fn current_path() -> String {
+    window().location().pathname().unwrap_or_default()
+}
+
+/// While the screen in `screen` is drawn, keeps a glimpse of it: a second after it is
+/// drawn and after the last change in it, and when the page is hidden. A screen with nothing to draw
+/// forgets its address's glimpse. Returns what keeps one a second from now (for what is
+/// typed: a field's value is not in the page's markup).
+fn keep_while_drawn(
+    stage: RwSignal<Stage>,
+    screen: NodeRef<leptos::html::Div>,
+) -> impl Fn() + Copy + 'static {
+    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    let keep_now = move || {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+            pending.set_value(None);
+        }
+        if stage.get_untracked() != Stage::Drawn {
+            return;
+        }
+        if let Some(screen) = screen.get_untracked()
+            && let Err(err) = keep_copy(&current_path(), &screen)
+        {
+            leptos::logging::warn!("could not keep a glimpse of the screen: {err:?}");
+        }
+    };
+    // A second after the last change: not while someone types or changes arrive.
+    let keep_soon = move || {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        pending.set_value(set_timeout_with_handle(keep_now, Duration::from_secs(1)).ok());
+    };
+    Effect::new(move || match stage.get() {
+        // Soon after it is drawn, not before its first paint.
+        Stage::Drawn => keep_soon(),
+        Stage::Nothing => {
+            if let Err(err) = forget_copy(&current_path()) {
+                leptos::logging::warn!("could not forget a glimpse: {err:?}");
+            }
+        }
+        Stage::Glimpse | Stage::Waiting | Stage::Unavailable => {}
+    });
+    let hidden = window_event_listener_untyped("visibilitychange", move |_| {
+        if document().hidden() {
+            keep_now();
+        }
+    });
+    let leaving = window_event_listener(leptos::ev::pagehide, move |_| keep_now());
+    // The observer, with the callback it calls (which lives as long as it does).
+    let changes = StoredValue::new_local(None::<(web_sys::MutationObserver, Closure<dyn Fn()>)>);
+    screen.on_load(move |element| {
+        let callback = Closure::<dyn Fn()>::new(keep_soon);
+        let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) else {
+            return;
+        };
+        let options = web_sys::MutationObserverInit::new();
+        options.set_subtree(true);
+        options.set_child_list(true);
+        options.set_character_data(true);
+        options.set_attributes(true);
+        if observer.observe_with_options(&element, &options).is_ok() {
+            changes.set_value(Some((observer, callback)));
+        }
+    });
+    on_cleanup(move || {
+        hidden.remove();
+        leaving.remove();
+        if let Some((observer, _callback)) = changes.try_update_value(Option::take).flatten() {
+            observer.disconnect();
+        }
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+    });
+    keep_soon
+}
