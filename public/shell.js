@@ -16,31 +16,53 @@ try {
 // The glimpse: a copy of what a space's screen showed last on this device, kept so that
 // the next start shows it at once, before the code that opens documents has arrived, and
 // replaced by the screen itself when it is drawn (`src/glimpse.rs` says when to keep one
-// and when to put it away). Shown, it is inert: nothing in it can be pressed or typed in,
-// and screen readers hear the app's "opening" status instead. It leaves out what speaks
-// of the present (statuses, alerts, and what the app marks `data-now`, such as whether
-// everything is shared) and the names the live screen owns (ids, form names).
+// and when to put it away). Shown, it is inert (nothing in it can be pressed or typed
+// in, and screen readers skip it) under a status that says it is what the screen showed
+// last. It leaves out what speaks of the present (statuses, alerts, and what the app
+// marks `data-now`, such as whether everything is shared and who is connected), what the
+// app marks `data-private` (the share links, which hold the space's keys), what was typed
+// in forms not yet sent, and the names the live screen owns (ids, form names).
 // A kept copy is markup the browser serialized from the app's own page: text people
-// typed is escaped in it, and the app sets no inline handlers.
+// typed is escaped in it. Shown, it is parsed in a template and stripped again of
+// anything that could run, whatever the storage holds.
 globalThis.landsbyplanGlimpse = (() => {
   const PREFIX = "landsbyplan.glimpse:";
   const INDEX = "landsbyplan.glimpses";
-  // A phone keeps the glimpses of this many addresses, the latest; a larger copy is not kept.
-  const KEPT = 12;
-  const LARGEST = 128 * 1024;
+  // A phone keeps the glimpses of this many addresses, the latest, and none larger than
+  // this many characters: at most half a megabyte of the few the browser allows, which
+  // the edit journal shares (it clears them if it needs the room: `clear`).
+  const KEPT = 8;
+  const LARGEST = 64 * 1024;
   const OWNED = ["id", "for", "name", "form", "list", "aria-labelledby", "aria-describedby",
     "aria-controls", "aria-owns", "aria-activedescendant", "autofocus", "tabindex"];
+  const UNSAFE = "script, style, noscript, template, canvas, video, audio, iframe, object, embed, link, meta, base";
 
-  const language = () => JSON.parse(localStorage.getItem("landsbyplan.language") ?? '"Danish"');
+  /** The page's language now, as the app names it on the page (`da`, `en`). */
+  const setting = () => (JSON.parse(localStorage.getItem("landsbyplan.language") ?? '"Danish"') === "English" ? "en" : "da");
   const index = () => {
-    const kept = JSON.parse(localStorage.getItem(INDEX) ?? "{}");
-    return kept && typeof kept === "object" ? kept : {};
+    try {
+      const kept = JSON.parse(localStorage.getItem(INDEX) ?? "{}");
+      return kept && typeof kept === "object" && !Array.isArray(kept) ? kept : {};
+    } catch {
+      // A damaged index: the copies it named are found again as they are kept.
+      return {};
+    }
   };
+
+  /** Removes from `root` what could run or load anything, and every inline handler. */
+  function strip(root) {
+    for (const element of root.querySelectorAll(UNSAFE)) element.remove();
+    for (const element of root.querySelectorAll("*")) {
+      for (const { name } of [...element.attributes]) {
+        if (name.startsWith("on")) element.removeAttribute(name);
+      }
+    }
+  }
 
   /**
    * `screen` copied, down to twice the window's height (what a start shows and a first
-   * scroll reaches: a smaller copy is sooner read and laid out), with what is typed
-   * written into the markup and the rest left out.
+   * scroll reaches: a smaller copy is sooner read and laid out), with what is typed in
+   * the document's own fields written into the markup and the rest left out.
    */
   function copyOf(screen) {
     const copy = screen.cloneNode(true);
@@ -48,7 +70,11 @@ globalThis.landsbyplanGlimpse = (() => {
     const copiedFields = copy.querySelectorAll("textarea, input, select");
     fields.forEach((field, at) => {
       const into = copiedFields[at];
-      if (field.tagName === "TEXTAREA") {
+      if (field.closest("form")) {
+        // A form not yet sent: what is typed in it is not in the document.
+        into.removeAttribute("value");
+        if (field.tagName === "TEXTAREA") into.textContent = "";
+      } else if (field.tagName === "TEXTAREA") {
         into.textContent = field.value;
       } else if (field.tagName === "SELECT") {
         [...field.options].forEach((option, n) => into.options[n].toggleAttribute("selected", option.selected));
@@ -66,47 +92,61 @@ globalThis.landsbyplanGlimpse = (() => {
     screen.querySelectorAll("*").forEach((element, at) => {
       if (element.getBoundingClientRect().top - top > below) copies[at].remove();
     });
-    const present = "[role=status], [role=alert], [aria-live], [data-now]";
-    for (const gone of copy.querySelectorAll(`${present}, script, canvas, video, audio, iframe, object, embed`)) {
+    for (const gone of copy.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now], [data-private]")) {
       gone.remove();
     }
+    strip(copy);
     for (const element of [copy, ...copy.querySelectorAll("*")]) {
       for (const name of OWNED) element.removeAttribute(name);
-      for (const { name } of [...element.attributes]) {
-        if (name.startsWith("on")) element.removeAttribute(name);
-      }
     }
     return copy;
   }
 
   return {
-    /** Puts the glimpse kept for this address into the shell, if there is one in the page's language. */
+    /**
+     * Puts the glimpse kept for this address into the shell, under its status, if there is
+     * one in the language the app will start in.
+     */
     show() {
       try {
         const kept = JSON.parse(localStorage.getItem(PREFIX + location.pathname) ?? "null");
         const shell = document.getElementById("shell");
-        if (!shell || !kept || kept.version !== 1 || kept.language !== language()) return;
+        if (!shell || !kept || kept.version !== 2 || kept.language !== setting()) return;
+        const parsed = document.createElement("template");
+        parsed.innerHTML = kept.html;
+        strip(parsed.content);
+        const status = document.createElement("p");
+        status.id = "glimpse-status";
+        status.className = "opening";
+        status.setAttribute("role", "status");
+        status.textContent = kept.status;
         const glimpse = document.createElement("div");
         glimpse.id = "glimpse";
         glimpse.className = "glimpse";
         glimpse.inert = true;
-        glimpse.innerHTML = kept.html;
-        shell.append(glimpse);
+        glimpse.append(parsed.content);
+        shell.append(status, glimpse);
+        document.documentElement.lang = kept.language;
       } catch {
         // Nothing to show: the app draws the screen when it can.
       }
     },
 
-    /** Keeps what `screen` (an element of the page) shows as the glimpse of `path`. */
-    keep(path, screen) {
+    /**
+     * Keeps what `screen` (an element of the page) shows as the glimpse of `path`, with
+     * `status` (what to say above it when it is shown) in the page's language.
+     */
+    keep(path, screen, status) {
       try {
         const html = copyOf(screen).innerHTML;
         const kept = index();
+        const entry = JSON.stringify({ version: 2, language: document.documentElement.lang, status, html });
         if (html.length > LARGEST) {
           localStorage.removeItem(PREFIX + path);
           delete kept[path];
         } else {
-          localStorage.setItem(PREFIX + path, JSON.stringify({ version: 1, language: language(), html }));
+          // Unchanged (a screen often is): not written again.
+          if (localStorage.getItem(PREFIX + path) !== entry) localStorage.setItem(PREFIX + path, entry);
           kept[path] = Date.now();
         }
         const latest = Object.keys(kept).sort((a, b) => kept[b] - kept[a]);
@@ -134,6 +174,17 @@ globalThis.landsbyplanGlimpse = (() => {
         localStorage.setItem(INDEX, JSON.stringify(kept));
       } catch {
         // Nothing kept, or storage unavailable.
+      }
+    },
+
+    /** Forgets every glimpse (their room is wanted for something that matters more). */
+    clear() {
+      try {
+        for (const key of Object.keys(localStorage)) {
+          if (key.startsWith(PREFIX) || key === INDEX) localStorage.removeItem(key);
+        }
+      } catch {
+        // Storage unavailable.
       }
     },
   };

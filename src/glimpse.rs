@@ -26,9 +26,19 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = keep, catch)]
-    fn keep_copy(path: &str, screen: &web_sys::Element) -> Result<(), JsValue>;
+    fn keep_copy(path: &str, screen: &web_sys::Element, status: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = forget, catch)]
     fn forget_copy(path: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = clear, catch)]
+    fn clear_copies() -> Result<(), JsValue>;
+}
+
+/// Forgets every glimpse kept on this device: for the edit journal, when the browser's
+/// storage is full (a glimpse only makes a start look sooner; an edit is someone's work).
+pub fn forget_all() {
+    if let Err(err) = clear_copies() {
+        leptos::logging::warn!("could not forget the glimpses: {err:?}");
+    }
 }
 
 thread_local! {
@@ -125,15 +135,51 @@ pub fn Glimpsed(
         });
     }
     let screen = NodeRef::<leptos::html::Div>::new();
-    let keep_soon = keep_while_drawn(stage, screen);
+    let keep_soon = keep_while_drawn(stage, screen, opening);
     view! {
         <Show when=glimpsing>
             <p class="opening" role="status">{move || opening.get()}</p>
-            <div node_ref=host aria-busy="true"></div>
+            <div node_ref=host></div>
         </Show>
         // What is typed changes a field's value, not the page's markup.
         <div node_ref=screen hidden=glimpsing on:input=move |_| keep_soon()>{children()}</div>
     }
+}
+
+/// How long a screen must have been still before a glimpse of it is kept.
+const QUIET: Duration = Duration::from_secs(1);
+
+/// Milliseconds on the page's clock.
+fn now() -> f64 {
+    window()
+        .performance()
+        .map_or(0.0, |performance| performance.now())
+}
+
+/// After `wait`: keeps a glimpse if the last change (`changed`) is `QUIET` old, or waits
+/// on until it is; stops if the change was kept meanwhile.
+fn wake_after(
+    wait: Duration,
+    changed: StoredValue<Option<f64>, LocalStorage>,
+    waiting: StoredValue<bool, LocalStorage>,
+    keep_now: impl Fn() + Copy + 'static,
+) {
+    set_timeout(
+        move || {
+            let Some(Some(at)) = changed.try_get_value() else {
+                waiting.try_set_value(false);
+                return;
+            };
+            let still = Duration::from_secs_f64(((now() - at) / 1000.0).max(0.0));
+            if still >= QUIET {
+                waiting.set_value(false);
+                keep_now();
+            } else {
+                wake_after(QUIET - still, changed, waiting, keep_now);
+            }
+        },
+        wait,
+    );
 }
 
 /// The page's address now.
@@ -141,35 +187,38 @@ fn current_path() -> String {
     window().location().pathname().unwrap_or_default()
 }
 
-/// While the screen in `screen` is drawn, keeps a glimpse of it: a second after it is
-/// drawn and after the last change in it, and when the page is hidden. A screen with nothing to draw
-/// forgets its address's glimpse. Returns what keeps one a second from now (for what is
-/// typed: a field's value is not in the page's markup).
+/// While the screen in `screen` is drawn, keeps a glimpse of it (said above it by
+/// `opening`): a second after it is drawn and after the last change in it, and when the
+/// page is hidden. A screen with nothing to draw forgets its address's glimpse. Returns
+/// what notes a change (for what is typed: a field's value is not in the page's markup).
 fn keep_while_drawn(
     stage: RwSignal<Stage>,
     screen: NodeRef<leptos::html::Div>,
+    opening: Signal<String>,
 ) -> impl Fn() + Copy + 'static {
-    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    // When the last change not yet kept was seen (on the page's clock), and whether a
+    // timer is waiting for the screen to be still.
+    let changed = StoredValue::new_local(None::<f64>);
+    let waiting = StoredValue::new_local(false);
     let keep_now = move || {
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
-            pending.set_value(None);
-        }
+        changed.set_value(None);
         if stage.get_untracked() != Stage::Drawn {
             return;
         }
         if let Some(screen) = screen.get_untracked()
-            && let Err(err) = keep_copy(&current_path(), &screen)
+            && let Err(err) = keep_copy(&current_path(), &screen, &opening.get_untracked())
         {
             leptos::logging::warn!("could not keep a glimpse of the screen: {err:?}");
         }
     };
-    // A second after the last change: not while someone types or changes arrive.
+    // Not while someone types or changes arrive: one timer at a time, which on waking
+    // waits on for as long as the last change is younger than a second.
     let keep_soon = move || {
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
+        changed.set_value(Some(now()));
+        if !waiting.get_value() {
+            waiting.set_value(true);
+            wake_after(QUIET, changed, waiting, keep_now);
         }
-        pending.set_value(set_timeout_with_handle(keep_now, Duration::from_secs(1)).ok());
     };
     Effect::new(move || match stage.get() {
         // Soon after it is drawn, not before its first paint.
@@ -208,9 +257,6 @@ fn keep_while_drawn(
         leaving.remove();
         if let Some((observer, _callback)) = changes.try_update_value(Option::take).flatten() {
             observer.disconnect();
-        }
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
         }
     });
     keep_soon

@@ -45,7 +45,13 @@ impl Journal {
             self.prefix,
             crate::library::random_id()
         );
-        match LocalStorage::raw().set_item(&key, &STANDARD.encode(changes)) {
+        let encoded = STANDARD.encode(changes);
+        let stored = LocalStorage::raw().set_item(&key, &encoded).or_else(|_| {
+            // Full: the glimpses of screens give way to an edit.
+            crate::glimpse::forget_all();
+            LocalStorage::raw().set_item(&key, &encoded)
+        });
+        match stored {
             Ok(()) => Some(key),
             Err(err) => {
                 leptos::logging::warn!("the edit journal refused an edit: {err:?}");

@@ -120,7 +120,8 @@ fn ShareLink(
         });
     }
     view! {
-        <div class="share-link">
+        // The link holds the space's keys: a glimpse of the screen leaves it out.
+        <div class="share-link" data-private="">
             <label for=field_id.clone()>{move || i18n.t(label_key)}</label>
             <input id=field_id type="text" readonly=true prop:value=link.clone()/>
             <div class="buttons">
