@@ -118,6 +118,10 @@ try {
   const glimpses = await setupPage.evaluate(() => Object.fromEntries(Object.keys(localStorage)
     .filter((key) => key.startsWith("landsbyplan.glimpse")).map((key) => [key, localStorage.getItem(key)])));
   await setupPage.close();
+  const glimpseSize = Object.entries(glimpses)
+    .filter(([key]) => key.startsWith("landsbyplan.glimpse:"))
+    .reduce((total, [, value]) => total + JSON.parse(value).html.length, 0);
+  if (glimpseSize === 0) throw new Error("no glimpse was kept");
   const withoutGlimpse = async () => {
     const page = await context.newPage();
     await page.addInitScript(() => {
@@ -188,6 +192,7 @@ try {
   console.log(`| the same: usable (the screen itself drawn) | ${times(p)} |`);
   console.log(`| the same with no glimpse kept: usable | ${times(summary(planBare))} |`);
   console.log(`| bare Leptos page, 127.0.0.1 (HTTP cache): its paragraph | ${times(b)} |`);
+  console.log(`\nThe plan screen's glimpse: ${glimpseSize} characters of markup.`);
 } finally {
   await browser.close();
   await appRelay.stop();

@@ -18,10 +18,11 @@ try {
 // replaced by the screen itself when it is drawn (`src/glimpse.rs` says when to keep one
 // and when to put it away). Shown, it is inert (nothing in it can be pressed or typed
 // in, and screen readers skip it) under a status that says it is what the screen showed
-// last. It leaves out what speaks of the present (statuses, alerts, and what the app
-// marks `data-now`, such as whether everything is shared and who is connected), what the
-// app marks `data-private` (the share links, which hold the space's keys), what was typed
-// in forms not yet sent, and the names the live screen owns (ids, form names).
+// last. What speaks of the present (statuses, alerts, and what the app marks `data-now`,
+// such as whether everything is shared and who is connected) keeps its place but is not
+// shown (`data-unsaid`), so the screen does not move when it replaces the copy. Left out:
+// what the app marks `data-private` (the sharing, whose links hold the space's keys), what
+// was typed in forms not yet sent, and the names the live screen owns (ids, form names).
 // A kept copy is markup the browser serialized from the app's own page: text people
 // typed is escaped in it. Shown, it is parsed in a template and stripped again of
 // anything that could run, whatever the storage holds.
@@ -49,20 +50,24 @@ globalThis.landsbyplanGlimpse = (() => {
     }
   };
 
-  /** Removes from `root` what could run or load anything, and every inline handler. */
+  /**
+   * Removes from `root` what could run or load anything, every inline handler, and inline
+   * styles (which the app never sets, and its security policy refuses).
+   */
   function strip(root) {
     for (const element of root.querySelectorAll(UNSAFE)) element.remove();
     for (const element of root.querySelectorAll("*")) {
       for (const { name } of [...element.attributes]) {
-        if (name.startsWith("on")) element.removeAttribute(name);
+        if (name.startsWith("on") || name === "style") element.removeAttribute(name);
       }
     }
   }
 
   /**
-   * `screen` copied, down to twice the window's height (what a start shows and a first
-   * scroll reaches: a smaller copy is sooner read and laid out), with what is typed in
-   * the document's own fields written into the markup and the rest left out.
+   * `screen` copied, down to a window's height below what the window shows now (what a
+   * start shows, at the place a reload scrolls back to, and a first scroll: a smaller copy
+   * is sooner read and laid out), with what is typed in the document's own fields written
+   * into the markup and the rest left out.
    */
   function copyOf(screen) {
     const copy = screen.cloneNode(true);
@@ -87,14 +92,15 @@ globalThis.landsbyplanGlimpse = (() => {
       }
     });
     const top = screen.getBoundingClientRect().top;
-    const below = 2 * innerHeight;
+    const below = Math.max(0, -top) + 2 * innerHeight;
     const copies = copy.querySelectorAll("*");
     screen.querySelectorAll("*").forEach((element, at) => {
       if (element.getBoundingClientRect().top - top > below) copies[at].remove();
     });
-    for (const gone of copy.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now], [data-private]")) {
-      gone.remove();
+    for (const present of copy.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now]")) {
+      present.setAttribute("data-unsaid", "");
     }
+    for (const gone of copy.querySelectorAll("[data-private]")) gone.remove();
     strip(copy);
     for (const element of [copy, ...copy.querySelectorAll("*")]) {
       for (const name of OWNED) element.removeAttribute(name);

@@ -223,6 +223,8 @@ fn register_service_worker(update_ready: RwSignal<bool>) {
     let promise = container.register("/sw.js");
     spawn_local(async move {
         let registration = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            // (A browser that blocks service workers may answer with nothing.)
+            Ok(registration) if registration.is_undefined() => return,
             Ok(registration) => registration.unchecked_into::<web_sys::ServiceWorkerRegistration>(),
             Err(err) => {
                 leptos::logging::warn!("service worker not registered: {err:?}");

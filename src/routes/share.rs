@@ -41,7 +41,8 @@ pub fn ShareSpace(id: SpaceId) -> impl IntoView {
         Some((link(&edit), link(&read)))
     };
     view! {
-        <section class="card" aria-labelledby="share-heading">
+        // The links hold the space's keys: a glimpse of the screen leaves the sharing out.
+        <section class="card" data-private="" aria-labelledby="share-heading">
             <h2 id="share-heading">{move || i18n.t("share-heading")}</h2>
             {move || match links() {
                 Some((edit, read)) => view! {
@@ -120,8 +121,7 @@ fn ShareLink(
         });
     }
     view! {
-        // The link holds the space's keys: a glimpse of the screen leaves it out.
-        <div class="share-link" data-private="">
+        <div class="share-link">
             <label for=field_id.clone()>{move || i18n.t(label_key)}</label>
             <input id=field_id type="text" readonly=true prop:value=link.clone()/>
             <div class="buttons">

@@ -86,9 +86,8 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   await glimpse.waitFor();
   await again.getByRole("status").filter({ hasText: "Sådan så det ud sidst. Åbner …" }).waitFor();
   assert.equal(await glimpse.locator("textarea").inputValue(), vision, "what was typed");
-  // The copy reaches twice the window's height down: the sharing at the bottom is left out.
   assert.equal(await glimpse.locator("h2", { hasText: "Vision" }).count(), 1, "the vision's heading");
-  assert.equal(await glimpse.locator("h2", { hasText: /^Del$/ }).count(), 0, "the sharing at the bottom");
+  assert.equal(await glimpse.locator("h2", { hasText: /^Del$/ }).count(), 0, "the sharing (its links hold the keys)");
   const facts = await again.evaluate(() => {
     const glimpse = document.querySelector(".glimpse");
     // Nothing in it takes the focus, even when asked to.
@@ -102,8 +101,10 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
       focusable: focusable.length > 0,
       focused,
       ids: glimpse.querySelectorAll("[id], [for], [name], [aria-labelledby]").length,
-      claims: glimpse.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now], [data-private]").length,
-      kind: glimpse.querySelector(".kind").textContent,
+      // What spoke of the present keeps its place, unseen.
+      claims: [...glimpse.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now]")]
+        .filter((element) => getComputedStyle(element).visibility !== "hidden").length,
+      kind: glimpse.querySelector(".kind").innerText.trim(),
       typable: [...document.querySelectorAll("textarea, input")].filter((field) => field.closest("[inert], [hidden]") === null).length,
     };
   });
@@ -182,7 +183,7 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   await context.close();
 });
 
-test("a phone keeps the glimpses of its eight latest addresses, none too large, nothing private, nothing that runs", async () => {
+test("a phone keeps the glimpses of its eight latest addresses, none too large, nothing private, nothing that runs, down to a window below what it showed", async () => {
   // The security policy bypassed: only the glimpse's own stripping keeps scripts out here.
   const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block", bypassCSP: true });
   const page = await context.newPage();
@@ -218,7 +219,7 @@ test("a phone keeps the glimpses of its eight latest addresses, none too large, 
     // Markup that would run, put in storage by anything: shown without it.
     localStorage.setItem("landsbyplan.glimpse:/", JSON.stringify({
       version: 2, language: "da", status: "Åbner …",
-      html: "<p>tekst</p><img src='/nothing.png' onerror='window.ran = 1'><script>window.ran = 2</script><a href='/' onclick='window.ran = 3'>x</a>",
+      html: "<p style='color: red'>tekst</p><img src='/nothing.png' onerror='window.ran = 1'><script>window.ran = 2</script><a href='/' onclick='window.ran = 3'>x</a>",
     }));
     const shell = document.createElement("div");
     shell.id = "shell";
@@ -226,18 +227,35 @@ test("a phone keeps the glimpses of its eight latest addresses, none too large, 
     landsbyplanGlimpse.show();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const shown = shell.querySelector(".glimpse")?.innerHTML;
+    shell.remove();
+    // A long screen (ten parts, each 400 px tall, in a 740 px window): kept down to twice
+    // the window's height at the top; scrolled 2,000 px down, to a window's height below
+    // what the window shows.
+    const long = document.createElement("div");
+    long.innerHTML = Array.from({ length: 10 }, (_, n) => `<section style="height: 400px">del ${n}</section>`).join("");
+    document.body.append(long);
+    const parts = () => (JSON.parse(localStorage.getItem("landsbyplan.glimpse:/space/long")).html.match(/<section>/g) ?? []).length;
+    scrollTo(0, long.getBoundingClientRect().top + scrollY);
+    landsbyplanGlimpse.keep("/space/long", long, "Åbner …");
+    const atTop = parts();
+    scrollTo(0, long.getBoundingClientRect().top + scrollY + 2000);
+    landsbyplanGlimpse.keep("/space/long", long, "Åbner …");
+    const scrolled = parts();
     // The edit journal's room comes first.
     landsbyplanGlimpse.clear();
     const cleared = Object.keys(localStorage).filter((key) => key.startsWith("landsbyplan.glimpse")).length;
-    return { kept, index, html: one.html, afterDamage, shown, ran: window.ran ?? null, cleared };
+    return { kept, index, html: one.html, afterDamage, shown, ran: window.ran ?? null, atTop, scrolled, cleared };
   });
   const expected = [3, 4, 5, 6, 7, 8].map((n) => `/space/${n}`).sort();
   assert.deepEqual(left.kept, expected.map((path) => `landsbyplan.glimpse:${path}`));
   assert.deepEqual(left.index, expected);
-  assert.equal(left.html, '<h2>Navn</h2><textarea>skrevet</textarea><input type="checkbox" checked=""><form><input type="text"></form>');
+  assert.equal(left.html, '<h2>Navn</h2><p role="status" data-unsaid="">Alt er delt</p><span data-now="" data-unsaid="">· 2 ændringer venter</span>'
+    + '<textarea>skrevet</textarea><input type="checkbox" checked=""><form><input type="text"></form>');
   assert.equal(left.afterDamage, true);
   assert.equal(left.shown, '<p>tekst</p><img src="/nothing.png"><a href="/">x</a>');
   assert.equal(left.ran, null, "nothing in the stored markup ran");
+  // Tops 0, 400, 800, 1200 are within 1,480 px; scrolled, tops up to 3,200 within 3,480.
+  assert.deepEqual([left.atTop, left.scrolled], [4, 9]);
   assert.equal(left.cleared, 0);
   await context.close();
 });
