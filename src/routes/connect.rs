@@ -488,7 +488,7 @@ pub fn ConnectedPeers(id: SpaceId) -> impl IntoView {
     };
     view! {
         <Show when=move || shared() || !here().is_empty()>
-            // Who is connected now: a glimpse of the screen leaves it out.
+            // Who is connected now: a glimpse of the screen keeps its place, unseen.
             <section class="card" data-now="" aria-labelledby=format!("peers-{id}")>
                 <h3 id=format!("peers-{id}")>{move || i18n.t("connect-peers-heading")}</h3>
                 <Show

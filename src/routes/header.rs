@@ -32,7 +32,7 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
         <h2 class="space-name">{move || summary.get().map(|s| s.name)}</h2>
         <p class="kind">
             {move || summary.get().map(|s| i18n.t(kind_key(s.kind)))}
-            // The sync state speaks of the present: a glimpse of the screen leaves it out.
+            // The sync state speaks of the present: a glimpse of the screen keeps its place, unseen.
             <span data-now="">
                 " · "
                 {move || summary.get().map(|s| super::home::status_text(i18n, &s))}
