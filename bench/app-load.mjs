@@ -1,11 +1,12 @@
 // Measures what a phone downloads and how soon the plan screen is usable: the app beside
-// a bare Leptos page built the same way. Run through scripts/bench-app, which builds both
+// a bare Leptos page built the same way, in browser contexts kept in memory and again on
+// profiles kept on disk. Run through scripts/bench-app, which builds both
 // and writes the council file: `node bench/app-load.mjs <council file> <runs>`.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
-import { councilOffline, markWhenReady, planReady, planShown } from "./council-page.mjs";
+import { launchBrowser, persistentContext, startRelay } from "../tests/e2e/support.mjs";
+import { councilOffline, markWhenReady, openCouncilOffline, planReady, planShown } from "./council-page.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const [councilFile, runsArg] = process.argv.slice(2);
@@ -156,6 +157,27 @@ try {
   }
   await bareContext.close();
 
+  // The same two on browser profiles kept on disk, as a phone's browser keeps one (the
+  // contexts above are the kind a private window opens, kept in memory), in turns.
+  const diskApp = await persistentContext({ viewport: { width: 360, height: 740 } });
+  const diskBare = await persistentContext({ viewport: { width: 360, height: 740 } });
+  const onDisk = { plan: [], bare: [] };
+  try {
+    const diskPlanUrl = await openCouncilOffline(diskApp, appRelay.url, councilFile);
+    for (let run = 0; run < RUNS; run += 1) {
+      const page = await diskApp.newPage();
+      onDisk.plan.push((await timeToReady(page, diskPlanUrl, { usable: planReady })).usable);
+      await page.close();
+      const barePage = await diskBare.newPage();
+      const times = await timeToReady(barePage, bareRelay.url, { ready: () => document.getElementById("ready") !== null });
+      onDisk.bare.push(times.ready);
+      await barePage.close();
+    }
+  } finally {
+    await diskApp.close();
+    await diskBare.close();
+  }
+
   const app = transferSizes(join(root, "dist"));
   const bareSizes = transferSizes(join(root, "bench/bare/dist"));
   const sizes = [
@@ -192,6 +214,14 @@ try {
   console.log(`| the same: usable (the screen itself drawn) | ${times(p)} |`);
   console.log(`| the same with no glimpse kept: usable | ${times(summary(planBare))} |`);
   console.log(`| bare Leptos page, 127.0.0.1 (HTTP cache): its paragraph | ${times(b)} |`);
+  const db = summary(onDisk.bare);
+  const diskTimes = (t) => `${t.median.toFixed(0)} | ${t.min.toFixed(0)} | ${t.max.toFixed(0)} | ${(t.median / db.median).toFixed(1)}×`;
+  console.log("\nThe same on browser profiles kept on disk, as a phone's browser keeps one (the ratio to");
+  console.log("the bare page's median on such a profile)\n");
+  console.log("| page | median | min | max | ratio |");
+  console.log("|---|---|---|---|---|");
+  console.log(`| Landsbyplan plan screen, offline: usable | ${diskTimes(summary(onDisk.plan))} |`);
+  console.log(`| bare Leptos page: its paragraph | ${diskTimes(db)} |`);
   console.log(`\nThe plan screen's glimpse: ${glimpseSize} characters of markup.`);
 } finally {
   await browser.close();

@@ -8,6 +8,14 @@
  */
 export async function councilOffline(browser, url, councilFile) {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  return { context, planUrl: await openCouncilOffline(context, url, councilFile) };
+}
+
+/**
+ * Opens `councilFile` as `councilOffline` does, in `context` (a fresh one, of any kind);
+ * resolves with the plan screen's address.
+ */
+export async function openCouncilOffline(context, url, councilFile) {
   const setup = await context.newPage();
   await setup.goto(url);
   await setup.evaluate(() => navigator.serviceWorker.ready);
@@ -19,7 +27,7 @@ export async function councilOffline(browser, url, councilFile) {
     new URL(planUrl).pathname, { timeout: 30_000 });
   await setup.close();
   await context.setOffline(true);
-  return { context, planUrl };
+  return planUrl;
 }
 
 /**

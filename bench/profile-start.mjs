@@ -2,8 +2,11 @@
 // council (a file of `council_file`) in the app served by the relay, goes offline, then
 // loads the plan screen three times under Chromium's sampling profiler and prints, for the
 // last load, the busiest functions of the app and its libraries (time spent in each with
-// what it calls) and when the start's phases ran. Needs a build with the wasm's function
-// names: run it through scripts/bench-profile. `node bench/profile-start.mjs <dist> <council>`
+// what it calls) and when the start's phases ran; then traces one more load (no profiler)
+// and prints what V8 did with the app's wasm: how many functions it compiled on their first
+// call and how long that took, and whether its code cache served any. Needs a build with
+// the wasm's function names: run it through scripts/bench-profile.
+// `node bench/profile-start.mjs <dist> <council>`
 import { launchBrowser, startRelay } from "../tests/e2e/support.mjs";
 import { councilOffline, markWhenReady, planReady } from "./council-page.mjs";
 
@@ -69,6 +72,40 @@ function inclusive(profile) {
   return { spent, busy };
 }
 
+/**
+ * One more start of `planUrl`, traced (V8's wasm events): prints how many wasm functions
+ * were compiled on their first call (V8 compiles a module's functions lazily, with its
+ * baseline compiler, on the page's main thread) and the time that took, how much was
+ * compiled again by the optimizing compiler (in the background), and whether V8's code
+ * cache for the module was used.
+ */
+async function compiledOnStart(context, planUrl) {
+  const page = await context.newPage();
+  await markWhenReady(page, { usable: planReady });
+  const cdp = await context.newCDPSession(page);
+  const events = [];
+  cdp.on("Tracing.dataCollected", ({ value }) => events.push(...value));
+  const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.start", {
+    traceConfig: { includedCategories: ["v8.wasm", "disabled-by-default-devtools.timeline"] },
+    transferMode: "ReportEvents",
+  });
+  await page.goto(planUrl);
+  await page.waitForFunction(() => globalThis.__ready.usable !== undefined, null, { timeout: 30_000 });
+  const ready = await page.evaluate(() => globalThis.__ready.usable);
+  await cdp.send("Tracing.end");
+  await complete;
+  await page.close();
+  const named = (name) => events.filter((e) => e.name === name);
+  const ms = (list) => list.reduce((total, e) => total + (e.dur ?? 0), 0) / 1000;
+  const lazy = named("wasm.CompileLazy");
+  const topTier = named("wasm.TopTierCompilation");
+  console.log(`\nOne more load, traced (usable after ${ready.toFixed(0)} ms): V8 compiled ${lazy.length} wasm`
+    + ` functions on their first call, ${ms(lazy).toFixed(0)} ms on the main thread;`
+    + ` ${topTier.length} batches again optimized in the background (${ms(topTier).toFixed(0)} ms);`
+    + ` code cache used: ${named("v8.wasm.moduleCacheHit").length > 0 ? "yes" : "no"}.`);
+}
+
 const browser = await launchBrowser();
 const relay = await startRelay({ dist });
 try {
@@ -103,6 +140,7 @@ try {
   for (const [fn, { ms, first, last: end }] of shown) {
     console.log(`| \`${fn.slice(0, 110)}\` | ${ms.toFixed(1)} | ${first.toFixed(0)} | ${end.toFixed(0)} |`);
   }
+  await compiledOnStart(context, planUrl);
 } finally {
   await browser.close();
   await relay.stop();

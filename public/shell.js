@@ -13,16 +13,17 @@ try {
   // Storage that cannot be read: the app says so once it starts.
 }
 
-// The glimpse: a copy of what a space's screen showed last on this device, kept so that
-// the next start shows it at once, before the code that opens documents has arrived, and
-// replaced by the screen itself when it is drawn (`src/glimpse.rs` says when to keep one
-// and when to put it away). Shown, it is inert (nothing in it can be pressed or typed
-// in, and screen readers skip it) under a status that says it is what the screen showed
-// last. What speaks of the present (statuses, alerts, and what the app marks `data-now`,
-// such as whether everything is shared and who is connected) keeps its place but is not
-// shown (`data-unsaid`), so the screen does not move when it replaces the copy. Left out:
-// what the app marks `data-private` (the sharing, whose links hold the space's keys), what
-// was typed in forms not yet sent, and the names the live screen owns (ids, form names).
+// The glimpse: a copy of what a space's screen (or a meeting's or an application's in it)
+// showed last on this device, kept so that the next start shows it at once, before the
+// code that opens documents has arrived, and replaced by the screen itself when it is drawn
+// (`src/glimpse.rs` says when to keep one and when to put it away). Shown, it is inert
+// (nothing in it can be pressed or typed in, and screen readers skip it) under a status
+// that says it is what the screen showed last. What speaks of the present (statuses,
+// alerts, and what the app marks `data-now`, such as whether everything is shared and who
+// is connected) keeps its place but is not shown (`data-unsaid`), so the screen does not
+// move when it replaces the copy. Left out: what the app marks `data-private` (the
+// sharing, whose links hold the space's keys), what was typed in forms not yet sent, and
+// the names the live screen owns (ids, form names).
 // A kept copy is markup the browser serialized from the app's own page: text people
 // typed is escaped in it. Shown, it is parsed in a template and stripped again of
 // anything that could run, whatever the storage holds.

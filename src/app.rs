@@ -134,8 +134,12 @@ fn Later(screen: Screen) -> impl IntoView {
         .into_any(),
         None => view! { <p role="status">{move || i18n.t("engine-loading")}</p> }.into_any(),
     };
-    if screen == Screen::Space {
-        // A space's screen, behind what it showed last on this device until it is drawn.
+    if matches!(
+        screen,
+        Screen::Space | Screen::Meeting | Screen::Application
+    ) {
+        // A space's screen, or a meeting's or an application's in it, behind what it
+        // showed last on this device until it is drawn.
         let failed = Signal::derive(move || matches!(loaded.state.get(), Some(Err(_))));
         let opening = Signal::derive(move || i18n.t("glimpse-opening"));
         view! { <Glimpsed failed opening>{drawn}</Glimpsed> }.into_any()

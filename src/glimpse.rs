@@ -1,5 +1,6 @@
-//! The glimpse: what a space's screen showed last on this device, shown at once when the
-//! app starts at that screen's address, until the screen itself is drawn.
+//! The glimpse: what a space's screen (or a meeting's or an application's in it) showed
+//! last on this device, shown at once when the app starts at that screen's address, until
+//! the screen itself is drawn.
 //!
 //! A space's screen needs the engine (fetched after the first part starts) and the space's
 //! document (read from IndexedDB and loaded by Automerge): on a phone, a second or more
@@ -76,7 +77,8 @@ pub enum Stage {
     Waiting,
     /// The screen is drawn: it is what a glimpse should show.
     Drawn,
-    /// There is nothing to draw here (no such space on this device): its glimpse is forgotten.
+    /// There is nothing to draw here (no such space, meeting or application on this
+    /// device): its glimpse is forgotten.
     Nothing,
     /// The screen cannot be drawn now (the engine or the device's store failed): the
     /// glimpse gives way to what the screen says instead.
@@ -104,8 +106,8 @@ impl Glimpse {
     }
 }
 
-/// Shows `screen` (a space's screen, which reports its stage through the [`Glimpse`] in
-/// its context) behind the glimpse the page started with, if that was of this address,
+/// Shows `screen` (a space's, a meeting's or an application's screen, which reports its
+/// stage through the [`Glimpse`] in its context) behind the glimpse the page started with, if that was of this address,
 /// until the screen is drawn; keeps a new glimpse of it while it is shown. `failed` says
 /// the screen cannot come (the engine could not be fetched): the glimpse goes.
 #[component]

@@ -27,6 +27,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
+use crate::glimpse::{Glimpse, Stage};
 use crate::i18n::I18n;
 use crate::library::{Library, LibraryState, Message};
 use crate::settings;
@@ -286,6 +287,22 @@ where
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
     let ids = space_and_item::<T>(key);
+    // Where the screen stands, for the glimpse shown until it is drawn (once it is).
+    if let Some(glimpse) = use_context::<Glimpse>() {
+        let found = Memo::new(move |_| {
+            ids.get()
+                .and_then(|(space, id)| library.read(space, |s| find(s, id).is_some()))
+                .unwrap_or(false)
+        });
+        Effect::new(move || {
+            glimpse.report(match library.state.get() {
+                LibraryState::Opening => Stage::Waiting,
+                LibraryState::Failed(_) => Stage::Unavailable,
+                LibraryState::Ready if found.get() => Stage::Drawn,
+                LibraryState::Ready => Stage::Nothing,
+            });
+        });
+    }
     move || {
         if library.state.get() == LibraryState::Opening {
             return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();

@@ -1,5 +1,5 @@
-// The glimpse: a space's screen opened again shows at once what it showed last on this
-// phone (what was typed included), inert and under an "opening" status, before any of
+// The glimpse: a space's screen (or a meeting's) opened again shows at once what it showed
+// last on this phone (what was typed included), inert and under an "opening" status, before any of
 // the app's code has arrived and until the screen itself is drawn; it says nothing of the
 // present, keeps no share link, draft or id, passes axe and the app's security policy,
 // gives way to an error, and is not shown in another language or for a space the phone
@@ -180,6 +180,63 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   await english.getByRole("heading", { level: 2, name: "Filskov Lokalråd" }).waitFor();
   await english.waitForFunction((key) => JSON.parse(localStorage.getItem(key) ?? "null")?.language === "en", KEY + path);
   assert.equal((await kept(english, path)).status, "As it looked last time. Opening …");
+  await context.close();
+});
+
+test("a meeting's screen opened again shows its agenda at once, and a meeting the phone lacks forgets its glimpse", async () => {
+  const context = await env.browser.newContext({
+    viewport: { width: 360, height: 740 },
+    serviceWorkers: "block",
+    bypassCSP: true,
+  });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto(env.relay.url);
+  await page.getByLabel("Dit navn").fill("Jonas");
+  await page.getByLabel("Lokalrådets navn").fill("Sdr. Omme Lokalråd");
+  await page.getByRole("button", { name: "Opret lokalråd" }).click();
+  await page.getByRole("link", { name: "Sdr. Omme Lokalråd" }).click();
+  await page.getByLabel("Mødets titel").fill("Årsmøde");
+  await page.getByRole("button", { name: "Opret mødet" }).click();
+  await page.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
+  const meetingUrl = page.url();
+  const path = new URL(meetingUrl).pathname;
+  assert.match(path, /^\/space\/[^/]+\/meeting\/[^/]+$/);
+  const agenda = "1. Velkomst <og> kaffe\n2. Stien til skolen";
+  await page.getByLabel("Dagsordenen").fill(agenda);
+  await keptWith(page, path, "Velkomst &lt;og&gt; kaffe");
+
+  // Opened again with the engine held back: the meeting as it looked, inert, at once.
+  const release = await hold(context, ENGINE);
+  const again = await context.newPage();
+  await again.goto(meetingUrl);
+  const glimpse = again.locator("main .glimpse");
+  await glimpse.waitFor();
+  await again.getByRole("status").filter({ hasText: "Sådan så det ud sidst. Åbner …" }).waitFor();
+  assert.equal(await glimpse.locator("h2", { hasText: "Årsmøde" }).count(), 1, "the meeting's title");
+  assert.equal(await glimpse.locator("textarea").first().inputValue(), agenda, "the agenda as typed");
+  assert.equal(await glimpse.evaluate((element) => element.inert), true);
+  assert.deepEqual(await violations(again), [], "the meeting's glimpse has no serious accessibility problems");
+  // The engine arrives: the meeting's screen itself, with the same agenda, takes over.
+  release();
+  await again.getByLabel("Dagsordenen").waitFor();
+  assert.equal(await again.getByLabel("Dagsordenen").inputValue(), agenda);
+  assert.equal(await again.locator(".glimpse").count(), 0, "the glimpse is gone");
+  await again.close();
+
+  // A meeting this phone does not have (its address differs in the meeting's id), with a
+  // glimpse kept for it: the glimpse shows, then the app says so and forgets it.
+  const otherPath = path.replace(/.$/, (last) => (last === "0" ? "1" : "0"));
+  await page.evaluate(([from, to]) => localStorage.setItem(to, localStorage.getItem(from)), [KEY + path, KEY + otherPath]);
+  const releaseAgain = await hold(context, ENGINE);
+  const lacking = await context.newPage();
+  await lacking.goto(new URL(otherPath, env.relay.url).href);
+  await lacking.locator("main .glimpse").waitFor();
+  releaseAgain();
+  await lacking.getByText("Mødet findes ikke på denne enhed.").waitFor();
+  assert.equal(await lacking.locator(".glimpse").count(), 0);
+  await lacking.waitForFunction((key) => localStorage.getItem(key) === null, KEY + otherPath);
+  assert.notEqual(await kept(lacking, path), null, "the meeting the phone has keeps its glimpse");
   await context.close();
 });
 
