@@ -1,4 +1,4 @@
-// The glimpse: a space's screen (or a meeting's) opened again shows at once what it showed
+// The glimpse: a space's screen (or a meeting's or an application's) opened again shows at once what it showed
 // last on this phone (what was typed included), inert and under an "opening" status, before any of
 // the app's code has arrived and until the screen itself is drawn; it says nothing of the
 // present, keeps no share link, draft or id, passes axe and the app's security policy,
@@ -183,7 +183,7 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   await context.close();
 });
 
-test("a meeting's screen opened again shows its agenda at once, and a meeting the phone lacks forgets its glimpse", async () => {
+test("a meeting's and an application's screens opened again show what was typed at once, in place, and a meeting the phone lacks forgets its glimpse", async () => {
   const context = await env.browser.newContext({
     viewport: { width: 360, height: 740 },
     serviceWorkers: "block",
@@ -200,39 +200,90 @@ test("a meeting's screen opened again shows its agenda at once, and a meeting th
   await page.getByRole("button", { name: "Opret mødet" }).click();
   await page.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
   const meetingUrl = page.url();
-  const path = new URL(meetingUrl).pathname;
-  assert.match(path, /^\/space\/[^/]+\/meeting\/[^/]+$/);
-  const agenda = "1. Velkomst <og> kaffe\n2. Stien til skolen";
-  await page.getByLabel("Dagsordenen").fill(agenda);
-  await keptWith(page, path, "Velkomst &lt;og&gt; kaffe");
+  await page.getByLabel("Dagsordenen").fill("1. Velkomst <og> kaffe\n2. Stien til skolen");
+  await page.getByLabel("Referatet").fill("Stien & skolen: Jonas spørger kommunen.");
+  // Kept a second after the last change (going back to the council's screen within that
+  // second would leave the glimpse as it was: the app's own navigation neither hides nor
+  // leaves the page).
+  await keptWith(page, new URL(meetingUrl).pathname, "Stien &amp; skolen: Jonas spørger kommunen.");
+  await page.goBack();
+  await page.getByLabel("Ny ansøgning – projektets titel").fill("Sti til skolen");
+  await page.getByRole("button", { name: "Start ansøgningen" }).click();
+  await page.getByRole("heading", { level: 2, name: "Sti til skolen" }).waitFor();
+  const applicationUrl = page.url();
+  await page.getByLabel("Beskrivelse af projektet").fill("En sti <langs> vejen & over åen.");
+  await keptWith(page, new URL(applicationUrl).pathname, "&lt;langs&gt; vejen &amp; over åen");
 
-  // Opened again with the engine held back: the meeting as it looked, inert, at once.
-  const release = await hold(context, ENGINE);
-  const again = await context.newPage();
-  await again.goto(meetingUrl);
-  const glimpse = again.locator("main .glimpse");
-  await glimpse.waitFor();
-  await again.getByRole("status").filter({ hasText: "Sådan så det ud sidst. Åbner …" }).waitFor();
-  assert.equal(await glimpse.locator("h2", { hasText: "Årsmøde" }).count(), 1, "the meeting's title");
-  assert.equal(await glimpse.locator("textarea").first().inputValue(), agenda, "the agenda as typed");
-  assert.equal(await glimpse.evaluate((element) => element.inert), true);
-  assert.deepEqual(await violations(again), [], "the meeting's glimpse has no serious accessibility problems");
-  // The engine arrives: the meeting's screen itself, with the same agenda, takes over.
-  release();
-  await again.getByLabel("Dagsordenen").waitFor();
-  assert.equal(await again.getByLabel("Dagsordenen").inputValue(), agenda);
-  assert.equal(await again.locator(".glimpse").count(), 0, "the glimpse is gone");
-  await again.close();
+  for (const [url, title, fields] of [
+    [meetingUrl, "Årsmøde", { Dagsordenen: "1. Velkomst <og> kaffe\n2. Stien til skolen", Referatet: "Stien & skolen: Jonas spørger kommunen." }],
+    [applicationUrl, "Sti til skolen", { "Beskrivelse af projektet": "En sti <langs> vejen & over åen." }],
+  ]) {
+    const path = new URL(url).pathname;
+    assert.match(path, /^\/space\/[^/]+\/(meeting|application)\/[^/]+$/);
+    const typed = Object.values(fields);
+    await page.waitForFunction(([key, typed]) => {
+      const copy = JSON.parse(localStorage.getItem(key) ?? "null");
+      const template = document.createElement("template");
+      template.innerHTML = copy?.html ?? "";
+      const texts = [...template.content.querySelectorAll("textarea")].map((field) => field.value);
+      return typed.every((text) => texts.includes(text));
+    }, [KEY + path, typed]);
+
+    // Opened again with the engine held back: the screen as it looked, inert, at once.
+    const release = await hold(context, ENGINE);
+    const again = await context.newPage();
+    await again.goto(url);
+    const glimpse = again.locator("main .glimpse");
+    await glimpse.waitFor();
+    await again.getByRole("status").filter({ hasText: "Sådan så det ud sidst. Åbner …" }).waitFor();
+    const heading = glimpse.locator("h2", { hasText: title });
+    assert.equal(await heading.count(), 1, `${title}: the heading`);
+    const before = await heading.boundingBox();
+    const facts = await again.evaluate(() => {
+      const glimpse = document.querySelector(".glimpse");
+      const focusable = [...glimpse.querySelectorAll("a, button, textarea, input, select, summary")];
+      return {
+        inert: glimpse.inert,
+        texts: [...glimpse.querySelectorAll("textarea")].map((field) => field.value),
+        focused: focusable.filter((element) => {
+          element.focus();
+          return document.activeElement === element;
+        }).length,
+        ids: glimpse.querySelectorAll("[id], [for], [name], [aria-labelledby]").length,
+        claims: [...glimpse.querySelectorAll("[role=status], [role=alert], [aria-live], [data-now]")]
+          .filter((element) => getComputedStyle(element).visibility !== "hidden").length,
+      };
+    });
+    for (const text of typed) assert.ok(facts.texts.includes(text), `${title}: «${text}» as typed`);
+    assert.deepEqual({ ...facts, texts: undefined }, { inert: true, texts: undefined, focused: 0, ids: 0, claims: 0 });
+    assert.deepEqual(await violations(again), [], `${title}: the page with the glimpse has no serious accessibility problems`);
+
+    // The engine arrives: the screen itself takes over where the glimpse was, with the
+    // same text, and keeps the next edit.
+    release();
+    const [label, text] = Object.entries(fields)[0];
+    await again.getByLabel(label).waitFor();
+    assert.equal(await again.locator(".glimpse").count(), 0, `${title}: the glimpse is gone`);
+    for (const [name, value] of Object.entries(fields)) assert.equal(await again.getByLabel(name).inputValue(), value);
+    const after = await again.getByRole("heading", { level: 2, name: title }).boundingBox();
+    assert.ok(Math.abs(after.y - before.y) < 1, `${title}: the heading stays where it was (${before.y} → ${after.y})`);
+    await again.getByLabel(label).fill(`${text} Mere.`);
+    await again.reload();
+    await again.getByLabel(label).waitFor();
+    assert.equal(await again.getByLabel(label).inputValue(), `${text} Mere.`, `${title}: the next edit is kept`);
+    await again.close();
+  }
 
   // A meeting this phone does not have (its address differs in the meeting's id), with a
   // glimpse kept for it: the glimpse shows, then the app says so and forgets it.
+  const path = new URL(meetingUrl).pathname;
   const otherPath = path.replace(/.$/, (last) => (last === "0" ? "1" : "0"));
   await page.evaluate(([from, to]) => localStorage.setItem(to, localStorage.getItem(from)), [KEY + path, KEY + otherPath]);
-  const releaseAgain = await hold(context, ENGINE);
+  const release = await hold(context, ENGINE);
   const lacking = await context.newPage();
   await lacking.goto(new URL(otherPath, env.relay.url).href);
   await lacking.locator("main .glimpse").waitFor();
-  releaseAgain();
+  release();
   await lacking.getByText("Mødet findes ikke på denne enhed.").waitFor();
   assert.equal(await lacking.locator(".glimpse").count(), 0);
   await lacking.waitForFunction((key) => localStorage.getItem(key) === null, KEY + otherPath);
