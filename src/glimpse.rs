@@ -24,6 +24,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::*;
 
+use crate::library::LibraryState;
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = keep, catch)]
@@ -91,6 +93,19 @@ pub struct Glimpse {
     stage: RwSignal<Stage>,
 }
 
+impl Stage {
+    /// Where a screen stands once the device's store is in `state`: `found` says the
+    /// store holds what the screen's address names.
+    pub fn of(state: &LibraryState, found: bool) -> Self {
+        match state {
+            LibraryState::Opening => Self::Waiting,
+            LibraryState::Failed(_) => Self::Unavailable,
+            LibraryState::Ready if found => Self::Drawn,
+            LibraryState::Ready => Self::Nothing,
+        }
+    }
+}
+
 impl Glimpse {
     /// The screen says where it stands: drawn, nothing to draw, or still waiting (which
     /// keeps a glimpse shown).
@@ -107,9 +122,10 @@ impl Glimpse {
 }
 
 /// Shows `screen` (a space's, a meeting's or an application's screen, which reports its
-/// stage through the [`Glimpse`] in its context) behind the glimpse the page started with, if that was of this address,
-/// until the screen is drawn; keeps a new glimpse of it while it is shown. `failed` says
-/// the screen cannot come (the engine could not be fetched): the glimpse goes.
+/// stage through the [`Glimpse`] in its context) behind the glimpse the page started
+/// with, if that was of this address, until the screen is drawn; keeps a new glimpse of it
+/// while it is shown. `failed` says the screen cannot come (the engine could not be
+/// fetched): the glimpse goes.
 #[component]
 pub fn Glimpsed(
     failed: Signal<bool>,

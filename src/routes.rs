@@ -294,14 +294,7 @@ where
                 .and_then(|(space, id)| library.read(space, |s| find(s, id).is_some()))
                 .unwrap_or(false)
         });
-        Effect::new(move || {
-            glimpse.report(match library.state.get() {
-                LibraryState::Opening => Stage::Waiting,
-                LibraryState::Failed(_) => Stage::Unavailable,
-                LibraryState::Ready if found.get() => Stage::Drawn,
-                LibraryState::Ready => Stage::Nothing,
-            });
-        });
+        Effect::new(move || glimpse.report(Stage::of(&library.state.get(), found.get())));
     }
     move || {
         if library.state.get() == LibraryState::Opening {

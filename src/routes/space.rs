@@ -22,12 +22,8 @@ pub fn SpaceScreen() -> impl IntoView {
     // Where the screen stands, for the glimpse shown until it is drawn (once it is).
     if let Some(glimpse) = use_context::<Glimpse>() {
         Effect::new(move || {
-            glimpse.report(match (library.state.get(), id.get(), kind.get()) {
-                (LibraryState::Opening, _, _) => Stage::Waiting,
-                (LibraryState::Failed(_), _, _) => Stage::Unavailable,
-                (LibraryState::Ready, Some(_), Some(_)) => Stage::Drawn,
-                (LibraryState::Ready, _, _) => Stage::Nothing,
-            });
+            let found = id.get().is_some() && kind.get().is_some();
+            glimpse.report(Stage::of(&library.state.get(), found));
         });
     }
     move || match (library.state.get(), id.get(), kind.get()) {
