@@ -41,6 +41,19 @@ export function planReady() {
 }
 
 /**
+ * Run in the page: the plan screen can be typed in: a vision (the glimpse's or the screen's
+ * own) is filled in, shown and takes the focus, and the action plan is listed. In the
+ * glimpse, what is typed is taken into the document when the screen takes over
+ * (tests/e2e/glimpse.test.mjs checks that nothing of it is lost).
+ */
+export function planTypable() {
+  const open = (element) => element.closest("[hidden], [inert]") === null && !element.matches(":disabled");
+  const vision = [...document.querySelectorAll("textarea[data-live='vision']")]
+    .some((field) => field.value.length > 0 && open(field));
+  return vision && [...document.querySelectorAll("ol.items > li")].some((item) => item.closest("[hidden]") === null);
+}
+
+/**
  * Run in the page: the top of the plan screen is shown (the council's name and its vision
  * filled in), as this phone showed it last (the glimpse: inert, until the screen itself is
  * drawn) or as the screen itself draws it.

@@ -17,8 +17,12 @@ try {
 // showed last on this device, kept so that the next start shows it at once, before the
 // code that opens documents has arrived, and replaced by the screen itself when it is drawn
 // (`src/glimpse.rs` says when to keep one and when to put it away). Shown, it is inert
-// (nothing in it can be pressed or typed in, and screen readers skip it) under a status
-// that says it is what the screen showed last. What speaks of the present (statuses,
+// (nothing in it can be pressed, and screen readers skip it) under a status that says it is
+// what the screen showed last, except its long texts (the app marks them `data-live`, with
+// the document's heads they were drawn from): those can be typed in at once. What is typed
+// there is kept in localStorage at each keystroke (`landsbyplan.typed:<path>`), shown again
+// by the next glimpse if the tab closes first, and taken into the document by the screen's
+// own field (`src/routes/text.rs`) as typed at those heads, where the caret and focus move on. What speaks of the present (statuses,
 // alerts, and what the app marks `data-now`, such as whether everything is shared and who
 // is connected) keeps its place but is not shown (`data-unsaid`), so the screen does not
 // move when it replaces the copy. Left out: what the app marks `data-private` (the
@@ -38,6 +42,15 @@ globalThis.landsbyplanGlimpse = (() => {
   const OWNED = ["id", "for", "name", "form", "list", "aria-labelledby", "aria-describedby",
     "aria-controls", "aria-owns", "aria-activedescendant", "autofocus", "tabindex"];
   const UNSAFE = "script, style, noscript, template, canvas, video, audio, iframe, object, embed, link, meta, base";
+  const TYPED = "landsbyplan.typed:";
+  const LIVE = "textarea[data-live][data-heads]";
+  // What was typed in this page's glimpse, by address, also when storage refused it.
+  const typedHere = {};
+  // Whether a word is being composed in the glimpse (a phone's keyboard suggesting), and
+  // what waits for it to end; the focused field while the glimpse moves into the app.
+  let composing = false;
+  let afterComposing = null;
+  let lifted = null;
 
   /** The page's language now, as the app names it on the page (`da`, `en`). */
   const setting = () => (JSON.parse(localStorage.getItem("landsbyplan.language") ?? '"Danish"') === "English" ? "en" : "da");
@@ -64,6 +77,88 @@ globalThis.landsbyplanGlimpse = (() => {
     }
   }
 
+  /** What was typed in the glimpse of `path` and not yet taken into its document, by field. */
+  function typedAt(path) {
+    if (typedHere[path]) return typedHere[path];
+    try {
+      const kept = JSON.parse(localStorage.getItem(TYPED + path) ?? "null");
+      if (kept && kept.version === 1 && kept.fields && typeof kept.fields === "object") return kept;
+    } catch {
+      // Damaged or unreadable: nothing to take.
+    }
+    return { version: 1, fields: {} };
+  }
+
+  /**
+   * Keeps `typed` (what `typedAt` gives) for `path`: in the page at once, and in storage,
+   * making room by forgetting the glimpses (a quicker start matters less than typing).
+   */
+  function keepTyped(path, typed) {
+    typedHere[path] = typed;
+    const empty = Object.keys(typed.fields).length === 0;
+    for (const attempt of [0, 1]) {
+      try {
+        if (empty) localStorage.removeItem(TYPED + path);
+        else localStorage.setItem(TYPED + path, JSON.stringify(typed));
+        return;
+      } catch {
+        if (attempt === 0) clear();
+      }
+    }
+  }
+
+  /** Forgets every glimpse (their room is wanted for something that matters more). */
+  function clear() {
+    try {
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith(PREFIX) || key === INDEX) localStorage.removeItem(key);
+      }
+    } catch {
+      // Storage unavailable.
+    }
+  }
+
+  /**
+   * Lets the long texts of `glimpse` (in the page) be typed in, and nothing else in it be
+   * pressed or focused: each shows what was typed in it before, and keeps what is typed.
+   */
+  function openLongTexts(glimpse, path) {
+    const open = [...glimpse.querySelectorAll(LIVE)].filter((field) => !field.matches(":disabled") && !field.readOnly);
+    const typed = typedAt(path);
+    for (const field of open) {
+      const key = field.dataset.live;
+      if (typeof typed.fields[key]?.typed === "string") field.value = typed.fields[key].typed;
+      field.addEventListener("input", () => {
+        const now = typedAt(path);
+        // What the document held where typing began: the copy's text and heads.
+        const base = now.fields[key] ?? { text: field.defaultValue, heads: field.dataset.heads };
+        const caret = [...field.value.slice(0, field.selectionEnd ?? field.value.length)].length;
+        if (field.value === base.text) delete now.fields[key];
+        else now.fields[key] = { text: base.text, heads: base.heads, typed: field.value, caret };
+        keepTyped(path, now);
+      });
+      field.addEventListener("compositionstart", () => (composing = true));
+      const ended = () => {
+        composing = false;
+        const waiting = afterComposing;
+        afterComposing = null;
+        waiting?.();
+      };
+      field.addEventListener("compositionend", ended);
+      field.addEventListener("blur", () => composing && ended());
+    }
+    // Inert around the open fields: each element with none of them in it.
+    const close = (element) => {
+      for (const child of element.children) {
+        if (open.includes(child)) continue;
+        if (open.some((field) => child.contains(field))) close(child);
+        else child.inert = true;
+      }
+    };
+    if (open.length === 0) glimpse.inert = true;
+    else close(glimpse);
+  }
+
   /**
    * `screen` copied, down to a window's height below what the window shows now (what a
    * start shows, at the place a reload scrolls back to, and a first scroll: a smaller copy
@@ -82,6 +177,9 @@ globalThis.landsbyplanGlimpse = (() => {
         if (field.tagName === "TEXTAREA") into.textContent = "";
       } else if (field.tagName === "TEXTAREA") {
         into.textContent = field.value;
+        // Its label is left out with the ids: a long text, typable in the glimpse, is named.
+        const label = field.labels?.[0]?.textContent.trim();
+        if (field.dataset.live && label) into.setAttribute("aria-label", label);
       } else if (field.tagName === "SELECT") {
         [...field.options].forEach((option, n) => into.options[n].toggleAttribute("selected", option.selected));
       } else if (field.type === "checkbox" || field.type === "radio") {
@@ -130,9 +228,9 @@ globalThis.landsbyplanGlimpse = (() => {
         const glimpse = document.createElement("div");
         glimpse.id = "glimpse";
         glimpse.className = "glimpse";
-        glimpse.inert = true;
         glimpse.append(parsed.content);
         shell.append(status, glimpse);
+        openLongTexts(glimpse, location.pathname);
         document.documentElement.lang = kept.language;
       } catch {
         // Nothing to show: the app draws the screen when it can.
@@ -172,8 +270,77 @@ globalThis.landsbyplanGlimpse = (() => {
       }
     },
 
-    /** Forgets the glimpse of `path` (a screen that no longer shows anything). */
+    /**
+     * Takes the glimpse out of the page (for the app to put it in its own), minding which of
+     * its fields has the focus and where the caret is in it; null if there is none.
+     */
+    lift() {
+      const glimpse = document.getElementById("glimpse");
+      if (!glimpse) return null;
+      const field = document.activeElement;
+      lifted = field?.tagName === "TEXTAREA" && glimpse.contains(field)
+        ? { field, start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection, scroll: field.scrollTop }
+        : null;
+      glimpse.remove();
+      return glimpse;
+    },
+
+    /** Puts the glimpse `lift` took into `host`, and the focus and caret back where they were. */
+    land(host, glimpse) {
+      host.append(glimpse);
+      if (lifted && glimpse.contains(lifted.field)) {
+        lifted.field.focus({ preventScroll: true });
+        lifted.field.setSelectionRange(lifted.start, lifted.end, lifted.direction);
+        lifted.field.scrollTop = lifted.scroll;
+      }
+      lifted = null;
+    },
+
+    /**
+     * Calls `done` when the screen may take over from the glimpse: at once, or when the word
+     * being composed in it is done. `done` gets, as JSON, which long text had the focus
+     * (`key`, its `data-live`) and the selection and scroll in it, or undefined.
+     */
+    handOver(done) {
+      afterComposing = () => {
+        const field = document.activeElement;
+        const glimpse = document.getElementById("glimpse");
+        const focused = field?.dataset?.live && glimpse?.contains(field)
+          ? JSON.stringify({ key: field.dataset.live, start: field.selectionStart, end: field.selectionEnd,
+            direction: field.selectionDirection, scroll: field.scrollTop })
+          : undefined;
+        done(focused);
+      };
+      if (!composing) {
+        const now = afterComposing;
+        afterComposing = null;
+        now();
+      }
+    },
+
+    /**
+     * What was typed in the glimpse of `path` into the long text `key`, as JSON (`text` and
+     * `heads`: the document it was typed in; `typed`: the text after it; `caret`, in
+     * characters), or undefined.
+     */
+    typed(path, key) {
+      const field = typedAt(path).fields[key];
+      return field ? JSON.stringify(field) : undefined;
+    },
+
+    /** Forgets what was typed into `key` of `path`'s glimpse (it is in the document now). */
+    taken(path, key) {
+      const typed = typedAt(path);
+      delete typed.fields[key];
+      keepTyped(path, typed);
+    },
+
+    /**
+     * Forgets the glimpse of `path` (a screen that no longer shows anything), and what was
+     * typed in it (there is nowhere for it to go).
+     */
     forget(path) {
+      keepTyped(path, { version: 1, fields: {} });
       try {
         localStorage.removeItem(PREFIX + path);
         const kept = index();
@@ -184,15 +351,6 @@ globalThis.landsbyplanGlimpse = (() => {
       }
     },
 
-    /** Forgets every glimpse (their room is wanted for something that matters more). */
-    clear() {
-      try {
-        for (const key of Object.keys(localStorage)) {
-          if (key.startsWith(PREFIX) || key === INDEX) localStorage.removeItem(key);
-        }
-      } catch {
-        // Storage unavailable.
-      }
-    },
+    clear,
   };
 })();

@@ -9,8 +9,11 @@
 //! and puts it into the page before any of the app's code has arrived. The app then takes
 //! it from the page, shows it under an "opening" status while the engine and the document
 //! load, and removes it when the screen is drawn (or when it turns out there is nothing to
-//! draw). A glimpse is inert: nothing in it can be pressed or typed in, so nothing typed
-//! can be lost in it, and screen readers hear the status, not a copy.
+//! draw). A glimpse is inert (nothing in it can be pressed, and screen readers hear the
+//! status, not a copy) but for its long texts: those can be typed in at once, and what is
+//! typed there is kept at each keystroke and taken into the document by the screen's own
+//! field when the screen takes over ([`Glimpse::report`] waits for a word being composed,
+//! and says where the focus and caret were; see `src/routes/text.rs`).
 //!
 //! This module decides when to keep a new copy: soon after the screen is drawn, a second
 //! after the last change in it, and when the page is hidden (a phone switching apps or
@@ -34,6 +37,58 @@ extern "C" {
     fn forget_copy(path: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = clear, catch)]
     fn clear_copies() -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
+    fn lift() -> Result<Option<web_sys::Element>, JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
+    fn land(host: &web_sys::Element, glimpse: &web_sys::Element) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = handOver, catch)]
+    fn hand_over(done: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = typed, catch)]
+    fn typed_json(path: &str, key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
+    fn taken(path: &str, key: &str) -> Result<(), JsValue>;
+}
+
+/// What was typed into a long text of a glimpse, not yet in the document.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct TypedEarly {
+    /// The text the glimpse showed, as the document held it at `heads`.
+    pub text: String,
+    /// The document's heads the glimpse was drawn from (hexadecimal, comma-separated).
+    pub heads: String,
+    /// The text after the typing.
+    pub typed: String,
+    /// The caret after the last keystroke, in characters of `typed`.
+    pub caret: usize,
+}
+
+/// Which long text had the focus in the glimpse when the screen took over, and where
+/// the selection (in UTF-16 units, as the browser counts) and scroll were in it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Focused {
+    /// The text's `data-live`.
+    pub key: String,
+    /// The selection's start.
+    pub start: u32,
+    /// The selection's end.
+    pub end: u32,
+    /// Which way the selection was made.
+    pub direction: String,
+    /// How far the text was scrolled.
+    pub scroll: i32,
+}
+
+/// What was typed in the glimpse of `path` into its long text `key`, if anything.
+pub fn typed_early(path: &str, key: &str) -> Option<TypedEarly> {
+    let json = typed_json(path, key).ok().flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// Forgets what was typed into `key` of `path`'s glimpse: it is in the document now.
+pub fn typed_taken(path: &str, key: &str) {
+    if let Err(err) = taken(path, key) {
+        leptos::logging::warn!("could not forget what was typed in a glimpse: {err:?}");
+    }
 }
 
 /// Forgets every glimpse kept on this device: for the edit journal, when the browser's
@@ -52,10 +107,9 @@ thread_local! {
 /// Takes the glimpse `public/shell.js` put into the page's shell (before the shell is
 /// removed), for the first screen to show.
 pub fn take_from_shell(document: &web_sys::Document) {
-    let Some(glimpse) = document.get_element_by_id("glimpse") else {
+    let Ok(Some(glimpse)) = lift() else {
         return;
     };
-    glimpse.remove();
     let path = document
         .location()
         .and_then(|location| location.pathname().ok())
@@ -91,6 +145,10 @@ pub enum Stage {
 #[derive(Clone, Copy)]
 pub struct Glimpse {
     stage: RwSignal<Stage>,
+    /// Where the focus was in the glimpse when the screen took over, until its field takes it.
+    focused: StoredValue<Option<Focused>>,
+    /// What holds the screen (hidden while the glimpse is shown).
+    screen: NodeRef<leptos::html::Div>,
 }
 
 impl Stage {
@@ -109,15 +167,50 @@ impl Stage {
 impl Glimpse {
     /// The screen says where it stands: drawn, nothing to draw, or still waiting (which
     /// keeps a glimpse shown).
+    /// When the glimpse gives way, its typing goes on in the screen: the screen takes over
+    /// once a word being composed in the glimpse is done, and learns where the focus was.
     pub fn report(self, stage: Stage) {
         let now = self.stage.get_untracked();
         let next = match (now, stage) {
             (Stage::Glimpse, Stage::Waiting) => Stage::Glimpse,
             (_, stage) => stage,
         };
-        if next != now {
+        if next == now {
+            return;
+        }
+        if now != Stage::Glimpse {
+            self.stage.set(next);
+            return;
+        }
+        let done = Closure::once_into_js(move |focused: Option<String>| {
+            self.focused
+                .try_set_value(focused.and_then(|focused| serde_json::from_str(&focused).ok()));
+            // Shown at once, so that its field can take the focus as soon as it hears the
+            // new stage (the view then says the same).
+            if let Some(screen) = self.screen.try_get_untracked().flatten() {
+                screen.set_hidden(false);
+            }
+            self.stage.try_set(next);
+        });
+        if let Err(err) = hand_over(&done) {
+            leptos::logging::warn!("the glimpse could not hand over: {err:?}");
             self.stage.set(next);
         }
+    }
+
+    /// Whether the glimpse is still shown (tracked).
+    pub fn shown(self) -> bool {
+        self.stage.get() == Stage::Glimpse
+    }
+
+    /// Where the focus was in the glimpse's long text `key` when the screen took over, if
+    /// it was there (once).
+    pub fn take_focus(self, key: &str) -> Option<Focused> {
+        let focused = self.focused.try_get_value().flatten()?;
+        (focused.key == key).then(|| {
+            self.focused.set_value(None);
+            focused
+        })
     }
 }
 
@@ -139,7 +232,12 @@ pub fn Glimpsed(
     } else {
         Stage::Waiting
     });
-    provide_context(Glimpse { stage });
+    let screen = NodeRef::<leptos::html::Div>::new();
+    provide_context(Glimpse {
+        stage,
+        focused: StoredValue::new(None),
+        screen,
+    });
     Effect::new(move || {
         if failed.get() && stage.get_untracked() == Stage::Glimpse {
             stage.set(Stage::Unavailable);
@@ -149,10 +247,11 @@ pub fn Glimpsed(
     let host = NodeRef::<leptos::html::Div>::new();
     if let Some(shown) = shown {
         host.on_load(move |host| {
-            let _ = host.append_child(&shown);
+            if land(&host, &shown).is_err() {
+                let _ = host.append_child(&shown);
+            }
         });
     }
-    let screen = NodeRef::<leptos::html::Div>::new();
     let keep_soon = keep_while_drawn(stage, screen, opening);
     view! {
         <Show when=glimpsing>

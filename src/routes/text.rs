@@ -2,12 +2,58 @@
 //! an application's description): a textarea that follows the document as others type in
 //! it, saves each keystroke where it was typed, and keeps the caret and selection of the
 //! person typing after their own last letter (issue 10; see `landsbyplan_model::live`).
+//!
+//! Such a text can also be typed in before the screen is drawn, in the glimpse of it
+//! (`src/glimpse.rs`): the element is marked `data-live`, with the heads it was drawn from
+//! in `data-heads`, so that a glimpse copied from it knows where typing in it began; when
+//! the screen takes over, the element takes what was typed there as one keystroke made at
+//! those heads, and the focus and caret if they were there.
 
+use automerge::ChangeHash;
 use landsbyplan_model::{Keystroke, LiveField, LiveShown, Span};
 use leptos::prelude::*;
 use web_sys::HtmlTextAreaElement;
 
 use super::Editor;
+use crate::glimpse::{self, Glimpse};
+
+/// The name of `field` on its screen (each screen has at most one of each), which a
+/// glimpse of the screen keeps what is typed under.
+fn key(field: LiveField) -> &'static str {
+    match field {
+        LiveField::Vision => "vision",
+        LiveField::GroupGoal => "goal",
+        LiveField::Agenda(_) => "agenda",
+        LiveField::Minutes(_) => "minutes",
+        LiveField::Description(_) => "description",
+    }
+}
+
+/// `heads` as `data-heads` holds them.
+fn heads_attribute(heads: &[ChangeHash]) -> String {
+    heads
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Heads as `data-heads` holds them; `None` if any is not a hash.
+fn parse_heads(heads: &str) -> Option<Vec<ChangeHash>> {
+    heads
+        .split(',')
+        .filter(|hash| !hash.is_empty())
+        .map(|hash| hash.parse().ok())
+        .collect()
+}
+
+/// What `shown` says the element shows, and its `data-heads`.
+fn set_shown(area: Option<&HtmlTextAreaElement>, shown: StoredValue<LiveShown>, now: LiveShown) {
+    if let Some(area) = area {
+        let _ = area.set_attribute("data-heads", &heads_attribute(&now.heads));
+    }
+    shown.set_value(now);
+}
 
 /// A textarea for the live text `field` of `editor`'s space. Every input is saved as the
 /// splice it made in what the element showed, at the document's state the element was
@@ -41,6 +87,11 @@ pub fn LiveText(
             .unwrap_or_default()
     };
     let first = untrack(current);
+    let first_heads = heads_attribute(&first.heads);
+    // The text the element starts with, set as it is made (before any effect can put in
+    // what was typed in a glimpse).
+    let first_text = first.text.clone();
+    node.on_load(move |area| area.set_value(&first_text));
     // What the element shows and the heads it was drawn from (after a keystroke: the
     // heads at which the document holds exactly what the element shows).
     let shown = StoredValue::new(first.clone());
@@ -53,6 +104,33 @@ pub fn LiveText(
             draw(&area, shown, now, editor, field);
         }
     });
+    // Saves `keystroke` (made in what `shown` held, or in a glimpse); if it is refused (the
+    // application was submitted meanwhile, say), the element shows the document again.
+    let save_keystroke = move |space: &mut landsbyplan_model::Space,
+                               stamp: &landsbyplan_model::Stamp,
+                               keystroke: &Keystroke| {
+        match space.type_live(field, keystroke, stamp) {
+            Ok(heads) => {
+                let typed = keystroke.typed.clone();
+                set_shown(
+                    node.get_untracked().as_ref(),
+                    shown,
+                    LiveShown { text: typed, heads },
+                );
+                Ok(())
+            }
+            Err(refused) => {
+                leptos::task::spawn_local(async move {
+                    if let Some(area) = node.get_untracked() {
+                        let now = untrack(current);
+                        area.set_value(&now.text);
+                        set_shown(Some(&area), shown, now);
+                    }
+                });
+                Err(refused)
+            }
+        }
+    };
     // Saves what the element shows now. The save runs on the page's next turn, after any
     // save already on its way, and takes what the element showed from the one before it,
     // so two inputs before a save never make the same splice twice.
@@ -71,29 +149,49 @@ pub fn LiveText(
                 return Ok(());
             }
             let keystroke = Keystroke { seen, typed, caret };
-            match space.type_live(field, &keystroke, stamp) {
-                Ok(heads) => {
-                    shown.set_value(LiveShown {
-                        text: keystroke.typed,
-                        heads,
-                    });
-                    Ok(())
-                }
-                Err(refused) => {
-                    // Not saved (the application was submitted meanwhile, say): the
-                    // element shows the document again.
-                    leptos::task::spawn_local(async move {
-                        if let Some(area) = node.get_untracked() {
-                            let now = untrack(current);
-                            area.set_value(&now.text);
-                            shown.set_value(now);
-                        }
-                    });
-                    Err(refused)
-                }
-            }
+            save_keystroke(space, stamp, &keystroke)
         });
     };
+    // Once the glimpse (if any) has given way: what was typed in it goes on here.
+    let path = window().location().pathname().unwrap_or_default();
+    let glimpse = use_context::<Glimpse>();
+    let took_over = StoredValue::new(false);
+    Effect::new(move || {
+        let Some(area) = node.get() else {
+            return;
+        };
+        if glimpse.is_some_and(Glimpse::shown) || took_over.get_value() {
+            return;
+        }
+        took_over.set_value(true);
+        if let Some(early) = glimpse::typed_early(&path, key(field)) {
+            area.set_value(&early.typed);
+            let path = path.clone();
+            editor.save(move |space, stamp| {
+                let keystroke = Keystroke {
+                    seen: LiveShown {
+                        text: early.text,
+                        heads: parse_heads(&early.heads).unwrap_or_default(),
+                    },
+                    typed: early.typed,
+                    caret: early.caret,
+                };
+                let saved = save_keystroke(space, stamp, &keystroke);
+                // In the edit journal now (or refused): not to be taken twice.
+                glimpse::typed_taken(&path, key(field));
+                saved
+            });
+        }
+        if let Some(focused) = glimpse.and_then(|glimpse| glimpse.take_focus(key(field))) {
+            let _ = area.focus();
+            let _ = area.set_selection_range_with_direction(
+                focused.start,
+                focused.end,
+                &focused.direction,
+            );
+            area.set_scroll_top(focused.scroll);
+        }
+    });
     let composition_ended = move || {
         composing.set_value(false);
         // The last input is saved first (it may come just before or just after this).
@@ -109,7 +207,8 @@ pub fn LiveText(
             node_ref=node
             id=id
             rows=rows
-            prop:value=first.text
+            data-live=key(field)
+            data-heads=first_heads
             disabled=move || disabled.get()
             on:input=move |_| keystroke()
             on:compositionstart=move |_| composing.set_value(true)
@@ -142,14 +241,14 @@ fn draw(
         return;
     }
     if on_screen == now.text {
-        shown.set_value(now);
+        set_shown(Some(area), shown, now);
         return;
     }
     let element: &web_sys::Element = area.as_ref();
     let focused = document().active_element().as_ref() == Some(element);
     if !focused {
         area.set_value(&now.text);
-        shown.set_value(now);
+        set_shown(Some(area), shown, now);
         return;
     }
     let unit =
@@ -174,7 +273,7 @@ fn draw(
         &direction,
     );
     area.set_scroll_top(scrolled);
-    shown.set_value(now);
+    set_shown(Some(area), shown, now);
 }
 
 /// How many characters of `text` lie before UTF-16 offset `units` (the browser counts
