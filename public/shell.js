@@ -44,13 +44,12 @@ globalThis.landsbyplanGlimpse = (() => {
   const UNSAFE = "script, style, noscript, template, canvas, video, audio, iframe, object, embed, link, meta, base";
   const TYPED = "landsbyplan.typed:";
   const LIVE = "textarea[data-live][data-heads]";
-  // What was typed in this page's glimpse, by address, also when storage refused it.
+  // What was typed in this page's glimpse, by address, while storage refuses it.
   const typedHere = {};
   // Whether a word is being composed in the glimpse (a phone's keyboard suggesting), and
-  // what waits for it to end; the focused field while the glimpse moves into the app.
+  // what waits for it to end.
   let composing = false;
   let afterComposing = null;
-  let lifted = null;
 
   /** The page's language now, as the app names it on the page (`da`, `en`). */
   const setting = () => (JSON.parse(localStorage.getItem("landsbyplan.language") ?? '"Danish"') === "English" ? "en" : "da");
@@ -90,21 +89,29 @@ globalThis.landsbyplanGlimpse = (() => {
   }
 
   /**
-   * Keeps `typed` (what `typedAt` gives) for `path`: in the page at once, and in storage,
-   * making room by forgetting the glimpses (a quicker start matters less than typing).
+   * Keeps `typed` (what `typedAt` gives) for `path` in storage, making room by forgetting
+   * the glimpses (a quicker start matters less than typing); in the page if it still cannot.
+   * (Storage, not the page, is where another tab at the same address takes it from.)
    */
   function keepTyped(path, typed) {
-    typedHere[path] = typed;
     const empty = Object.keys(typed.fields).length === 0;
     for (const attempt of [0, 1]) {
       try {
         if (empty) localStorage.removeItem(TYPED + path);
         else localStorage.setItem(TYPED + path, JSON.stringify(typed));
+        delete typedHere[path];
         return;
       } catch {
         if (attempt === 0) clear();
       }
     }
+    typedHere[path] = typed;
+  }
+
+  /** Removes the shell (the app's page is shown instead). */
+  function dropShell() {
+    document.getElementById("shell")?.remove();
+    document.documentElement.classList.remove("glimpse-pending");
   }
 
   /** Forgets every glimpse (their room is wanted for something that matters more). */
@@ -271,30 +278,34 @@ globalThis.landsbyplanGlimpse = (() => {
     },
 
     /**
-     * Takes the glimpse out of the page (for the app to put it in its own), minding which of
-     * its fields has the focus and where the caret is in it; null if there is none.
+     * The glimpse, for the app to put into its own page; null if there is none. Until
+     * then the shell stays, and the app's page (drawn behind it) is not shown.
      */
     lift() {
       const glimpse = document.getElementById("glimpse");
-      if (!glimpse) return null;
-      const field = document.activeElement;
-      lifted = field?.tagName === "TEXTAREA" && glimpse.contains(field)
-        ? { field, start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection, scroll: field.scrollTop }
-        : null;
-      glimpse.remove();
+      if (glimpse) document.documentElement.classList.add("glimpse-pending");
       return glimpse;
     },
 
-    /** Puts the glimpse `lift` took into `host`, and the focus and caret back where they were. */
+    /**
+     * Puts the glimpse `lift` gave into `host` (in the app's page), with the focus and caret
+     * where they were, and removes the shell.
+     */
     land(host, glimpse) {
+      const field = document.activeElement;
+      const focused = field?.tagName === "TEXTAREA" && glimpse.contains(field)
+        ? { field, start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection, scroll: field.scrollTop }
+        : null;
       host.append(glimpse);
-      if (lifted && glimpse.contains(lifted.field)) {
-        lifted.field.focus({ preventScroll: true });
-        lifted.field.setSelectionRange(lifted.start, lifted.end, lifted.direction);
-        lifted.field.scrollTop = lifted.scroll;
+      if (focused) {
+        focused.field.focus({ preventScroll: true });
+        focused.field.setSelectionRange(focused.start, focused.end, focused.direction);
+        focused.field.scrollTop = focused.scroll;
       }
-      lifted = null;
+      dropShell();
     },
+
+    dropShell,
 
     /**
      * Calls `done` when the screen may take over from the glimpse: at once, or when the word

@@ -39,6 +39,8 @@ extern "C" {
     fn clear_copies() -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
     fn lift() -> Result<Option<web_sys::Element>, JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = dropShell, catch)]
+    fn drop_shell() -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
     fn land(host: &web_sys::Element, glimpse: &web_sys::Element) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = handOver, catch)]
@@ -104,17 +106,27 @@ thread_local! {
     static AT_START: RefCell<Option<(String, web_sys::Element)>> = const { RefCell::new(None) };
 }
 
-/// Takes the glimpse `public/shell.js` put into the page's shell (before the shell is
-/// removed), for the first screen to show.
-pub fn take_from_shell(document: &web_sys::Document) {
+/// Takes the glimpse `public/shell.js` put into the page's shell, for the first screen to
+/// show; true if there was one. It stays in the shell, which stays shown (and the app's
+/// page hidden) until the screen puts the glimpse into its own page: so it can be typed in
+/// all along. If no screen takes it soon, the shell goes anyway.
+pub fn take_from_shell(document: &web_sys::Document) -> bool {
     let Ok(Some(glimpse)) = lift() else {
-        return;
+        return false;
     };
     let path = document
         .location()
         .and_then(|location| location.pathname().ok())
         .unwrap_or_default();
     AT_START.with(|kept| *kept.borrow_mut() = Some((path, glimpse)));
+    set_timeout(
+        || {
+            AT_START.with(|kept| kept.borrow_mut().take());
+            let _ = drop_shell();
+        },
+        Duration::from_secs(2),
+    );
+    true
 }
 
 /// The glimpse the page started with, if it was of `path`; only the first screen asks.
@@ -241,6 +253,12 @@ pub fn Glimpsed(
     Effect::new(move || {
         if failed.get() && stage.get_untracked() == Stage::Glimpse {
             stage.set(Stage::Unavailable);
+        }
+    });
+    // Whatever became of the glimpse, the shell goes once it is no longer shown.
+    Effect::new(move || {
+        if stage.get() != Stage::Glimpse {
+            let _ = drop_shell();
         }
     });
     let glimpsing = move || stage.get() == Stage::Glimpse;

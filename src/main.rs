@@ -37,12 +37,15 @@ fn shell_painted() -> bool {
         })
 }
 
-/// Removes what index.html showed and draws the app in its place.
+/// Removes what index.html showed and draws the app in its place; with a glimpse in it,
+/// the shell stays (and the app's page stays hidden) until the glimpse is in the app's
+/// own page, so that it can be typed in all along (`src/glimpse.rs`).
 fn start() {
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         // What a space's screen showed last, for that screen to show until it is drawn.
-        landsbyplan::glimpse::take_from_shell(&document);
-        if let Some(shell) = document.get_element_by_id("shell") {
+        if !landsbyplan::glimpse::take_from_shell(&document)
+            && let Some(shell) = document.get_element_by_id("shell")
+        {
             shell.remove();
         }
     }

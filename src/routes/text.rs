@@ -165,6 +165,11 @@ pub fn LiveText(
         }
         took_over.set_value(true);
         if let Some(early) = glimpse::typed_early(&path, key(field)) {
+            if !editor.writable {
+                // This device may no longer change the space: nowhere for it to go.
+                glimpse::typed_taken(&path, key(field));
+                return;
+            }
             area.set_value(&early.typed);
             let path = path.clone();
             editor.save(move |space, stamp| {

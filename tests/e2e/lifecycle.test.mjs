@@ -30,6 +30,7 @@ import {
   offlineReady,
   openCouncil,
   saysStatus,
+  screenDrawn,
   statusText,
   until,
   visionField,
@@ -308,6 +309,8 @@ class Walk {
         // A new page: a new connection.
         phone.stalledAt = undefined;
         await page.getByRole("heading", { level: 2, name: this.council, exact: true }).waitFor();
+        // (Its glimpse shows the same at once; the next step types in the screen itself.)
+        await screenDrawn(page);
         await this.checkKept(phone, before, at);
         await this.checkOwed(phone, at);
         break;

@@ -201,6 +201,16 @@ export async function openCouncil(page, name) {
   await page.getByLabel("Lokalrådets vision").waitFor();
 }
 
+/**
+ * Waits until a space's screen opened by a page load is drawn itself: its glimpse (which
+ * shows and can be typed in until then) is gone. A step that must act on the screen
+ * itself, in a way that does not look again for what it acts on, waits for this.
+ */
+export async function screenDrawn(page, { timeout = 15_000 } = {}) {
+  await page.waitForFunction(() => !document.querySelector(".glimpse") && !document.getElementById("shell"), null,
+    { timeout });
+}
+
 /** Waits until the page's service worker is active, so the app starts offline. */
 export async function offlineReady(page) {
   const state = await serviceWorkerReady(page);
