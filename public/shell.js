@@ -20,14 +20,15 @@ try {
 // (nothing in it can be pressed, and screen readers skip it) under a status that says it is
 // what the screen showed last, except its long texts (the app marks them `data-live`, with
 // the document's heads they were drawn from): those can be typed in at once. What is typed
-// there is kept in localStorage at each keystroke (`landsbyplan.typed:<path>`), shown again
-// by the next glimpse if the tab closes first, and taken into the document by the screen's
-// own field (`src/routes/text.rs`) as typed at those heads, where the caret and focus move on. What speaks of the present (statuses,
-// alerts, and what the app marks `data-now`, such as whether everything is shared and who
-// is connected) keeps its place but is not shown (`data-unsaid`), so the screen does not
-// move when it replaces the copy. Left out: what the app marks `data-private` (the
-// sharing, whose links hold the space's keys), what was typed in forms not yet sent, and
-// the names the live screen owns (ids, form names).
+// there is kept in localStorage at each keystroke (`landsbyplan.typed:<path>`: where typing
+// began, and a step for each place typed at), shown again by the next glimpse if the tab
+// closes first, and taken into the document by the screen's own field
+// (`src/routes/text.rs`) as typed at those heads, where the caret and focus move on.
+// What speaks of the present (statuses, alerts, and what the app marks `data-now`, such as
+// whether everything is shared and who is connected) keeps its place but is not shown
+// (`data-unsaid`), so the screen does not move when it replaces the copy. Left out: what
+// the app marks `data-private` (the sharing, whose links hold the space's keys), what was
+// typed in forms not yet sent, and the names the live screen owns (ids, form names).
 // A kept copy is markup the browser serialized from the app's own page: text people
 // typed is escaped in it. Shown, it is parsed in a template and stripped again of
 // anything that could run, whatever the storage holds.
@@ -50,6 +51,9 @@ globalThis.landsbyplanGlimpse = (() => {
   // what waits for it to end.
   let composing = false;
   let afterComposing = null;
+  const COMPOSING_AT_MOST = 3000;
+  // What is typed in a glimpse is kept as this many steps at most.
+  const STEPS = 64;
 
   /** The page's language now, as the app names it on the page (`da`, `en`). */
   const setting = () => (JSON.parse(localStorage.getItem("landsbyplan.language") ?? '"Danish"') === "English" ? "en" : "da");
@@ -81,11 +85,11 @@ globalThis.landsbyplanGlimpse = (() => {
     if (typedHere[path]) return typedHere[path];
     try {
       const kept = JSON.parse(localStorage.getItem(TYPED + path) ?? "null");
-      if (kept && kept.version === 1 && kept.fields && typeof kept.fields === "object") return kept;
+      if (kept && kept.version === 2 && kept.fields && typeof kept.fields === "object") return kept;
     } catch {
       // Damaged or unreadable: nothing to take.
     }
-    return { version: 1, fields: {} };
+    return { version: 2, fields: {} };
   }
 
   /**
@@ -134,14 +138,30 @@ globalThis.landsbyplanGlimpse = (() => {
     const typed = typedAt(path);
     for (const field of open) {
       const key = field.dataset.live;
-      if (typeof typed.fields[key]?.typed === "string") field.value = typed.fields[key].typed;
+      const last = typed.fields[key]?.steps?.at(-1)?.typed;
+      if (typeof last === "string") field.value = last;
+      // Where the caret was after the last keystroke (UTF-16 units), and whether the next
+      // one goes on from there: typing on at one place is one step; a keystroke elsewhere
+      // starts the next, so each lands where it was typed however the text changes around it.
+      let caretAfter = null;
+      let goesOn = false;
+      field.addEventListener("beforeinput", (event) => {
+        goesOn = composing || event.isComposing
+          || (field.selectionStart === field.selectionEnd && field.selectionStart === caretAfter);
+      });
       field.addEventListener("input", () => {
         const now = typedAt(path);
-        // What the document held where typing began: the copy's text and heads.
-        const base = now.fields[key] ?? { text: field.defaultValue, heads: field.dataset.heads };
-        const caret = [...field.value.slice(0, field.selectionEnd ?? field.value.length)].length;
-        if (field.value === base.text) delete now.fields[key];
-        else now.fields[key] = { text: base.text, heads: base.heads, typed: field.value, caret };
+        // What the document held where typing began (the copy's text and heads), and the
+        // steps since.
+        const kept = now.fields[key] ?? { text: field.defaultValue, heads: field.dataset.heads, steps: [] };
+        const step = { typed: field.value, caret: [...field.value.slice(0, field.selectionEnd ?? field.value.length)].length };
+        if (goesOn && kept.steps.length > 0) kept.steps[kept.steps.length - 1] = step;
+        else kept.steps.push(step);
+        // A step taken out is a part of the next one (from the text before it).
+        if (kept.steps.length > STEPS) kept.steps.shift();
+        caretAfter = field.selectionEnd;
+        if (kept.steps.length === 1 && field.value === kept.text) delete now.fields[key];
+        else now.fields[key] = kept;
         keepTyped(path, now);
       });
       field.addEventListener("compositionstart", () => (composing = true));
@@ -297,6 +317,8 @@ globalThis.landsbyplanGlimpse = (() => {
         ? { field, start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection, scroll: field.scrollTop }
         : null;
       host.append(glimpse);
+      // Moved, the field's word being composed is committed (a browser may not say so).
+      composing = false;
       if (focused) {
         focused.field.focus({ preventScroll: true });
         focused.field.setSelectionRange(focused.start, focused.end, focused.direction);
@@ -313,7 +335,7 @@ globalThis.landsbyplanGlimpse = (() => {
      * (`key`, its `data-live`) and the selection and scroll in it, or undefined.
      */
     handOver(done) {
-      afterComposing = () => {
+      const handing = () => {
         const field = document.activeElement;
         const glimpse = document.getElementById("glimpse");
         const focused = field?.dataset?.live && glimpse?.contains(field)
@@ -323,16 +345,24 @@ globalThis.landsbyplanGlimpse = (() => {
         done(focused);
       };
       if (!composing) {
-        const now = afterComposing;
         afterComposing = null;
-        now();
+        handing();
+        return;
       }
+      afterComposing = handing;
+      // A keyboard that never says its word is done does not keep the screen away.
+      setTimeout(() => {
+        if (afterComposing !== handing) return;
+        composing = false;
+        afterComposing = null;
+        handing();
+      }, COMPOSING_AT_MOST);
     },
 
     /**
      * What was typed in the glimpse of `path` into the long text `key`, as JSON (`text` and
-     * `heads`: the document it was typed in; `typed`: the text after it; `caret`, in
-     * characters), or undefined.
+     * `heads`: the document it was typed in; `steps`: for each place typed at, the text
+     * after it, `typed`, and the caret, `caret`, in characters), or undefined.
      */
     typed(path, key) {
       const field = typedAt(path).fields[key];
@@ -351,7 +381,7 @@ globalThis.landsbyplanGlimpse = (() => {
      * typed in it (there is nowhere for it to go).
      */
     forget(path) {
-      keepTyped(path, { version: 1, fields: {} });
+      keepTyped(path, { version: 2, fields: {} });
       try {
         localStorage.removeItem(PREFIX + path);
         const kept = index();

@@ -58,9 +58,16 @@ pub struct TypedEarly {
     pub text: String,
     /// The document's heads the glimpse was drawn from (hexadecimal, comma-separated).
     pub heads: String,
-    /// The text after the typing.
+    /// The typing, a step for each place typed at, in order.
+    pub steps: Vec<TypedStep>,
+}
+
+/// Typing at one place in a glimpse's long text.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct TypedStep {
+    /// The whole text after it.
     pub typed: String,
-    /// The caret after the last keystroke, in characters of `typed`.
+    /// The caret after it, in characters of `typed`.
     pub caret: usize,
 }
 
@@ -157,6 +164,9 @@ pub enum Stage {
 #[derive(Clone, Copy)]
 pub struct Glimpse {
     stage: RwSignal<Stage>,
+    /// The stage the screen reported last while a hand-over waits (for a word being
+    /// composed in the glimpse); `Some` while one waits.
+    waiting: StoredValue<Option<Stage>>,
     /// Where the focus was in the glimpse when the screen took over, until its field takes it.
     focused: StoredValue<Option<Focused>>,
     /// What holds the screen (hidden while the glimpse is shown).
@@ -179,6 +189,7 @@ impl Stage {
 impl Glimpse {
     /// The screen says where it stands: drawn, nothing to draw, or still waiting (which
     /// keeps a glimpse shown).
+    ///
     /// When the glimpse gives way, its typing goes on in the screen: the screen takes over
     /// once a word being composed in the glimpse is done, and learns where the focus was.
     pub fn report(self, stage: Stage) {
@@ -194,7 +205,20 @@ impl Glimpse {
             self.stage.set(next);
             return;
         }
+        // One hand-over at a time; it takes whatever the screen reported last.
+        let already = self.waiting.get_value().is_some();
+        self.waiting.set_value(Some(next));
+        if already {
+            return;
+        }
         let done = Closure::once_into_js(move |focused: Option<String>| {
+            let Some(Some(next)) = self.waiting.try_update_value(Option::take) else {
+                return;
+            };
+            if self.stage.try_get_untracked() != Some(Stage::Glimpse) {
+                // The glimpse went meanwhile (the engine could not be fetched, say).
+                return;
+            }
             self.focused
                 .try_set_value(focused.and_then(|focused| serde_json::from_str(&focused).ok()));
             // Shown at once, so that its field can take the focus as soon as it hears the
@@ -206,6 +230,7 @@ impl Glimpse {
         });
         if let Err(err) = hand_over(&done) {
             leptos::logging::warn!("the glimpse could not hand over: {err:?}");
+            self.waiting.set_value(None);
             self.stage.set(next);
         }
     }
@@ -247,6 +272,7 @@ pub fn Glimpsed(
     let screen = NodeRef::<leptos::html::Div>::new();
     provide_context(Glimpse {
         stage,
+        waiting: StoredValue::new(None),
         focused: StoredValue::new(None),
         screen,
     });

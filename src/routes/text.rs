@@ -164,24 +164,35 @@ pub fn LiveText(
             return;
         }
         took_over.set_value(true);
-        if let Some(early) = glimpse::typed_early(&path, key(field)) {
-            if !editor.writable {
-                // This device may no longer change the space: nowhere for it to go.
-                glimpse::typed_taken(&path, key(field));
-                return;
-            }
-            area.set_value(&early.typed);
+        let early = glimpse::typed_early(&path, key(field));
+        if early.is_some() && !editor.writable {
+            // This device may no longer change the space: nowhere for it to go.
+            glimpse::typed_taken(&path, key(field));
+        } else if let Some(early) = early
+            && let Some(last) = early.steps.last()
+        {
+            area.set_value(&last.typed);
             let path = path.clone();
             editor.save(move |space, stamp| {
-                let keystroke = Keystroke {
-                    seen: LiveShown {
-                        text: early.text,
-                        heads: parse_heads(&early.heads).unwrap_or_default(),
-                    },
-                    typed: early.typed,
-                    caret: early.caret,
+                // Each step as a keystroke made in what the one before it left, from the
+                // glimpse's text at its heads: each lands where it was typed.
+                let mut seen = LiveShown {
+                    text: early.text,
+                    heads: parse_heads(&early.heads).unwrap_or_default(),
                 };
-                let saved = save_keystroke(space, stamp, &keystroke);
+                let mut saved = Ok(());
+                for step in early.steps {
+                    let keystroke = Keystroke {
+                        seen,
+                        typed: step.typed,
+                        caret: step.caret,
+                    };
+                    saved = save_keystroke(space, stamp, &keystroke);
+                    if saved.is_err() {
+                        break;
+                    }
+                    seen = shown.get_value();
+                }
                 // In the edit journal now (or refused): not to be taken twice.
                 glimpse::typed_taken(&path, key(field));
                 saved

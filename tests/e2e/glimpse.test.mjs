@@ -7,6 +7,7 @@
 // does not have (which it then forgets).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { screenDrawn } from "./phones.mjs";
 import { relayAndBrowser, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
@@ -252,11 +253,13 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
   const words = ["bål", " ved skolen", "æ ø å ", "🌊", " og <shelter> & hytte", "\nNyt afsnit", "x"];
   let stepsInGlimpse = 0;
   let closedEarly = 0;
+  let placesInOneGlimpse = 0;
   for (let step = 0; step < 8; step += 1) {
     const word = words[Math.floor(random() * words.length)];
     const at = Math.floor(random() * ([...text].length + 1));
     const late = random() < 0.75;
-    const expected = [...text].slice(0, at).join("") + word + [...text].slice(at).join("");
+    const insert = (into, at, word) => [...into].slice(0, at).join("") + word + [...into].slice(at).join("");
+    let expected = insert(text, at, word);
     const tab = await context.newPage();
     if (late) {
       const release = await hold(context, ENGINE);
@@ -266,7 +269,15 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
       assert.equal(await copy.inputValue(), text, `step ${step}: the glimpse shows everything typed so far`);
       await typeAt(copy, at, word);
       stepsInGlimpse += 1;
-      await tab.waitForFunction(([key, typed]) => JSON.parse(localStorage.getItem(key) ?? "null")?.fields.vision?.typed === typed,
+      if (random() < 0.5) {
+        // And somewhere else too, before the code arrives.
+        const second = words[Math.floor(random() * words.length)];
+        const there = Math.floor(random() * ([...expected].length + 1));
+        await typeAt(copy, there, second);
+        expected = insert(expected, there, second);
+        placesInOneGlimpse += 1;
+      }
+      await tab.waitForFunction(([key, typed]) => JSON.parse(localStorage.getItem(key) ?? "null")?.fields.vision?.steps.at(-1).typed === typed,
         [TYPED, expected]);
       if (random() < 0.4) {
         // The tab is closed before the code arrives: what was typed is in the next glimpse.
@@ -288,7 +299,8 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
     text = expected;
     await tab.close();
   }
-  assert.ok(stepsInGlimpse >= 3 && closedEarly >= 1, `the walk typed in glimpses (${stepsInGlimpse}) and closed one early (${closedEarly})`);
+  assert.ok(stepsInGlimpse >= 3 && closedEarly >= 1 && placesInOneGlimpse >= 1,
+    `the walk typed in glimpses (${stepsInGlimpse}), at two places in one (${placesInOneGlimpse}), and closed one early (${closedEarly})`);
 
   // Typing goes on through the moment the screen takes over: the focus and the caret move
   // to the screen's own field, and no keystroke is lost or lands elsewhere.
@@ -322,9 +334,15 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
   // the app's own navigation left the screen): what is typed in it is taken as typed in
   // what it showed, so the newer change stays too.
   const older = await tab.evaluate((key) => localStorage.getItem(key), KEY + path);
-  await tab.locator("textarea[id^='vision-']").press("End");
-  await tab.locator("textarea[id^='vision-']").pressSequentially(" (nyere)");
-  await tab.waitForFunction((key) => localStorage.getItem(key)?.includes("(nyere)"), KEY + path);
+  const screenVision = tab.locator("textarea[id^='vision-']");
+  await typeAt(screenVision, 0, "Før: ");
+  // And a few words between the two places typed at below taken out.
+  await screenVision.evaluate((element) => {
+    const at = element.value.indexOf("plads til ");
+    element.setSelectionRange(at, at + "plads til ".length);
+  });
+  await screenVision.press("Backspace");
+  await tab.waitForFunction((key) => localStorage.getItem(key)?.includes("Før: Nu: sol og vand, alle og"), KEY + path);
   // (Closing the tab keeps a glimpse again: the older one is put back after.)
   await tab.close();
   const home = await context.newPage();
@@ -337,11 +355,20 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
   const staleCopy = stale.locator(".glimpse textarea[data-live=vision]");
   await staleCopy.waitFor();
   assert.equal(await staleCopy.inputValue(), final, "the older glimpse");
-  await typeAt(staleCopy, 0, "Nyt: ");
-  await stale.waitForFunction((key) => localStorage.getItem(key) !== null, TYPED);
+  // Typed after "Nu: " and before "bålhytte" as the glimpse shows them: each lands there,
+  // after the newer "Før: " too (a splice by position in the newer text would land inside
+  // "Før: Nu: "), and the words taken out between them stay out (one splice from the first
+  // place to the second would put them back).
+  await typeAt(staleCopy, 4, "nu og ");
+  await typeAt(staleCopy, (await staleCopy.inputValue()).indexOf("bålhytte"), "store ");
+  await stale.waitForFunction((key) => JSON.parse(localStorage.getItem(key) ?? "null")?.fields.vision?.steps.length === 2, TYPED);
   releaseOld();
   await stale.waitForFunction(() => document.querySelector(".glimpse") === null);
-  await stale.waitForFunction((value) => document.querySelector("textarea[id^='vision-']").value === value, `Nyt: ${final} (nyere)`);
+  const merged = `Før: ${final.slice(0, 4)}nu og ${final.slice(4)}`.replace("plads til ", "").replace("bålhytte", "store bålhytte");
+  await stale.waitForFunction((value) => document.querySelector("textarea[id^='vision-']").value === value, merged);
+  await stale.reload();
+  await screenDrawn(stale);
+  assert.equal(await stale.locator("textarea[id^='vision-']").inputValue(), merged, "kept in the document");
   await context.close();
 });
 
