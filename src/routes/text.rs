@@ -199,7 +199,11 @@ pub fn LiveText(
             });
         }
         if let Some(focused) = glimpse.and_then(|glimpse| glimpse.take_focus(key(field))) {
-            let _ = area.focus();
+            // Where the glimpse's field was: the page does not move to it (the glimpse
+            // above it goes in the same turn, and it takes the glimpse's place).
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = area.focus_with_options(&options);
             let _ = area.set_selection_range_with_direction(
                 focused.start,
                 focused.end,

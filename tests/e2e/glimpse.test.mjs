@@ -311,6 +311,7 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
   await copy.waitFor();
   assert.equal(await copy.inputValue(), text);
   await typeAt(copy, 0, "Nu: ");
+  const where = await copy.boundingBox();
   const sentence = "sol og vand, plads til alle og en bålhytte, ";
   const typing = copy.pressSequentially(sentence, { delay: 60 }).then(() => Date.now());
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -320,6 +321,8 @@ test("what is typed in a glimpse before the app's code arrives is kept, through 
   assert.ok(goneAt < typedAt, "the screen took over while the person typed");
   const focused = await tab.evaluate(() => document.activeElement?.id ?? "");
   assert.match(focused, /^vision-/, "the screen's vision has the focus");
+  const there = await tab.locator("textarea[id^='vision-']").boundingBox();
+  assert.ok(Math.abs(there.y - where.y) < 1, `the field stays where it was (${where.y} → ${there.y})`);
   await tab.waitForFunction((value) => document.querySelector("textarea[id^='vision-']").value === value,
     `Nu: ${sentence}${text}`);
   await tab.keyboard.type("ja!");
