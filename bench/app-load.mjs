@@ -106,8 +106,8 @@ try {
   const planBare = [];
   const withGlimpse = async () => {
     const page = await context.newPage();
-    // Shown (as the phone showed it last); typable (in the glimpse: its vision can be typed
-    // in, and the action plan is listed); usable: the same on the screen itself.
+    // Shown (as the phone showed it last); typable (the glimpse's vision can be typed in);
+    // usable: the screen itself, its vision typable and the action plan listed.
     const times = await timeToReady(page, planUrl, { shown: planShown, typable: planTypable, usable: planReady });
     if (!(times.typable < times.usable)) throw new Error("the plan screen started without its glimpse");
     shown.push(times.shown);
