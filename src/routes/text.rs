@@ -6,8 +6,9 @@
 //! Such a text can also be typed in before the screen is drawn, in the glimpse of it
 //! (`src/glimpse.rs`): the element is marked `data-live`, with the heads it was drawn from
 //! in `data-heads`, so that a glimpse copied from it knows where typing in it began; when
-//! the screen takes over, the element takes what was typed there as one keystroke made at
-//! those heads, and the focus and caret if they were there.
+//! the screen takes over, the element takes what was typed there as keystrokes, one for
+//! each place typed at, the first made at those heads, and the focus and caret if they
+//! were there.
 
 use automerge::ChangeHash;
 use landsbyplan_model::{Keystroke, LiveField, LiveShown, Span};
@@ -104,20 +105,20 @@ pub fn LiveText(
             draw(&area, shown, now, editor, field);
         }
     });
-    // Saves `keystroke` (made in what `shown` held, or in a glimpse); if it is refused (the
-    // application was submitted meanwhile, say), the element shows the document again.
+    // Saves `keystroke` (made in what `shown` held, or in a glimpse) and returns what the
+    // element shows after it; if it is refused (the application was submitted meanwhile,
+    // say), the element shows the document again.
     let save_keystroke = move |space: &mut landsbyplan_model::Space,
                                stamp: &landsbyplan_model::Stamp,
                                keystroke: &Keystroke| {
         match space.type_live(field, keystroke, stamp) {
             Ok(heads) => {
-                let typed = keystroke.typed.clone();
-                set_shown(
-                    node.get_untracked().as_ref(),
-                    shown,
-                    LiveShown { text: typed, heads },
-                );
-                Ok(())
+                let now = LiveShown {
+                    text: keystroke.typed.clone(),
+                    heads,
+                };
+                set_shown(node.get_untracked().as_ref(), shown, now.clone());
+                Ok(now)
             }
             Err(refused) => {
                 leptos::task::spawn_local(async move {
@@ -149,7 +150,7 @@ pub fn LiveText(
                 return Ok(());
             }
             let keystroke = Keystroke { seen, typed, caret };
-            save_keystroke(space, stamp, &keystroke)
+            save_keystroke(space, stamp, &keystroke).map(drop)
         });
     };
     // Once the glimpse (if any) has given way: what was typed in it goes on here.
@@ -176,26 +177,21 @@ pub fn LiveText(
             editor.save(move |space, stamp| {
                 // Each step as a keystroke made in what the one before it left, from the
                 // glimpse's text at its heads: each lands where it was typed.
+                // In the edit journal once this returns (or refused): not to be taken twice.
+                glimpse::typed_taken(&path, key(field));
                 let mut seen = LiveShown {
                     text: early.text,
                     heads: parse_heads(&early.heads).unwrap_or_default(),
                 };
-                let mut saved = Ok(());
                 for step in early.steps {
                     let keystroke = Keystroke {
                         seen,
                         typed: step.typed,
                         caret: step.caret,
                     };
-                    saved = save_keystroke(space, stamp, &keystroke);
-                    if saved.is_err() {
-                        break;
-                    }
-                    seen = shown.get_value();
+                    seen = save_keystroke(space, stamp, &keystroke)?;
                 }
-                // In the edit journal now (or refused): not to be taken twice.
-                glimpse::typed_taken(&path, key(field));
-                saved
+                Ok(())
             });
         }
         if let Some(focused) = glimpse.and_then(|glimpse| glimpse.take_focus(key(field))) {
