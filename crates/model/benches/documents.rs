@@ -1,4 +1,5 @@
-//! Document benchmarks: load, save, incremental save after one edit, merging eight
+//! Document benchmarks: load (alone and with the saves a device appends), a received change
+//! and a received snapshot taken in, save, incremental save after one edit, merging eight
 //! diverged copies of a council's document, and a keystroke in its vision (saved at once,
 //! saved after another device's change came in, and the caret carried through one), and
 //! what the plan screen reads when it opens (the plan, the members, the fields that hold
@@ -70,6 +71,52 @@ fn load(bencher: Bencher, ops: u64) {
 fn load_compressed(bencher: Bencher, ops: u64) {
     let bytes = Space::load(&SAVED[&ops]).unwrap().export();
     bencher.bench(|| Space::load(divan::black_box(&bytes)).unwrap());
+}
+
+/// Loading what a device stores between two compactions: the snapshot and 31 incremental
+/// saves after it (one edit each, as `COMPACT_AFTER_CHUNKS` in the app allows), beside
+/// `load` (the snapshot alone).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn load_with_31_saves_after(bencher: Bencher, ops: u64) {
+    let mut space = loaded(ops);
+    let mut bytes = SAVED[&ops].clone();
+    space.save_incremental();
+    for edit in 0..31 {
+        space
+            .rename(&format!("Vorbasse Lokalråd {edit}"), &stamp(edit + 2))
+            .unwrap();
+        bytes.extend_from_slice(&space.save_incremental());
+    }
+    bencher.bench(|| Space::load(divan::black_box(&bytes)).unwrap());
+}
+
+/// Taking in one change received from another device (a rename), as the relay brings it.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn apply_one_received_change(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            let mut other = space.fork();
+            let heads = other.heads();
+            one_edit(&mut other);
+            let (change, _) = other.changes_after(&heads);
+            (space, change)
+        })
+        .bench_local_refs(|(space, change)| space.apply_changes(change).unwrap());
+}
+
+/// Taking in a whole snapshot of the space (as a device that was away long gets it) that
+/// holds one change this device lacks.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn apply_a_snapshot_with_one_new_change(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let space = loaded(ops);
+            let mut other = loaded(ops);
+            one_edit(&mut other);
+            (space, other.save())
+        })
+        .bench_local_refs(|(space, snapshot)| space.apply_changes(snapshot).unwrap());
 }
 
 #[divan::bench(args = SIZES, sample_count = 20)]

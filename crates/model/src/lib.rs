@@ -7,6 +7,7 @@
 //! edits merged into, what is read is valid, and what a merge broke is listed by
 //! [`Space::problems`].
 
+mod arrival;
 pub mod bounds;
 mod calendar;
 mod conflict;

@@ -9,10 +9,10 @@
 use std::str::FromStr;
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
+use automerge::{AutoCommit, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 
-use crate::doc;
 use crate::{Error, FocusAreaId, Result, SpaceId, Stamp};
+use crate::{arrival, doc};
 
 /// The newest document schema this build reads and writes. A document carries the schema
 /// it was written with; later builds read every earlier schema.
@@ -86,6 +86,9 @@ pub struct Space {
     kind: SpaceKind,
     /// The heads at the last save (or load): what a storage already holds.
     saved: Vec<ChangeHash>,
+    /// Received changes that wait for changes that have not arrived (`crate::arrival`:
+    /// Automerge's own queue stays empty).
+    waiting: Vec<Change>,
 }
 
 impl Space {
@@ -121,6 +124,7 @@ impl Space {
             id,
             kind,
             saved: Vec::new(),
+            waiting: Vec::new(),
         };
         space.commit(stamp);
         Ok(space)
@@ -131,7 +135,23 @@ impl Space {
     /// complete Landsbyplan space of a schema this build reads.
     pub fn load(bytes: &[u8]) -> Result<Self> {
         crate::bounds::check(bytes)?;
-        let doc = AutoCommit::load(bytes).map_err(Error::unreadable)?;
+        // A snapshot first is read whole; what follows it (and anything that does not
+        // start with one) is taken in as received changes are.
+        let chunks = crate::bounds::chunks(bytes)?;
+        let (mut doc, rest) = match chunks.first() {
+            Some(first) if first.get(8) == Some(&0) => (
+                AutoCommit::load(first).map_err(Error::unreadable)?,
+                &bytes[first.len()..],
+            ),
+            _ => (AutoCommit::new(), bytes),
+        };
+        let mut waiting = Vec::new();
+        if !rest.is_empty() {
+            let heads = doc.get_heads();
+            let sorted = arrival::sort(&mut doc, &[], arrival::decode(rest, &heads)?)?;
+            doc.apply_changes(sorted.ready).map_err(Error::unreadable)?;
+            waiting = sorted.waiting;
+        }
         let schema = match doc::scalar(&doc, &ROOT, SCHEMA) {
             Some(ScalarValue::Uint(v)) => v,
             Some(ScalarValue::Int(v)) => u64::try_from(v).map_err(|_| Error::NotASpace)?,
@@ -150,13 +170,13 @@ impl Space {
         for part in kind.parts() {
             doc::map(&doc, &ROOT, part).ok_or(Error::MissingPart(part))?;
         }
-        let mut doc = doc;
         let saved = doc.get_heads();
         Ok(Self {
             doc,
             id,
             kind,
             saved,
+            waiting,
         })
     }
 
@@ -244,14 +264,19 @@ impl Space {
     /// Takes in changes of this space received from another device (Automerge bytes:
     /// changes, chunks or a whole saved document). Changes for another space are refused
     /// and leave this one untouched. Changes whose dependencies have not arrived yet are
-    /// kept aside in the document and applied when those come ([`Space::missing`] names
+    /// kept aside in the space and applied when those come ([`Space::missing`] names
     /// what they wait for); `save_incremental` does not hold them, so a caller that
     /// stores what it received stores `changes` themselves while anything is missing.
+    /// A change that names a device none of the changes before it came from (which
+    /// Automerge's writer never makes, and which its reader would panic on) is refused.
     pub fn apply_changes(&mut self, changes: &[u8]) -> Result<()> {
         crate::bounds::check(changes)?;
         let mut incoming = self.doc.fork();
+        let heads = incoming.get_heads();
+        let received = arrival::decode(changes, &heads)?;
+        let sorted = arrival::sort(&mut incoming, &self.waiting, received)?;
         incoming
-            .load_incremental(changes)
+            .apply_changes(sorted.ready)
             .map_err(Error::unreadable)?;
         // Another space's changes would put a second id (and kind) beside ours.
         let same_space = doc::all_strings(&incoming, &ROOT, ID) == [self.id.to_string()]
@@ -261,17 +286,17 @@ impl Space {
         }
         // Each input is bounded by the check above; together they must still load.
         within_bounds(&incoming)?;
-        // The copy becomes the document (merging it in would drop the changes still
-        // waiting for their dependencies); it keeps this device's actor.
+        // The copy becomes the document; it keeps this device's actor.
         incoming.set_actor(self.doc.get_actor().clone());
         self.doc = incoming;
+        self.waiting = sorted.waiting;
         Ok(())
     }
 
     /// Changes that received changes depend on but that have not arrived: while any are
     /// missing, some received changes wait unapplied.
     pub fn missing(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_missing_deps(&[])
+        arrival::missing(&mut self.doc, &self.waiting)
     }
 
     /// Whether received changes wait for changes that have not arrived.
@@ -341,6 +366,7 @@ impl Space {
             id: self.id,
             kind: self.kind,
             saved: Vec::new(),
+            waiting: self.waiting.clone(),
         }
     }
 

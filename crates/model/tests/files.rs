@@ -355,3 +355,21 @@ fn no_space_grows_past_what_every_device_can_load() {
         .unwrap();
     Space::load(&space.save()).unwrap();
 }
+
+/// Found by the `space` fuzz target (`fuzz/regressions/space/`): a first change that names
+/// two other devices no change came from. Automerge 0.12 panics on applying it.
+#[test]
+fn a_change_that_names_devices_no_change_came_from_is_refused_not_a_panic() {
+    let bytes = include_bytes!(
+        "../../../fuzz/regressions/space/space-crash-d618347c534a29e1766686432bbd6d536e81b781"
+    );
+    assert!(matches!(Space::load(bytes), Err(Error::Unbounded(_))));
+    let mut held = council();
+    let before = held.heads();
+    assert!(matches!(
+        held.apply_changes(bytes),
+        Err(Error::Unbounded(_))
+    ));
+    assert_eq!(held.heads(), before);
+    assert!(!held.has_missing());
+}

@@ -1,0 +1,280 @@
+//! Changes from others arriving out of order, in bundles, across reloads, and changes
+//! that name devices no change before them came from.
+
+#![allow(clippy::unwrap_used)]
+
+use automerge::{Change, ChangeHash};
+use landsbyplan_model::bounds::chunks;
+use landsbyplan_model::{Error, PersonFields, PersonId, Role, Space, SpaceId, Stamp};
+use proptest::prelude::*;
+
+fn stamp(author: &str, time: i64) -> Stamp {
+    Stamp::new(author, time)
+}
+
+fn council() -> Space {
+    Space::create_council(SpaceId::from_random(1), "Vorbasse", &stamp("Anna", 100)).unwrap()
+}
+
+fn person(name: &str, contact: &str) -> PersonFields {
+    PersonFields {
+        name: name.into(),
+        contact: contact.into(),
+        role: Role::Citizen,
+    }
+}
+
+/// How many changes [`history`] makes after its base.
+const CHANGES: usize = 7;
+
+/// Three devices of one council, each editing what the others made (so their changes
+/// name each other), with syncs between: the base they started from, the whole result,
+/// and every change after the base, each as its own bytes.
+fn history() -> (Space, Space, Vec<Vec<u8>>) {
+    let mut anna = council();
+    let mut base = anna.fork();
+    let mut bo = anna.fork();
+    let mut cai = anna.fork();
+    let (p, q) = (PersonId::from_random(1), PersonId::from_random(2));
+    anna.add_member(p, &person("Per", ""), &stamp("Anna", 110))
+        .unwrap();
+    bo.merge(&mut anna.fork()).unwrap();
+    bo.update_member(p, &person("Per", "20 30 40 50"), &stamp("Bo", 120))
+        .unwrap();
+    bo.add_member(q, &person("Quy", ""), &stamp("Bo", 121))
+        .unwrap();
+    cai.set_vision("Et levende Vorbasse", &stamp("Cai", 122))
+        .unwrap();
+    cai.merge(&mut bo.fork()).unwrap();
+    cai.update_member(q, &person("Quy", "quy@example.invalid"), &stamp("Cai", 130))
+        .unwrap();
+    anna.rename("Vorbasse Lokalråd", &stamp("Anna", 131))
+        .unwrap();
+    anna.merge(&mut cai.fork()).unwrap();
+    anna.set_vision("Et levende Vorbasse for alle", &stamp("Anna", 140))
+        .unwrap();
+    let (bytes, _) = anna.changes_after(&base.heads());
+    let changes = chunks(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    (base, anna, changes)
+}
+
+/// A copy of `change` with other dependencies (and so another hash).
+fn with_deps(change: &[u8], deps: Vec<ChangeHash>) -> Vec<u8> {
+    let mut expanded = Change::try_from(change).unwrap().decode();
+    expanded.deps = deps;
+    expanded.hash = None;
+    Change::from(expanded).raw_bytes().to_vec()
+}
+
+proptest! {
+    /// However the changes come (any order, any bundles) and whenever the phone reloads
+    /// (from what it saved and what it received while anything was missing), it ends
+    /// with the whole: nothing refused, nothing waiting, the same heads and text.
+    #[test]
+    fn changes_in_any_order_and_bundles_through_reloads_end_as_the_whole(
+        order in Just((0..CHANGES).collect::<Vec<_>>()).prop_shuffle(),
+        cuts in proptest::collection::vec(any::<bool>(), CHANGES),
+        reloads in proptest::collection::vec(any::<bool>(), CHANGES),
+    ) {
+        let (mut base, mut whole, changes) = history();
+        prop_assert_eq!(changes.len(), CHANGES, "the history this test walks");
+        let mut held = Space::load(&base.save()).unwrap();
+        let mut saved = held.save();
+        let mut received: Vec<u8> = Vec::new();
+        let mut bundle: Vec<u8> = Vec::new();
+        for (step, &i) in order.iter().enumerate() {
+            bundle.extend_from_slice(&changes[i]);
+            if !cuts[step] && step + 1 < order.len() {
+                continue;
+            }
+            held.apply_changes(&bundle).unwrap();
+            saved.extend_from_slice(&held.save_incremental());
+            if held.has_missing() {
+                received.extend_from_slice(&bundle);
+            } else {
+                received.clear();
+            }
+            bundle.clear();
+            if reloads[step] {
+                let stored = [saved.as_slice(), received.as_slice()].concat();
+                let mut reloaded = Space::load(&stored).unwrap();
+                prop_assert_eq!(reloaded.heads(), held.heads());
+                prop_assert_eq!(reloaded.missing(), held.missing());
+                held = reloaded;
+            }
+        }
+        prop_assert!(!held.has_missing());
+        prop_assert_eq!(held.heads(), whole.heads());
+        prop_assert_eq!(held.name(), whole.name());
+        prop_assert_eq!(held.members(), whole.members());
+        prop_assert_eq!(
+            held.development_plan().vision,
+            whole.development_plan().vision
+        );
+    }
+}
+
+#[test]
+fn a_change_naming_a_device_whose_first_change_still_waits_is_refused_not_a_panic() {
+    let mut anna = council();
+    let start = anna.heads();
+    let mut per_device = anna.fork();
+    let p = PersonId::from_random(1);
+    per_device
+        .add_member(p, &person("Per", ""), &stamp("Per", 110))
+        .unwrap();
+    let mut bo = per_device.fork();
+    bo.update_member(p, &person("Per", "20 30 40 50"), &stamp("Bo", 120))
+        .unwrap();
+    let (pers, _) = per_device.changes_after(&start);
+    let (bos, _) = bo.changes_after(&per_device.heads());
+
+    // Per's first change, rewritten to wait for a change that never comes; Bo's, which
+    // edits what Per made (so it names Per's device), rewritten to need nothing new.
+    let waits = with_deps(&pers, vec![ChangeHash([7; 32])]);
+    let ready = with_deps(&bos, start.clone());
+
+    anna.apply_changes(&waits).unwrap();
+    assert_eq!(anna.missing(), vec![ChangeHash([7; 32])]);
+    assert!(matches!(
+        anna.apply_changes(&ready),
+        Err(Error::Unbounded(_))
+    ));
+    assert_eq!(anna.heads(), start, "nothing applied");
+    assert_eq!(
+        anna.missing(),
+        vec![ChangeHash([7; 32])],
+        "Per's change still waits"
+    );
+
+    // Stored, the same bytes refuse to load rather than end the app at every start.
+    let stored = [anna.save(), waits, ready].concat();
+    assert!(matches!(Space::load(&stored), Err(Error::Unbounded(_))));
+}
+
+#[test]
+fn a_change_that_comes_before_its_devices_first_change_waits_for_it() {
+    let mut anna = council();
+    let start = anna.heads();
+    let mut bo = anna.fork();
+    bo.rename("Vorbasse Lokalråd", &stamp("Bo", 110)).unwrap();
+    let first = bo.heads();
+    bo.rename("Lokalrådet i Vorbasse", &stamp("Bo", 120))
+        .unwrap();
+    let (one, _) = bo.changes_after(&start);
+    let one = chunks(&one).unwrap()[0].to_vec();
+    let (two, _) = bo.changes_after(&first);
+
+    // Bo's second change names only Bo's device, which Anna learns from Bo's first.
+    anna.apply_changes(&two).unwrap();
+    assert_eq!(anna.name(), "Vorbasse");
+    assert_eq!(anna.missing(), first);
+    anna.apply_changes(&one).unwrap();
+    assert!(!anna.has_missing());
+    assert_eq!(anna.name(), "Lokalrådet i Vorbasse");
+    assert_eq!(anna.heads(), bo.heads());
+}
+
+#[test]
+fn a_change_whose_checksum_does_not_match_is_refused_whole() {
+    let mut anna = council();
+    let start = anna.heads();
+    let mut bo = anna.fork();
+    bo.rename("Vorbasse Lokalråd", &stamp("Bo", 110)).unwrap();
+    let (good, _) = bo.changes_after(&start);
+    let mut bad = good.clone();
+    bad[5] ^= 1;
+    assert!(matches!(anna.apply_changes(&bad), Err(Error::Unbounded(_))));
+    let stored = [anna.save(), bad].concat();
+    assert!(Space::load(&stored).is_err());
+    assert_eq!(anna.heads(), start);
+    anna.apply_changes(&good).unwrap();
+    assert_eq!(anna.name(), "Vorbasse Lokalråd");
+}
+
+#[test]
+fn each_change_alone_in_order_builds_on_what_the_document_already_holds() {
+    // Every object and element a change acts on is then found in the document itself.
+    let (mut base, mut whole, changes) = history();
+    let mut held = Space::load(&base.save()).unwrap();
+    for change in &changes {
+        held.apply_changes(change).unwrap();
+        held = Space::load(&held.save()).unwrap();
+    }
+    assert_eq!(held.heads(), whole.heads());
+    assert_eq!(
+        held.development_plan().vision,
+        "Et levende Vorbasse for alle"
+    );
+}
+
+/// A change of Bo's that types into the vision Anna wrote, rewritten by `forge` (its hash
+/// and checksum made anew, as an editor gone rogue could).
+fn forged_typing(
+    forge: impl Fn(&mut automerge::legacy::Op, &automerge::ActorId),
+) -> (Space, Vec<u8>) {
+    let mut anna = council();
+    anna.set_vision("Hej", &stamp("Anna", 110)).unwrap();
+    let start = anna.heads();
+    let mut bo = anna.fork();
+    bo.set_vision("Hej med dig", &stamp("Bo", 120)).unwrap();
+    let (bytes, _) = bo.changes_after(&start);
+    let mut expanded = Change::try_from(&bytes[..]).unwrap().decode();
+    let author = expanded.actor_id.clone();
+    for op in &mut expanded.operations {
+        forge(op, &author);
+    }
+    expanded.hash = None;
+    (anna, Change::from(expanded).raw_bytes().to_vec())
+}
+
+#[test]
+fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_a_panic() {
+    use automerge::ActorId;
+    use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId};
+    // Bo's own device (so no other device is named), at an operation it never made.
+    let nowhere = |author: &ActorId| OpId(999, author.clone());
+    type Forge = Box<dyn Fn(&mut Op, &ActorId)>;
+    let cases: [(&str, Forge); 3] = [
+        (
+            "into an object never made",
+            Box::new(move |op, author| op.obj = ObjectId::Id(nowhere(author))),
+        ),
+        (
+            "after an element never inserted",
+            Box::new(move |op, author| {
+                if let Key::Seq(_) = op.key {
+                    op.key = Key::Seq(ElementId::Id(nowhere(author)));
+                }
+            }),
+        ),
+        (
+            "by name into the text",
+            Box::new(|op, _| op.key = Key::Map("vision".into())),
+        ),
+    ];
+    for (case, forge) in cases {
+        let (mut anna, forged) = forged_typing(forge);
+        let before = anna.heads();
+        assert!(
+            matches!(anna.apply_changes(&forged), Err(Error::Unbounded(_))),
+            "{case}"
+        );
+        assert_eq!(anna.heads(), before, "{case}");
+        assert!(
+            matches!(
+                Space::load(&[anna.save(), forged].concat()),
+                Err(Error::Unbounded(_))
+            ),
+            "{case}"
+        );
+    }
+    // Unforged, the same change applies.
+    let (mut anna, typing) = forged_typing(|_, _| {});
+    anna.apply_changes(&typing).unwrap();
+    assert_eq!(anna.development_plan().vision, "Hej med dig");
+}
