@@ -53,6 +53,7 @@ engine-loading = Henter resten af appen …
 engine-not-loaded = Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen.
 engine-retry = Prøv igen
 glimpse-opening = Sådan så det ud sidst. Åbner …
+glimpse-typed-kept = Det, du skrev, er gemt på telefonen og kommer med, når resten af appen er hentet.
 not-found-heading = Siden findes ikke
 space-missing-heading = Rummet findes ikke på denne enhed
 space-missing = Denne enhed har ikke dette lokalråd eller denne gruppe. Åbn et delingslink til det, eller gå til forsiden.

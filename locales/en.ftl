@@ -53,6 +53,7 @@ engine-loading = Fetching the rest of the app …
 engine-not-loaded = The rest of the app could not be fetched. Check the connection and try again.
 engine-retry = Try again
 glimpse-opening = As it looked last time. Opening …
+glimpse-typed-kept = What you typed is kept on this phone and goes in once the rest of the app is fetched.
 not-found-heading = This page does not exist
 space-missing-heading = This device does not hold that space
 space-missing = This device has no such council or group. Open a share link to it, or go to the home screen.

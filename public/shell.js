@@ -369,6 +369,11 @@ globalThis.landsbyplanGlimpse = (() => {
       return field ? JSON.stringify(field) : undefined;
     },
 
+    /** Whether anything typed in the glimpse of `path` waits to be taken into its document. */
+    typedAny(path) {
+      return Object.keys(typedAt(path).fields).length > 0;
+    },
+
     /** Forgets what was typed into `key` of `path`'s glimpse (it is in the document now). */
     taken(path, key) {
       const typed = typedAt(path);

@@ -125,19 +125,47 @@ fn Later(screen: Screen) -> impl IntoView {
             let _ = loaded.get().await;
         });
     };
-    let drawn = move || match loaded.state.get() {
-        Some(Ok(engine)) => engine.screen(screen),
-        Some(Err(_)) => view! {
-            <p class="error" role="alert">{move || i18n.t("engine-not-loaded")}</p>
-            <button type="button" on:click=retry>{move || i18n.t("engine-retry")}</button>
-        }
-        .into_any(),
-        None => view! { <p role="status">{move || i18n.t("engine-loading")}</p> }.into_any(),
-    };
-    if matches!(
+    let glimpsed = matches!(
         screen,
         Screen::Space | Screen::Meeting | Screen::Application
-    ) {
+    );
+    let drawn = move || match loaded.state.get() {
+        Some(Ok(engine)) => engine.screen(screen),
+        Some(Err(_)) => {
+            // Typed in the glimpse that gave way to this: said to be kept, and the person
+            // keeps the keyboard's focus (on the way to it).
+            let typed = glimpsed && crate::glimpse::typed_here();
+            let button = NodeRef::<leptos::html::Button>::new();
+            if typed {
+                // Once the glimpse has given way (the screen is hidden until then).
+                let glimpse = use_context::<crate::glimpse::Glimpse>();
+                Effect::new(move || {
+                    if glimpse.is_some_and(crate::glimpse::Glimpse::shown) {
+                        return;
+                    }
+                    if let Some(button) = button.get() {
+                        request_animation_frame(move || {
+                            let options = web_sys::FocusOptions::new();
+                            options.set_prevent_scroll(true);
+                            let _ = button.focus_with_options(&options);
+                        });
+                    }
+                });
+            }
+            view! {
+                <p class="error" role="alert">
+                    {move || i18n.t("engine-not-loaded")}
+                    {typed.then(|| view! { " " {move || i18n.t("glimpse-typed-kept")} })}
+                </p>
+                <button type="button" node_ref=button on:click=retry>
+                    {move || i18n.t("engine-retry")}
+                </button>
+            }
+            .into_any()
+        }
+        None => view! { <p role="status">{move || i18n.t("engine-loading")}</p> }.into_any(),
+    };
+    if glimpsed {
         // A space's screen, or a meeting's or an application's in it, behind what it
         // showed last on this device until it is drawn.
         let failed = Signal::derive(move || matches!(loaded.state.get(), Some(Err(_))));

@@ -49,6 +49,8 @@ extern "C" {
     fn typed_json(path: &str, key: &str) -> Result<Option<String>, JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
     fn taken(path: &str, key: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = typedAny, catch)]
+    fn typed_any(path: &str) -> Result<bool, JsValue>;
 }
 
 /// What was typed into a long text of a glimpse, not yet in the document.
@@ -91,6 +93,12 @@ pub struct Focused {
 pub fn typed_early(path: &str, key: &str) -> Option<TypedEarly> {
     let json = typed_json(path, key).ok().flatten()?;
     serde_json::from_str(&json).ok()
+}
+
+/// Whether anything typed in the glimpse of this page's address waits to be taken into
+/// its document (kept on the device until the screen can take it).
+pub fn typed_here() -> bool {
+    typed_any(&current_path()).unwrap_or(false)
 }
 
 /// Forgets what was typed into `key` of `path`'s glimpse: it is in the document now.

@@ -157,6 +157,7 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   await failing.close();
   await context.unroute(ENGINE, refuse);
 
+
   // On a phone that does not have the space (its storage here holds only the glimpse),
   // under the app's real security policy and before any of its code has arrived: the
   // glimpse shows, in the shell, under its status; then the app finds no such space,
@@ -196,6 +197,43 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   assert.deepEqual(refused.filter((text) => /Content Security Policy|Refused/.test(text)), [], "nothing refused by the policy");
   await strict.close();
   assert.notEqual(await kept(page, path), null, "the phone that has the space keeps its glimpse");
+
+  // Typed in the glimpse, and then the engine cannot be fetched: the error says that what
+  // was typed is kept, the keyboard's focus goes to its button, and after it the typing is in.
+  let tries = 0;
+  let dropNow;
+  const dropped = new Promise((resolve) => (dropNow = resolve));
+  const dropFirst = async (route) => {
+    tries += 1;
+    if (tries > 1) return route.continue();
+    await dropped;
+    return route.abort("internetdisconnected");
+  };
+  await context.route(ENGINE, dropFirst);
+  const typing = await context.newPage();
+  await typing.goto(screenUrl);
+  const typedCopy = typing.locator(".glimpse textarea[data-live=vision]");
+  await typedCopy.waitFor();
+  await typeAt(typedCopy, [...`${vision}.`].length, " Også for unge.");
+  await typing.waitForFunction((key) => localStorage.getItem(key)?.includes("Også for unge."), `landsbyplan.typed:${path}`);
+  dropNow();
+  await typing.getByRole("alert")
+    .filter({ hasText: "Resten af appen kunne ikke hentes. Tjek forbindelsen, og prøv igen. Det, du skrev, er gemt på telefonen og kommer med, når resten af appen er hentet." })
+    .waitFor();
+  assert.equal(await typing.evaluate(() => document.activeElement?.textContent.trim()), "Prøv igen", "the focus is on the way on");
+  await typing.keyboard.press("Enter");
+  await typing.waitForFunction((value) => document.querySelector("textarea[id^='vision-']")?.value === value, `${vision}. Også for unge.`);
+  assert.equal(await typing.getByText("Det, du skrev, er gemt", { exact: false }).count(), 0, "said no more once it is in");
+  assert.equal(tries, 2);
+  // Without typing, the error says nothing of it.
+  await typing.waitForFunction((key) => localStorage.getItem(key) === null, `landsbyplan.typed:${path}`);
+  await context.route(ENGINE, refuse);
+  await typing.reload();
+  await typing.getByRole("alert").filter({ hasText: "Resten af appen kunne ikke hentes" }).waitFor();
+  assert.equal(await typing.getByText("Det, du skrev, er gemt", { exact: false }).count(), 0, "nothing typed, nothing said");
+  await typing.close();
+  await context.unroute(ENGINE, refuse);
+  await context.unroute(ENGINE, dropFirst);
 
   // In another language, the Danish glimpse is not shown; the English screen keeps its own.
   await page.goto(env.relay.url);
