@@ -1,30 +1,37 @@
 //! Changes from others, handed to Automerge only once it can apply them safely.
 //!
-//! Automerge applies a change once every change it depends on is in the document, and it
-//! learns an actor (a device) only from that actor's first change. It does not check that
-//! a change names only actors it has learnt: a change that names another makes it panic
-//! (automerge 0.12, `import_ops`), which in the browser ends the app, and at every start if
-//! the change was stored. Its writer never writes such a change: a change names the actors
-//! whose operations it builds on, and those came in changes before it. So received
-//! changes wait here, outside Automerge, until every change they depend on is in; each is
-//! then checked against the actors the document knows by then, and Automerge gets only
-//! changes that pass, in an order it applies at once (its own queue stays empty).
+//! Automerge 0.12 applies a received change once every change it depends on is in the
+//! document, and trusts the rest: a change that names a device (an actor) it has not
+//! learnt from that device's first change, skips a sequence number, acts on an object or
+//! after a list element that is not there, or makes a kind of object it does not index,
+//! makes it panic (`op_set2/change/batch.rs`, `change_graph.rs`), which in the browser
+//! ends the app, and at every start if the change was stored. Its writer never makes such
+//! a change. So received changes wait here, outside Automerge, until every change they
+//! depend on is in; each is then checked against what the document holds by then (and
+//! against what Automerge's writer always keeps: an operation refers only to operations
+//! numbered below it), and Automerge gets only changes that pass, in an order it applies
+//! at once: its own queue stays empty. A change that fails is refused with its input, or,
+//! if it waited (or was stored), dropped with every change after it.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use automerge::legacy::{ElementId, Key, ObjectId, OpId, OpType};
-use automerge::{ActorId, AutoCommit, Change, ChangeHash, Cursor, ObjType, ReadDoc};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType};
 
 use crate::bounds::{self, Unbounded};
 use crate::{Error, Result};
 
-/// What [`sort`] found in the changes it was given.
-#[derive(Debug, Default)]
-pub(crate) struct Sorted {
-    /// Changes to apply now, each after every change it depends on.
-    pub ready: Vec<Change>,
+/// What a space holds of received changes beside its document.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Arrivals {
     /// Changes that wait for changes that have not arrived.
-    pub waiting: Vec<Change>,
+    waiting: Vec<Change>,
+    /// Changes refused when they could have applied: they, and every change after them,
+    /// never will.
+    refused: HashSet<ChangeHash>,
+    /// The last sequence number of each device with a change in the document, once read.
+    seqs: Option<HashMap<ActorId, u64>>,
 }
 
 /// The changes in Automerge bytes (changes and whole documents, one after another), in the
@@ -60,145 +67,263 @@ pub(crate) fn decode(bytes: &[u8], heads: &[ChangeHash]) -> Result<Vec<Change>> 
     Ok(changes)
 }
 
-/// Sorts the changes `waiting` from before and those `incoming` against `doc`: those
-/// whose dependencies are all in (in the document or among these) are ready, in an order
-/// Automerge can apply them; the rest wait. A change that would be ready but names an
-/// actor the document does not know by then is refused: if it is incoming, the whole
-/// input is refused; if it waited, it is dropped (it can never apply).
-pub(crate) fn sort(
-    doc: &mut AutoCommit,
-    waiting: &[Change],
-    incoming: Vec<Change>,
-) -> Result<Sorted> {
-    let mut candidates: Vec<(Change, bool)> = Vec::new();
-    let mut index: HashMap<ChangeHash, usize> = HashMap::new();
-    let from_before = waiting.iter().map(|change| (change.clone(), false));
-    let new = incoming.into_iter().map(|change| (change, true));
-    for (change, is_new) in from_before.chain(new) {
-        let hash = change.hash();
-        if index.contains_key(&hash) || doc.get_change_meta_by_hash(&hash).is_some() {
-            continue;
+impl Arrivals {
+    /// Sorts `incoming` and the changes waiting from before against `doc`: returns those
+    /// whose dependencies are all in (in the document or among these) that pass the
+    /// checks, in an order Automerge applies at once, and what this holds after them (to
+    /// keep once they are applied). A change that fails is refused: if it is incoming and
+    /// `strict`, with the whole input; otherwise it is dropped, with the changes after it.
+    pub(crate) fn sort(
+        &self,
+        doc: &mut AutoCommit,
+        incoming: Vec<Change>,
+        strict: bool,
+    ) -> Result<(Vec<Change>, Arrivals)> {
+        let mut refused = self.refused.clone();
+        let mut candidates: Vec<(Change, bool)> = Vec::new();
+        let mut index: HashMap<ChangeHash, usize> = HashMap::new();
+        let before = self.waiting.iter().map(|change| (change.clone(), false));
+        for (change, is_new) in before.chain(incoming.into_iter().map(|change| (change, strict))) {
+            let hash = change.hash();
+            if index.contains_key(&hash) || doc.get_change_meta_by_hash(&hash).is_some() {
+                continue;
+            }
+            if refused.contains(&hash) || change.deps().iter().any(|dep| refused.contains(dep)) {
+                if is_new {
+                    return Err(unsafe_change());
+                }
+                refused.insert(hash);
+                continue;
+            }
+            index.insert(hash, candidates.len());
+            candidates.push((change, is_new));
         }
-        index.insert(hash, candidates.len());
-        candidates.push((change, is_new));
+
+        // Kahn's order: a change is ready when the last change it depends on is.
+        let mut blocked = vec![0usize; candidates.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); candidates.len()];
+        for (i, (change, _)) in candidates.iter().enumerate() {
+            for dep in change.deps() {
+                if let Some(&j) = index.get(dep) {
+                    blocked[i] += 1;
+                    dependents[j].push(i);
+                } else if doc.get_change_meta_by_hash(dep).is_none() {
+                    // Missing: it waits until that change comes.
+                    blocked[i] += 1;
+                }
+            }
+        }
+        let mut queue: VecDeque<usize> =
+            (0..candidates.len()).filter(|&i| blocked[i] == 0).collect();
+
+        let mut seqs = self.seqs.clone().unwrap_or_else(|| last_seqs(doc));
+        // The device's own latest change may be newer than what was read (its edits).
+        if let Some(own) = doc.get_last_local_change() {
+            seqs.insert(own.actor_id().clone(), own.seq());
+        }
+        let mut known = Known::new(seqs);
+        // Each candidate's devices' last sequence numbers among the candidates before it.
+        let mut clocks: Vec<HashMap<ActorId, u64>> = vec![HashMap::new(); candidates.len()];
+        let mut done = vec![false; candidates.len()];
+        let mut ready = Vec::new();
+        while let Some(i) = queue.pop_front() {
+            let (change, is_new) = &candidates[i];
+            done[i] = true;
+            if !known.fits(doc, change, &clocks[i]) {
+                if *is_new {
+                    return Err(unsafe_change());
+                }
+                // Nothing after it can apply either.
+                let mut doomed = vec![i];
+                while let Some(d) = doomed.pop() {
+                    refused.insert(candidates[d].0.hash());
+                    done[d] = true;
+                    doomed.extend(dependents[d].iter().filter(|&&j| !done[j]));
+                }
+                continue;
+            }
+            known.learn(change);
+            ready.push(i);
+            let mut clock = clocks[i].clone();
+            clock.insert(change.actor_id().clone(), change.seq());
+            for &j in &dependents[i] {
+                for (actor, seq) in &clock {
+                    let at = clocks[j].entry(actor.clone()).or_default();
+                    *at = (*at).max(*seq);
+                }
+                blocked[j] -= 1;
+                if blocked[j] == 0 {
+                    queue.push_back(j);
+                }
+            }
+        }
+        let mut slots: Vec<Option<Change>> = candidates
+            .into_iter()
+            .map(|(change, _)| Some(change))
+            .collect();
+        let ready = ready.iter().filter_map(|&i| slots[i].take()).collect();
+        let waiting = slots
+            .into_iter()
+            .zip(done)
+            .filter(|(_, done)| !done)
+            .filter_map(|(change, _)| change)
+            .collect();
+        let next = Arrivals {
+            waiting,
+            refused,
+            seqs: Some(known.seqs),
+        };
+        Ok((ready, next))
     }
 
-    // Kahn's order: a change is ready when the last change it depends on is.
-    let mut blocked = vec![0usize; candidates.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); candidates.len()];
-    for (i, (change, _)) in candidates.iter().enumerate() {
-        for dep in change.deps() {
-            if let Some(&j) = index.get(dep) {
-                blocked[i] += 1;
-                dependents[j].push(i);
-            } else if doc.get_change_meta_by_hash(dep).is_none() {
-                // Missing: it waits until that change comes.
-                blocked[i] += 1;
-            }
-        }
+    /// The changes that received changes wait for: their dependencies that are neither in
+    /// the document nor waiting themselves.
+    pub(crate) fn missing(&self, doc: &mut AutoCommit) -> Vec<ChangeHash> {
+        let held: HashSet<ChangeHash> = self.waiting.iter().map(Change::hash).collect();
+        let mut missing: Vec<ChangeHash> = self
+            .waiting
+            .iter()
+            .flat_map(|change| change.deps())
+            .filter(|dep| !held.contains(dep) && !self.refused.contains(dep))
+            .copied()
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing.retain(|dep| doc.get_change_meta_by_hash(dep).is_none());
+        missing
     }
-    let mut queue: VecDeque<usize> = (0..candidates.len()).filter(|&i| blocked[i] == 0).collect();
 
-    let mut known = Known::new();
-    let mut taken = vec![false; candidates.len()];
-    let mut ready = Vec::new();
-    while let Some(i) = queue.pop_front() {
-        let (change, is_new) = &candidates[i];
-        taken[i] = true;
-        if !known.covers(doc, change) || !known.objects_fit(doc, change) {
-            if *is_new {
-                return Err(Error::Unbounded(Unbounded::Malformed(
-                    "a change that builds on a device or an object none of the changes before it made",
-                )));
-            }
-            continue;
-        }
-        known.learn(change);
-        ready.push(i);
-        for &j in &dependents[i] {
-            blocked[j] -= 1;
-            if blocked[j] == 0 {
-                queue.push_back(j);
-            }
-        }
+    /// The changes waiting, as Automerge bytes (what a whole save holds beside the
+    /// document, as Automerge's own save held its queue).
+    pub(crate) fn waiting_bytes(&self) -> Vec<u8> {
+        self.waiting
+            .iter()
+            .flat_map(|change| change.raw_bytes().to_vec())
+            .collect()
     }
-    let mut slots: Vec<Option<Change>> = candidates
-        .into_iter()
-        .map(|(change, _)| Some(change))
-        .collect();
-    let ready = ready.iter().filter_map(|&i| slots[i].take()).collect();
-    let waiting = slots
-        .into_iter()
-        .zip(taken)
-        .filter(|(_, taken)| !taken)
-        .filter_map(|(change, _)| change)
-        .collect();
-    Ok(Sorted { ready, waiting })
+
+    /// Forgets the sequence numbers read (the document took in changes another way).
+    pub(crate) fn forget_seqs(&mut self) {
+        self.seqs = None;
+    }
 }
 
-/// The changes that received changes wait for: their dependencies that are neither in
-/// the document nor waiting themselves.
-pub(crate) fn missing(doc: &mut AutoCommit, waiting: &[Change]) -> Vec<ChangeHash> {
-    let held: HashSet<ChangeHash> = waiting.iter().map(Change::hash).collect();
-    let mut missing: Vec<ChangeHash> = waiting
-        .iter()
-        .flat_map(|change| change.deps())
-        .filter(|dep| !held.contains(dep))
-        .copied()
-        .collect();
-    missing.sort();
-    missing.dedup();
-    missing.retain(|dep| doc.get_change_meta_by_hash(dep).is_none());
-    missing
+fn unsafe_change() -> Error {
+    Error::Unbounded(Unbounded::Malformed(
+        "a change that builds on something none of the changes before it made",
+    ))
+}
+
+/// The last sequence number of each device with a change in `doc`.
+fn last_seqs(doc: &mut AutoCommit) -> HashMap<ActorId, u64> {
+    let mut seqs = HashMap::new();
+    for meta in doc.get_changes_meta(&[]) {
+        let seq = seqs.entry(meta.actor.into_owned()).or_default();
+        *seq = meta.seq.max(*seq);
+    }
+    seqs
 }
 
 /// What Automerge knows by the time it applies a change, beyond what the document holds
-/// (which is asked of it): the actors of the changes taken so far, and the objects and
-/// elements made in them.
+/// (which is asked of it): each device's last sequence number, and the objects and
+/// elements made in the changes taken so far.
 struct Known {
-    taken: HashSet<ActorId>,
+    /// Each device's last sequence number in the document.
+    doc_seqs: HashMap<ActorId, u64>,
+    /// And after the changes taken so far.
+    seqs: HashMap<ActorId, u64>,
     /// Objects made in the changes taken so far, by id, with their kind.
     made: HashMap<(u64, ActorId), ObjType>,
     /// Elements inserted in the changes taken so far, by id, with the object they are in
-    /// (`None`: the root, which has none, so such an insert fits nothing).
+    /// (`None`: the root).
     elements: HashMap<(u64, ActorId), Option<(u64, ActorId)>>,
+    /// What the document's changes asked about hold: for each operation, its object and
+    /// whether it inserts an element.
+    asked: HashMap<ChangeHash, (u64, Vec<(ObjectId, bool)>)>,
 }
 
 impl Known {
-    fn new() -> Self {
+    fn new(seqs: HashMap<ActorId, u64>) -> Self {
         Self {
-            taken: HashSet::new(),
+            doc_seqs: seqs.clone(),
+            seqs,
             made: HashMap::new(),
             elements: HashMap::new(),
+            asked: HashMap::new(),
         }
     }
 
-    /// Whether every actor `change` names is known: its own actor is known from its
-    /// first change, which is this one if its sequence number is 1. (Automerge looks each
-    /// up in the document's table of actors, as `import_obj` does.)
-    fn covers(&self, doc: &AutoCommit, change: &Change) -> bool {
+    /// Whether Automerge can apply `change` now; `clock` holds the last sequence number
+    /// of each device among the changes taken before it that it depends on.
+    fn fits(
+        &mut self,
+        doc: &mut AutoCommit,
+        change: &Change,
+        clock: &HashMap<ActorId, u64>,
+    ) -> bool {
+        self.next_in_sequence(change, clock)
+            && self.devices_known(doc, change)
+            && self.operations_fit(doc, change)
+    }
+
+    /// The change is its device's next, after the device's change before it (which, if it
+    /// is among the changes taken with it, it depends on: Automerge orders those its own
+    /// way); only a device's first change names who made it. (Automerge asserts each.)
+    fn next_in_sequence(&self, change: &Change, clock: &HashMap<ActorId, u64>) -> bool {
+        let actor = change.actor_id();
+        let seq = change.seq();
+        let next = self.seqs.get(actor).copied().unwrap_or(0) + 1 == seq;
+        let in_doc = self.doc_seqs.get(actor).copied().unwrap_or(0);
+        let after_its_last = seq <= in_doc + 1 || clock.get(actor) == Some(&(seq - 1));
+        next && after_its_last && (change.author().is_none() || seq == 1)
+    }
+
+    /// Every device the change names is known: its own from its first change (this one, if
+    /// its sequence number is 1), the others from a change before it. (Automerge looks
+    /// each up in the document's table of devices, as `import_obj` does.)
+    fn devices_known(&self, doc: &AutoCommit, change: &Change) -> bool {
         let own = (change.seq() == 1).then(|| change.actor_id());
         change
             .actors()
             .filter(|actor| Some(*actor) != own)
             .all(|actor| {
-                self.taken.contains(actor) || doc.import_obj(&format!("1@{actor}")).is_ok()
+                self.seqs.get(actor).is_some_and(|&seq| seq > 0)
+                    || doc.import_obj(&format!("1@{actor}")).is_ok()
             })
     }
 
-    /// Whether every object `change`'s operations act on is there by then (the document's
-    /// root, made before, or made earlier in the change), each of a kind its keys fit (a
-    /// map's by name, a list's or text's by an element of it that is there too):
-    /// Automerge panics on an operation in an object or after an element it lacks. Notes
-    /// the objects and elements the change makes.
-    fn objects_fit(&mut self, doc: &AutoCommit, change: &Change) -> bool {
+    /// Every operation is one the app writes (a map, list or text made, a value put, a
+    /// value deleted), refers only to operations numbered below it, and acts on an object
+    /// that is there by then (the root, made before, or made earlier in the change) with a
+    /// key of a kind the object takes: a name in a map; in a list or text, the start (only
+    /// to insert) or an element inserted in that object. Notes what the change makes.
+    fn operations_fit(&mut self, doc: &mut AutoCommit, change: &Change) -> bool {
         let author = change.actor_id();
         let mut made = HashMap::new();
         let mut elements = HashMap::new();
         for (at, op) in (change.start_op().get()..).zip(change.decode().operations) {
-            let obj = match op.obj {
+            let written = matches!(
+                op.action,
+                OpType::Make(ObjType::Map | ObjType::List | ObjType::Text)
+                    | OpType::Put(_)
+                    | OpType::Delete
+            );
+            let below = |id: &OpId| id.0 < at;
+            let refs_below = op.pred.iter().all(below)
+                && match &op.obj {
+                    ObjectId::Root => true,
+                    ObjectId::Id(id) => below(id),
+                }
+                && match &op.key {
+                    Key::Seq(ElementId::Id(id)) => below(id),
+                    _ => true,
+                };
+            if !written || !refs_below {
+                return false;
+            }
+            let obj = match &op.obj {
                 ObjectId::Root => None,
-                ObjectId::Id(OpId(counter, actor)) => Some((counter, actor)),
+                ObjectId::Id(OpId(counter, actor)) => Some((*counter, actor.clone())),
             };
             // The object's kind, and its id in the document if it is there.
             let kind = match &obj {
@@ -213,8 +338,8 @@ impl Known {
                     }),
             };
             let fits = match (kind, &op.key) {
-                (Some((ObjType::Map | ObjType::Table, _)), Key::Map(_)) => true,
-                (Some((ObjType::List | ObjType::Text, _)), Key::Seq(ElementId::Head)) => true,
+                (Some((ObjType::Map, _)), Key::Map(_)) => !op.insert,
+                (Some((ObjType::List | ObjType::Text, _)), Key::Seq(ElementId::Head)) => op.insert,
                 (
                     Some((ObjType::List | ObjType::Text, in_doc)),
                     Key::Seq(ElementId::Id(element)),
@@ -222,11 +347,7 @@ impl Known {
                     let id = (element.0, element.1.clone());
                     let inserted_in = elements.get(&id).or_else(|| self.elements.get(&id));
                     inserted_in.is_some_and(|of| *of == obj)
-                        || in_doc.is_some_and(|in_doc| {
-                            Cursor::try_from(format!("{}@{}", id.0, id.1)).is_ok_and(|cursor| {
-                                doc.get_cursor_position(&in_doc, &cursor, None).is_ok()
-                            })
-                        })
+                        || in_doc.is_some_and(|_| self.inserted_in_doc(doc, element, &op.obj))
                 }
                 _ => false,
             };
@@ -245,7 +366,38 @@ impl Known {
         true
     }
 
+    /// Whether operation `element` of the document inserts an element into `obj`: read
+    /// from the change that made it (each such change read once).
+    fn inserted_in_doc(&mut self, doc: &mut AutoCommit, element: &OpId, obj: &ObjectId) -> bool {
+        let Ok(id @ ObjId::Id(..)) = doc.import_obj(&format!("{}@{}", element.0, element.1)) else {
+            return false;
+        };
+        let Some(hash) = doc.hash_for_opid(&id) else {
+            return false;
+        };
+        if let Entry::Vacant(slot) = self.asked.entry(hash) {
+            let Some(change) = doc.get_change_by_hash(&hash) else {
+                return false;
+            };
+            let ops = change
+                .decode()
+                .operations
+                .into_iter()
+                .map(|op| (op.obj, op.insert))
+                .collect();
+            slot.insert((change.start_op().get(), ops));
+        }
+        self.asked.get(&hash).is_some_and(|(start, ops)| {
+            element
+                .0
+                .checked_sub(*start)
+                .and_then(|at| usize::try_from(at).ok())
+                .and_then(|at| ops.get(at))
+                .is_some_and(|(of, insert)| *insert && of == obj)
+        })
+    }
+
     fn learn(&mut self, change: &Change) {
-        self.taken.insert(change.actor_id().clone());
+        self.seqs.insert(change.actor_id().clone(), change.seq());
     }
 }

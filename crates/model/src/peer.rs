@@ -56,7 +56,7 @@ impl PeerSync {
     /// as they were (the caller should close the channel: the peer is broken or
     /// hostile).
     pub fn receive(&mut self, space: &mut Space, bytes: &[u8]) -> Result<Received> {
-        let message = Message::decode(bytes).map_err(|_| Error::PeerMessage)?;
+        let mut message = Message::decode(bytes).map_err(|_| Error::PeerMessage)?;
         let mut received = Received::default();
         if !message.changes.is_empty() {
             if self.state.read_only {
@@ -80,8 +80,21 @@ impl PeerSync {
             }
         }
         // The message updates the session (their heads, what they need and have); its
-        // changes, if any were taken, are in the document already, so Automerge finds
-        // nothing new in them.
+        // changes were taken above, so Automerge finds nothing new in them, unless some
+        // wait (held by the space): those it would queue, and later apply unchecked, so
+        // then it is left only the changes the document holds, which it skips.
+        if !self.state.read_only && space.has_missing() {
+            let held: Vec<Vec<u8>> = message
+                .changes
+                .iter()
+                .filter(|chunk| {
+                    automerge::Change::try_from(*chunk)
+                        .is_ok_and(|change| space.has_change(&change.hash()))
+                })
+                .map(<[u8]>::to_vec)
+                .collect();
+            message.changes = held.into();
+        }
         space
             .doc
             .sync()

@@ -9,10 +9,11 @@
 use std::str::FromStr;
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 
+use crate::arrival::{self, Arrivals};
+use crate::doc;
 use crate::{Error, FocusAreaId, Result, SpaceId, Stamp};
-use crate::{arrival, doc};
 
 /// The newest document schema this build reads and writes. A document carries the schema
 /// it was written with; later builds read every earlier schema.
@@ -86,9 +87,9 @@ pub struct Space {
     kind: SpaceKind,
     /// The heads at the last save (or load): what a storage already holds.
     saved: Vec<ChangeHash>,
-    /// Received changes that wait for changes that have not arrived (`crate::arrival`:
-    /// Automerge's own queue stays empty).
-    waiting: Vec<Change>,
+    /// Received changes that wait for changes that have not arrived, and what is known of
+    /// the changes taken in (`crate::arrival`: Automerge's own queue stays empty).
+    arrivals: Arrivals,
 }
 
 impl Space {
@@ -124,7 +125,7 @@ impl Space {
             id,
             kind,
             saved: Vec::new(),
-            waiting: Vec::new(),
+            arrivals: Arrivals::default(),
         };
         space.commit(stamp);
         Ok(space)
@@ -145,12 +146,14 @@ impl Space {
             ),
             _ => (AutoCommit::new(), bytes),
         };
-        let mut waiting = Vec::new();
+        // A change stored that can never apply (from an editor gone rogue) is dropped, with
+        // the changes after it, rather than keep the space from opening.
+        let mut arrivals = Arrivals::default();
         if !rest.is_empty() {
             let heads = doc.get_heads();
-            let sorted = arrival::sort(&mut doc, &[], arrival::decode(rest, &heads)?)?;
-            doc.apply_changes(sorted.ready).map_err(Error::unreadable)?;
-            waiting = sorted.waiting;
+            let (ready, next) = arrivals.sort(&mut doc, arrival::decode(rest, &heads)?, false)?;
+            doc.apply_changes(ready).map_err(Error::unreadable)?;
+            arrivals = next;
         }
         let schema = match doc::scalar(&doc, &ROOT, SCHEMA) {
             Some(ScalarValue::Uint(v)) => v,
@@ -176,7 +179,7 @@ impl Space {
             id,
             kind,
             saved,
-            waiting,
+            arrivals,
         })
     }
 
@@ -209,13 +212,17 @@ impl Space {
     /// time a large council took to open (`cargo bench -p landsbyplan-model -- load`).
     pub fn save(&mut self) -> Vec<u8> {
         self.saved = self.doc.get_heads();
-        self.doc.save_nocompress()
+        let mut bytes = self.doc.save_nocompress();
+        bytes.extend(self.arrivals.waiting_bytes());
+        bytes
     }
 
     /// The whole document as a standard `.automerge` file, compressed, for a file or a
     /// sync snapshot, without marking anything as saved to the device's storage.
     pub fn export(&mut self) -> Vec<u8> {
-        self.doc.save()
+        let mut bytes = self.doc.save();
+        bytes.extend(self.arrivals.waiting_bytes());
+        bytes
     }
 
     /// The changes made or merged in since the last save of either kind or the load;
@@ -247,6 +254,7 @@ impl Space {
         within_bounds(&merged)?;
         merged.set_actor(self.doc.get_actor().clone());
         self.doc = merged;
+        self.arrivals.forget_seqs();
         Ok(())
     }
 
@@ -274,10 +282,8 @@ impl Space {
         let mut incoming = self.doc.fork();
         let heads = incoming.get_heads();
         let received = arrival::decode(changes, &heads)?;
-        let sorted = arrival::sort(&mut incoming, &self.waiting, received)?;
-        incoming
-            .apply_changes(sorted.ready)
-            .map_err(Error::unreadable)?;
+        let (ready, arrivals) = self.arrivals.sort(&mut incoming, received, true)?;
+        incoming.apply_changes(ready).map_err(Error::unreadable)?;
         // Another space's changes would put a second id (and kind) beside ours.
         let same_space = doc::all_strings(&incoming, &ROOT, ID) == [self.id.to_string()]
             && doc::all_strings(&incoming, &ROOT, KIND) == [self.kind.as_str()];
@@ -289,14 +295,14 @@ impl Space {
         // The copy becomes the document; it keeps this device's actor.
         incoming.set_actor(self.doc.get_actor().clone());
         self.doc = incoming;
-        self.waiting = sorted.waiting;
+        self.arrivals = arrivals;
         Ok(())
     }
 
     /// Changes that received changes depend on but that have not arrived: while any are
     /// missing, some received changes wait unapplied.
     pub fn missing(&mut self) -> Vec<ChangeHash> {
-        arrival::missing(&mut self.doc, &self.waiting)
+        self.arrivals.missing(&mut self.doc)
     }
 
     /// Whether received changes wait for changes that have not arrived.
@@ -366,7 +372,7 @@ impl Space {
             id: self.id,
             kind: self.kind,
             saved: Vec::new(),
-            waiting: self.waiting.clone(),
+            arrivals: self.arrivals.clone(),
         }
     }
 
