@@ -105,6 +105,26 @@ fn apply_one_received_change(bencher: Bencher, ops: u64) {
         .bench_local_refs(|(space, change)| space.apply_changes(change).unwrap());
 }
 
+/// Taking in a change received from another device after an earlier one (what a space
+/// learns of its devices at the first is kept for the next: typing together).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn apply_the_next_received_change(bencher: Bencher, ops: u64) {
+    bencher
+        .with_inputs(|| {
+            let mut space = loaded(ops);
+            let mut other = space.fork();
+            let heads = other.heads();
+            one_edit(&mut other);
+            let (first, _) = other.changes_after(&heads);
+            space.apply_changes(&first).unwrap();
+            let heads = other.heads();
+            other.rename("Vorbasse Lokalråd (igen)", &stamp(2)).unwrap();
+            let (next, _) = other.changes_after(&heads);
+            (space, next)
+        })
+        .bench_local_refs(|(space, change)| space.apply_changes(change).unwrap());
+}
+
 /// Taking in a whole snapshot of the space (as a device that was away long gets it) that
 /// holds one change this device lacks.
 #[divan::bench(args = SIZES, sample_count = 10)]
