@@ -118,8 +118,9 @@ proptest! {
     }
 }
 
-#[test]
-fn a_change_naming_a_device_whose_first_change_still_waits_is_refused_not_a_panic() {
+/// Anna's council, its heads, Per's device (which added Per as a member), and Bo's
+/// (forked from Per's), which edited Per: Bo's change names Per's device.
+fn per_then_bo() -> (Space, Vec<ChangeHash>, Space, Space) {
     let mut anna = council();
     let start = anna.heads();
     let mut per_device = anna.fork();
@@ -130,6 +131,12 @@ fn a_change_naming_a_device_whose_first_change_still_waits_is_refused_not_a_pani
     let mut bo = per_device.fork();
     bo.update_member(p, &person("Per", "20 30 40 50"), &stamp("Bo", 120))
         .unwrap();
+    (anna, start, per_device, bo)
+}
+
+#[test]
+fn a_change_naming_a_device_whose_first_change_still_waits_is_refused_not_a_panic() {
+    let (mut anna, start, mut per_device, mut bo) = per_then_bo();
     let (pers, _) = per_device.changes_after(&start);
     let (bos, _) = bo.changes_after(&per_device.heads());
 
@@ -164,16 +171,7 @@ fn a_change_naming_a_device_whose_first_change_still_waits_is_refused_not_a_pani
 
 #[test]
 fn a_stored_change_that_turns_out_unsafe_is_dropped_with_what_follows_it_and_not_asked_for() {
-    let mut anna = council();
-    let start = anna.heads();
-    let mut per_device = anna.fork();
-    let p = PersonId::from_random(1);
-    per_device
-        .add_member(p, &person("Per", ""), &stamp("Per", 110))
-        .unwrap();
-    let mut bo = per_device.fork();
-    bo.update_member(p, &person("Per", "20 30 40 50"), &stamp("Bo", 120))
-        .unwrap();
+    let (mut anna, start, mut per_device, mut bo) = per_then_bo();
     bo.rename("Vorbasse Lokalråd", &stamp("Bo", 130)).unwrap();
     let (pers, _) = per_device.changes_after(&start);
     let (bos, _) = bo.changes_after(&per_device.heads());
