@@ -318,7 +318,9 @@ impl Known {
                     Key::Seq(ElementId::Id(id)) => below(id),
                     _ => true,
                 };
-            if !written || !refs_below {
+            // Only a new element (put or made) inserts; a deletion never does.
+            let inserts_fit = !op.insert || !matches!(op.action, OpType::Delete);
+            if !written || !refs_below || !inserts_fit {
                 return false;
             }
             let obj = match &op.obj {

@@ -289,7 +289,7 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
     // Bo's own device (so no other device is named), at an operation it never made.
     let nowhere = |author: &ActorId| OpId(999, author.clone());
     type Forge = Box<dyn Fn(&mut Op, &ActorId)>;
-    let cases: [(&str, Forge); 7] = [
+    let cases: [(&str, Forge); 8] = [
         (
             "into an object never made",
             Box::new(move |op, author| op.obj = ObjectId::Id(nowhere(author))),
@@ -322,6 +322,10 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
                 op.key = Key::Seq(ElementId::Head);
                 op.insert = false;
             }),
+        ),
+        (
+            "a deletion that inserts",
+            Box::new(|op, _| op.action = automerge::legacy::OpType::Delete),
         ),
         (
             "a table made",
