@@ -234,12 +234,12 @@ struct Known {
     seqs: HashMap<ActorId, u64>,
     /// Objects made in the changes taken so far, by id, with their kind.
     made: HashMap<(u64, ActorId), ObjType>,
-    /// Elements inserted in the changes taken so far, by id, with the object they are in
-    /// (`None`: the root).
-    elements: HashMap<(u64, ActorId), Option<(u64, ActorId)>>,
-    /// What the document's changes asked about hold: for each operation, its object and
-    /// whether it inserts an element.
-    asked: HashMap<ChangeHash, (u64, Vec<(ObjectId, bool)>)>,
+    /// The operations of the changes taken so far, by id: their object, key, and whether
+    /// they insert an element.
+    ops: HashMap<(u64, ActorId), (ObjectId, Key, bool)>,
+    /// What the document's changes asked about hold: their first operation number, device,
+    /// and for each operation its object, key, and whether it inserts.
+    asked: HashMap<ChangeHash, (u64, ActorId, Vec<(ObjectId, Key, bool)>)>,
 }
 
 impl Known {
@@ -248,7 +248,7 @@ impl Known {
             doc_seqs: seqs.clone(),
             seqs,
             made: HashMap::new(),
-            elements: HashMap::new(),
+            ops: HashMap::new(),
             asked: HashMap::new(),
         }
     }
@@ -296,11 +296,14 @@ impl Known {
     /// value deleted), refers only to operations numbered below it, and acts on an object
     /// that is there by then (the root, made before, or made earlier in the change) with a
     /// key of a kind the object takes: a name in a map; in a list or text, the start (only
-    /// to insert) or an element inserted in that object. Notes what the change makes.
+    /// to insert) or an element inserted in that object. What it overwrites (its
+    /// predecessors) are operations at the same place: the same name of the same map, or
+    /// the same element (its insertion, or values put on it since); an insertion
+    /// overwrites nothing. Notes what the change makes.
     fn operations_fit(&mut self, doc: &mut AutoCommit, change: &Change) -> bool {
         let author = change.actor_id();
         let mut made = HashMap::new();
-        let mut elements = HashMap::new();
+        let mut ops = HashMap::new();
         for (at, op) in (change.start_op().get()..).zip(change.decode().operations) {
             let written = matches!(
                 op.action,
@@ -308,7 +311,8 @@ impl Known {
                     | OpType::Put(_)
                     | OpType::Delete
             );
-            let below = |id: &OpId| id.0 < at;
+            // Numbered below it, and not 0 (which only the root is).
+            let below = |id: &OpId| id.0 > 0 && id.0 < at;
             let refs_below = op.pred.iter().all(below)
                 && match &op.obj {
                     ObjectId::Root => true,
@@ -327,76 +331,87 @@ impl Known {
                 ObjectId::Root => None,
                 ObjectId::Id(OpId(counter, actor)) => Some((*counter, actor.clone())),
             };
-            // The object's kind, and its id in the document if it is there.
+            // The object's kind.
             let kind = match &obj {
-                None => Some((ObjType::Map, None)),
+                None => Some(ObjType::Map),
                 Some(id) => made
                     .get(id)
                     .or_else(|| self.made.get(id))
-                    .map(|kind| (*kind, None))
+                    .copied()
                     .or_else(|| {
-                        let (in_doc, kind) = doc.import(&format!("{}@{}", id.0, id.1)).ok()?;
-                        Some((kind, Some(in_doc)))
+                        let (_, kind) = doc.import(&format!("{}@{}", id.0, id.1)).ok()?;
+                        Some(kind)
                     }),
             };
-            let fits = match (kind, &op.key) {
-                (Some((ObjType::Map, _)), Key::Map(_)) => !op.insert,
-                (Some((ObjType::List | ObjType::Text, _)), Key::Seq(ElementId::Head)) => op.insert,
-                (
-                    Some((ObjType::List | ObjType::Text, in_doc)),
-                    Key::Seq(ElementId::Id(element)),
-                ) => {
-                    let id = (element.0, element.1.clone());
-                    let inserted_in = elements.get(&id).or_else(|| self.elements.get(&id));
-                    inserted_in.is_some_and(|of| *of == obj)
-                        || in_doc.is_some_and(|_| self.inserted_in_doc(doc, element, &op.obj))
-                }
+            let key_fits = match (kind, &op.key) {
+                (Some(ObjType::Map), Key::Map(_)) => !op.insert,
+                (Some(ObjType::List | ObjType::Text), Key::Seq(ElementId::Head)) => op.insert,
+                (Some(ObjType::List | ObjType::Text), Key::Seq(ElementId::Id(element))) => self
+                    .op(doc, &ops, element)
+                    .is_some_and(|(of, _, insert)| insert && of == op.obj),
                 _ => false,
             };
-            if !fits {
+            let preds_fit = if op.insert {
+                op.pred.is_empty()
+            } else {
+                op.pred.iter().all(|pred| {
+                    self.op(doc, &ops, pred).is_some_and(|(of, key, insert)| {
+                        of == op.obj
+                            && match &op.key {
+                                Key::Seq(ElementId::Id(element)) => {
+                                    (insert && pred == element) || (!insert && key == op.key)
+                                }
+                                _ => !insert && key == op.key,
+                            }
+                    })
+                })
+            };
+            if !key_fits || !preds_fit {
                 return false;
             }
             if let OpType::Make(kind) = op.action {
                 made.insert((at, author.clone()), kind);
             }
-            if op.insert {
-                elements.insert((at, author.clone()), obj);
-            }
+            ops.insert((at, author.clone()), (op.obj, op.key, op.insert));
         }
         self.made.extend(made);
-        self.elements.extend(elements);
+        self.ops.extend(ops);
         true
     }
 
-    /// Whether operation `element` of the document inserts an element into `obj`: read
-    /// from the change that made it (each such change read once).
-    fn inserted_in_doc(&mut self, doc: &mut AutoCommit, element: &OpId, obj: &ObjectId) -> bool {
-        let Ok(id @ ObjId::Id(..)) = doc.import_obj(&format!("{}@{}", element.0, element.1)) else {
-            return false;
+    /// The object, key and insertion flag of operation `id`: made in this change
+    /// (`here`), in a change taken before it, or in the document (read from the change
+    /// that made it, each such change read once).
+    fn op(
+        &mut self,
+        doc: &mut AutoCommit,
+        here: &HashMap<(u64, ActorId), (ObjectId, Key, bool)>,
+        id: &OpId,
+    ) -> Option<(ObjectId, Key, bool)> {
+        let key = (id.0, id.1.clone());
+        if let Some(found) = here.get(&key).or_else(|| self.ops.get(&key)) {
+            return Some(found.clone());
+        }
+        let Ok(exid @ ObjId::Id(..)) = doc.import_obj(&format!("{}@{}", id.0, id.1)) else {
+            return None;
         };
-        let Some(hash) = doc.hash_for_opid(&id) else {
-            return false;
-        };
+        let hash = doc.hash_for_opid(&exid)?;
         if let Entry::Vacant(slot) = self.asked.entry(hash) {
-            let Some(change) = doc.get_change_by_hash(&hash) else {
-                return false;
-            };
+            let change = doc.get_change_by_hash(&hash)?;
             let ops = change
                 .decode()
                 .operations
                 .into_iter()
-                .map(|op| (op.obj, op.insert))
+                .map(|op| (op.obj, op.key, op.insert))
                 .collect();
-            slot.insert((change.start_op().get(), ops));
+            slot.insert((change.start_op().get(), change.actor_id().clone(), ops));
         }
-        self.asked.get(&hash).is_some_and(|(start, ops)| {
-            element
-                .0
-                .checked_sub(*start)
-                .and_then(|at| usize::try_from(at).ok())
-                .and_then(|at| ops.get(at))
-                .is_some_and(|(of, insert)| *insert && of == obj)
-        })
+        let (start, actor, ops) = self.asked.get(&hash)?;
+        if *actor != id.1 {
+            return None;
+        }
+        let at = usize::try_from(id.0.checked_sub(*start)?).ok()?;
+        ops.get(at).cloned()
     }
 
     fn learn(&mut self, change: &Change) {

@@ -289,7 +289,7 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
     // Bo's own device (so no other device is named), at an operation it never made.
     let nowhere = |author: &ActorId| OpId(999, author.clone());
     type Forge = Box<dyn Fn(&mut Op, &ActorId)>;
-    let cases: [(&str, Forge); 8] = [
+    let cases: [(&str, Forge); 10] = [
         (
             "into an object never made",
             Box::new(move |op, author| op.obj = ObjectId::Id(nowhere(author))),
@@ -321,6 +321,23 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
             Box::new(|op, _| {
                 op.key = Key::Seq(ElementId::Head);
                 op.insert = false;
+            }),
+        ),
+        (
+            "overwriting what is not at its place",
+            Box::new(|op, _| {
+                if let Key::Seq(ElementId::Id(id)) = &op.key {
+                    op.pred = vec![OpId(1, id.1.clone())].into();
+                    op.insert = false;
+                }
+            }),
+        ),
+        (
+            "into the object numbered 0",
+            Box::new(|op, _| {
+                if let Key::Seq(ElementId::Id(id)) = &op.key {
+                    op.obj = ObjectId::Id(OpId(0, id.1.clone()));
+                }
             }),
         ),
         (
