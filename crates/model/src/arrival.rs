@@ -224,6 +224,9 @@ fn last_seqs(doc: &mut AutoCommit) -> HashMap<ActorId, u64> {
     seqs
 }
 
+/// Where an operation acts: its object, its key, and whether it inserts an element.
+type Place = (ObjectId, Key, bool);
+
 /// What Automerge knows by the time it applies a change, beyond what the document holds
 /// (which is asked of it): each device's last sequence number, and the objects and
 /// elements made in the changes taken so far.
@@ -236,10 +239,10 @@ struct Known {
     made: HashMap<(u64, ActorId), ObjType>,
     /// The operations of the changes taken so far, by id: their object, key, and whether
     /// they insert an element.
-    ops: HashMap<(u64, ActorId), (ObjectId, Key, bool)>,
+    ops: HashMap<(u64, ActorId), Place>,
     /// What the document's changes asked about hold: their first operation number, device,
     /// and for each operation its object, key, and whether it inserts.
-    asked: HashMap<ChangeHash, (u64, ActorId, Vec<(ObjectId, Key, bool)>)>,
+    asked: HashMap<ChangeHash, (u64, ActorId, Vec<Place>)>,
 }
 
 impl Known {
@@ -385,9 +388,9 @@ impl Known {
     fn op(
         &mut self,
         doc: &mut AutoCommit,
-        here: &HashMap<(u64, ActorId), (ObjectId, Key, bool)>,
+        here: &HashMap<(u64, ActorId), Place>,
         id: &OpId,
-    ) -> Option<(ObjectId, Key, bool)> {
+    ) -> Option<Place> {
         let key = (id.0, id.1.clone());
         if let Some(found) = here.get(&key).or_else(|| self.ops.get(&key)) {
             return Some(found.clone());
