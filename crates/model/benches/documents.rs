@@ -90,6 +90,13 @@ fn load_with_31_saves_after(bencher: Bencher, ops: u64) {
     bencher.bench(|| Space::load(divan::black_box(&bytes)).unwrap());
 }
 
+/// The change `edit` makes in `space`, as another device receives it.
+fn edited(space: &mut Space, edit: impl FnOnce(&mut Space)) -> Vec<u8> {
+    let heads = space.heads();
+    edit(space);
+    space.changes_after(&heads).0
+}
+
 /// Taking in one change received from another device (a rename), as the relay brings it.
 #[divan::bench(args = SIZES, sample_count = 20)]
 fn apply_one_received_change(bencher: Bencher, ops: u64) {
@@ -97,9 +104,7 @@ fn apply_one_received_change(bencher: Bencher, ops: u64) {
         .with_inputs(|| {
             let mut space = loaded(ops);
             let mut other = space.fork();
-            let heads = other.heads();
-            one_edit(&mut other);
-            let (change, _) = other.changes_after(&heads);
+            let change = edited(&mut other, one_edit);
             (space, change)
         })
         .bench_local_refs(|(space, change)| space.apply_changes(change).unwrap());
@@ -113,13 +118,11 @@ fn apply_the_next_received_change(bencher: Bencher, ops: u64) {
         .with_inputs(|| {
             let mut space = loaded(ops);
             let mut other = space.fork();
-            let heads = other.heads();
-            one_edit(&mut other);
-            let (first, _) = other.changes_after(&heads);
+            let first = edited(&mut other, one_edit);
             space.apply_changes(&first).unwrap();
-            let heads = other.heads();
-            other.rename("Vorbasse Lokalråd (igen)", &stamp(2)).unwrap();
-            let (next, _) = other.changes_after(&heads);
+            let next = edited(&mut other, |other| {
+                other.rename("Vorbasse Lokalråd (igen)", &stamp(2)).unwrap();
+            });
             (space, next)
         })
         .bench_local_refs(|(space, change)| space.apply_changes(change).unwrap());
