@@ -161,6 +161,9 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+        ))]
         /// Three devices rename the council, edit its members and add the same new member
         /// at once, in any mix; after the merge the scan finds exactly the conflicts a
         /// key-by-key walk finds.

@@ -71,6 +71,9 @@ fn with_deps(change: &[u8], deps: Vec<ChangeHash>) -> Vec<u8> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+    ))]
     /// However the changes come (any order, any bundles) and whenever the phone reloads
     /// (from what it saved and what it received while anything was missing), it ends
     /// with the whole: nothing refused, nothing waiting, the same heads and text.

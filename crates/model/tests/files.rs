@@ -200,6 +200,9 @@ fn importing_another_space_or_a_damaged_file_changes_nothing() {
 }
 
 proptest! {
+    // 2,000 cases, whatever the test command asks of the merge properties: the `space`
+    // fuzz target runs such bytes far longer (scripts/fuzz).
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
     #[test]
     fn loading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = Space::load(&bytes);

@@ -131,6 +131,9 @@ enum Step {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+    ))]
     #[test]
     fn a_chain_of_devices_ends_with_every_edit_on_every_device(
         n in 2..=4usize,

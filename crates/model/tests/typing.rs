@@ -374,6 +374,9 @@ fn a_keystroke_is_the_splice_that_ends_at_the_caret() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+    ))]
     /// Whatever the caret says, the splice turns what was seen into what was typed.
     #[test]
     fn a_keystroke_splice_always_makes_the_typed_text(

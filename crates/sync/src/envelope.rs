@@ -88,6 +88,9 @@ mod tests {
     use crate::{SpaceSecret, SyncError};
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+        ))]
         #[test]
         fn what_is_sealed_opens_to_the_same_bytes(
             secret in any::<[u8; 32]>(),

@@ -371,6 +371,9 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+        ))]
         #[test]
         fn every_client_frame_survives_encode_and_decode(frame in client_frame()) {
             prop_assert_eq!(ClientFrame::decode(&frame.encode()), Ok(frame));

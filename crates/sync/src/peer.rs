@@ -603,6 +603,9 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("LANDSBYPLAN_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+        ))]
         #[test]
         fn any_code_comes_back_the_same_through_seal_text_and_open(code in code(), nonce in any::<[u8; 24]>()) {
             let sealed = code.seal(&read(9), nonce);

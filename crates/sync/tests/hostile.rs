@@ -18,7 +18,7 @@ fn space() -> SpaceKeys {
 
 proptest! {
     // 2,000 cases unless HOSTILE_CASES says otherwise (about 17 s; the test command's
-    // PROPTEST_CASES=10000 is for the merge properties).
+    // LANDSBYPLAN_CASES=10000 is for the merge properties).
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("HOSTILE_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(2000)
     ))]
