@@ -16,7 +16,9 @@ use leptos::prelude::*;
 use web_sys::HtmlTextAreaElement;
 
 use super::Editor;
+use super::share::copier;
 use crate::glimpse::{self, Glimpse};
+use crate::i18n::I18n;
 
 /// The name of `field` on its screen (each screen has at most one of each), which a
 /// glimpse of the screen keeps what is typed under.
@@ -157,6 +159,16 @@ pub fn LiveText(
     let path = window().location().pathname().unwrap_or_default();
     let glimpse = use_context::<Glimpse>();
     let took_over = StoredValue::new(false);
+    // What was typed in the glimpse and could not go into the space (this device may no
+    // longer change it, or the text was closed meanwhile): shown under the field until
+    // the person dismisses it, and kept in the glimpse's store until then, so a reload
+    // shows it again.
+    let unsaved = RwSignal::new(None::<String>);
+    let dismiss_path = path.clone();
+    let dismiss = move |_| {
+        glimpse::typed_taken(&dismiss_path, key(field));
+        unsaved.set(None);
+    };
     Effect::new(move || {
         let Some(area) = node.get() else {
             return;
@@ -165,33 +177,49 @@ pub fn LiveText(
             return;
         }
         took_over.set_value(true);
-        let early = glimpse::typed_early(&path, key(field));
-        if early.is_some() && !editor.writable {
-            // This device may no longer change the space: nowhere for it to go.
+        let Some(early) = glimpse::typed_early(&path, key(field)) else {
+            return;
+        };
+        let Some(last) = early.steps.last().map(|step| step.typed.clone()) else {
             glimpse::typed_taken(&path, key(field));
-        } else if let Some(early) = early
-            && let Some(last) = early.steps.last()
-        {
-            area.set_value(&last.typed);
+            return;
+        };
+        if !editor.writable {
+            // Nowhere for it to go: shown, for the person to copy.
+            unsaved.set(Some(last));
+        } else {
+            area.set_value(&last);
             let path = path.clone();
             editor.save(move |space, stamp| {
                 // Each step as a keystroke made in what the one before it left, from the
                 // glimpse's text at its heads: each lands where it was typed.
-                // In the edit journal once this returns (or refused): not to be taken twice.
-                glimpse::typed_taken(&path, key(field));
                 let mut seen = LiveShown {
                     text: early.text,
                     heads: parse_heads(&early.heads).unwrap_or_default(),
                 };
+                let mut saved = Ok(());
                 for step in early.steps {
                     let keystroke = Keystroke {
                         seen,
                         typed: step.typed,
                         caret: step.caret,
                     };
-                    seen = save_keystroke(space, stamp, &keystroke)?;
+                    match save_keystroke(space, stamp, &keystroke) {
+                        Ok(now) => seen = now,
+                        Err(refused) => {
+                            saved = Err(refused);
+                            break;
+                        }
+                    }
                 }
-                Ok(())
+                if saved.is_ok() {
+                    // In the edit journal once this returns: not to be taken twice.
+                    glimpse::typed_taken(&path, key(field));
+                } else {
+                    // The refusal shows in the save problem line; the text stays here.
+                    leptos::task::spawn_local(async move { unsaved.set(Some(last)) });
+                }
+                saved
             });
         }
         if let Some(focused) = glimpse.and_then(|glimpse| glimpse.take_focus(key(field))) {
@@ -208,6 +236,7 @@ pub fn LiveText(
             area.set_scroll_top(focused.scroll);
         }
     });
+    let note = format!("{id}-unsaved");
     let composition_ended = move || {
         composing.set_value(false);
         // The last input is saved first (it may come just before or just after this).
@@ -237,6 +266,28 @@ pub fn LiveText(
                 }
             }
         ></textarea>
+        {move || unsaved.get().map(|text| {
+            let i18n = expect_context::<I18n>();
+            let (copy, copied) = copier(text.clone());
+            let (labelled_by, note) = (note.clone(), note.clone());
+            view! {
+                <div class="unsaved" data-now="" role="group" aria-labelledby=labelled_by>
+                    <p id=note>{move || i18n.t("glimpse-typed-unsaved")}</p>
+                    <textarea readonly=true rows=3 aria-label=move || i18n.t("glimpse-typed-unsaved-text") prop:value=text></textarea>
+                    <div class="buttons">
+                        <button type="button" on:click=copy>{move || i18n.t("glimpse-typed-unsaved-copy")}</button>
+                        <button type="button" on:click=dismiss.clone()>{move || i18n.t("glimpse-typed-unsaved-dismiss")}</button>
+                    </div>
+                    <p role="status" aria-live="polite">
+                        {move || match copied.get() {
+                            Some(true) => i18n.t("glimpse-typed-unsaved-copied"),
+                            Some(false) => i18n.t("glimpse-typed-unsaved-copy-failed"),
+                            None => String::new(),
+                        }}
+                    </p>
+                </div>
+            }
+        })}
     }
 }
 

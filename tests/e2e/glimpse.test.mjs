@@ -503,6 +503,69 @@ test("a meeting's and an application's screens opened again show what was typed 
   await context.close();
 });
 
+test("what was typed in a glimpse and can no longer go in stays under its field, through a reload, until the person forgets it", async () => {
+  const { context, page } = await councilScreen("Lone", "Vorbasse Lokalråd");
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  // A draft application, its screen kept as a glimpse.
+  await page.getByLabel("Ny ansøgning – projektets titel").fill("Bænke ved søen");
+  await page.getByRole("button", { name: "Start ansøgningen" }).click();
+  await page.getByRole("heading", { level: 2, name: "Bænke ved søen" }).waitFor();
+  const url = page.url();
+  const path = new URL(url).pathname;
+  const TYPED = `landsbyplan.typed:${path}`;
+  await page.getByLabel("Beskrivelse af projektet").fill("To bænke.");
+  await keptWith(page, path, "To bænke.</textarea>");
+
+  // A second tab opens it again while its code is held back, and the person adds to the
+  // description in the glimpse; meanwhile the council endorses the application in the
+  // first tab, which closes its description.
+  const late = await context.newPage();
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await late.route(ENGINE, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await late.goto(url);
+  const inGlimpse = late.locator("main .glimpse").getByLabel("Beskrivelse af projektet");
+  await inGlimpse.waitFor();
+  await typeAt(inGlimpse, [..."To bænke."].length, " Og et bord.");
+  await late.waitForFunction((key) => localStorage.getItem(key)?.includes("Og et bord."), TYPED);
+  await page.getByLabel("Påtegnet af (navn, for lokalrådet)").fill("Lone");
+  await page.getByLabel("Dato for påtegningen").fill("2024-01-02");
+  await page.getByRole("button", { name: "Registrér påtegningen" }).click();
+  await page.getByText("Påtegnet af Lone for lokalrådet den 2.1.2024.").waitFor();
+  release();
+
+  // The screen takes over: the description is the document's (an endorsed application's
+  // cannot change), the refusal is said, and what was typed is shown, to be copied.
+  const typedText = "To bænke. Og et bord.";
+  const note = (on) => on.getByRole("group", { name: /^Det, du skrev, før skærmen var klar, er ikke gemt/ });
+  await note(late).waitFor();
+  await late.waitForFunction(() => document.querySelector(".glimpse") === null);
+  assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
+  assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
+  await late.getByRole("alert").getByText("Ansøgningen kan kun ændres, mens den er en kladde.").waitFor();
+  assert.deepEqual(await violations(late), [], "the screen with what was not saved");
+  await note(late).getByRole("button", { name: "Kopiér teksten" }).click();
+  await note(late).getByRole("status").getByText("Teksten er kopieret.").waitFor();
+  assert.equal(await late.evaluate(() => navigator.clipboard.readText()), typedText);
+
+  // Still there after a reload (nothing shown is lost until the person lets it go) ...
+  await late.reload();
+  await note(late).waitFor();
+  assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
+  // ... and gone for good once forgotten.
+  await note(late).getByRole("button", { name: "Glem teksten" }).click();
+  assert.equal(await note(late).count(), 0);
+  assert.equal(await late.evaluate((key) => localStorage.getItem(key), TYPED), null);
+  await late.reload();
+  await late.getByLabel("Beskrivelse af projektet").waitFor();
+  assert.equal(await note(late).count(), 0);
+  assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
+  await context.close();
+});
+
 test("a phone keeps the glimpses of its eight latest addresses, none too large, nothing private, nothing that runs, down to a window below what it showed", async () => {
   // The security policy bypassed: only the glimpse's own stripping keeps scripts out here.
   const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block", bypassCSP: true });
