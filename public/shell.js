@@ -80,16 +80,23 @@ globalThis.landsbyplanGlimpse = (() => {
     }
   }
 
-  /** What was typed in the glimpse of `path` and not yet taken into its document, by field. */
+  /**
+   * What was typed in the glimpse of `path` and not yet taken into its document, by field
+   * (`fields`), and what its document refused, by field, until the person forgets it
+   * (`refused`: the text; never taken in again).
+   */
   function typedAt(path) {
     if (typedHere[path]) return typedHere[path];
     try {
       const kept = JSON.parse(localStorage.getItem(TYPED + path) ?? "null");
-      if (kept && kept.version === 2 && kept.fields && typeof kept.fields === "object") return kept;
+      if (kept && kept.version === 2 && kept.fields && typeof kept.fields === "object") {
+        if (!kept.refused || typeof kept.refused !== "object") kept.refused = {};
+        return kept;
+      }
     } catch {
       // Damaged or unreadable: nothing to take.
     }
-    return { version: 2, fields: {} };
+    return { version: 2, fields: {}, refused: {} };
   }
 
   /**
@@ -98,7 +105,7 @@ globalThis.landsbyplanGlimpse = (() => {
    * (Storage, not the page, is where another tab at the same address takes it from.)
    */
   function keepTyped(path, typed) {
-    const empty = Object.keys(typed.fields).length === 0;
+    const empty = Object.keys(typed.fields).length === 0 && Object.keys(typed.refused ?? {}).length === 0;
     for (const attempt of [0, 1]) {
       try {
         if (empty) localStorage.removeItem(TYPED + path);
@@ -382,11 +389,39 @@ globalThis.landsbyplanGlimpse = (() => {
     },
 
     /**
+     * What was typed into `key` of `path`'s glimpse could not go into its document: kept
+     * as refused text (after any refused before), never to be taken in, until forgotten.
+     */
+    refuse(path, key) {
+      const typed = typedAt(path);
+      const last = typed.fields[key]?.steps?.at(-1)?.typed;
+      if (typeof last === "string") {
+        const before = typed.refused[key];
+        typed.refused[key] = typeof before === "string" && before !== last ? `${before}\n\n${last}` : last;
+      }
+      delete typed.fields[key];
+      keepTyped(path, typed);
+    },
+
+    /** The text typed into `key` of `path`'s glimpse that its document refused, or undefined. */
+    refused(path, key) {
+      const text = typedAt(path).refused[key];
+      return typeof text === "string" ? text : undefined;
+    },
+
+    /** Forgets the refused text of `key` of `path` (the person let it go). */
+    forgetRefused(path, key) {
+      const typed = typedAt(path);
+      delete typed.refused[key];
+      keepTyped(path, typed);
+    },
+
+    /**
      * Forgets the glimpse of `path` (a screen that no longer shows anything), and what was
      * typed in it (there is nowhere for it to go).
      */
     forget(path) {
-      keepTyped(path, { version: 2, fields: {} });
+      keepTyped(path, { version: 2, fields: {}, refused: {} });
       try {
         localStorage.removeItem(PREFIX + path);
         const kept = index();

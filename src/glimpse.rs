@@ -51,6 +51,12 @@ extern "C" {
     fn taken(path: &str, key: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = typedAny, catch)]
     fn typed_any(path: &str) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, catch)]
+    fn refuse(path: &str, key: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = refused, catch)]
+    fn refused_of(path: &str, key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(js_namespace = landsbyplanGlimpse, js_name = forgetRefused, catch)]
+    fn forget_refused(path: &str, key: &str) -> Result<(), JsValue>;
 }
 
 /// What was typed into a long text of a glimpse, not yet in the document.
@@ -105,6 +111,27 @@ pub fn typed_here() -> bool {
 pub fn typed_taken(path: &str, key: &str) {
     if let Err(err) = taken(path, key) {
         leptos::logging::warn!("could not forget what was typed in a glimpse: {err:?}");
+    }
+}
+
+/// What was typed into `key` of `path`'s glimpse could not go into the document (the
+/// text is closed now, or the device may only read): kept apart, never taken in, and
+/// shown by [`typed_refused`] until [`refused_forgotten`].
+pub fn typed_refused_now(path: &str, key: &str) {
+    if let Err(err) = refuse(path, key) {
+        leptos::logging::warn!("could not keep what a glimpse's document refused: {err:?}");
+    }
+}
+
+/// The text typed into `key` of `path`'s glimpse that the document refused, if any.
+pub fn typed_refused(path: &str, key: &str) -> Option<String> {
+    refused_of(path, key).ok().flatten()
+}
+
+/// Forgets the refused text of `key` of `path`: the person let it go.
+pub fn refused_forgotten(path: &str, key: &str) {
+    if let Err(err) = forget_refused(path, key) {
+        leptos::logging::warn!("could not forget a glimpse's refused text: {err:?}");
     }
 }
 

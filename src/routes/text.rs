@@ -10,6 +10,8 @@
 //! each place typed at, the first made at those heads, and the focus and caret if they
 //! were there.
 
+use std::time::Duration;
+
 use automerge::ChangeHash;
 use landsbyplan_model::{Keystroke, LiveField, LiveShown, Span};
 use leptos::prelude::*;
@@ -160,14 +162,31 @@ pub fn LiveText(
     let glimpse = use_context::<Glimpse>();
     let took_over = StoredValue::new(false);
     // What was typed in the glimpse and could not go into the space (this device may no
-    // longer change it, or the text was closed meanwhile): shown under the field until
-    // the person dismisses it, and kept in the glimpse's store until then, so a reload
-    // shows it again.
+    // longer change it, or the text was closed meanwhile): kept apart in the glimpse's
+    // store (never taken in again) and shown under the field, through reloads, until the
+    // person forgets it.
     let unsaved = RwSignal::new(None::<String>);
+    let note = format!("{id}-unsaved");
     let dismiss_path = path.clone();
     let dismiss = move |_| {
-        glimpse::typed_taken(&dismiss_path, key(field));
+        glimpse::refused_forgotten(&dismiss_path, key(field));
         unsaved.set(None);
+    };
+    // Shows it; if the person was typing in the glimpse's field (`had_focus`) and the
+    // focus has not gone elsewhere since, the focus moves to it (the field takes no typing).
+    let show_refused = {
+        let path = path.clone();
+        let shown_in = format!("{note}-text");
+        move |had_focus: bool| {
+            let Some(text) = glimpse::typed_refused(&path, key(field)) else {
+                return;
+            };
+            unsaved.set(Some(text));
+            if had_focus {
+                let shown_in = shown_in.clone();
+                set_timeout(move || focus_if_lost(node, &shown_in), Duration::ZERO);
+            }
+        }
     };
     Effect::new(move || {
         let Some(area) = node.get() else {
@@ -177,52 +196,55 @@ pub fn LiveText(
             return;
         }
         took_over.set_value(true);
-        let Some(early) = glimpse::typed_early(&path, key(field)) else {
-            return;
-        };
-        let Some(last) = early.steps.last().map(|step| step.typed.clone()) else {
-            glimpse::typed_taken(&path, key(field));
-            return;
-        };
-        if !editor.writable {
-            // Nowhere for it to go: shown, for the person to copy.
-            unsaved.set(Some(last));
-        } else {
-            area.set_value(&last);
-            let path = path.clone();
-            editor.save(move |space, stamp| {
-                // Each step as a keystroke made in what the one before it left, from the
-                // glimpse's text at its heads: each lands where it was typed.
-                let mut seen = LiveShown {
-                    text: early.text,
-                    heads: parse_heads(&early.heads).unwrap_or_default(),
-                };
-                let mut saved = Ok(());
-                for step in early.steps {
-                    let keystroke = Keystroke {
-                        seen,
-                        typed: step.typed,
-                        caret: step.caret,
-                    };
-                    match save_keystroke(space, stamp, &keystroke) {
-                        Ok(now) => seen = now,
-                        Err(refused) => {
-                            saved = Err(refused);
-                            break;
+        let focused = glimpse.and_then(|glimpse| glimpse.take_focus(key(field)));
+        if let Some(early) = glimpse::typed_early(&path, key(field)) {
+            match early.steps.last().map(|step| step.typed.clone()) {
+                None => glimpse::typed_taken(&path, key(field)),
+                // Nowhere for it to go.
+                Some(_) if !editor.writable => glimpse::typed_refused_now(&path, key(field)),
+                Some(last) => {
+                    area.set_value(&last);
+                    let path = path.clone();
+                    let show_refused = show_refused.clone();
+                    let had_focus = focused.is_some();
+                    editor.save(move |space, stamp| {
+                        // Each step as a keystroke made in what the one before it left,
+                        // from the glimpse's text at its heads: each lands where it was typed.
+                        let mut seen = LiveShown {
+                            text: early.text,
+                            heads: parse_heads(&early.heads).unwrap_or_default(),
+                        };
+                        let mut saved = Ok(());
+                        for step in early.steps {
+                            let keystroke = Keystroke {
+                                seen,
+                                typed: step.typed,
+                                caret: step.caret,
+                            };
+                            match save_keystroke(space, stamp, &keystroke) {
+                                Ok(now) => seen = now,
+                                Err(refused) => {
+                                    saved = Err(refused);
+                                    break;
+                                }
+                            }
                         }
-                    }
+                        // In the edit journal once this returns, or refused: either way
+                        // never to be taken in again. Refused, it is kept apart and shown
+                        // (the reason is in the save problem line).
+                        if saved.is_ok() {
+                            glimpse::typed_taken(&path, key(field));
+                        } else {
+                            glimpse::typed_refused_now(&path, key(field));
+                            leptos::task::spawn_local(async move { show_refused(had_focus) });
+                        }
+                        saved
+                    });
                 }
-                if saved.is_ok() {
-                    // In the edit journal once this returns: not to be taken twice.
-                    glimpse::typed_taken(&path, key(field));
-                } else {
-                    // The refusal shows in the save problem line; the text stays here.
-                    leptos::task::spawn_local(async move { unsaved.set(Some(last)) });
-                }
-                saved
-            });
+            }
         }
-        if let Some(focused) = glimpse.and_then(|glimpse| glimpse.take_focus(key(field))) {
+        show_refused(focused.is_some());
+        if let Some(focused) = focused {
             // Where the glimpse's field was: the page does not move to it (the glimpse
             // above it goes in the same turn, and it takes the glimpse's place).
             let options = web_sys::FocusOptions::new();
@@ -236,7 +258,6 @@ pub fn LiveText(
             area.set_scroll_top(focused.scroll);
         }
     });
-    let note = format!("{id}-unsaved");
     let composition_ended = move || {
         composing.set_value(false);
         // The last input is saved first (it may come just before or just after this).
@@ -269,11 +290,11 @@ pub fn LiveText(
         {move || unsaved.get().map(|text| {
             let i18n = expect_context::<I18n>();
             let (copy, copied) = copier(text.clone());
-            let (labelled_by, note) = (note.clone(), note.clone());
+            let (labelled_by, note, shown_in) = (note.clone(), note.clone(), format!("{note}-text"));
             view! {
                 <div class="unsaved" data-now="" role="group" aria-labelledby=labelled_by>
                     <p id=note>{move || i18n.t("glimpse-typed-unsaved")}</p>
-                    <textarea readonly=true rows=3 aria-label=move || i18n.t("glimpse-typed-unsaved-text") prop:value=text></textarea>
+                    <textarea id=shown_in readonly=true rows=3 aria-label=move || i18n.t("glimpse-typed-unsaved-text") prop:value=text></textarea>
                     <div class="buttons">
                         <button type="button" on:click=copy>{move || i18n.t("glimpse-typed-unsaved-copy")}</button>
                         <button type="button" on:click=dismiss.clone()>{move || i18n.t("glimpse-typed-unsaved-dismiss")}</button>
@@ -381,5 +402,27 @@ mod tests {
     #[test]
     fn an_offset_inside_a_surrogate_pair_counts_the_whole_character() {
         assert_eq!(chars_before("🎉x", 1), 1);
+    }
+}
+
+/// Focuses the element `id` if the focus is nowhere (on the page itself) or in `node`'s
+/// textarea, which cannot take typing now.
+fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = window().document() else {
+        return;
+    };
+    let lost = document.active_element().is_none_or(|active| {
+        active.tag_name() == "BODY"
+            || node
+                .get_untracked()
+                .is_some_and(|area| AsRef::<web_sys::Element>::as_ref(&area) == &active)
+    });
+    if lost
+        && let Some(element) = document
+            .get_element_by_id(id)
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
     }
 }

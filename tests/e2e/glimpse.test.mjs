@@ -546,21 +546,35 @@ test("what was typed in a glimpse and can no longer go in stays under its field,
   assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
   assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
   await late.getByRole("alert").getByText("Ansøgningen kan kun ændres, mens den er en kladde.").waitFor();
+  // The person was typing in the glimpse: the focus goes to the text kept, not lost on the
+  // page (the field it was in takes no typing now).
+  await late.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Det, du skrev, og som ikke er gemt");
   assert.deepEqual(await violations(late), [], "the screen with what was not saved");
   await note(late).getByRole("button", { name: "Kopiér teksten" }).click();
   await note(late).getByRole("status").getByText("Teksten er kopieret.").waitFor();
   assert.equal(await late.evaluate(() => navigator.clipboard.readText()), typedText);
 
-  // Still there after a reload (nothing shown is lost until the person lets it go) ...
+  // Still there after a reload, and not tried again (nothing shown is lost until the
+  // person lets it go, and a text once refused never goes in later) ...
+  const screenDrawnAgain = async () => {
+    await late.waitForFunction(() => document.querySelector(".glimpse") === null && document.getElementById("grant-description") !== null);
+    // The screen's effects run within a frame of its drawing.
+    await late.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  };
   await late.reload();
+  await screenDrawnAgain();
   await note(late).waitFor();
   assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
+  assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
+  assert.equal(await late.getByRole("alert").count(), 0, "a text once refused is not saved again at each start");
+  assert.notEqual(await late.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Det, du skrev, og som ikke er gemt",
+    "the focus is not taken at a start where nobody was typing");
   // ... and gone for good once forgotten.
   await note(late).getByRole("button", { name: "Glem teksten" }).click();
   assert.equal(await note(late).count(), 0);
   assert.equal(await late.evaluate((key) => localStorage.getItem(key), TYPED), null);
   await late.reload();
-  await late.getByLabel("Beskrivelse af projektet").waitFor();
+  await screenDrawnAgain();
   assert.equal(await note(late).count(), 0);
   assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
   await context.close();

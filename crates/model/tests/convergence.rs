@@ -1,6 +1,7 @@
 //! Property tests: random domain edits on 3–5 replicas of one space, exchanged and merged
 //! in random orders, always converge to the same state and keep every rule; merging
-//! again changes nothing. The number of cases is `PROPTEST_CASES` (10,000 in CI).
+//! again changes nothing. The number of cases is `LANDSBYPLAN_CASES` (10,000 in the test
+//! command; 256 without it).
 
 #![allow(clippy::unwrap_used)]
 
