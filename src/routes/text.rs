@@ -171,6 +171,12 @@ pub fn LiveText(
     let dismiss = move |_| {
         glimpse::refused_forgotten(&dismiss_path, key(field));
         unsaved.set(None);
+        // The focus was on the button, which is gone: to the field, if it takes typing.
+        if let Some(area) = node.get_untracked()
+            && !area.disabled()
+        {
+            let _ = area.focus();
+        }
     };
     // Shows it; if the person was typing in the glimpse's field (`had_focus`) and the
     // focus has not gone elsewhere since, the focus moves to it (the field takes no typing).
@@ -197,11 +203,17 @@ pub fn LiveText(
         }
         took_over.set_value(true);
         let focused = glimpse.and_then(|glimpse| glimpse.take_focus(key(field)));
+        // Whether what was typed in this glimpse was refused at once (the focus then
+        // follows it; a refusal from an earlier start is only shown).
+        let mut refused_here = false;
         if let Some(early) = glimpse::typed_early(&path, key(field)) {
             match early.steps.last().map(|step| step.typed.clone()) {
                 None => glimpse::typed_taken(&path, key(field)),
                 // Nowhere for it to go.
-                Some(_) if !editor.writable => glimpse::typed_refused_now(&path, key(field)),
+                Some(_) if !editor.writable => {
+                    glimpse::typed_refused_now(&path, key(field));
+                    refused_here = true;
+                }
                 Some(last) => {
                     area.set_value(&last);
                     let path = path.clone();
@@ -243,7 +255,7 @@ pub fn LiveText(
                 }
             }
         }
-        show_refused(focused.is_some());
+        show_refused(refused_here && focused.is_some());
         if let Some(focused) = focused {
             // Where the glimpse's field was: the page does not move to it (the glimpse
             // above it goes in the same turn, and it takes the glimpse's place).
@@ -406,7 +418,7 @@ mod tests {
 }
 
 /// Focuses the element `id` if the focus is nowhere (on the page itself) or in `node`'s
-/// textarea, which cannot take typing now.
+/// textarea while that cannot take typing.
 fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
     use wasm_bindgen::JsCast;
     let Some(document) = window().document() else {
@@ -414,9 +426,9 @@ fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
     };
     let lost = document.active_element().is_none_or(|active| {
         active.tag_name() == "BODY"
-            || node
-                .get_untracked()
-                .is_some_and(|area| AsRef::<web_sys::Element>::as_ref(&area) == &active)
+            || node.get_untracked().is_some_and(|area| {
+                area.disabled() && AsRef::<web_sys::Element>::as_ref(&area) == &active
+            })
     });
     if lost
         && let Some(element) = document

@@ -540,43 +540,76 @@ test("what was typed in a glimpse and can no longer go in stays under its field,
   // The screen takes over: the description is the document's (an endorsed application's
   // cannot change), the refusal is said, and what was typed is shown, to be copied.
   const typedText = "To bænke. Og et bord.";
-  const note = (on) => on.getByRole("group", { name: /^Det, du skrev, før skærmen var klar, er ikke gemt/ });
+  const note = (on) => on.getByRole("group", { name: /^Det, du skrev, før skærmen var klar, blev ikke gemt/ });
   await note(late).waitFor();
   await late.waitForFunction(() => document.querySelector(".glimpse") === null);
   assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
-  assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
+  assert.equal(await note(late).getByLabel("Din tekst, der ikke blev gemt").inputValue(), typedText);
   await late.getByRole("alert").getByText("Ansøgningen kan kun ændres, mens den er en kladde.").waitFor();
   // The person was typing in the glimpse: the focus goes to the text kept, not lost on the
   // page (the field it was in takes no typing now).
-  await late.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Det, du skrev, og som ikke er gemt");
+  await late.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Din tekst, der ikke blev gemt");
   assert.deepEqual(await violations(late), [], "the screen with what was not saved");
   await note(late).getByRole("button", { name: "Kopiér teksten" }).click();
   await note(late).getByRole("status").getByText("Teksten er kopieret.").waitFor();
   assert.equal(await late.evaluate(() => navigator.clipboard.readText()), typedText);
 
   // Still there after a reload, and not tried again (nothing shown is lost until the
-  // person lets it go, and a text once refused never goes in later) ...
-  const screenDrawnAgain = async () => {
-    await late.waitForFunction(() => document.querySelector(".glimpse") === null && document.getElementById("grant-description") !== null);
+  // person lets it go, and a text once refused never goes in later).
+  const screenDrawn = async (tab) => {
+    await tab.waitForFunction(() => document.querySelector(".glimpse") === null && document.getElementById("grant-description") !== null);
     // The screen's effects run within a frame of its drawing.
-    await late.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await tab.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   };
   await late.reload();
-  await screenDrawnAgain();
+  await screenDrawn(late);
   await note(late).waitFor();
-  assert.equal(await note(late).getByLabel("Det, du skrev, og som ikke er gemt").inputValue(), typedText);
+  assert.equal(await note(late).getByLabel("Din tekst, der ikke blev gemt").inputValue(), typedText);
   assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
   assert.equal(await late.getByRole("alert").count(), 0, "a text once refused is not saved again at each start");
-  assert.notEqual(await late.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Det, du skrev, og som ikke er gemt",
+  assert.notEqual(await late.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Din tekst, der ikke blev gemt",
     "the focus is not taken at a start where nobody was typing");
-  // ... and gone for good once forgotten.
-  await note(late).getByRole("button", { name: "Glem teksten" }).click();
-  assert.equal(await note(late).count(), 0);
-  assert.equal(await late.evaluate((key) => localStorage.getItem(key), TYPED), null);
-  await late.reload();
-  await screenDrawnAgain();
-  assert.equal(await note(late).count(), 0);
-  assert.equal(await late.getByLabel("Beskrivelse af projektet").inputValue(), "To bænke.");
+  await late.close();
+
+  // The endorsement is withdrawn: the description takes typing again. In the next glimpse
+  // the person types, and goes on typing while the screen takes over: every keystroke
+  // lands in the field (the text kept from before stays shown and takes no focus).
+  await page.getByRole("button", { name: "Træk påtegningen tilbage" }).click();
+  await page.waitForFunction((key) => {
+    const template = document.createElement("template");
+    template.innerHTML = JSON.parse(localStorage.getItem(key) ?? "null")?.html ?? "";
+    const field = template.content.querySelector('textarea[data-live="description"]');
+    return field !== null && !field.hasAttribute("disabled");
+  }, KEY + path);
+  const again = await context.newPage();
+  let letThrough;
+  const heldAgain = new Promise((resolve) => (letThrough = resolve));
+  await again.route(ENGINE, async (route) => {
+    await heldAgain;
+    await route.continue();
+  });
+  await again.goto(url);
+  const openField = again.locator("main .glimpse textarea[data-live=description]");
+  await openField.waitFor();
+  await typeAt(openField, [..."To bænke."].length, " Og lys.");
+  letThrough();
+  await again.keyboard.type(" Og vand ved bænkene.", { delay: 40 });
+  await screenDrawn(again);
+  await again.keyboard.type(" Slut.", { delay: 20 });
+  const expected = "To bænke. Og lys. Og vand ved bænkene. Slut.";
+  await again.waitForFunction((text) => document.getElementById("grant-description").value === text, expected);
+  assert.equal(await again.evaluate(() => document.activeElement?.id), "grant-description");
+  assert.equal(await note(again).getByLabel("Din tekst, der ikke blev gemt").inputValue(), typedText);
+
+  // Deleted: gone for good, and the focus goes back to the field.
+  await note(again).getByRole("button", { name: "Slet teksten" }).click();
+  assert.equal(await note(again).count(), 0);
+  assert.equal(await again.evaluate(() => document.activeElement?.id), "grant-description");
+  assert.equal(await again.evaluate((key) => localStorage.getItem(key), TYPED), null);
+  await again.reload();
+  await screenDrawn(again);
+  assert.equal(await note(again).count(), 0);
+  assert.equal(await again.getByLabel("Beskrivelse af projektet").inputValue(), expected, "every keystroke is kept");
   await context.close();
 });
 
