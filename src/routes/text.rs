@@ -394,6 +394,28 @@ pub fn units_before(text: &str, chars: usize) -> u32 {
     text.chars().take(chars).map(|c| c.len_utf16() as u32).sum()
 }
 
+/// Focuses the element `id` if the focus is nowhere (on the page itself) or in `node`'s
+/// textarea while that cannot take typing.
+fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = window().document() else {
+        return;
+    };
+    let lost = document.active_element().is_none_or(|active| {
+        active.tag_name() == "BODY"
+            || node.get_untracked().is_some_and(|area| {
+                area.disabled() && AsRef::<web_sys::Element>::as_ref(&area) == &active
+            })
+    });
+    if lost
+        && let Some(element) = document
+            .get_element_by_id(id)
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,27 +436,5 @@ mod tests {
     #[test]
     fn an_offset_inside_a_surrogate_pair_counts_the_whole_character() {
         assert_eq!(chars_before("🎉x", 1), 1);
-    }
-}
-
-/// Focuses the element `id` if the focus is nowhere (on the page itself) or in `node`'s
-/// textarea while that cannot take typing.
-fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
-    use wasm_bindgen::JsCast;
-    let Some(document) = window().document() else {
-        return;
-    };
-    let lost = document.active_element().is_none_or(|active| {
-        active.tag_name() == "BODY"
-            || node.get_untracked().is_some_and(|area| {
-                area.disabled() && AsRef::<web_sys::Element>::as_ref(&area) == &active
-            })
-    });
-    if lost
-        && let Some(element) = document
-            .get_element_by_id(id)
-            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = element.focus();
     }
 }
