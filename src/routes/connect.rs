@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
-use super::share::{QrImage, copier, qr_path};
+use super::share::{CopyStatus, QrImage, copier, qr_path};
 use crate::direct::{ACCEPTED_WAIT_MS, ANSWERED_WAIT_MS, Direct, sleep, waited_for};
 use crate::i18n::I18n;
 use crate::library::Library;
@@ -428,13 +428,7 @@ fn Code(code: String, label: &'static str, text_label: &'static str) -> impl Int
         <div class="buttons">
             <button type="button" on:click=copy>{move || i18n.t("connect-copy")}</button>
         </div>
-        <p role="status" aria-live="polite">
-            {move || match copied.get() {
-                Some(true) => i18n.t("connect-copied"),
-                Some(false) => i18n.t("connect-copy-failed"),
-                None => String::new(),
-            }}
-        </p>
+        <CopyStatus copied done_key="connect-copied" failed_key="connect-copy-failed"/>
     }
 }
 

@@ -86,6 +86,26 @@ pub(crate) fn copier(
     (copy, copied)
 }
 
+/// What became of the copy a [`copier`] made, in words a screen reader says when they
+/// change: `done_key` once it worked, `failed_key` if it did not.
+#[component]
+pub(crate) fn CopyStatus(
+    copied: RwSignal<Option<bool>>,
+    done_key: &'static str,
+    failed_key: &'static str,
+) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    view! {
+        <p role="status" aria-live="polite">
+            {move || match copied.get() {
+                Some(true) => i18n.t(done_key),
+                Some(false) => i18n.t(failed_key),
+                None => String::new(),
+            }}
+        </p>
+    }
+}
+
 /// One link: a read-only field, copy and share buttons, and its QR code.
 #[component]
 fn ShareLink(
@@ -130,13 +150,7 @@ fn ShareLink(
                     <button type="button" on:click=share.clone()>{move || i18n.t("share-send")}</button>
                 </Show>
             </div>
-            <p role="status" aria-live="polite">
-                {move || match copied.get() {
-                    Some(true) => i18n.t("share-copied"),
-                    Some(false) => i18n.t("share-copy-failed"),
-                    None => String::new(),
-                }}
-            </p>
+            <CopyStatus copied done_key="share-copied" failed_key="share-copy-failed"/>
             {move || qr.get().map(|(size, path)| view! { <QrImage size path label_key=qr_key/> })}
         </div>
     }

@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use web_sys::HtmlTextAreaElement;
 
 use super::Editor;
-use super::share::copier;
+use super::share::{CopyStatus, copier};
 use crate::glimpse::{self, Glimpse};
 use crate::i18n::I18n;
 
@@ -311,13 +311,7 @@ pub fn LiveText(
                         <button type="button" on:click=copy>{move || i18n.t("glimpse-typed-unsaved-copy")}</button>
                         <button type="button" on:click=dismiss.clone()>{move || i18n.t("glimpse-typed-unsaved-dismiss")}</button>
                     </div>
-                    <p role="status" aria-live="polite">
-                        {move || match copied.get() {
-                            Some(true) => i18n.t("glimpse-typed-unsaved-copied"),
-                            Some(false) => i18n.t("glimpse-typed-unsaved-copy-failed"),
-                            None => String::new(),
-                        }}
-                    </p>
+                    <CopyStatus copied done_key="glimpse-typed-unsaved-copied" failed_key="glimpse-typed-unsaved-copy-failed"/>
                 </div>
             }
         })}
