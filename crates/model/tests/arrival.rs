@@ -292,7 +292,7 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
     // Bo's own device (so no other device is named), at an operation it never made.
     let nowhere = |author: &ActorId| OpId(999, author.clone());
     type Forge = Box<dyn Fn(&mut Op, &ActorId)>;
-    let cases: [(&str, Forge); 10] = [
+    let cases: [(&str, Forge); 11] = [
         (
             "into an object never made",
             Box::new(move |op, author| op.obj = ObjectId::Id(nowhere(author))),
@@ -341,6 +341,16 @@ fn a_change_into_an_object_or_after_an_element_that_is_not_there_is_refused_not_
                 if let Key::Seq(ElementId::Id(id)) = &op.key {
                     op.obj = ObjectId::Id(OpId(0, id.1.clone()));
                 }
+            }),
+        ),
+        (
+            // Automerge reads it as a value put into the root, and applies it elsewhere.
+            "a value put, with nothing overwritten, into the object numbered 0",
+            Box::new(|op, author| {
+                op.obj = ObjectId::Id(OpId(0, author.clone()));
+                op.key = Key::Map("contact".into());
+                op.insert = false;
+                op.pred = Vec::new().into();
             }),
         ),
         (
