@@ -226,21 +226,15 @@ pub fn LiveText(
                             text: early.text,
                             heads: parse_heads(&early.heads).unwrap_or_default(),
                         };
-                        let mut saved = Ok(());
-                        for step in early.steps {
+                        let saved = early.steps.into_iter().try_for_each(|step| {
                             let keystroke = Keystroke {
-                                seen,
+                                seen: std::mem::take(&mut seen),
                                 typed: step.typed,
                                 caret: step.caret,
                             };
-                            match save_keystroke(space, stamp, &keystroke) {
-                                Ok(now) => seen = now,
-                                Err(refused) => {
-                                    saved = Err(refused);
-                                    break;
-                                }
-                            }
-                        }
+                            seen = save_keystroke(space, stamp, &keystroke)?;
+                            Ok(())
+                        });
                         // In the edit journal once this returns, or refused: either way
                         // never to be taken in again. Refused, it is kept apart and shown
                         // (the reason is in the save problem line).

@@ -16,7 +16,7 @@ const ENGINE = /\/split_[^/]*\.wasm$/;
 const ANY_WASM = /\.wasm$/;
 const KEY = "landsbyplan.glimpse:";
 
-/** Holds `pattern`'s fetches in `context` until the returned function is called (then lets them through). */
+/** Holds `pattern`'s fetches in `context` (or one page) until the returned function is called (then lets them through). */
 async function hold(context, pattern) {
   let release;
   const held = new Promise((resolve) => (release = resolve));
@@ -520,12 +520,7 @@ test("what was typed in a glimpse and can no longer go in stays under its field,
   // description in the glimpse; meanwhile the council endorses the application in the
   // first tab, which closes its description.
   const late = await context.newPage();
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await late.route(ENGINE, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await hold(late, ENGINE);
   await late.goto(url);
   const inGlimpse = late.locator("main .glimpse").getByLabel("Beskrivelse af projektet");
   await inGlimpse.waitFor();
@@ -582,12 +577,7 @@ test("what was typed in a glimpse and can no longer go in stays under its field,
     return field !== null && !field.hasAttribute("disabled");
   }, KEY + path);
   const again = await context.newPage();
-  let letThrough;
-  const heldAgain = new Promise((resolve) => (letThrough = resolve));
-  await again.route(ENGINE, async (route) => {
-    await heldAgain;
-    await route.continue();
-  });
+  const letThrough = await hold(again, ENGINE);
   await again.goto(url);
   const openField = again.locator("main .glimpse textarea[data-live=description]");
   await openField.waitFor();
