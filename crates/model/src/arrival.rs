@@ -193,6 +193,40 @@ impl Arrivals {
         missing
     }
 
+    /// The changes needed to reach `heads` (another device's): those of them, and of the
+    /// changes waiting on the way to them, that are neither in the document nor waiting
+    /// nor refused. As Automerge's sync asks for what its own queue waits for, but only
+    /// on the way to that device's heads: what waits for another device's changes is not
+    /// this one's to give.
+    pub(crate) fn missing_toward(
+        &self,
+        doc: &mut AutoCommit,
+        heads: &[ChangeHash],
+    ) -> Vec<ChangeHash> {
+        let held: HashMap<ChangeHash, &Change> = self
+            .waiting
+            .iter()
+            .map(|change| (change.hash(), change))
+            .collect();
+        let mut missing = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = heads.to_vec();
+        while let Some(hash) = stack.pop() {
+            if !seen.insert(hash)
+                || self.refused.contains(&hash)
+                || doc.get_change_meta_by_hash(&hash).is_some()
+            {
+                continue;
+            }
+            match held.get(&hash) {
+                Some(change) => stack.extend(change.deps()),
+                None => missing.push(hash),
+            }
+        }
+        missing.sort();
+        missing
+    }
+
     /// The changes waiting, as Automerge bytes (what a whole save holds beside the
     /// document, as Automerge's own save held its queue).
     pub(crate) fn waiting_bytes(&self) -> Vec<u8> {

@@ -44,11 +44,28 @@ impl PeerSync {
     /// peer has everything this device has. Call it after every received message and
     /// every local change.
     pub fn next_message(&mut self, space: &mut Space) -> Option<Vec<u8>> {
-        space
-            .doc
-            .sync()
-            .generate_sync_message(&mut self.state)
-            .map(Message::encode)
+        let mut message = space.doc.sync().generate_sync_message(&mut self.state)?;
+        // Automerge asks the peer for what its own queue waits for; received changes wait
+        // in the space instead, so it would ask only for the peer's heads, which the peer
+        // has sent (and does not send again in this session). The peer leaves a change out
+        // when our summary seems to hold it (a Bloom filter's false positive, about one
+        // change in 120, and only a change none of whose dependencies is sent): the
+        // changes after it then wait here for good, and the two would go on trading the
+        // same messages. So we ask by name for what lies on the way to the peer's heads,
+        // and, as Automerge does while it needs more than those heads, leave our summary
+        // out (the peer then sends only what we name).
+        if !self.state.read_only
+            && let Some(their_heads) = &self.state.their_heads
+        {
+            let need = space.missing_toward(their_heads);
+            if need != message.need {
+                if !need.iter().all(|hash| their_heads.contains(hash)) {
+                    message.have.clear();
+                }
+                message.need = need;
+            }
+        }
+        Some(message.encode())
     }
 
     /// Takes in a message from the peer. A message that does not decode, or whose

@@ -310,6 +310,12 @@ impl Space {
         !self.missing().is_empty()
     }
 
+    /// The changes this device lacks to reach another device's `heads`, looking through
+    /// the received changes that wait ([`crate::PeerSync`] asks the peer for them).
+    pub(crate) fn missing_toward(&mut self, heads: &[ChangeHash]) -> Vec<ChangeHash> {
+        self.arrivals.missing_toward(&mut self.doc, heads)
+    }
+
     /// The hashes of the changes in `changes` (as [`Space::apply_changes`] takes them);
     /// what cannot be read as a change is left out.
     pub fn hashes_in(changes: &[u8]) -> Vec<ChangeHash> {
