@@ -90,6 +90,19 @@ async function timeToReady(page, url, checks) {
   return page.evaluate(() => globalThis.__ready);
 }
 
+/**
+ * When the app marked the moments of its start (`landsbyplan::mark`): its first part
+ * running, the engine here, every space on the device loaded. Throws if one is missing.
+ */
+async function moments(page) {
+  const marked = await page.evaluate(() => Object.fromEntries(["app", "engine", "opened"]
+    .map((name) => [name, performance.getEntriesByName(`landsbyplan:${name}`)[0]?.startTime])));
+  for (const [name, time] of Object.entries(marked)) {
+    if (time === undefined) throw new Error(`the app did not mark "${name}"`);
+  }
+  return marked;
+}
+
 const kib = (bytes) => (bytes / 1024).toFixed(1);
 const browser = await launchBrowser();
 const appRelay = await startRelay({ dist: join(root, "dist") });
@@ -101,6 +114,8 @@ try {
   // glimpse kept (as on a phone's first start at this address), in turns, so that neither
   // gets the warmer machine.
   const plan = [];
+  // The app's own marks on the way (`landsbyplan::mark`).
+  const steps = { app: [], engine: [], opened: [] };
   const shown = [];
   const typable = [];
   const planBare = [];
@@ -113,6 +128,8 @@ try {
     shown.push(times.shown);
     typable.push(times.typable);
     plan.push(times.usable);
+    const marked = await moments(page);
+    for (const name of Object.keys(steps)) steps[name].push(marked[name]);
     await page.close();
   };
   // The glimpse the setup kept, put back after each start without it.
@@ -216,6 +233,9 @@ try {
   console.log("|---|---|---|---|---|");
   console.log(`| Landsbyplan plan screen, 10k-op council, offline (service worker): shown (as it looked last) | ${times(s)} |`);
   console.log(`| the same: typable (the vision, in the glimpse) | ${times(summary(typable))} |`);
+  console.log(`| on the way: the app's first part running | ${times(summary(steps.app))} |`);
+  console.log(`| on the way: the engine here | ${times(summary(steps.engine))} |`);
+  console.log(`| on the way: the council loaded (the device's store read, Automerge's load) | ${times(summary(steps.opened))} |`);
   console.log(`| the same: usable (the screen itself drawn, every button working) | ${times(p)} |`);
   console.log(`| the same with no glimpse kept: usable | ${times(summary(planBare))} |`);
   console.log(`| bare Leptos page, 127.0.0.1 (HTTP cache): its paragraph | ${times(b)} |`);

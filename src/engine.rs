@@ -181,13 +181,13 @@ pub struct NotLoaded;
 /// The engine, fetched and instantiated the first time.
 pub async fn load() -> Result<&'static dyn Engine, NotLoaded> {
     #[cfg(feature = "split")]
-    {
-        table().await.map_err(|_| NotLoaded)
-    }
+    let engine = table().await.map_err(|_| NotLoaded);
     #[cfg(not(feature = "split"))]
-    {
-        table().map_err(|_| NotLoaded)
+    let engine = table().map_err(|_| NotLoaded);
+    if engine.is_ok() {
+        crate::mark("engine");
     }
+    engine
 }
 
 /// A load of the engine, shared by everyone who asks while it is under way.

@@ -15,3 +15,15 @@ pub mod storage;
 pub mod sync;
 
 pub use app::App;
+
+/// Marks a moment of the app's start on the page's performance timeline (`name` under
+/// `landsbyplan:`), for the start-up benchmark (`bench/app-load.mjs`) to read; costs a
+/// call, and nothing if the browser has no timeline.
+pub fn mark(name: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(&format!("landsbyplan:{name}"));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = name;
+}

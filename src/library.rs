@@ -335,7 +335,10 @@ impl Library {
     /// page was opened with (if any), and starts syncing.
     pub async fn open(self, database: &str, link: Option<String>) {
         match self.load(database, link).await {
-            Ok(()) => self.state.set(LibraryState::Ready),
+            Ok(()) => {
+                crate::mark("opened");
+                self.state.set(LibraryState::Ready);
+            }
             Err(err) => self.state.set(LibraryState::Failed(err.into())),
         }
         self.parts().open_done.set_value(true);

@@ -41,6 +41,7 @@ fn shell_painted() -> bool {
 /// the shell stays (and the app's page stays hidden) until the glimpse is in the app's
 /// own page, so that it can be typed in all along (`src/glimpse.rs`).
 fn start() {
+    landsbyplan::mark("app");
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         // What a space's screen showed last, for that screen to show until it is drawn.
         if !landsbyplan::glimpse::take_from_shell(&document)
