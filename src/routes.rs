@@ -25,6 +25,7 @@ use landsbyplan_model::{
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::glimpse::{Glimpse, Stage};
@@ -271,9 +272,10 @@ pub fn space_and_item<T: std::str::FromStr + PartialEq + Send + Sync + 'static>(
 
 /// The frame of a screen for one item of a space (an application, a meeting): it waits
 /// for the device's store, finds the space and the item the address names (parameter
-/// `key`) and says `missing` if the device has not got them. `show` builds the screen
-/// once per address, untracked: its parts follow the item's changes themselves, so an
-/// edit never rebuilds the screen under the person's fingers.
+/// `key`) and says `missing` (with [`ItemMissing`]) while the device has not got them;
+/// an item that arrives later (from another phone) is shown at once. `show` builds the
+/// screen once per address and item, untracked: its parts follow the item's changes
+/// themselves, so an edit never rebuilds the screen under the person's fingers.
 pub fn item_screen<T, I>(
     key: &'static str,
     missing: &'static str,
@@ -287,28 +289,51 @@ where
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
     let ids = space_and_item::<T>(key);
+    let item = Memo::new(move |_| {
+        ids.get()
+            .and_then(|(space, id)| library.read(space, |s| find(s, id)))
+            .flatten()
+    });
+    let found = Memo::new(move |_| item.with(Option::is_some));
     // Where the screen stands, for the glimpse shown until it is drawn (once it is).
     if let Some(glimpse) = use_context::<Glimpse>() {
-        let found = Memo::new(move |_| {
-            ids.get()
-                .and_then(|(space, id)| library.read(space, |s| find(s, id).is_some()))
-                .unwrap_or(false)
-        });
         Effect::new(move || glimpse.report(Stage::of(&library.state.get(), found.get())));
     }
     move || {
         if library.state.get() == LibraryState::Opening {
             return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
         }
-        let Some((space, id)) = ids.get() else {
-            return view! { <p>{move || i18n.t("space-missing")}</p> }.into_any();
-        };
-        let editor = Editor::new(space);
-        let item = Memo::new(move |_| editor.read(|s| find(s, id)).flatten());
-        if item.get_untracked().is_none() {
-            return view! { <p>{move || i18n.t(missing)}</p> }.into_any();
+        let ids = ids.get();
+        if !found.get() {
+            let space = ids.map(|(space, _)| space);
+            return view! { <ItemMissing heading=missing space/> }.into_any();
         }
-        untrack(|| show(editor, id, item))
+        let Some((space, id)) = ids else {
+            return ().into_any();
+        };
+        untrack(|| show(Editor::new(space), id, item))
+    }
+}
+
+/// What a screen for an item of a space shows while this device has not got the item:
+/// `heading`, why that may be, and the way to the space (if the device holds it) or home.
+#[component]
+pub fn ItemMissing(heading: &'static str, space: Option<SpaceId>) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let library = expect_context::<Library>();
+    let back = move || space.and_then(|id| library.read(id, |s| (space_path(id), s.name())));
+    view! {
+        <h2>{move || i18n.t(heading)}</h2>
+        <p>{move || i18n.t("item-missing-help")}</p>
+        <p>
+            {move || match back() {
+                Some((path, name)) => {
+                    let label = move || i18n.t_with("back-to-space", &[("name", name.clone())]);
+                    view! { <A href=path>{label}</A> }.into_any()
+                }
+                None => view! { <A href="/">{move || i18n.t("back-home")}</A> }.into_any(),
+            }}
+        </p>
     }
 }
 

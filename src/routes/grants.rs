@@ -14,7 +14,7 @@ use leptos_router::hooks::use_navigate;
 use super::header::SpaceHeader;
 use super::text::LiveText;
 use super::{
-    Editable, Editor, focus_areas, item_screen, parse_date, parse_kroner, show_date,
+    Editable, Editor, ItemMissing, focus_areas, item_screen, parse_date, parse_kroner, show_date,
     space_and_item, space_path,
 };
 use crate::i18n::I18n;
@@ -630,7 +630,8 @@ pub fn ApplicationPrint() -> impl IntoView {
     });
     move || {
         let Some((space, name, a, goals)) = found.get() else {
-            return view! { <p>{move || i18n.t("grant-missing")}</p> }.into_any();
+            let space = ids.get().map(|(space, _)| space);
+            return view! { <ItemMissing heading="grant-missing" space/> }.into_any();
         };
         let check = a.own_financing_check();
         let areas: Vec<String> = focus_areas(library, i18n)

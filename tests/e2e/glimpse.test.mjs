@@ -496,7 +496,7 @@ test("a meeting's and an application's screens opened again show what was typed 
   await lacking.goto(new URL(otherPath, env.relay.url).href);
   await lacking.locator("main .glimpse").waitFor();
   release();
-  await lacking.getByText("Mødet findes ikke på denne enhed.").waitFor();
+  await lacking.getByRole("heading", { level: 2, name: "Mødet findes ikke på denne enhed" }).waitFor();
   assert.equal(await lacking.locator(".glimpse").count(), 0);
   await lacking.waitForFunction((key) => localStorage.getItem(key) === null, KEY + otherPath);
   assert.notEqual(await kept(lacking, path), null, "the meeting the phone has keeps its glimpse");

@@ -2,7 +2,7 @@
 // and catching up after the relay was away.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { phoneContext, relayAndBrowser, startRelay } from "./support.mjs";
+import { checkedContext, phoneContext, relayAndBrowser, serviceWorkerReady, startRelay, violations } from "./support.mjs";
 
 const env = relayAndBrowser();
 
@@ -20,8 +20,12 @@ function council(page, name) {
   return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name }) });
 }
 
-test("a council shared by link converges on two devices, also after the relay was away", async () => {
-  const [anna, bo] = [await phoneContext(env.browser), await phoneContext(env.browser)];
+/**
+ * Anna makes "Vorbasse Lokalråd" and shares it by link; Bo, on a phone of his own (a
+ * context `makeBo` makes), joins. Resolves once both say it is in sync.
+ */
+async function sharedCouncil(makeBo = phoneContext) {
+  const [anna, bo] = [await phoneContext(env.browser), await makeBo(env.browser)];
   anna.setDefaultTimeout(20_000);
   bo.setDefaultTimeout(20_000);
   const a = await anna.newPage();
@@ -42,6 +46,11 @@ test("a council shared by link converges on two devices, also after the relay wa
   const theirs = council(b, "Vorbasse Lokalråd");
   await theirs.getByText(SYNCED).waitFor();
   assert.equal(new URL(b.url()).hash, "", "the secret is taken out of the address bar");
+  return { anna, bo, a, b, theirs };
+}
+
+test("a council shared by link converges on two devices, also after the relay was away", async () => {
+  const { anna, bo, a, b, theirs } = await sharedCouncil();
 
   // Bo renames; Anna sees it live.
   await openSharing(theirs);
@@ -76,6 +85,32 @@ test("a council shared by link converges on two devices, also after the relay wa
 
   await b.reload();
   await council(b, "Vorbasse og omegn").waitFor();
+  await anna.close();
+  await bo.close();
+});
+
+test("a meeting's address opened on a phone the meeting has not reached says so, leads to the council, and shows the meeting when it arrives", async () => {
+  const { anna, bo, a, b } = await sharedCouncil(checkedContext);
+  await serviceWorkerReady(b);
+  // Bo is out of reach while Anna plans a meeting and sends him its address.
+  await bo.setOffline(true);
+  await a.getByRole("link", { name: "Vorbasse Lokalråd" }).click();
+  await a.getByLabel("Mødets titel").fill("Årsmøde");
+  await a.getByLabel("Dato", { exact: true }).fill("2027-03-02");
+  await a.getByRole("button", { name: "Opret mødet" }).click();
+  await a.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
+  await b.goto(a.url());
+  await b.getByRole("heading", { level: 2, name: "Mødet findes ikke på denne enhed" }).waitFor();
+  await b.getByText("Det, adressen peger på, er måske ikke nået frem til denne enhed endnu").waitFor();
+  const back = b.getByRole("link", { name: "Til Vorbasse Lokalråd" });
+  assert.equal(new URL(await back.getAttribute("href"), b.url()).pathname, new URL(a.url()).pathname.replace(/\/meeting\/.*$/, ""));
+  assert.deepEqual(await violations(b), [], "the missing meeting's screen has no serious accessibility problems");
+
+  // Back in reach: the meeting arrives and its screen replaces the message, no reload.
+  await bo.setOffline(false);
+  await b.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
+  await b.getByLabel("Dagsordenen").fill("1. Velkomst");
+  await a.waitForFunction(() => [...document.querySelectorAll("textarea")].some((field) => field.value === "1. Velkomst"));
   await anna.close();
   await bo.close();
 });
