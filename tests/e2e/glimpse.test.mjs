@@ -143,6 +143,14 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   assert.equal(await again.getByLabel("Lokalrådets vision").inputValue(), vision);
   assert.equal(await again.locator(".glimpse").count(), 0, "the glimpse is gone");
   assert.equal(await again.getByText("Sådan så det ud sidst", { exact: false }).count(), 0);
+  // The sync state is worded anew as it syncs, in one line or two at a phone's width (the
+  // glimpse kept an older wording): what lies below it stays where it is.
+  const below = async (wording) => again.evaluate((wording) => {
+    document.querySelector(".kind [data-now]").textContent = wording;
+    return document.getElementById("vision-heading").getBoundingClientRect().y;
+  }, wording);
+  const [oneLine, twoLines] = [await below(" · Gemt"), await below(` · ${"Delt – alt er synkroniseret ".repeat(2)}`)];
+  assert.ok(Math.abs(oneLine - twoLines) < 1, `the vision stays where it is (${oneLine} → ${twoLines})`);
   await again.getByLabel("Lokalrådets vision").fill(`${vision}.`);
   await keptWith(again, path, "familier.</textarea>");
   await again.close();
