@@ -337,6 +337,26 @@ pub fn ItemMissing(heading: &'static str, space: Option<SpaceId>) -> impl IntoVi
     }
 }
 
+/// Draws `children` once the rest of the screen has been painted: the sections far
+/// below the top of a long screen, so that a phone shows the top (and it takes typing and
+/// taps) a little sooner. Nothing in them can be reached in that moment: they lie windows
+/// below what is shown, and below what a glimpse of the screen holds.
+#[component]
+pub fn AfterPaint(children: ChildrenFn) -> impl IntoView {
+    let painted = RwSignal::new(false);
+    // An animation frame's callbacks run before its paint; a task queued from one runs
+    // after it.
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                painted.try_set(true);
+            },
+            std::time::Duration::ZERO,
+        );
+    });
+    move || painted.get().then(|| children())
+}
+
 /// The path of a space's screen.
 pub fn space_path(id: SpaceId) -> String {
     format!("/space/{id}")
