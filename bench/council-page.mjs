@@ -41,6 +41,15 @@ export function planReady() {
 }
 
 /**
+ * Run in the page: every section of the plan screen is drawn, down to its last (the
+ * sharing, which a glimpse never holds).
+ */
+export function planWhole() {
+  return [...document.querySelectorAll("main h2")].some((heading) => heading.textContent.trim() === "Del"
+    && heading.closest("[hidden], [inert], .glimpse") === null);
+}
+
+/**
  * Run in the page: the plan screen can be typed in: a vision (the glimpse's or the screen's
  * own) is filled in, drawn, and not inert or disabled. (The glimpse reaches down two
  * windows; the action plan lies below that on this council's screen, so it is not asked

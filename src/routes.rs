@@ -300,8 +300,8 @@ where
         Effect::new(move || glimpse.report(Stage::of(&library.state.get(), found.get())));
     }
     move || {
-        if library.state.get() == LibraryState::Opening {
-            return view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any();
+        if let Some(waiting) = store_not_ready(i18n, library.state.get()) {
+            return waiting;
         }
         let ids = ids.get();
         if !found.get() {
@@ -315,46 +315,52 @@ where
     }
 }
 
+/// What a screen of the device's spaces shows while the device's store is not ready:
+/// that it is being read, or why it cannot be (`None` once it is ready).
+pub fn store_not_ready(i18n: I18n, state: LibraryState) -> Option<AnyView> {
+    match state {
+        LibraryState::Ready => None,
+        LibraryState::Opening => {
+            Some(view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any())
+        }
+        LibraryState::Failed(problem) => Some(
+            view! {
+                <p class="error" role="alert">{move || i18n.t_with(problem.key, &problem.args)}</p>
+                <p><A href="/">{move || i18n.t("back-home")}</A></p>
+            }
+            .into_any(),
+        ),
+    }
+}
+
 /// What a screen for an item of a space shows while this device has not got the item:
-/// `heading`, why that may be, and the way to the space (if the device holds it) or home.
+/// `heading`, and, if the device holds the space, that the item may not have reached it
+/// yet (it is shown when it does) and the way to the space; if not, how to get the space.
 #[component]
 pub fn ItemMissing(heading: &'static str, space: Option<SpaceId>) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
-    let back = move || space.and_then(|id| library.read(id, |s| (space_path(id), s.name())));
+    // A memo: the link is not made anew (losing the focus) at each change that syncs in.
+    let held =
+        Memo::new(move |_| space.and_then(|id| library.read(id, |s| (space_path(id), s.name()))));
     view! {
         <h2>{move || i18n.t(heading)}</h2>
-        <p>{move || i18n.t("item-missing-help")}</p>
-        <p>
-            {move || match back() {
-                Some((path, name)) => {
-                    let label = move || i18n.t_with("back-to-space", &[("name", name.clone())]);
-                    view! { <A href=path>{label}</A> }.into_any()
+        {move || match held.get() {
+            Some((path, name)) => {
+                let label = move || i18n.t_with("back-to-space", &[("name", name.clone())]);
+                view! {
+                    <p>{move || i18n.t("item-missing-help")}</p>
+                    <p><A href=path>{label}</A></p>
                 }
-                None => view! { <A href="/">{move || i18n.t("back-home")}</A> }.into_any(),
-            }}
-        </p>
+                .into_any()
+            }
+            None => view! {
+                <p>{move || i18n.t("space-missing")}</p>
+                <p><A href="/">{move || i18n.t("back-home")}</A></p>
+            }
+            .into_any(),
+        }}
     }
-}
-
-/// Draws `children` once the rest of the screen has been painted: the sections far
-/// below the top of a long screen, so that a phone shows the top (and it takes typing and
-/// taps) a little sooner. Nothing in them can be reached in that moment: they lie windows
-/// below what is shown, and below what a glimpse of the screen holds.
-#[component]
-pub fn AfterPaint(children: ChildrenFn) -> impl IntoView {
-    let painted = RwSignal::new(false);
-    // An animation frame's callbacks run before its paint; a task queued from one runs
-    // after it.
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                painted.try_set(true);
-            },
-            std::time::Duration::ZERO,
-        );
-    });
-    move || painted.get().then(|| children())
 }
 
 /// The path of a space's screen.

@@ -20,9 +20,8 @@ use super::share::ShareSpace;
 use super::text::LiveText;
 use super::trail::{Conflicts, History};
 use super::{
-    AfterPaint, ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, action_status_key,
-    drawn_ids, focus_area_name, focus_areas, parse_date, parse_kroner, show_date, space_path,
-    stamp,
+    ChoiceSelect, Editable, Editor, Fold, LIST_SLICE, ShowMore, action_status_key, drawn_ids,
+    focus_area_name, focus_areas, parse_date, parse_kroner, show_date, space_path, stamp,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -60,13 +59,11 @@ pub fn CouncilScreen(id: SpaceId) -> impl IntoView {
         <Vision editor/>
         <Goals editor plan/>
         <Actions editor plan members/>
-        <AfterPaint>
-            <CouncilGroups editor/>
-            <Meetings editor/>
-            <Applications editor/>
-            <Members editor/>
-            <ShareSpace id/>
-        </AfterPaint>
+        <CouncilGroups editor/>
+        <Meetings editor/>
+        <Applications editor/>
+        <Members editor/>
+        <ShareSpace id/>
     }
 }
 

@@ -15,7 +15,7 @@ use super::header::SpaceHeader;
 use super::text::LiveText;
 use super::{
     Editable, Editor, ItemMissing, focus_areas, item_screen, parse_date, parse_kroner, show_date,
-    space_and_item, space_path,
+    space_and_item, space_path, store_not_ready,
 };
 use crate::i18n::I18n;
 use crate::library::{Library, Message, random_id};
@@ -629,6 +629,9 @@ pub fn ApplicationPrint() -> impl IntoView {
             .flatten()
     });
     move || {
+        if let Some(waiting) = store_not_ready(i18n, library.state.get()) {
+            return waiting;
+        }
         let Some((space, name, a, goals)) = found.get() else {
             let space = ids.get().map(|(space, _)| space);
             return view! { <ItemMissing heading="grant-missing" space/> }.into_any();

@@ -7,10 +7,10 @@ use leptos_router::components::A;
 use super::council::CouncilScreen;
 use super::group::GroupScreen;
 use super::network::NetworkScreen;
-use super::space_id_param;
+use super::{space_id_param, store_not_ready};
 use crate::glimpse::{Glimpse, Stage};
 use crate::i18n::I18n;
-use crate::library::{Library, LibraryState};
+use crate::library::Library;
 
 /// The screen of the space in the address: a council's or a project group's.
 #[component]
@@ -26,10 +26,12 @@ pub fn SpaceScreen() -> impl IntoView {
             glimpse.report(Stage::of(&library.state.get(), found));
         });
     }
-    move || match (library.state.get(), id.get(), kind.get()) {
-        (LibraryState::Opening, _, _) => {
-            view! { <p>{move || i18n.t("councils-loading")}</p> }.into_any()
-        }
+    move || match (
+        store_not_ready(i18n, library.state.get()),
+        id.get(),
+        kind.get(),
+    ) {
+        (Some(waiting), _, _) => waiting,
         (_, Some(id), Some(SpaceKind::Council)) => view! { <CouncilScreen id/> }.into_any(),
         (_, Some(id), Some(SpaceKind::ProjectGroup)) => view! { <GroupScreen id/> }.into_any(),
         (_, Some(id), Some(SpaceKind::Network)) => view! { <NetworkScreen id/> }.into_any(),

@@ -146,11 +146,13 @@ test("a space's screen shows what it showed last until it is drawn, and only tha
   // The sync state is worded anew as it syncs, in one line or two at a phone's width (the
   // glimpse kept an older wording): what lies below it stays where it is.
   const below = async (wording) => again.evaluate((wording) => {
-    document.querySelector(".kind [data-now]").textContent = wording;
-    return document.getElementById("vision-heading").getBoundingClientRect().y;
+    const state = document.querySelector(".kind [data-now]");
+    state.textContent = wording;
+    return { lines: state.getClientRects().length, y: document.getElementById("vision-heading").getBoundingClientRect().y };
   }, wording);
   const [oneLine, twoLines] = [await below(" · Gemt"), await below(` · ${"Delt – alt er synkroniseret ".repeat(2)}`)];
-  assert.ok(Math.abs(oneLine - twoLines) < 1, `the vision stays where it is (${oneLine} → ${twoLines})`);
+  assert.deepEqual([oneLine.lines, twoLines.lines], [1, 2], "the wordings take one line and two");
+  assert.ok(Math.abs(oneLine.y - twoLines.y) < 1, `the vision stays where it is (${oneLine.y} → ${twoLines.y})`);
   await again.getByLabel("Lokalrådets vision").fill(`${vision}.`);
   await keptWith(again, path, "familier.</textarea>");
   await again.close();
