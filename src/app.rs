@@ -80,9 +80,12 @@ pub fn App() -> impl IntoView {
                 <span class="visually-hidden">{move || i18n.t("language-switch-label")}</span>
             </button>
         </header>
-        <Show when=move || !online.get()>
-            <p class="offline" role="status">{move || i18n.t("offline-banner")}</p>
-        </Show>
+        // At the foot of the window, over the page (a connection that comes and goes must
+        // not move what the person is typing in), and always there, so that a screen
+        // reader hears it when its words come.
+        <p class="offline" class:shown=move || !online.get() role="status">
+            {move || (!online.get()).then(|| i18n.t("offline-banner"))}
+        </p>
         <Show when=move || update_ready.get()>
             <div class="update" role="status">
                 <p>{move || i18n.t("update-ready")}</p>

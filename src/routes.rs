@@ -278,7 +278,7 @@ pub fn space_and_item<T: std::str::FromStr + PartialEq + Send + Sync + 'static>(
 /// themselves, so an edit never rebuilds the screen under the person's fingers.
 pub fn item_screen<T, I>(
     key: &'static str,
-    missing: &'static str,
+    missing: (&'static str, &'static str),
     find: fn(&Space, T) -> Option<I>,
     show: impl Fn(Editor, T, Memo<Option<I>>) -> AnyView + Send + Sync + 'static,
 ) -> impl IntoView
@@ -299,19 +299,48 @@ where
     if let Some(glimpse) = use_context::<Glimpse>() {
         Effect::new(move || glimpse.report(Stage::of(&library.state.get(), found.get())));
     }
+    // Whether this device said it has not got the item: when it arrives, the focus (on
+    // the way to the space, now gone) goes to its title.
+    let said_missing = StoredValue::new(false);
     move || {
         if let Some(waiting) = store_not_ready(i18n, library.state.get()) {
             return waiting;
         }
         let ids = ids.get();
         if !found.get() {
+            said_missing.set_value(true);
+            let (heading, help) = missing;
             let space = ids.map(|(space, _)| space);
-            return view! { <ItemMissing heading=missing space/> }.into_any();
+            return view! { <ItemMissing heading help space/> }.into_any();
         }
         let Some((space, id)) = ids else {
             return ().into_any();
         };
+        if said_missing.get_value() {
+            said_missing.set_value(false);
+            set_timeout(focus_title_if_lost, std::time::Duration::ZERO);
+        }
         untrack(|| show(Editor::new(space), id, item))
+    }
+}
+
+/// Puts the focus on the screen's title (the first heading after the space's name) if
+/// it is nowhere: the element it was on has gone with what the screen showed before.
+fn focus_title_if_lost() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let lost = document
+        .active_element()
+        .is_none_or(|active| Some(&active) == document.body().as_deref());
+    if !lost {
+        return;
+    }
+    if let Ok(Some(title)) = document.query_selector("main h2:not(.space-name)")
+        && let Ok(title) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(title)
+    {
+        let _ = title.set_attribute("tabindex", "-1");
+        let _ = title.focus();
     }
 }
 
@@ -334,12 +363,19 @@ pub fn store_not_ready(i18n: I18n, state: LibraryState) -> Option<AnyView> {
 }
 
 /// What a screen for an item of a space shows while this device has not got the item:
-/// `heading`, and, if the device holds the space, that the item may not have reached it
-/// yet (it is shown when it does) and the way to the space; if not, how to get the space.
+/// `heading` (also the window's title), and, if the device holds the space, `help` (that
+/// the item may not have reached it yet; it is shown when it does) and the way to the
+/// space; if not, how to get the space.
 #[component]
-pub fn ItemMissing(heading: &'static str, space: Option<SpaceId>) -> impl IntoView {
+pub fn ItemMissing(
+    heading: &'static str,
+    help: &'static str,
+    space: Option<SpaceId>,
+) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let library = expect_context::<Library>();
+    Effect::new(move || header::set_title(&format!("{} – Landsbyplan", i18n.t(heading))));
+    on_cleanup(|| header::set_title("Landsbyplan"));
     // A memo: the link is not made anew (losing the focus) at each change that syncs in.
     let held =
         Memo::new(move |_| space.and_then(|id| library.read(id, |s| (space_path(id), s.name()))));
@@ -349,7 +385,7 @@ pub fn ItemMissing(heading: &'static str, space: Option<SpaceId>) -> impl IntoVi
             Some((path, name)) => {
                 let label = move || i18n.t_with("back-to-space", &[("name", name.clone())]);
                 view! {
-                    <p>{move || i18n.t("item-missing-help")}</p>
+                    <p>{move || i18n.t(help)}</p>
                     <p><A href=path>{label}</A></p>
                 }
                 .into_any()

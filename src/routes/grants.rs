@@ -129,7 +129,7 @@ pub fn ApplicationScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     item_screen(
         "application",
-        "grant-missing",
+        ("grant-missing", "grant-missing-help"),
         |space: &Space, id: ApplicationId| space.applications().into_iter().find(|a| a.id == id),
         move |editor, id, application| {
             let council = editor.read(|s| s.kind()) == Some(SpaceKind::Council);
@@ -634,7 +634,7 @@ pub fn ApplicationPrint() -> impl IntoView {
         }
         let Some((space, name, a, goals)) = found.get() else {
             let space = ids.get().map(|(space, _)| space);
-            return view! { <ItemMissing heading="grant-missing" space/> }.into_any();
+            return view! { <ItemMissing heading="grant-missing" help="grant-missing-help" space/> }.into_any();
         };
         let check = a.own_financing_check();
         let areas: Vec<String> = focus_areas(library, i18n)

@@ -45,7 +45,8 @@ pub fn SpaceHeader(editor: Editor) -> impl IntoView {
     }
 }
 
-fn set_title(title: &str) {
+/// Sets the window's title (what a screen reader says of the page, a list of tabs shows).
+pub(crate) fn set_title(title: &str) {
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         document.set_title(title);
     }

@@ -84,7 +84,7 @@ pub fn MeetingScreen() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     item_screen(
         "meeting",
-        "meeting-missing",
+        ("meeting-missing", "meeting-missing-help"),
         |space: &Space, id: MeetingId| space.meetings().into_iter().find(|m| m.id == id),
         move |editor, id, meeting| {
             let members = Memo::new(move |_| editor.read(|s| s.members()).unwrap_or_default());

@@ -219,6 +219,31 @@ test("a council created on a phone survives a reload and a reload while offline"
     "Vorbasse Lokalråd",
   ]);
 
+  // The connection comes and goes: what is on the screen stays where it is (the notice is
+  // said at the foot of the window, over the page).
+  const heading = page.getByRole("heading", { name: "Lokalråd på denne enhed" });
+  const notice = page.getByRole("status").filter({ hasText: "Du er offline" });
+  const offline = await heading.boundingBox();
+  await context.setOffline(false);
+  await notice.waitFor({ state: "detached" });
+  assert.equal((await heading.boundingBox()).y, offline.y, "going online moves nothing");
+  await context.setOffline(true);
+  await notice.waitFor();
+  assert.equal((await heading.boundingBox()).y, offline.y, "going offline moves nothing");
+  const box = await notice.boundingBox();
+  assert.ok(Math.abs(box.y + box.height - 740) < 1, `the notice is at the foot of the window (${box.y} + ${box.height})`);
+  // Nothing that takes the focus is hidden under it (WCAG 2.4.11): Tab through the page.
+  const under = [];
+  for (let step = 0; step < 40; step += 1) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const r = document.activeElement?.getBoundingClientRect();
+      return r && { y: r.y, name: document.activeElement.textContent.trim() || document.activeElement.id };
+    });
+    if (focused && focused.y >= box.y) under.push(focused.name);
+  }
+  assert.deepEqual(under, [], "focused under the notice");
+
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -101,14 +101,19 @@ test("a meeting's address opened on a phone the meeting has not reached says so,
   await a.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
   await b.goto(a.url());
   await b.getByRole("heading", { level: 2, name: "Mødet findes ikke på denne enhed" }).waitFor();
-  await b.getByText("Det, adressen peger på, er måske ikke nået frem til denne enhed endnu").waitFor();
+  await b.getByText("Mødet er måske ikke nået frem til denne enhed endnu, eller adressen er forkert.").waitFor();
+  assert.equal(await b.title(), "Mødet findes ikke på denne enhed – Landsbyplan");
   const back = b.getByRole("link", { name: "Til Vorbasse Lokalråd" });
   assert.equal(new URL(await back.getAttribute("href"), b.url()).pathname, new URL(a.url()).pathname.replace(/\/meeting\/.*$/, ""));
   assert.deepEqual(await violations(b), [], "the missing meeting's screen has no serious accessibility problems");
 
-  // Back in reach: the meeting arrives and its screen replaces the message, no reload.
+  // Back in reach: the meeting arrives and its screen replaces the message, no reload;
+  // the focus, on the way to the council (gone with the message), goes to its title.
+  await back.focus();
   await bo.setOffline(false);
   await b.getByRole("heading", { level: 2, name: "Årsmøde" }).waitFor();
+  await b.waitForFunction(() => document.activeElement?.tagName === "H2" && document.activeElement.textContent === "Årsmøde");
+  assert.equal(await b.title(), "Vorbasse Lokalråd – Landsbyplan");
   await b.getByLabel("Dagsordenen").fill("1. Velkomst");
   await a.waitForFunction(() => [...document.querySelectorAll("textarea")].some((field) => field.value === "1. Velkomst"));
   await anna.close();
