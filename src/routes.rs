@@ -307,14 +307,11 @@ where
             return waiting;
         }
         let ids = ids.get();
-        if !found.get() {
+        let (Some((space, id)), true) = (ids, found.get()) else {
             said_missing.set_value(true);
             let (heading, help) = missing;
             let space = ids.map(|(space, _)| space);
             return view! { <ItemMissing heading help space/> }.into_any();
-        }
-        let Some((space, id)) = ids else {
-            return ().into_any();
         };
         if said_missing.get_value() {
             said_missing.set_value(false);
@@ -330,10 +327,7 @@ fn focus_title_if_lost() {
     let Some(document) = web_sys::window().and_then(|window| window.document()) else {
         return;
     };
-    let lost = document
-        .active_element()
-        .is_none_or(|active| Some(&active) == document.body().as_deref());
-    if !lost {
+    if !focus_is_lost(&document) {
         return;
     }
     if let Ok(Some(title)) = document.query_selector("main h2:not(.space-name)")
@@ -342,6 +336,14 @@ fn focus_title_if_lost() {
         let _ = title.set_attribute("tabindex", "-1");
         let _ = title.focus();
     }
+}
+
+/// Whether the keyboard's focus is nowhere, on the page itself: the element it was on
+/// has gone (or nothing had it).
+pub(crate) fn focus_is_lost(document: &web_sys::Document) -> bool {
+    document
+        .active_element()
+        .is_none_or(|active| active.tag_name() == "BODY")
 }
 
 /// What a screen of the device's spaces shows while the device's store is not ready:

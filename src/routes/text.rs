@@ -389,12 +389,12 @@ fn focus_if_lost(node: NodeRef<leptos::html::Textarea>, id: &str) {
     let Some(document) = window().document() else {
         return;
     };
-    let lost = document.active_element().is_none_or(|active| {
-        active.tag_name() == "BODY"
-            || node.get_untracked().is_some_and(|area| {
+    let lost = super::focus_is_lost(&document)
+        || document.active_element().is_some_and(|active| {
+            node.get_untracked().is_some_and(|area| {
                 area.disabled() && AsRef::<web_sys::Element>::as_ref(&area) == &active
             })
-    });
+        });
     if lost
         && let Some(element) = document
             .get_element_by_id(id)
